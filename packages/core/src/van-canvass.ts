@@ -1,0 +1,89 @@
+// The body of VAN API v4 `POST /people/{vanId}/canvassResponses`, as VAN documents it.
+// The decision (core) builds it; the VAN client (integrations) posts it; the VAN sandbox
+// validates it. One definition so the three cannot drift apart.
+
+/** VAN's contact type id for a phone call. */
+export const VAN_CONTACT_TYPE_PHONE = 1;
+/** VAN's input type id for "API". */
+export const VAN_INPUT_TYPE_API = 11;
+
+export interface VanPhone {
+  dialingPrefix?: string;
+  phoneNumber: string;
+}
+
+export interface VanCanvassContext {
+  contactTypeId: number;
+  inputTypeId: number;
+  /** ISO 8601 with offset, e.g. 2026-11-03T18:22:05-05:00 */
+  dateCanvassed: string;
+  phone?: VanPhone;
+  phoneId?: number;
+  /**
+   * VAN merges repeated attempts of the same contact type and result within about an hour
+   * unless this is true; each dialer call is a real attempt, so we never want that merge.
+   */
+  skipMatching?: boolean;
+  /** Activist codes that are not canvass outcomes must not inflate contact history. */
+  omitActivistCodeContactHistory?: boolean;
+}
+
+export interface VanSurveyResponse {
+  type: 'SurveyResponse';
+  surveyQuestionId: number;
+  surveyResponseId: number;
+}
+
+export interface VanActivistCodeResponse {
+  type: 'ActivistCode';
+  activistCodeId: number;
+  action: 'Apply' | 'Remove';
+}
+
+export type VanResponseItem = VanSurveyResponse | VanActivistCodeResponse;
+
+/** Either a non-contact (`resultCodeId`) or a contact with `responses`; never both. */
+export type VanCanvassRequest =
+  | { canvassContext: VanCanvassContext; resultCodeId: number; responses?: never }
+  | { canvassContext: VanCanvassContext; responses: VanResponseItem[]; resultCodeId?: never };
+
+/** VAN's error body: `{"errors":[{"code","text","properties":[...],"referenceCode"}]}`. */
+export interface VanErrorItem {
+  code: string;
+  text: string;
+  properties?: string[];
+  referenceCode?: string;
+}
+export interface VanErrorBody {
+  errors: VanErrorItem[];
+}
+
+/** VAN metadata a run fetches once: what ids exist for this key. */
+export interface VanSurveyQuestion {
+  surveyQuestionId: number;
+  name: string;
+  shortName?: string;
+  type?: string;
+  cycle?: number;
+  status?: string;
+  scriptQuestion?: string;
+  responses: { surveyResponseId: number; name: string; mediumName?: string; shortName?: string }[];
+}
+export interface VanActivistCode {
+  activistCodeId: number;
+  name: string;
+  type?: string;
+  description?: string;
+  status?: string;
+}
+export interface VanResultCode {
+  resultCodeId: number;
+  name: string;
+  mediumName?: string;
+  shortName?: string;
+}
+export interface VanMetadata {
+  surveyQuestions: VanSurveyQuestion[];
+  activistCodes: VanActivistCode[];
+  resultCodes: VanResultCode[];
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SeaweedFS as the local S3 server, built once from the Go module proxy and cached.
+# `go install` is refused (its go.mod has a replace directive), so we download the module and
+# build ./weed inside it. About 8 minutes on 2 cores the first time, then reused.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+WEED_DIR="$CALL_SYNC_CACHE/seaweedfs/$SEAWEEDFS_VERSION"
+WEED_BIN="$WEED_DIR/weed"
+S3_DATA="$CALL_SYNC_STATE/s3"
+S3_PID="$CALL_SYNC_STATE/s3.pid"
+S3_LOG="$CALL_SYNC_STATE/s3.log"
+
+install_seaweedfs() {
+  [[ -x "$WEED_BIN" ]] && return 0
+  need go "build the SeaweedFS S3 server" golang
+  mkdir -p "$WEED_DIR"
+  export GOPATH="$CALL_SYNC_CACHE/go" GOMODCACHE="$CALL_SYNC_CACHE/go/mod" GOCACHE="$CALL_SYNC_CACHE/go/build" GOFLAGS=-mod=mod
+  log "building SeaweedFS $SEAWEEDFS_VERSION (first time only, several minutes)"
+  local moddir
+  moddir="$(cd "$CALL_SYNC_CACHE" && go mod download -json "github.com/seaweedfs/seaweedfs@$SEAWEEDFS_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -n "$moddir" && -d "$moddir" ]] || die "could not download the SeaweedFS module"
+  (cd "$moddir" && go build -o "$WEED_BIN.tmp" ./weed) || die "SeaweedFS build failed"
+  mv "$WEED_BIN.tmp" "$WEED_BIN"
+  # The build cache is ~5 GB and only ever needed for this one binary.
+  chmod -R u+w "$GOCACHE" 2>/dev/null; rm -rf "$GOCACHE"
+  log "SeaweedFS built: $WEED_BIN"
+}
+
+start_seaweedfs() {
+  if is_running "$S3_PID"; then log "S3 already running on $S3_PORT"; return 0; fi
+  install_seaweedfs
+  mkdir -p "$S3_DATA"
+  AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY" \
+    nohup "$WEED_BIN" mini -dir="$S3_DATA" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port="$S3_PORT" \
+    -master.telemetry=false >"$S3_LOG" 2>&1 &
+  echo $! >"$S3_PID"
+  wait_for_port "SeaweedFS S3" "$S3_PORT" 90 "$S3_LOG" "$S3_PID"
+  # The port opens before the S3 gateway can serve; wait for a real HTTP answer.
+  local deadline=$((SECONDS + 60))
+  until curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/"; do
+    ((SECONDS < deadline)) || die "SeaweedFS S3 does not answer HTTP on $S3_PORT (log: $S3_LOG)"
+    sleep 0.5
+  done
+  log "S3 (SeaweedFS) ready on http://127.0.0.1:$S3_PORT"
+}
+
+case "${1:-start}" in
+  install) install_seaweedfs ;;
+  start) start_seaweedfs ;;
+  stop) stop_pidfile "S3 (SeaweedFS)" "$S3_PID" ;;
+  *) die "usage: seaweedfs.sh install|start|stop" ;;
+esac
