@@ -19,6 +19,7 @@ export default tseslint.config(
   },
   {
     files: ['scripts/**', 'bench/**', '**/test/**', '*.js', '*.mjs', 'jest.config.js'],
+    languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
     rules: { 'no-console': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
   prettier,

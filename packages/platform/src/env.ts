@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+/**
+ * Environment variables, validated once at start-up. A missing or malformed variable stops the
+ * process with a message that names it; values are never echoed, since many of them are secrets.
+ */
+export class EnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'EnvError';
+  }
+}
+
+const booleanFromString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** Variable schemas shared by every service, so each variable is named and checked one way. */
+export const envVars = {
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: z.coerce.number().int().min(0).max(65535),
+  MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
+  MONGODB_DATABASE: z.string().min(1).default('callsync'),
+  KAFKA_BROKERS: z
+    .string()
+    .min(1)
+    .transform((v) => v.split(',').map((b) => b.trim()))
+    .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
+  KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().min(3).default('callsync-exports'),
+  S3_FORCE_PATH_STYLE: booleanFromString.default(true),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+} as const;
+
+export const booleanEnv = booleanFromString;
+
+/** Parses `source` against `shape`; throws EnvError naming every bad variable (never its value). */
+export function parseEnv<S extends z.ZodRawShape>(
+  shape: S,
+  source: Record<string, string | undefined> = process.env,
+): z.infer<z.ZodObject<S>> {
+  const picked: Record<string, string | undefined> = {};
+  for (const key of Object.keys(shape)) {
+    const value = source[key];
+    picked[key] = value === '' ? undefined : value;
+  }
+  const result = z.object(shape).safeParse(picked);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const missing = picked[String(issue.path[0])] === undefined;
+      return missing ? `${name} is required but not set` : `${name}: ${issue.message}`;
+    });
+    throw new EnvError(problems);
+  }
+  return result.data;
+}
+
+/** For main.ts: parse or print the problem and exit non-zero, before anything else starts. */
+export function loadEnvOrExit<S extends z.ZodRawShape>(shape: S): z.infer<z.ZodObject<S>> {
+  try {
+    return parseEnv(shape);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      console.error(error.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,105 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { Registry } from 'prom-client';
+import type { Logger } from './logger';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface ServiceServerOptions {
+  service: string;
+  port: number;
+  logger: Logger;
+  registry: Registry;
+  /** Each check throws when its dependency is not usable; `/readyz` answers 503 naming it. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Routes of the service itself, mounted after the operational ones. */
+  routes?: (app: Koa) => void;
+}
+
+export interface ServiceServer {
+  app: Koa;
+  server: http.Server;
+  port: number;
+  url: string;
+  /** Refuses new connections and waits for in-flight requests. */
+  close(): Promise<void>;
+  /** While draining, readiness fails so the load balancer stops sending traffic. */
+  setDraining(): void;
+}
+
+/**
+ * Every service starts its HTTP side the same way: `/healthz` (the process lives), `/readyz`
+ * (its dependencies answer), `/metrics` (Prometheus). The service's own routes come after.
+ */
+export async function startServiceServer(options: ServiceServerOptions): Promise<ServiceServer> {
+  const { logger, registry } = options;
+  const app = new Koa();
+  app.proxy = true;
+  let draining = false;
+  const ops = new Router();
+
+  ops.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok', service: options.service };
+  });
+  ops.get('/readyz', async (ctx) => {
+    const failures: Record<string, string> = {};
+    if (draining) failures.server = 'shutting down';
+    await Promise.all(
+      Object.entries(options.readiness ?? {}).map(async ([name, check]) => {
+        try {
+          await check();
+        } catch (error) {
+          failures[name] = (error as Error).message;
+        }
+      }),
+    );
+    const ready = Object.keys(failures).length === 0;
+    ctx.status = ready ? 200 : 503;
+    ctx.body = ready ? { status: 'ready', service: options.service } : { status: 'not ready', failures };
+  });
+  ops.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      if (!ctx.path.startsWith('/healthz') && !ctx.path.startsWith('/readyz') && ctx.path !== '/metrics') {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info(
+          { method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms) },
+          'request',
+        );
+      }
+    }
+  });
+  app.use(ops.routes());
+  app.use(ops.allowedMethods());
+  options.routes?.(app);
+
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '0.0.0.0', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    app,
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    setDraining: () => {
+      draining = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

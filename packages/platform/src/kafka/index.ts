@@ -1,0 +1,3 @@
+export * from './topics';
+export * from './client';
+export * from './messaging';

@@ -1,0 +1,154 @@
+import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+import { Topics, type TopicName } from './topics';
+
+/** A message that failed validation or handling for good, parked with its reason and original. */
+export const deadLetterSchema = z.object({
+  v: z.literal(1),
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: z.string(),
+  key: z.string().nullable(),
+  error: z.string(),
+  original: z.string(),
+  at: z.string(),
+});
+export type DeadLetter = z.infer<typeof deadLetterSchema>;
+
+export interface Publisher {
+  publish<T>(
+    topic: TopicName,
+    schema: z.ZodType<T>,
+    messages: { key: string; value: T; headers?: IHeaders }[],
+  ): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+/**
+ * An idempotent producer with acks from all replicas: a publish either lands once or fails loudly.
+ * Every value is validated against its schema before it leaves, so a bug cannot poison a topic.
+ */
+export async function createPublisher(kafka: Kafka): Promise<Publisher> {
+  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return {
+    async publish(topic, schema, messages) {
+      if (messages.length === 0) return;
+      const encoded = messages.map((m) => ({
+        key: m.key,
+        value: JSON.stringify(schema.parse(m.value)),
+        ...(m.headers ? { headers: m.headers } : {}),
+      }));
+      await producer.send({ topic, acks: -1, messages: encoded });
+    },
+    disconnect: () => producer.disconnect(),
+  };
+}
+
+export class PermanentMessageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentMessageError';
+  }
+}
+
+export interface ConsumerOptions<T> {
+  kafka: Kafka;
+  groupId: string;
+  topic: TopicName;
+  schema: z.ZodType<T>;
+  logger: Logger;
+  publisher: Publisher;
+  /** Handles one valid message. Throw PermanentMessageError to dead-letter it; anything else retries. */
+  handle(
+    value: T,
+    meta: { key: string | null; headers: IHeaders; partition: number; offset: string },
+  ): Promise<void>;
+  partitionsConsumedConcurrently?: number;
+  sessionTimeout?: number;
+  fromBeginning?: boolean;
+}
+
+export interface RunningConsumer {
+  consumer: Consumer;
+  /** Stops fetching, lets the in-flight message finish and commits, then leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Consumes one topic with at-least-once delivery: the offset of a message is committed only after
+ * its handler has returned (the handler writes its outcome to Mongo first), so a crash redelivers
+ * instead of losing. Messages that fail schema validation, or whose handler reports a permanent
+ * error, go to the dead-letter topic with the error and the original bytes.
+ */
+export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<RunningConsumer> {
+  const { kafka, groupId, topic, schema, logger, publisher } = options;
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: options.sessionTimeout ?? 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 500,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+
+  const deadLetter = async (
+    message: { key: Buffer | null; value: Buffer | null; offset: string },
+    partition: number,
+    error: string,
+  ) => {
+    const letter: DeadLetter = {
+      v: 1,
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString() ?? null,
+      error,
+      original: message.value?.toString() ?? '',
+      at: new Date().toISOString(),
+    };
+    await publisher.publish(Topics.DeadLetter, deadLetterSchema, [
+      { key: letter.key ?? topic, value: letter },
+    ]);
+    logger.warn({ topic, partition, offset: message.offset, error }, 'message sent to the dead-letter topic');
+  };
+
+  await consumer.run({
+    autoCommit: true,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+    eachMessage: async ({ message, partition, heartbeat }) => {
+      let parsed: T;
+      try {
+        const raw: unknown = JSON.parse(message.value?.toString() ?? '');
+        parsed = schema.parse(raw);
+      } catch (error) {
+        await deadLetter(message, partition, `invalid message: ${(error as Error).message}`);
+        return;
+      }
+      try {
+        await options.handle(parsed, {
+          key: message.key?.toString() ?? null,
+          headers: message.headers ?? {},
+          partition,
+          offset: message.offset,
+        });
+        await heartbeat();
+      } catch (error) {
+        if (error instanceof PermanentMessageError) {
+          await deadLetter(message, partition, error.message);
+          return;
+        }
+        throw error; // kafkajs retries the message; its offset stays uncommitted.
+      }
+    },
+  });
+
+  return {
+    consumer,
+    stop: async () => {
+      await consumer.stop();
+      await consumer.disconnect();
+    },
+  };
+}

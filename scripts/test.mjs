@@ -1,0 +1,20 @@
+// `npm test`: installs and builds what is missing, then runs every test with jest. The real servers
+// the integration tests need are found or started by jest's global set-up (test/global-setup.ts).
+//   npm test                  all tests
+//   npm test -- <pattern>     the tests whose path matches
+//   npm run test:unit         only the pure ones (no servers)
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { root, setup } from './setup.mjs';
+
+setup();
+const args = process.argv.slice(2);
+const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+if (args[0] === '--unit') {
+  args.shift();
+  env.CALL_SYNC_SKIP_INFRA = '1';
+  args.push('packages/core');
+}
+const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+const result = spawnSync(process.execPath, [jest, ...args], { cwd: root, stdio: 'inherit', env });
+process.exit(result.status ?? 1);

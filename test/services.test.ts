@@ -1,0 +1,59 @@
+import { serverEnv, uniqueName } from './support/env';
+import { startServiceProcess, type ServiceName } from './support/service-process';
+
+// Every service starts the same way: health, readiness and metrics over HTTP, and a clean exit on
+// SIGTERM. These run the built services as separate processes against the real servers.
+
+const services: ServiceName[] = ['config', 'extractor', 'van-writer', 'csv-writer'];
+
+function serviceEnv(): Record<string, string> {
+  serverEnv();
+  const pick = (name: string) => process.env[name] ?? '';
+  return {
+    MONGODB_URL: pick('MONGODB_URL'),
+    MONGODB_DATABASE: uniqueName('services'),
+    KAFKA_BROKERS: pick('KAFKA_BROKERS'),
+    S3_ENDPOINT: pick('S3_ENDPOINT'),
+    S3_ACCESS_KEY_ID: pick('S3_ACCESS_KEY_ID'),
+    S3_SECRET_ACCESS_KEY: pick('S3_SECRET_ACCESS_KEY'),
+    S3_BUCKET: 'callsync-services-test',
+  };
+}
+
+test.each(services)(
+  '%s answers /healthz, /readyz and /metrics, and exits cleanly on SIGTERM',
+  async (name) => {
+    const service = await startServiceProcess(name, serviceEnv());
+    try {
+      const health = await fetch(`${service.url}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok', service: name });
+
+      const ready = await fetch(`${service.url}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready', service: name });
+
+      const metrics = await fetch(`${service.url}/metrics`);
+      expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await metrics.text();
+      expect(text).toContain(`callsync_process_cpu_seconds_total{service="${name}"}`);
+    } finally {
+      expect(await service.stop('SIGTERM')).toBe(0);
+    }
+  },
+);
+
+test('a service refuses to start on a malformed variable, naming it and not echoing its value', async () => {
+  const secretLookingUrl = 'postgres://user:hunter2@db';
+  const failure = await startServiceProcess(
+    'van-writer',
+    { ...serviceEnv(), MONGODB_URL: secretLookingUrl },
+    [],
+    10_000,
+  ).then(
+    () => new Error('the service started with a bad MONGODB_URL'),
+    (error: Error) => error,
+  );
+  expect(failure.message).toMatch(/exited with 78/);
+  expect(failure.message).toMatch(/MONGODB_URL: must be a mongodb/);
+  expect(failure.message).not.toContain('hunter2');
+});
