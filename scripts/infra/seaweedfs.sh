@@ -29,15 +29,29 @@ install_seaweedfs() {
 start_seaweedfs() {
   if is_running "$S3_PID"; then log "S3 already running on $S3_PORT"; return 0; fi
   install_seaweedfs
-  mkdir -p "$S3_DATA"
+  # A fresh store each start: the local MongoDB-wire server forgets its data on restart too, and a
+  # master restarted on an old volume directory can refuse to grow volumes (topology id mismatch).
+  rm -rf "$S3_DATA" && mkdir -p "$S3_DATA"
+  # Every port is derived from S3_PORT: left to itself, weed mini puts its gRPC ports at +10000 and
+  # its master/filer/volume on fixed defaults, so two instances (a developer's and CI's) collide.
+  local port_flags=(
+    -s3.port="$S3_PORT" -s3.port.grpc=$((S3_PORT + 1))
+    -master.port=$((S3_PORT + 2)) -master.port.grpc=$((S3_PORT + 3))
+    -volume.port=$((S3_PORT + 4)) -volume.port.grpc=$((S3_PORT + 5))
+    -filer.port=$((S3_PORT + 6)) -filer.port.grpc=$((S3_PORT + 7))
+    -webdav.port=$((S3_PORT + 8)) -admin.port=$((S3_PORT + 9)) -admin.port.grpc=$((S3_PORT + 10))
+    # Not needed here: the legacy admin port, the Iceberg and Lance catalogs.
+    -admin.port.legacy=0 -s3.port.iceberg=0 -s3.port.lance=0
+  )
   AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY" \
-    nohup "$WEED_BIN" mini -dir="$S3_DATA" -ip=127.0.0.1 -ip.bind=127.0.0.1 -s3.port="$S3_PORT" \
-    -master.telemetry=false >"$S3_LOG" 2>&1 &
+    nohup "$WEED_BIN" mini -dir="$S3_DATA" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
+    "${port_flags[@]}" >"$S3_LOG" 2>&1 &
   echo $! >"$S3_PID"
   wait_for_port "SeaweedFS S3" "$S3_PORT" 90 "$S3_LOG" "$S3_PID"
   # The port opens before the S3 gateway can serve; wait for a real HTTP answer.
   local deadline=$((SECONDS + 60))
-  until curl -s -o /dev/null "http://127.0.0.1:$S3_PORT/"; do
+  until curl -s -m 2 -o /dev/null "http://127.0.0.1:$S3_PORT/"; do
+    is_running "$S3_PID" || { tail -n 20 "$S3_LOG" >&2; die "SeaweedFS exited (log: $S3_LOG)"; }
     ((SECONDS < deadline)) || die "SeaweedFS S3 does not answer HTTP on $S3_PORT (log: $S3_LOG)"
     sleep 0.5
   done

@@ -1,5 +1,6 @@
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { z } from 'zod';
+import { decodeMessage } from '@call-sync/core';
 import type { Logger } from '../logger';
 import { Topics, type TopicName } from './topics';
 
@@ -118,14 +119,12 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     autoCommit: true,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
     eachMessage: async ({ message, partition, heartbeat }) => {
-      let parsed: T;
-      try {
-        const raw: unknown = JSON.parse(message.value?.toString() ?? '');
-        parsed = schema.parse(raw);
-      } catch (error) {
-        await deadLetter(message, partition, `invalid message: ${(error as Error).message}`);
+      const decoded = decodeMessage(schema, message.value?.toString() ?? '');
+      if (!decoded.ok) {
+        await deadLetter(message, partition, `invalid message: ${decoded.error}`);
         return;
       }
+      const parsed = decoded.message;
       try {
         await options.handle(parsed, {
           key: message.key?.toString() ?? null,

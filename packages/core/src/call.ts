@@ -1,0 +1,84 @@
+// A dialed call as stored in the Mongo `calls` collection (SPEC 2.1). Field names are the
+// stored ones (snake_case) so repositories, exports and this type cannot drift apart.
+
+import type { SyncStatus } from './sync-status';
+
+/** Where a finished (or attempted) call went; VAN v4 returns no id, so we record what it accepted. */
+export type SyncReceipt =
+  | {
+      kind: 'van';
+      vanId: number;
+      dateCanvassed: string;
+      requestId: string;
+      postedAt: Date;
+      httpStatus: number;
+    }
+  | { kind: 'van-bulk'; jobId: string; row: number }
+  | { kind: 'csv'; url: string };
+
+export interface Call {
+  /** The dialer's call id: the upsert key, so a re-import never duplicates. */
+  id: string;
+  account_number: string;
+  district: string;
+  system_id: string;
+  voter_id: string;
+  first_name: string;
+  last_name: string;
+  phone_dialed: string;
+  connect_time?: Date;
+  start_time: Date;
+  finish_time?: Date;
+  /** = start_time; the field windows select on. */
+  timestamp: Date;
+  caller_login: string;
+  /** The dialer's raw result. */
+  lv_result: string;
+  /** From the term codes; the key into the candidate's result table. */
+  full_on_screen_result: string;
+  display_name?: string;
+  /** Candidate slug. */
+  client?: string;
+  campaign_id?: string;
+  service_name?: string;
+  // Term-code attributes merged in on import.
+  van_result?: string;
+  dialed?: boolean;
+  dropped?: boolean;
+  contact?: boolean;
+  // Set once a sync touches the call.
+  sync_status?: SyncStatus;
+  run_id?: string;
+  receipt?: SyncReceipt;
+  error?: string;
+  synced_at?: Date;
+  attempts?: number;
+}
+
+export interface AccountNumber {
+  district: string;
+  system: string;
+  voterId: string;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ACCOUNT_PATTERN = /^([a-z0-9]+)-([a-z]+)-(\d+)$/;
+
+/** `nc05-van-18372073` → district `nc05`, system `van`, voter id `18372073`. */
+export function parseAccountNumber(accountNumber: string): Parsed<AccountNumber> {
+  const match = ACCOUNT_PATTERN.exec(accountNumber.trim().toLowerCase());
+  if (!match || match[1] === undefined || match[2] === undefined || match[3] === undefined) {
+    return {
+      ok: false,
+      error: `account number "${accountNumber}" is not district-system-voterid (e.g. nc05-van-18372073)`,
+    };
+  }
+  return { ok: true, value: { district: match[1], system: match[2], voterId: match[3] } };
+}
+
+/** The dialer's test calls: skipped on import, counted, never an error. */
+export function isTestAccount(accountNumber: string): boolean {
+  const trimmed = accountNumber.trim();
+  return /^test/i.test(trimmed) || trimmed === '123457';
+}

@@ -1,0 +1,48 @@
+// A candidate (one row of the Airtable listing table): whose calls, which voter file, and how
+// the results are delivered.
+
+import type { Secret } from './secret';
+
+export const CANDIDATE_SYSTEMS = ['van', 'myc', 'csv'] as const;
+export type CandidateSystem = (typeof CANDIDATE_SYSTEMS)[number];
+
+/**
+ * - `full`: every valuable result is posted to VAN; step-5 results stay `queued_for_csv`.
+ * - `hybrid`: as full, then the step-5 results are sent as a CSV "to save you money".
+ * - `all csv`: nothing goes to VAN; everything worth keeping goes to one CSV.
+ * - `bulk`: as full, but the posts travel as one VAN Bulk Import job per run.
+ */
+export const STRATEGIES = ['full', 'hybrid', 'all csv', 'bulk'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export interface Candidate {
+  /** Reference Name lowercased, spaces → `-`; the id used in URLs, calls.client and topics. */
+  slug: string;
+  referenceName: string;
+  /** Dialer services whose calls belong to this candidate. */
+  serviceNames: string[];
+  /** Matches `calls.district`, e.g. `nc05`. */
+  district: string;
+  system: CandidateSystem;
+  /** The VAN key; absent for System csv. Wrapped so it never leaks into logs or pages. */
+  apiKey: Secret | undefined;
+  /** Read and shown (configure/validate), applied to nothing — as the original did. */
+  tagIds: number[];
+  active: boolean;
+  strategy: Strategy;
+  sendReportTo: string | undefined;
+  /** Hour of day (0–23, Eastern) of the nightly run. */
+  syncHourEastern: number;
+}
+
+export function slugForReferenceName(referenceName: string): string {
+  return referenceName.trim().toLowerCase().replace(/\s+/g, '-');
+}
+
+/**
+ * True when nothing of this candidate goes to VAN: steps 6–7 of the decision are replaced by
+ * "send it to the CSV" (SPEC 3, strategy `all csv` or System `csv`).
+ */
+export function deliversOnlyCsv(candidate: Pick<Candidate, 'system' | 'strategy'>): boolean {
+  return candidate.system === 'csv' || candidate.strategy === 'all csv';
+}

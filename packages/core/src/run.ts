@@ -1,0 +1,80 @@
+// A sync run: one candidate, one window, from opening to a final state. Runs live in Mongo
+// (the `runs` collection) so any service can show or resume them.
+
+import type { Strategy } from './candidate';
+import type { EasternDay } from './eastern-time';
+import { SYNC_STATUSES, isTerminal, type SyncStatus } from './sync-status';
+import type { TimeWindow } from './time-window';
+
+export const RunState = {
+  Open: 'open',
+  Extracting: 'extracting',
+  Writing: 'writing',
+  Exporting: 'exporting',
+  Completed: 'completed',
+  Failed: 'failed',
+} as const;
+export type RunState = (typeof RunState)[keyof typeof RunState];
+
+/**
+ * `schedule`: the nightly run; `request`: an operator's "run now"; `resume`: a run opened to
+ * finish the claimed-but-unfinished calls of a run whose workers died (`resumesRunId`).
+ */
+export const RUN_TRIGGERS = ['schedule', 'request', 'resume'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
+
+export type RunCounts = Record<SyncStatus, number>;
+
+export interface Run {
+  runId: string;
+  candidate: string;
+  trigger: RunTrigger;
+  state: RunState;
+  window: TimeWindow;
+  scheduledAt: Date;
+  /** The Eastern day of a scheduled run: at most one scheduled run per candidate and day. */
+  scheduledDay?: EasternDay;
+  /** Decides every call and reports what would be posted and its cost; posts nothing. */
+  dryRun: boolean;
+  resumesRunId?: string;
+  callsClaimed: number;
+  counts: RunCounts;
+  openedAt: Date;
+  updatedAt: Date;
+  finishedAt?: Date;
+  error?: string;
+}
+
+/**
+ * Extraction can end the run at once (nothing to post or export), skip the VAN part (all csv)
+ * or skip the export (full); every live state can fail. Completed and failed are final: a
+ * failed run is resumed by a new run with trigger `resume`, so history stays truthful.
+ */
+const RUN_TRANSITIONS: Readonly<Record<RunState, readonly RunState[]>> = {
+  open: ['extracting', 'failed'],
+  extracting: ['writing', 'exporting', 'completed', 'failed'],
+  writing: ['exporting', 'completed', 'failed'],
+  exporting: ['completed', 'failed'],
+  completed: [],
+  failed: [],
+};
+
+export function canTransitionRun(from: RunState, to: RunState): boolean {
+  return RUN_TRANSITIONS[from].includes(to);
+}
+
+export function isRunFinished(state: RunState): boolean {
+  return state === RunState.Completed || state === RunState.Failed;
+}
+
+export function emptyRunCounts(): RunCounts {
+  return Object.fromEntries(SYNC_STATUSES.map((status) => [status, 0])) as RunCounts;
+}
+
+/** Claimed calls that no worker of this run will touch again. */
+export function settledCalls(counts: RunCounts, strategy: Strategy): number {
+  return SYNC_STATUSES.filter((status) => isTerminal(status, strategy)).reduce(
+    (sum, status) => sum + counts[status],
+    0,
+  );
+}

@@ -1,0 +1,44 @@
+/**
+ * A token bucket: `ratePerSecond` tokens a second, at most `burst` saved up. Each acquire takes a
+ * token, waiting for it if the bucket is empty. Reservations are made synchronously, so callers
+ * awaiting concurrently are spaced out instead of all waking at once.
+ */
+export interface KeyRateLimiter {
+  acquire(): Promise<void>;
+  readonly ratePerSecond: number;
+}
+
+export function createTokenBucket(
+  ratePerSecond: number,
+  burst = 1,
+  now: () => number = Date.now,
+): KeyRateLimiter {
+  if (!(ratePerSecond > 0)) throw new Error('ratePerSecond must be positive');
+  let tokens = burst;
+  let refilledAt = now();
+  return {
+    ratePerSecond,
+    acquire(): Promise<void> {
+      const at = now();
+      tokens = Math.min(burst, tokens + ((at - refilledAt) / 1000) * ratePerSecond);
+      refilledAt = at;
+      tokens -= 1;
+      if (tokens >= 0) return Promise.resolve();
+      const waitMs = Math.ceil((-tokens / ratePerSecond) * 1000);
+      return new Promise((resolve) => setTimeout(resolve, waitMs));
+    },
+  };
+}
+
+// VAN's limits are per API key across all endpoints, so every client using one key in this
+// process must draw from the same bucket. Keyed by the key's fingerprint, never the key.
+const limitersByKey = new Map<string, KeyRateLimiter>();
+
+/** The process-wide limiter for one key; a new rate replaces the bucket (profiles can change). */
+export function getKeyRateLimiter(keyFingerprint: string, ratePerSecond: number): KeyRateLimiter {
+  const existing = limitersByKey.get(keyFingerprint);
+  if (existing && existing.ratePerSecond === ratePerSecond) return existing;
+  const limiter = createTokenBucket(ratePerSecond);
+  limitersByKey.set(keyFingerprint, limiter);
+  return limiter;
+}

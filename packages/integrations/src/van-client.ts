@@ -1,0 +1,425 @@
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import type {
+  VanActivistCode,
+  VanCanvassRequest,
+  VanErrorItem,
+  VanMetadata,
+  VanResultCode,
+  VanSurveyQuestion,
+} from '@call-sync/core';
+import { fingerprintApiKey } from './key-fingerprint';
+import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
+import type { RequestBudget } from './request-budget';
+import { fullJitterBackoffMs, parseRetryAfterMs, parseTryAgainHintMs, sleep } from './retry-delays';
+import {
+  VanAuthError,
+  VanBudgetExhaustedError,
+  VanOutcomeUnknownError,
+  VanServerError,
+  VanThrottledError,
+  VanTimeoutError,
+  VanValidationError,
+} from './van-errors';
+import { vanMetricsFor, type VanMetrics } from './van-metrics';
+
+export interface VanRetryPolicy {
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  /** Longest wait between attempts; a Retry-After beyond it ends the retries instead. */
+  maxDelayMs: number;
+}
+
+export interface VanClientOptions {
+  /** VAN's API root, e.g. `https://api.securevan.com` (a trailing `/v4` is accepted). */
+  baseUrl: string;
+  applicationName: string;
+  apiKey: string;
+  /** 0 = MyVoters (voter file), 1 = MyCampaign. */
+  mode: 0 | 1;
+  /**
+   * Long by default: an unanswered write cannot be retried (see postCanvassResponse), so it is
+   * better to wait for a slow VAN than to give up and leave the outcome unknown.
+   */
+  timeoutMs?: number;
+  /** Defaults to the process-wide limiter of this key at VAN's common 15 requests/s. */
+  rateLimiter?: KeyRateLimiter;
+  /** Checked before every attempt; none = unlimited. */
+  budget?: RequestBudget;
+  metrics?: Registry;
+  retry?: Partial<VanRetryPolicy>;
+  /** `$top` for the paged lists; VAN allows up to 200. */
+  pageSize?: number;
+}
+
+export interface VanApiKeyProfile {
+  databaseName?: string;
+  hasMyVoters?: boolean;
+  hasMyCampaign?: boolean;
+  committeeName?: string;
+  apiKeyTypeName?: string;
+  username?: string;
+  userFirstName?: string;
+  userLastName?: string;
+}
+export interface VanContactType {
+  contactTypeId: number;
+  name: string;
+  channelTypeName?: string;
+}
+export interface VanInputType {
+  inputTypeId: number;
+  name: string;
+}
+
+/** What VAN accepted. VAN v4 returns no identifier for a canvass response, so this is our record. */
+export interface VanCanvassReceipt {
+  vanId: number;
+  status: number;
+  dateCanvassed: string;
+  acceptedAt: string;
+  /** Attempts it took, counting the 429s VAN refused before processing. */
+  attempts: number;
+}
+
+export interface VanClient {
+  readonly keyFingerprint: string;
+  getApiKeyProfile(): Promise<VanApiKeyProfile>;
+  listSurveyQuestions(): Promise<VanSurveyQuestion[]>;
+  listActivistCodes(): Promise<VanActivistCode[]>;
+  listResultCodes(): Promise<VanResultCode[]>;
+  listContactTypes(): Promise<VanContactType[]>;
+  listInputTypes(): Promise<VanInputType[]>;
+  fetchMetadata(): Promise<VanMetadata>;
+  postCanvassResponse(vanId: number, body: VanCanvassRequest): Promise<VanCanvassReceipt>;
+}
+
+const DEFAULT_RETRY: VanRetryPolicy = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 10_000 };
+const VAN_COMMON_RATE_PER_SECOND = 15;
+
+// Shapes we rely on; extra fields VAN adds are dropped. `keyReference` (the key's last digits)
+// is deliberately not read from the profile, so it cannot end up in a log.
+const surveyQuestionShape = z.object({
+  surveyQuestionId: z.number().int(),
+  name: z.string(),
+  shortName: z.string().optional(),
+  type: z.string().optional(),
+  cycle: z.number().optional(),
+  status: z.string().optional(),
+  scriptQuestion: z.string().optional(),
+  responses: z.array(
+    z.object({
+      surveyResponseId: z.number().int(),
+      name: z.string(),
+      mediumName: z.string().optional(),
+      shortName: z.string().optional(),
+    }),
+  ),
+});
+const activistCodeShape = z.object({
+  activistCodeId: z.number().int(),
+  name: z.string(),
+  type: z.string().optional(),
+  description: z.string().optional(),
+  status: z.string().optional(),
+});
+const resultCodeShape = z.object({
+  resultCodeId: z.number().int(),
+  name: z.string(),
+  mediumName: z.string().optional(),
+  shortName: z.string().optional(),
+});
+const contactTypeShape = z.object({
+  contactTypeId: z.number().int(),
+  name: z.string(),
+  channelTypeName: z.string().optional(),
+});
+const inputTypeShape = z.object({ inputTypeId: z.number().int(), name: z.string() });
+const apiKeyProfileShape = z.object({
+  databaseName: z.string().optional(),
+  hasMyVoters: z.boolean().optional(),
+  hasMyCampaign: z.boolean().optional(),
+  committeeName: z.string().optional(),
+  apiKeyTypeName: z.string().optional(),
+  username: z.string().optional(),
+  userFirstName: z.string().optional(),
+  userLastName: z.string().optional(),
+});
+const pageShape = <T extends z.ZodType>(item: T) =>
+  z.object({
+    items: z.array(item),
+    nextPageLink: z.string().nullable().optional(),
+    count: z.number().optional(),
+  });
+
+const errorBodyShape = z.object({
+  errors: z.array(
+    z.object({
+      code: z.union([z.string(), z.number()]).transform(String),
+      text: z.string().optional().default(''),
+      properties: z.array(z.string()).optional(),
+      referenceCode: z.string().optional(),
+    }),
+  ),
+});
+
+interface VanRequest {
+  method: 'GET' | 'POST';
+  /** Path under the API root, e.g. `/v4/surveyQuestions?$top=200`. */
+  url: string;
+  /** Endpoint template for errors and metrics: never a vanId, never a query. */
+  endpoint: string;
+  body?: unknown;
+}
+
+interface VanAnswer {
+  status: number;
+  json: unknown;
+  attempts: number;
+}
+
+type Attempt =
+  | { outcome: 'answered'; response: AxiosResponse<string> }
+  | { outcome: 'timeout' }
+  | { outcome: 'not-sent'; code: string }
+  | { outcome: 'connection-lost'; code: string };
+
+// Connection failures that happen before a byte of the request left us: safe to retry even a write.
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+export function createVanClient(opts: VanClientOptions): VanClient {
+  const keyFingerprint = fingerprintApiKey(opts.apiKey);
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const retry: VanRetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
+  const rateLimiter = opts.rateLimiter ?? getKeyRateLimiter(keyFingerprint, VAN_COMMON_RATE_PER_SECOND);
+  const pageSize = Math.min(200, Math.max(1, opts.pageSize ?? 200));
+  const metrics: VanMetrics | undefined = opts.metrics ? vanMetricsFor(opts.metrics) : undefined;
+
+  const http: AxiosInstance = axios.create({
+    baseURL: opts.baseUrl.replace(/\/+$/, '').replace(/\/v4$/, ''),
+    timeout: timeoutMs,
+    auth: { username: opts.applicationName, password: `${opts.apiKey}|${opts.mode}` },
+    headers: { Accept: 'application/json' },
+    // Read everything as text: proxies answer HTML, and the content type decides how to read it.
+    responseType: 'text',
+    transformResponse: [(data: unknown) => data],
+    validateStatus: () => true,
+    // A redirect could carry the Authorization header somewhere else.
+    maxRedirects: 0,
+  });
+
+  async function attempt(request: VanRequest): Promise<Attempt> {
+    const endTimer = metrics?.duration.startTimer({ endpoint: request.endpoint, method: request.method });
+    try {
+      const response = await http.request<string>({
+        method: request.method,
+        url: request.url,
+        data: request.body,
+      });
+      metrics?.requests.inc({
+        endpoint: request.endpoint,
+        method: request.method,
+        status: String(response.status),
+      });
+      return { outcome: 'answered', response };
+    } catch (err) {
+      // Only the error code is kept: the axios error's config holds the Authorization header.
+      const code = (err as { code?: string }).code ?? 'UNKNOWN';
+      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      metrics?.requests.inc({
+        endpoint: request.endpoint,
+        method: request.method,
+        status: timedOut ? 'timeout' : 'network_error',
+      });
+      if (timedOut) return { outcome: 'timeout' };
+      return NOT_SENT_CODES.has(code) ? { outcome: 'not-sent', code } : { outcome: 'connection-lost', code };
+    } finally {
+      endTimer?.();
+    }
+  }
+
+  /**
+   * Sends a request with the retry policy. Reads are retried on 429, 5xx, proxy pages, timeouts and
+   * lost connections. A write (POST) is retried only on 429 and on connections that never opened:
+   * a 429 means VAN refused it before processing, so sending it again cannot record it twice.
+   * After a 5xx, a timeout or a dropped connection VAN may already have recorded the canvass
+   * response, and VAN has no idempotency key (its own merging covers only about an hour), so a
+   * retry could post the same call twice: we stop and report the outcome as unknown instead.
+   */
+  async function send(request: VanRequest): Promise<VanAnswer> {
+    const isWrite = request.method !== 'GET';
+    for (let attemptNo = 1; ; attemptNo += 1) {
+      if (opts.budget && !(await opts.budget.tryConsume())) {
+        throw new VanBudgetExhaustedError(request.endpoint, keyFingerprint);
+      }
+      await rateLimiter.acquire();
+      const result = await attempt(request);
+      const canRetry = attemptNo < retry.maxAttempts;
+      const backoff = (): Promise<void> =>
+        sleep(fullJitterBackoffMs(attemptNo - 1, retry.baseDelayMs, retry.maxDelayMs));
+
+      if (result.outcome === 'timeout') {
+        if (isWrite) throw new VanOutcomeUnknownError(request.endpoint, 'timeout');
+        if (!canRetry) throw new VanTimeoutError(request.endpoint, timeoutMs);
+        await backoff();
+        continue;
+      }
+      if (result.outcome === 'not-sent' || result.outcome === 'connection-lost') {
+        if (isWrite && result.outcome === 'connection-lost') {
+          throw new VanOutcomeUnknownError(request.endpoint, 'connection-lost');
+        }
+        if (!canRetry)
+          throw new VanServerError(request.endpoint, undefined, `connection failed (${result.code})`);
+        await backoff();
+        continue;
+      }
+
+      const { response } = result;
+      const status = response.status;
+      const contentType = String(response.headers['content-type'] ?? '');
+      const isJson = /\bjson\b/i.test(contentType);
+      let json: unknown;
+      if (isJson && response.data) {
+        try {
+          json = JSON.parse(response.data);
+        } catch {
+          json = undefined;
+        }
+      }
+      const errors = errorBodyShape.safeParse(json);
+      const vanErrors: VanErrorItem[] = errors.success ? errors.data.errors : [];
+      const vanText = vanErrors.map((e) => e.text).join(' ');
+
+      if (status >= 200 && status < 300) {
+        const needsJson = request.method === 'GET';
+        if (!needsJson || (isJson && json !== undefined)) return { status, json, attempts: attemptNo };
+        // A 200 that is not JSON is a proxy's page, not VAN's answer.
+        if (!canRetry) {
+          throw new VanServerError(request.endpoint, status, `unexpected ${contentType || 'untyped'} answer`);
+        }
+        await backoff();
+        continue;
+      }
+      if (status === 429) {
+        const hintMs =
+          parseRetryAfterMs(response.headers['retry-after'] as string | undefined) ??
+          parseTryAgainHintMs(vanText);
+        const waitMs = hintMs ?? fullJitterBackoffMs(attemptNo - 1, retry.baseDelayMs, retry.maxDelayMs);
+        if (!canRetry || waitMs > retry.maxDelayMs) {
+          throw new VanThrottledError(request.endpoint, vanText || 'rate limit exceeded', hintMs);
+        }
+        await sleep(waitMs);
+        continue;
+      }
+      if (status === 401 || status === 403) throw new VanAuthError(request.endpoint, status);
+      if (status >= 500 || !isJson) {
+        const detail = !isJson
+          ? `${contentType || 'untyped'} error page (from a proxy?)`
+          : vanText || 'server error';
+        if (isWrite) throw new VanOutcomeUnknownError(request.endpoint, 'server-error', status);
+        if (status < 500 && status !== 408) {
+          throw new VanValidationError(request.endpoint, status, [{ code: String(status), text: detail }]);
+        }
+        if (!canRetry) throw new VanServerError(request.endpoint, status, detail);
+        const retryAfterMs = parseRetryAfterMs(response.headers['retry-after'] as string | undefined);
+        await (retryAfterMs !== undefined && retryAfterMs <= retry.maxDelayMs
+          ? sleep(retryAfterMs)
+          : backoff());
+        continue;
+      }
+      // Any other 4xx is VAN's judgement of what we sent; asking again gets the same answer.
+      throw new VanValidationError(
+        request.endpoint,
+        status,
+        vanErrors.length > 0 ? vanErrors : [{ code: String(status), text: `VAN answered ${status}` }],
+      );
+    }
+  }
+
+  async function getJson<T>(url: string, endpoint: string, shape: z.ZodType<T>): Promise<T> {
+    const answer = await send({ method: 'GET', url, endpoint });
+    const parsed = shape.safeParse(answer.json);
+    if (!parsed.success)
+      throw new VanServerError(endpoint, answer.status, 'answer does not have the expected shape');
+    return parsed.data;
+  }
+
+  async function listAllPages<T>(endpoint: string, item: z.ZodType<T>): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let url: string | undefined = `/v4${endpoint}?statuses=Active&$top=${pageSize}`;
+    while (url) {
+      if (seen.has(url)) throw new VanServerError(endpoint, undefined, 'nextPageLink repeats a page');
+      seen.add(url);
+      const page: { items: T[]; nextPageLink?: string | null | undefined } = await getJson(
+        url,
+        endpoint,
+        pageShape(item),
+      );
+      items.push(...page.items);
+      // Follow only the link's path and query, on our own host: credentials go nowhere an
+      // answer names.
+      url = page.nextPageLink ? toPathAndQuery(page.nextPageLink) : undefined;
+    }
+    return items;
+  }
+
+  const listSurveyQuestions = (): Promise<VanSurveyQuestion[]> =>
+    listAllPages('/surveyQuestions', surveyQuestionShape);
+  const listActivistCodes = (): Promise<VanActivistCode[]> =>
+    listAllPages('/activistCodes', activistCodeShape);
+  const listResultCodes = (): Promise<VanResultCode[]> =>
+    getJson('/v4/canvassResponses/resultCodes', '/canvassResponses/resultCodes', z.array(resultCodeShape));
+
+  return {
+    keyFingerprint,
+    async getApiKeyProfile(): Promise<VanApiKeyProfile> {
+      const profiles = await getJson('/v4/apiKeyProfiles', '/apiKeyProfiles', z.array(apiKeyProfileShape));
+      const [profile] = profiles;
+      if (!profile) throw new VanServerError('/apiKeyProfiles', 200, 'no profile for this key');
+      return profile;
+    },
+    listSurveyQuestions,
+    listActivistCodes,
+    listResultCodes,
+    listContactTypes: () =>
+      getJson(
+        '/v4/canvassResponses/contactTypes',
+        '/canvassResponses/contactTypes',
+        z.array(contactTypeShape),
+      ),
+    listInputTypes: () =>
+      getJson('/v4/canvassResponses/inputTypes', '/canvassResponses/inputTypes', z.array(inputTypeShape)),
+    async fetchMetadata(): Promise<VanMetadata> {
+      const [surveyQuestions, activistCodes, resultCodes] = await Promise.all([
+        listSurveyQuestions(),
+        listActivistCodes(),
+        listResultCodes(),
+      ]);
+      return { surveyQuestions, activistCodes, resultCodes };
+    },
+    async postCanvassResponse(vanId: number, body: VanCanvassRequest): Promise<VanCanvassReceipt> {
+      if (!Number.isSafeInteger(vanId) || vanId <= 0) throw new RangeError(`not a VAN id: ${vanId}`);
+      const answer = await send({
+        method: 'POST',
+        url: `/v4/people/${vanId}/canvassResponses`,
+        endpoint: '/people/{vanId}/canvassResponses',
+        body,
+      });
+      return {
+        vanId,
+        status: answer.status,
+        dateCanvassed: body.canvassContext.dateCanvassed,
+        acceptedAt: new Date().toISOString(),
+        attempts: answer.attempts,
+      };
+    },
+  };
+}
+
+function toPathAndQuery(link: string): string {
+  const parsed = new URL(link, 'http://van.invalid');
+  return `${parsed.pathname}${parsed.search}`;
+}

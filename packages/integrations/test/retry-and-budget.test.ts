@@ -1,0 +1,54 @@
+import {
+  createDailyRequestBudget,
+  createTokenBucket,
+  fingerprintApiKey,
+  fullJitterBackoffMs,
+  getKeyRateLimiter,
+  parseRetryAfterMs,
+  parseTryAgainHintMs,
+} from '../src';
+
+test('Retry-After is read as seconds or as an HTTP date', () => {
+  const now = Date.parse('2026-10-20T22:00:00Z');
+  expect(parseRetryAfterMs('2', now)).toBe(2000);
+  expect(parseRetryAfterMs('Tue, 20 Oct 2026 22:00:05 GMT', now)).toBe(5000);
+  expect(parseRetryAfterMs(undefined, now)).toBeUndefined();
+  expect(parseRetryAfterMs('soon', now)).toBeUndefined();
+});
+
+test('VAN-s "Try again in N ms" hint is read, in ms or seconds', () => {
+  expect(parseTryAgainHintMs('Rate limit exceeded. Try again in 30 ms.')).toBe(30);
+  expect(parseTryAgainHintMs('Rate limit exceeded. Try again in 2 seconds.')).toBe(2000);
+  expect(parseTryAgainHintMs('Rate limit exceeded.')).toBeUndefined();
+});
+
+test('full-jitter backoff stays under its exponential ceiling and the cap', () => {
+  expect(fullJitterBackoffMs(3, 100, 10_000, () => 0.999)).toBe(799);
+  expect(fullJitterBackoffMs(20, 100, 10_000, () => 0.999)).toBe(9990);
+  expect(fullJitterBackoffMs(0, 100, 10_000, () => 0)).toBe(0);
+});
+
+test('the daily budget starts again at Eastern midnight, not UTC midnight', () => {
+  let now = new Date('2026-10-20T23:30:00-04:00');
+  const budget = createDailyRequestBudget(1, () => now);
+  expect(budget.tryConsume()).toBe(true);
+  expect(budget.tryConsume()).toBe(false);
+  now = new Date('2026-10-21T00:10:00Z'); // 20:10 Eastern, the same campaign day
+  expect(budget.tryConsume()).toBe(false);
+  now = new Date('2026-10-21T00:10:00-04:00');
+  expect(budget.tryConsume()).toBe(true);
+});
+
+test('one key has one limiter in the process, found by its fingerprint', () => {
+  const fingerprint = fingerprintApiKey('some-key');
+  expect(fingerprint).toMatch(/^[0-9a-f]{12}$/);
+  expect(fingerprint).not.toContain('some-key');
+  expect(getKeyRateLimiter(fingerprint, 15)).toBe(getKeyRateLimiter(fingerprint, 15));
+});
+
+test('the token bucket spaces concurrent callers at its rate', async () => {
+  const bucket = createTokenBucket(50);
+  const started = Date.now();
+  await Promise.all(Array.from({ length: 11 }, () => bucket.acquire()));
+  expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+});
