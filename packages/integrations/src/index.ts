@@ -7,3 +7,4 @@ export * from './van-metrics';
 export * from './van-client';
 export * from './airtable-client';
 export * from './livevox-client';
+export * from './candidate-configuration';

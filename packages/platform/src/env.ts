@@ -33,6 +33,45 @@ export const envVars = {
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+
+  // Outside APIs. Keys and passwords are secrets: read here, never logged.
+  AIRTABLE_API_KEY: z.string().min(1),
+  AIRTABLE_BASE_ID: z.string().min(1),
+  /** Airtable's API root; the sandbox's URL locally. */
+  AIRTABLE_ENDPOINT_URL: z.string().url().default('https://api.airtable.com'),
+  AIRTABLE_LISTING_TABLE: z.string().min(1).default('Listing'),
+  AIRTABLE_TERM_CODES_TABLE: z.string().min(1).default('Term Codes'),
+  /** How often the configuration cache is refreshed from Airtable. */
+  CONFIG_REFRESH_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
+  VAN_API_URL: z.string().url().default('https://api.securevan.com'),
+  /** The application name VAN issued with the keys (basic-auth user). */
+  VAN_APPLICATION_NAME: z.string().min(1),
+  /** Requests per second per API key (15 is VAN's common profile). */
+  VAN_RATE_PER_SECOND: z.coerce.number().positive().default(15),
+  /** VAN requests per API key per Eastern day; beyond it calls wait for the next day. */
+  VAN_DAILY_BUDGET: z.coerce.number().int().positive().default(1000),
+  VAN_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  LIVEVOX_API_URL: z.string().url().optional(),
+  LIVEVOX_USER_NAME: z.string().min(1).optional(),
+  LIVEVOX_PASSWORD: z.string().min(1).optional(),
+  LIVEVOX_CLIENT_NAME: z.string().min(1).optional(),
+  /** Bearer tokens accepted by the config service's API, comma-separated (a secret). */
+  API_TOKENS: z
+    .string()
+    .min(1)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1)),
+  REPORT_WEBHOOK_URL: z.string().url().optional(),
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
 } as const;
 
 export const booleanEnv = booleanFromString;

@@ -1,0 +1,54 @@
+import {
+  CONTRACT_FIXTURE_PATH,
+  loadFixture,
+  startAirtableSandbox,
+  type AirtableSandbox,
+} from '@call-sync/sandbox';
+import {
+  createAirtableClient,
+  createTokenBucket,
+  parseConfiguration,
+  readConfigurationTables,
+  type Configuration,
+} from '../src';
+
+const fixture = loadFixture(CONTRACT_FIXTURE_PATH).airtable;
+
+let airtable: AirtableSandbox;
+let configuration: Configuration;
+beforeAll(async () => {
+  airtable = await startAirtableSandbox({ fixture });
+  configuration = parseConfiguration(await readConfigurationTables(client()));
+});
+afterAll(() => airtable.close());
+
+const client = () =>
+  createAirtableClient({
+    apiKey: 'patContractTestToken',
+    baseId: 'appContractTest01',
+    endpointUrl: airtable.url,
+    rateLimiter: createTokenBucket(1000, 50),
+  });
+
+test('reads the listing, term codes and each candidate result table into indexed configuration', async () => {
+  const testCandidate = configuration.candidates.get('test-candidate');
+  expect(testCandidate?.candidate).toMatchObject({ district: 'nc05', strategy: 'full', system: 'van' });
+  expect(testCandidate?.errors).toEqual([]);
+  expect(testCandidate?.index.get('strong support')).toMatchObject({ success: true, tags: [201] });
+  expect(configuration.termCodes.size).toBeGreaterThan(0);
+  // The API key stays wrapped: serialising the configuration never shows it.
+  expect(JSON.stringify([...configuration.candidates.values()])).not.toContain(
+    '11111111-aaaa-4bbb-8ccc-000000000001',
+  );
+});
+
+test('a candidate whose result table is missing gets a configuration error, the others still load', async () => {
+  const paused = configuration.candidates.get('paused-candidate');
+  expect(paused?.errors).toEqual([
+    expect.objectContaining({
+      table: 'Paused Candidate',
+      message: expect.stringMatching(/could not be read|not found/),
+    }),
+  ]);
+  expect(configuration.candidates.get('test-candidate')?.errors).toEqual([]);
+});
