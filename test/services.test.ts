@@ -17,6 +17,14 @@ function serviceEnv(): Record<string, string> {
     S3_ACCESS_KEY_ID: pick('S3_ACCESS_KEY_ID'),
     S3_SECRET_ACCESS_KEY: pick('S3_SECRET_ACCESS_KEY'),
     S3_BUCKET: 'callsync-services-test',
+    // The outside APIs' variables (config needs them to start); nothing answers on port 9, and
+    // neither health nor readiness depends on Airtable or VAN.
+    AIRTABLE_API_KEY: 'patServicesTestToken',
+    AIRTABLE_BASE_ID: 'appServicesTest',
+    AIRTABLE_ENDPOINT_URL: 'http://127.0.0.1:9',
+    VAN_API_URL: 'http://127.0.0.1:9',
+    VAN_APPLICATION_NAME: 'call-sync-services-test',
+    API_TOKENS: 'services-test-token-0123456789',
   };
 }
 

@@ -13,6 +13,9 @@ KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-19093}"
 MONGO_JAVA_SERVER_VERSION="${MONGO_JAVA_SERVER_VERSION:-1.47.0}"
 MONGO_PORT="${MONGO_PORT:-27117}"
 MONGO_BACKEND="${MONGO_BACKEND:-memory}"
+# The memory backend holds every test database until it is dropped; a full test run with 100k-row
+# imports needs well over 1 GB.
+MONGO_HEAP="${MONGO_HEAP:-4g}"
 # A pinned SeaweedFS commit (pseudo-version) so every machine builds the same server.
 SEAWEEDFS_VERSION="${SEAWEEDFS_VERSION:-v0.0.0-20261109003541-7506e5f91cd6}"
 S3_PORT="${S3_PORT:-18333}"

@@ -33,7 +33,7 @@ start_mongo() {
   mkdir -p "$MONGO_DATA"
   local backend_args=(memory)
   [[ "$MONGO_BACKEND" == "h2" ]] && backend_args=(h2 "$MONGO_DATA/callsync.mv.db")
-  nohup java -Xmx1g -cp "$MONGO_HOME/classes:$MONGO_HOME/lib/*" org.callsync.mongo.MongoWireServer "$MONGO_PORT" "${backend_args[@]}" >"$MONGO_LOG" 2>&1 &
+  nohup java "-Xmx$MONGO_HEAP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$MONGO_HOME/classes:$MONGO_HOME/lib/*" org.callsync.mongo.MongoWireServer "$MONGO_PORT" "${backend_args[@]}" >"$MONGO_LOG" 2>&1 &
   echo $! >"$MONGO_PID"
   wait_for_port "MongoDB-wire server" "$MONGO_PORT" 60 "$MONGO_LOG" "$MONGO_PID"
   log "MongoDB-wire server ready on mongodb://127.0.0.1:$MONGO_PORT ($MONGO_BACKEND)"

@@ -1,11 +1,92 @@
 import { runMain, startServiceRuntime } from '@call-sync/platform';
+import { createAirtableClient } from '@call-sync/integrations';
+import { loadConfigSettings } from './settings';
+import { createConfigCache } from './config-cache';
+import { createVanMetadataCache } from './van-metadata-cache';
+import { createConfigCacheRepository } from './data-access/config-cache-repository';
+import { createCallsRepository } from './data-access/calls-repository';
+import { mountRoutes } from './http/routes';
+import { candidatesRoutes } from './http/candidates';
+import { configureRoutes } from './http/configure';
+import { validateRoutes } from './http/validate';
+import { runsRoutes } from './http/runs';
+import { dropRateRoutes } from './http/drop-rate';
+import { callsImportRoutes } from './http/calls-import';
+import { openApiRoutes } from './http/openapi';
+import { createImportsRepository } from './data-access/imports-repository';
+import { createReportSender, type ReportSender } from './reports/report-delivery';
+import { startRunEventsConsumer, type RunEventsDeps } from './reports/run-events-consumer';
+import { createRunsRepository } from './data-access/runs-repository';
+import { createReportsRepository } from './data-access/reports-repository';
 
-// Wiring only: the service's behaviour lives in modules beside this file.
+// Wiring only: the service's behaviour lives in the modules imported above.
 async function main(): Promise<void> {
-  await startServiceRuntime({
+  const settings = loadConfigSettings();
+  let stopWork = (): void => undefined;
+  let reportDeps: (RunEventsDeps & { delivery: ReportSender }) | undefined;
+
+  const runtime = await startServiceRuntime({
     service: 'config',
     defaultPort: 8080,
+    routes: (app, { db, logger, registry }) => {
+      const cache = createConfigCache({
+        airtable: createAirtableClient({
+          apiKey: settings.AIRTABLE_API_KEY,
+          baseId: settings.AIRTABLE_BASE_ID,
+          endpointUrl: settings.AIRTABLE_ENDPOINT_URL,
+        }),
+        repository: createConfigCacheRepository(db),
+        logger,
+        listingTable: settings.AIRTABLE_LISTING_TABLE,
+        termCodesTable: settings.AIRTABLE_TERM_CODES_TABLE,
+      });
+      cache.start(settings.CONFIG_REFRESH_INTERVAL_MS);
+      stopWork = () => cache.stop();
+      const vanCache = createVanMetadataCache({
+        baseUrl: settings.VAN_API_URL,
+        applicationName: settings.VAN_APPLICATION_NAME,
+        timeoutMs: settings.VAN_TIMEOUT_MS,
+        ttlMs: settings.VAN_METADATA_CACHE_MS,
+        registry,
+      });
+      const calls = createCallsRepository(db);
+      const runs = createRunsRepository(db);
+      const reports = createReportsRepository(db);
+      const delivery = createReportSender({
+        reports,
+        webhookUrl: settings.REPORT_WEBHOOK_URL,
+        logger,
+        retryIntervalMs: settings.REPORT_RETRY_INTERVAL_MS,
+      });
+      reportDeps = { cache, runs, calls, reports, delivery, logger };
+      mountRoutes(app, {
+        logger,
+        apiTokens: settings.API_TOKENS,
+        routers: [
+          candidatesRoutes({ cache, calls }),
+          configureRoutes({ cache, vanCache }),
+          validateRoutes({ cache, vanCache }),
+          runsRoutes({ cache, vanCache, runs, calls, reports }),
+          dropRateRoutes({ calls }),
+          openApiRoutes(),
+          callsImportRoutes({
+            cache,
+            calls,
+            imports: createImportsRepository(db),
+            maxBytes: settings.IMPORT_MAX_BYTES,
+          }),
+        ],
+      });
+    },
   });
+  runtime.onShutdown({ name: 'config refresh', run: async () => stopWork() });
+  if (reportDeps) {
+    const { delivery } = reportDeps;
+    const consumer = await startRunEventsConsumer(runtime.kafka, settings.KAFKA_CONSUMER_GROUP, reportDeps);
+    delivery.start();
+    runtime.onShutdown({ name: 'report retries', run: () => delivery.stop() });
+    runtime.onShutdown({ name: 'run-events consumer', run: () => consumer.stop() });
+  }
 }
 
 runMain('config', main);

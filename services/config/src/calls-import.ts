@@ -1,0 +1,194 @@
+import { randomUUID } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { parse } from 'csv-parse';
+import {
+  LIVEVOX_EXPORT_COLUMNS,
+  parseLivevoxExportRow,
+  type Call,
+  type LivevoxExportRow,
+} from '@call-sync/core';
+import type { Configuration } from '@call-sync/integrations';
+import type { CallsRepository } from './data-access/calls-repository';
+import type { ImportCounts, ImportJobDocument, ImportsRepository } from './data-access/imports-repository';
+
+/** Columns without which no row can become a call; the others may be empty or absent. */
+const REQUIRED_COLUMNS = ['id', 'account_number', 'start', 'result'];
+/** Enough for anyone to find the pattern; the count says how many there were in all. */
+const MAX_STORED_ROW_ERRORS = 1000;
+const BATCH_SIZE = 2000;
+const PROGRESS_EVERY_MS = 1000;
+
+export class ImportRejectedError extends Error {
+  constructor(
+    readonly status: 400 | 413,
+    message: string,
+    readonly job: ImportJobDocument,
+  ) {
+    super(message);
+    this.name = 'ImportRejectedError';
+  }
+}
+
+export interface CallsImportOptions {
+  configuration: Configuration;
+  calls: CallsRepository;
+  imports: ImportsRepository;
+  maxBytes: number;
+  /** For exports without a service_name column: the dialer service all rows came from. */
+  serviceName?: string;
+  fileName?: string;
+}
+
+/** The candidate whose district an account names; active candidates win a shared district. */
+function clientForDistrictOf(configuration: Configuration): (district: string) => string | undefined {
+  const byDistrict = new Map<string, string>();
+  const candidates = [...configuration.candidates.values()].map((c) => c.candidate);
+  for (const candidate of [...candidates].sort((a, b) => Number(b.active) - Number(a.active))) {
+    if (!byDistrict.has(candidate.district)) byDistrict.set(candidate.district, candidate.slug);
+  }
+  return (district) => byDistrict.get(district);
+}
+
+/**
+ * Streams the dialer's call-export CSV into `calls`: parsed row by row (csv-parse, so tens of MB
+ * never sit in memory), checked by core's parseLivevoxExportRow, and upserted by id in batches.
+ * A bad row is an error with its line number and never stops the file; a re-upload of the same
+ * file changes nothing and never touches a call's sync fields. The job document is updated as it
+ * goes, so its progress can be read while the upload runs.
+ */
+export async function importCallExport(
+  input: Readable,
+  options: CallsImportOptions,
+): Promise<ImportJobDocument> {
+  const { configuration, calls, imports } = options;
+  const startedAt = new Date();
+  const importId = randomUUID();
+  const counts: ImportCounts = {
+    rows: 0,
+    inserted: 0,
+    updated: 0,
+    unchanged: 0,
+    testAccountsSkipped: 0,
+    errors: 0,
+  };
+  const rowErrors: ImportJobDocument['rowErrors'] = [];
+  const job: ImportJobDocument = {
+    _id: importId,
+    importId,
+    state: 'running',
+    ...(options.fileName ? { fileName: options.fileName } : {}),
+    ...(options.serviceName ? { serviceName: options.serviceName } : {}),
+    bytesRead: 0,
+    counts,
+    rowErrors,
+    startedAt,
+    updatedAt: startedAt,
+  };
+  await imports.create(job);
+
+  const context = {
+    termCodes: configuration.termCodes,
+    clientForDistrict: clientForDistrictOf(configuration),
+  };
+  let batch = new Map<string, Call>();
+  let lastProgressAt = Date.now();
+  let rejection: ImportRejectedError | undefined;
+
+  const flush = async () => {
+    if (batch.size === 0) return;
+    const written = await calls.upsertDialerCalls([...batch.values()]);
+    batch = new Map();
+    counts.inserted += written.inserted;
+    counts.updated += written.updated;
+    counts.unchanged += written.unchanged;
+    if (Date.now() - lastProgressAt >= PROGRESS_EVERY_MS) {
+      lastProgressAt = Date.now();
+      await imports.update(importId, { counts, bytesRead: job.bytesRead });
+    }
+  };
+
+  const byteCounter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      job.bytesRead += chunk.length;
+      if (job.bytesRead > options.maxBytes) {
+        rejection = new ImportRejectedError(413, `the upload is larger than ${options.maxBytes} bytes`, job);
+        callback(rejection);
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
+  const parser = parse({
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    info: true,
+    columns: (header: string[]) => {
+      const columns = header.map((name) => name.trim().toLowerCase());
+      const missing = REQUIRED_COLUMNS.filter((name) => !columns.includes(name));
+      if (missing.length > 0) {
+        rejection = new ImportRejectedError(
+          400,
+          `the header lacks ${missing.join(', ')}; a call export has the columns ${LIVEVOX_EXPORT_COLUMNS.join(', ')}`,
+          job,
+        );
+        throw rejection;
+      }
+      return columns;
+    },
+  });
+
+  const consume = async (records: AsyncIterable<{ record: LivevoxExportRow; info: { lines: number } }>) => {
+    for await (const { record, info } of records) {
+      counts.rows += 1;
+      const serviceName = record.service_name?.trim() || options.serviceName;
+      const outcome = parseLivevoxExportRow(record, info.lines, {
+        ...context,
+        ...(serviceName ? { serviceName } : {}),
+      });
+      if (outcome.kind === 'call') {
+        // A file that lists a call twice keeps its last row, as a re-upload would.
+        batch.set(outcome.call.id, outcome.call);
+        if (batch.size >= BATCH_SIZE) await flush();
+      } else if (outcome.kind === 'test-account') {
+        counts.testAccountsSkipped += 1;
+      } else {
+        counts.errors += 1;
+        if (rowErrors.length < MAX_STORED_ROW_ERRORS)
+          rowErrors.push({ line: outcome.line, message: outcome.message });
+      }
+    }
+    await flush();
+  };
+
+  // The request is piped in rather than made part of the pipeline, so that a rejected upload
+  // does not destroy the request's socket before the 400/413 answer can be sent.
+  input.pipe(byteCounter);
+  try {
+    await pipeline(byteCounter, parser, consume);
+  } catch (error) {
+    input.unpipe(byteCounter);
+    const finishedAt = new Date();
+    const reason =
+      rejection ??
+      new ImportRejectedError(400, `the file is not readable CSV: ${(error as Error).message}`, job);
+    Object.assign(job, {
+      state: 'failed',
+      error: reason.message,
+      finishedAt,
+      durationMs: finishedAt.getTime() - startedAt.getTime(),
+    });
+    await imports.update(importId, { ...job, updatedAt: finishedAt });
+    throw reason;
+  }
+  const finishedAt = new Date();
+  Object.assign(job, {
+    state: 'completed',
+    finishedAt,
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+  });
+  await imports.update(importId, { ...job, updatedAt: finishedAt });
+  return job;
+}

@@ -1,0 +1,134 @@
+import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
+import { Collections } from '@call-sync/platform';
+import { SyncStatus, type Call, type TimeWindow } from '@call-sync/core';
+
+export type ResetScope = 'all' | 'errors';
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+export interface CallsRepository {
+  /**
+   * Upserts dialer rows by `id`, setting only the dialer's fields: sync_status, run_id,
+   * receipt and error are never in the update, so a re-upload cannot un-sync a call.
+   */
+  upsertDialerCalls(calls: Call[]): Promise<UpsertCounts>;
+  countByStatusForRun(runId: string): Promise<Record<string, number>>;
+  countByResultForRun(
+    runId: string,
+  ): Promise<{ displayName: string | undefined; fullOnScreenResult: string | undefined; count: number }[]>;
+  errorsForRun(runId: string, limit: number): Promise<{ error: string; count: number }[]>;
+  receiptsForRun(runId: string, limit: number): Promise<Pick<Call, 'id' | 'sync_status' | 'receipt'>[]>;
+  unsyncedInWindow(district: string, window: TimeWindow): AsyncIterable<Call>;
+  countResettable(district: string, window: TimeWindow, scope: ResetScope): Promise<number>;
+  reset(district: string, window: TimeWindow, scope: ResetScope): Promise<number>;
+  countDropsAndContacts(
+    serviceName: string,
+    window: TimeWindow,
+  ): Promise<{ drops: number; contacts: number }>;
+}
+
+// The fields a sync owns; the import never writes them, a reset removes them.
+const SYNC_FIELDS = ['sync_status', 'run_id', 'receipt', 'error', 'synced_at', 'attempts'] as const;
+
+/**
+ * `in_progress` is never reset: a worker holds that call and may be posting it right now, and
+ * returning it to unsynced could have it posted twice (a duplicate in a voter file is forever).
+ */
+function resetFilter(district: string, window: TimeWindow, scope: ResetScope): Filter<Call> {
+  const statuses =
+    scope === 'errors'
+      ? [SyncStatus.AttemptedError, SyncStatus.UnattemptedError]
+      : [
+          SyncStatus.Finished,
+          SyncStatus.Ignored,
+          SyncStatus.QueuedForCsv,
+          SyncStatus.AttemptedError,
+          SyncStatus.UnattemptedError,
+        ];
+  return { district, timestamp: { $gte: window.start, $lt: window.end }, sync_status: { $in: statuses } };
+}
+
+export function createCallsRepository(db: Db): CallsRepository {
+  const calls: Collection<Call> = db.collection(Collections.Calls);
+  return {
+    async upsertDialerCalls(batch) {
+      if (batch.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };
+      const operations: AnyBulkWriteOperation<Call>[] = batch.map((call) => {
+        const dialerFields: Partial<Call> = { ...call };
+        for (const field of SYNC_FIELDS) delete dialerFields[field];
+        return { updateOne: { filter: { id: call.id }, update: { $set: dialerFields }, upsert: true } };
+      });
+      // Unordered: one failing row (which the parser should have caught) cannot stop the batch.
+      const result = await calls.bulkWrite(operations, { ordered: false });
+      return {
+        inserted: result.upsertedCount,
+        updated: result.modifiedCount,
+        unchanged: result.matchedCount - result.modifiedCount,
+      };
+    },
+    async countByStatusForRun(runId) {
+      const rows = await calls
+        .aggregate<{ _id: string | null; count: number }>([
+          { $match: { run_id: runId } },
+          { $group: { _id: '$sync_status', count: { $sum: 1 } } },
+        ])
+        .toArray();
+      return Object.fromEntries(rows.filter((r) => r._id).map((r) => [r._id as string, r.count]));
+    },
+    async countByResultForRun(runId) {
+      const rows = await calls
+        .aggregate<{ _id: { d?: string; r?: string }; count: number }>([
+          { $match: { run_id: runId } },
+          { $group: { _id: { d: '$display_name', r: '$full_on_screen_result' }, count: { $sum: 1 } } },
+        ])
+        .toArray();
+      return rows.map((r) => ({
+        displayName: r._id.d ?? undefined,
+        fullOnScreenResult: r._id.r ?? undefined,
+        count: r.count,
+      }));
+    },
+    async errorsForRun(runId, limit) {
+      const rows = await calls
+        .aggregate<{ _id: string; count: number }>([
+          { $match: { run_id: runId, error: { $exists: true } } },
+          { $group: { _id: '$error', count: { $sum: 1 } } },
+          { $sort: { count: -1 } },
+        ])
+        .toArray();
+      return rows.slice(0, limit).map((r) => ({ error: r._id, count: r.count }));
+    },
+    receiptsForRun: (runId, limit) =>
+      calls
+        .find(
+          { run_id: runId, receipt: { $exists: true } },
+          { projection: { _id: 0, id: 1, sync_status: 1, receipt: 1 } },
+        )
+        .limit(limit)
+        .toArray(),
+    unsyncedInWindow(district, window) {
+      return calls.find(
+        { district, timestamp: { $gte: window.start, $lt: window.end }, sync_status: { $exists: false } },
+        { projection: { _id: 0 } },
+      );
+    },
+    countResettable: (district, window, scope) => calls.countDocuments(resetFilter(district, window, scope)),
+    async reset(district, window, scope) {
+      const unset = Object.fromEntries(SYNC_FIELDS.map((field) => [field, ''])) as Record<string, ''>;
+      const result = await calls.updateMany(resetFilter(district, window, scope), { $unset: unset });
+      return result.modifiedCount;
+    },
+    async countDropsAndContacts(serviceName, window) {
+      const inWindow = { service_name: serviceName, timestamp: { $gte: window.start, $lt: window.end } };
+      const [drops, contacts] = await Promise.all([
+        calls.countDocuments({ ...inWindow, dropped: true }),
+        calls.countDocuments({ ...inWindow, contact: true }),
+      ]);
+      return { drops, contacts };
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import {
+  decideCall,
+  deliversOnlyCsv,
+  planForStrategy,
+  type Call,
+  type CallRoute,
+  type SyncStatus,
+  type VanMetadata,
+} from '@call-sync/core';
+import type { CandidateConfiguration } from '@call-sync/integrations';
+
+/** What a run would do with a window's unsynced calls, decided exactly as the extractor decides. */
+export interface DryRunResult {
+  calls: number;
+  /** Where each call would go: one VAN post, a bulk-import row, a CSV, or nowhere. */
+  byRoute: Record<CallRoute, number>;
+  /** The status each call would be claimed into. */
+  byStatus: Partial<Record<SyncStatus, number>>;
+  byDisplayName: Record<string, number>;
+  /** Calls that would fail before reaching VAN, by message (the validate page's wording). */
+  errors: { error: string; count: number }[];
+  vanRequests: { canvassPosts: number; bulkImport: number; metadata: number; total: number };
+  /** VAN bills 1¢ a request beyond 1,000 a day; this assumes the key spent nothing else today. */
+  estimatedCostCents: number;
+}
+
+export const VAN_FREE_REQUESTS_PER_DAY = 1000;
+const VAN_PAGE_SIZE = 200;
+/** A bulk-import run: the mapping-types check, the job, and at least one status poll. */
+const BULK_IMPORT_REQUESTS = 3;
+
+/** The reads a run spends on metadata: every page of questions and activist codes, and the result codes. */
+function metadataRequests(metadata: VanMetadata | undefined): number {
+  if (!metadata) return 0;
+  const pages = (items: number) => Math.max(1, Math.ceil(items / VAN_PAGE_SIZE));
+  return pages(metadata.surveyQuestions.length) + pages(metadata.activistCodes.length) + 1;
+}
+
+export async function computeDryRun(
+  calls: AsyncIterable<Call>,
+  configuration: CandidateConfiguration,
+  metadata: VanMetadata | undefined,
+): Promise<DryRunResult> {
+  const { candidate, index } = configuration;
+  const byRoute: Record<CallRoute, number> = { van: 0, 'van-bulk': 0, csv: 0, 'csv-after-van': 0, none: 0 };
+  const byStatus: Partial<Record<SyncStatus, number>> = {};
+  const byDisplayName: Record<string, number> = {};
+  const errors = new Map<string, number>();
+  let total = 0;
+  for await (const call of calls) {
+    total += 1;
+    const decision = decideCall(call, candidate, index, metadata);
+    const plan = planForStrategy(decision, candidate);
+    byRoute[plan.route] += 1;
+    byStatus[plan.status] = (byStatus[plan.status] ?? 0) + 1;
+    const label = decision.row?.displayName ?? call.full_on_screen_result ?? '(no result)';
+    byDisplayName[label] = (byDisplayName[label] ?? 0) + 1;
+    if (plan.error) errors.set(plan.error, (errors.get(plan.error) ?? 0) + 1);
+  }
+  const touchesVan = !deliversOnlyCsv(candidate) && byRoute.van + byRoute['van-bulk'] > 0;
+  const vanRequests = {
+    canvassPosts: byRoute.van,
+    bulkImport: byRoute['van-bulk'] > 0 ? BULK_IMPORT_REQUESTS : 0,
+    metadata: touchesVan ? metadataRequests(metadata) : 0,
+    total: 0,
+  };
+  vanRequests.total = vanRequests.canvassPosts + vanRequests.bulkImport + vanRequests.metadata;
+  return {
+    calls: total,
+    byRoute,
+    byStatus,
+    byDisplayName,
+    errors: [...errors.entries()]
+      .map(([error, count]) => ({ error, count }))
+      .sort((a, b) => b.count - a.count),
+    vanRequests,
+    estimatedCostCents: Math.max(0, vanRequests.total - VAN_FREE_REQUESTS_PER_DAY),
+  };
+}

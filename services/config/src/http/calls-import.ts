@@ -1,0 +1,80 @@
+import Router from '@koa/router';
+import type Koa from 'koa';
+import type { ConfigCache } from '../config-cache';
+import { ImportRejectedError, importCallExport } from '../calls-import';
+import type { CallsRepository } from '../data-access/calls-repository';
+import type { ImportJobDocument, ImportsRepository } from '../data-access/imports-repository';
+import { HttpError } from './http-error';
+import { singleQuery } from './params';
+
+const IMPORT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ACCEPTED_TYPES = ['text/csv', 'text/plain', 'application/csv', 'application/octet-stream'];
+
+function describeImport(job: ImportJobDocument) {
+  const { _id: _omit, ...rest } = job;
+  const seconds = (job.durationMs ?? Date.now() - job.startedAt.getTime()) / 1000;
+  return { ...rest, rowsPerSecond: seconds > 0 ? Math.round(job.counts.rows / seconds) : null };
+}
+
+export function callsImportRoutes(deps: {
+  cache: ConfigCache;
+  calls: CallsRepository;
+  imports: ImportsRepository;
+  maxBytes: number;
+}): Router {
+  const router = new Router();
+
+  // The body is the CSV itself (curl --data-binary @export.csv -H 'Content-Type: text/csv'),
+  // read as a stream: the answer comes when the last row is stored.
+  router.post('/calls/import', async (ctx: Koa.Context) => {
+    const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
+    if (!ACCEPTED_TYPES.includes(type)) {
+      throw new HttpError(
+        415,
+        'unsupported_type',
+        `send the call export as text/csv, not "${type || 'nothing'}"`,
+      );
+    }
+    const declared = Number(ctx.get('content-length'));
+    if (Number.isFinite(declared) && declared > deps.maxBytes) {
+      throw new HttpError(413, 'too_large', `the upload is larger than ${deps.maxBytes} bytes`);
+    }
+    const serviceName = singleQuery(ctx, 'service_name');
+    const fileName = singleQuery(ctx, 'file_name');
+    if (serviceName && serviceName.length > 200)
+      throw new HttpError(400, 'bad_parameter', 'service_name is too long');
+    try {
+      const job = await importCallExport(ctx.req, {
+        configuration: await deps.cache.current(),
+        calls: deps.calls,
+        imports: deps.imports,
+        maxBytes: deps.maxBytes,
+        ...(serviceName ? { serviceName } : {}),
+        ...(fileName ? { fileName: fileName.slice(0, 200) } : {}),
+      });
+      ctx.set('Location', `/calls/imports/${job.importId}`);
+      ctx.body = describeImport(job);
+    } catch (error) {
+      if (!(error instanceof ImportRejectedError)) throw error;
+      // The rest of the upload is not read: the connection closes after the answer.
+      ctx.set('Connection', 'close');
+      throw new HttpError(error.status, error.status === 413 ? 'too_large' : 'bad_csv', error.message, {
+        import: describeImport(error.job),
+      });
+    }
+  });
+
+  router.get('/calls/imports', async (ctx: Koa.Context) => {
+    ctx.body = { imports: (await deps.imports.list(50)).map(describeImport) };
+  });
+
+  router.get('/calls/imports/:id', async (ctx: Koa.Context) => {
+    const importId = String(ctx.params.id ?? '');
+    if (!IMPORT_ID.test(importId)) throw new HttpError(400, 'bad_parameter', 'an import id is a UUID');
+    const job = await deps.imports.get(importId);
+    if (!job) throw new HttpError(404, 'unknown_import', `no import ${importId}`);
+    ctx.body = describeImport(job);
+  });
+
+  return router;
+}

@@ -1,0 +1,72 @@
+import Router from '@koa/router';
+import type Koa from 'koa';
+import { addDays, easternDayOf, windowForDay, type EasternDay } from '@call-sync/core';
+import type { CallsRepository } from '../data-access/calls-repository';
+import { HttpError } from './http-error';
+import { singleQuery } from './params';
+
+export const DROP_RATE_USAGE =
+  'GET /drop-rate?start_day=MM-DD&count=N&service_name=NAME — N days (1–92) from start_day (Eastern), ' +
+  'for one dialer service; the rate is drops / (drops + contacts), N/A when there were no contacts';
+const MAX_DAYS = 92;
+
+function badParameter(detail: string): HttpError {
+  return new HttpError(400, 'bad_parameter', detail, { usage: DROP_RATE_USAGE });
+}
+
+/** `MM-DD` in the current Eastern year, or last year's when that day has not come yet. */
+export function resolveStartDay(monthDay: string, today: EasternDay): EasternDay {
+  const match = /^(\d{2})-(\d{2})$/.exec(monthDay);
+  if (!match) throw badParameter(`start_day must be MM-DD, got "${monthDay}"`);
+  const year = Number(today.slice(0, 4));
+  const candidate = `${year}-${match[1]}-${match[2]}`;
+  const valid = (day: string) => {
+    const date = new Date(`${day}T12:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+  };
+  if (!valid(candidate) && !valid(`${year - 1}-${match[1]}-${match[2]}`)) {
+    throw badParameter(`start_day "${monthDay}" is not a calendar day`);
+  }
+  // 02-29 exists only in leap years: take the latest year that has it and is not in the future.
+  for (let back = 0; back <= 8; back += 1) {
+    const day = `${year - back}-${match[1]}-${match[2]}`;
+    if (valid(day) && day <= today) return day;
+  }
+  throw badParameter(`start_day "${monthDay}" is not a calendar day`);
+}
+
+const rate = (drops: number, contacts: number): number | 'N/A' =>
+  contacts === 0 ? 'N/A' : Number((drops / (drops + contacts)).toFixed(4));
+
+export function dropRateRoutes(deps: { calls: CallsRepository }): Router {
+  const router = new Router();
+  router.get('/drop-rate', async (ctx: Koa.Context) => {
+    const startText = singleQuery(ctx, 'start_day');
+    const countText = singleQuery(ctx, 'count');
+    const serviceName = singleQuery(ctx, 'service_name');
+    if (startText === undefined || countText === undefined || serviceName === undefined) {
+      throw badParameter('start_day, count and service_name are required');
+    }
+    if (!/^\d{1,3}$/.test(countText) || Number(countText) < 1 || Number(countText) > MAX_DAYS) {
+      throw badParameter(`count must be a whole number from 1 to ${MAX_DAYS}, got "${countText}"`);
+    }
+    if (serviceName.length > 200) throw badParameter('service_name is too long');
+    const start = resolveStartDay(startText, easternDayOf(new Date()));
+    const days: EasternDay[] = Array.from({ length: Number(countText) }, (_, i) => addDays(start, i));
+    const perDay = await Promise.all(
+      days.map(async (day) => {
+        const { drops, contacts } = await deps.calls.countDropsAndContacts(serviceName, windowForDay(day));
+        return { day, drops, contacts, dropRate: rate(drops, contacts) };
+      }),
+    );
+    const drops = perDay.reduce((sum, day) => sum + day.drops, 0);
+    const contacts = perDay.reduce((sum, day) => sum + day.contacts, 0);
+    ctx.body = {
+      serviceName,
+      startDay: start,
+      days: perDay,
+      total: { drops, contacts, dropRate: rate(drops, contacts) },
+    };
+  });
+  return router;
+}

@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import Router from '@koa/router';
+import type Koa from 'koa';
+import {
+  deliversOnlyCsv,
+  emptyRunCounts,
+  isRunFinished,
+  RunState,
+  settledCalls,
+  SYNC_STATUSES,
+  windowForRun,
+  type RunCounts,
+  type Strategy,
+} from '@call-sync/core';
+import { VanError } from '@call-sync/integrations';
+import type { ConfigCache } from '../config-cache';
+import type { CallsRepository } from '../data-access/calls-repository';
+import type { ReportDocument, ReportsRepository } from '../data-access/reports-repository';
+import type { RunDocument, RunsRepository } from '../data-access/runs-repository';
+import { computeDryRun } from '../dry-run';
+import { renderRunPage, renderRunsPage } from '../pages/runs-page';
+import type { VanMetadataCache } from '../van-metadata-cache';
+import { HttpError } from './http-error';
+import { respond } from './negotiation';
+import { booleanQuery, candidateParam, singleQuery, windowParam } from './params';
+
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const RUN_STATES = Object.values(RunState) as string[];
+
+function reportView(report: ReportDocument | undefined) {
+  if (!report) return null;
+  return {
+    subject: report.subject,
+    to: report.to ?? null,
+    createdAt: report.createdAt,
+    delivery: {
+      status: report.delivery.status,
+      attempts: report.delivery.attempts,
+      lastError: report.delivery.lastError ?? null,
+      sentAt: report.delivery.sentAt ?? null,
+      nextAttemptAt: report.delivery.status === 'sent' ? null : report.delivery.nextAttemptAt,
+    },
+  };
+}
+
+/** Share of the claimed calls that no worker will touch again; a completed run is whole. */
+function progressOf(run: RunDocument, counts: RunCounts, strategy: Strategy) {
+  const total = run.callsClaimed;
+  const settled = Math.min(total, settledCalls(counts, strategy));
+  const percent =
+    run.state === RunState.Completed ? 100 : total === 0 ? 0 : Math.floor((settled / total) * 100);
+  return { settled, total, percent, ...(run.progress ? { pipeline: run.progress } : {}) };
+}
+
+export function describeRun(
+  run: RunDocument,
+  strategy: Strategy,
+  report?: ReportDocument,
+  liveCounts?: RunCounts,
+) {
+  const counts = liveCounts ?? { ...emptyRunCounts(), ...run.counts };
+  const end = run.finishedAt ?? (isRunFinished(run.state) ? run.updatedAt : undefined);
+  return {
+    runId: run.runId,
+    candidate: run.candidate,
+    trigger: run.trigger,
+    state: run.state,
+    dryRun: run.dryRun,
+    strategy,
+    window: { start: run.window.start, end: run.window.end },
+    scheduledAt: run.scheduledAt,
+    openedAt: run.openedAt,
+    startedAt: (run as { startedAt?: Date }).startedAt ?? null,
+    updatedAt: run.updatedAt,
+    finishedAt: run.finishedAt ?? null,
+    durationMs: end ? end.getTime() - run.openedAt.getTime() : null,
+    callsClaimed: run.callsClaimed,
+    counts,
+    progress: progressOf(run, counts, strategy),
+    error: run.error ?? null,
+    waitingFor: (run as { waitingFor?: string }).waitingFor ?? null,
+    csvUrl: run.csvUrl ?? null,
+    vanRequestsUsed: run.vanRequestsUsed ?? null,
+    dryRunResult: run.dryRunResult ?? null,
+    report: reportView(report),
+  };
+}
+
+export type RunView = ReturnType<typeof describeRun>;
+
+export interface RunsRoutesDeps {
+  cache: ConfigCache;
+  vanCache: VanMetadataCache;
+  runs: RunsRepository;
+  calls: CallsRepository;
+  reports: ReportsRepository;
+}
+
+export function runsRoutes(deps: RunsRoutesDeps): Router {
+  const { cache, vanCache, runs, calls, reports } = deps;
+  const router = new Router();
+
+  const strategyOf = async (run: RunDocument): Promise<Strategy> =>
+    run.strategy ?? (await cache.candidate(run.candidate))?.candidate.strategy ?? 'full';
+
+  // "Run now": records a request the extractor picks up (it decides, claims and publishes), or,
+  // for a dry run, decides every call here with the same pure functions and stores the answer.
+  router.post('/runs/:candidate', async (ctx: Koa.Context) => {
+    const configuration = await candidateParam(ctx, cache);
+    const { candidate } = configuration;
+    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const now = new Date();
+    // Query parameters, or the same names in a JSON body.
+    const window = windowParam(ctx, 'window', body.window) ?? windowForRun(now, candidate.syncHourEastern);
+    const dryRun = booleanQuery(ctx, 'dryRun', body.dryRun);
+    const runId = randomUUID();
+    const run: RunDocument = {
+      _id: runId,
+      runId,
+      candidate: candidate.slug,
+      trigger: 'request',
+      state: RunState.Open,
+      window,
+      scheduledAt: now,
+      dryRun,
+      callsClaimed: 0,
+      counts: emptyRunCounts(),
+      openedAt: now,
+      updatedAt: now,
+    };
+
+    if (!dryRun) {
+      const pending = await runs.findOpenRequest(candidate.slug);
+      if (pending) {
+        throw new HttpError(
+          409,
+          'run_already_requested',
+          `run ${pending.runId} is already waiting to start`,
+          {
+            runId: pending.runId,
+          },
+        );
+      }
+      await runs.insert(run);
+      ctx.status = 202;
+      ctx.set('Location', `/runs/${runId}`);
+      ctx.body = describeRun(run, candidate.strategy);
+      return;
+    }
+
+    try {
+      const metadata = deliversOnlyCsv(candidate) ? undefined : (await vanCache.get(candidate)).metadata;
+      const result = await computeDryRun(
+        calls.unsyncedInWindow(candidate.district, window),
+        configuration,
+        metadata,
+      );
+      const finishedAt = new Date();
+      const dryRunPlan = {
+        counts: { ...emptyRunCounts(), ...result.byStatus },
+        vanPosts: result.byRoute.van + result.byRoute['van-bulk'],
+        csvRows: result.byRoute.csv + result.byRoute['csv-after-van'],
+      };
+      Object.assign(run, {
+        state: RunState.Completed,
+        strategy: candidate.strategy,
+        dryRunResult: result,
+        dryRunPlan,
+        updatedAt: finishedAt,
+        finishedAt,
+      });
+      await runs.insert(run);
+      ctx.status = 201;
+      ctx.set('Location', `/runs/${runId}`);
+      ctx.body = describeRun(run, candidate.strategy);
+    } catch (error) {
+      if (!(error instanceof VanError)) throw error;
+      Object.assign(run, { state: RunState.Failed, error: error.message, finishedAt: new Date() });
+      await runs.insert(run);
+      throw new HttpError(502, 'van_unavailable', `dry run failed: ${error.message}`, { runId });
+    }
+  });
+
+  router.get('/runs', async (ctx: Koa.Context) => {
+    const candidate = singleQuery(ctx, 'candidate');
+    const state = singleQuery(ctx, 'state');
+    const limitText = singleQuery(ctx, 'limit') ?? '50';
+    if (candidate !== undefined && !/^[a-z0-9][a-z0-9-]{0,79}$/.test(candidate)) {
+      throw new HttpError(400, 'bad_parameter', 'candidate must be a slug');
+    }
+    if (state !== undefined && !RUN_STATES.includes(state)) {
+      throw new HttpError(400, 'bad_parameter', `state must be one of ${RUN_STATES.join(', ')}`);
+    }
+    if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 200) {
+      throw new HttpError(400, 'bad_parameter', 'limit must be a whole number from 1 to 200');
+    }
+    const found = await runs.list({
+      limit: Number(limitText),
+      ...(candidate ? { candidate } : {}),
+      ...(state ? { state: state as RunState } : {}),
+    });
+    const reportByRun = await reports.getForRuns(found.map((run) => run.runId));
+    const views = await Promise.all(
+      found.map(async (run) => describeRun(run, await strategyOf(run), reportByRun.get(run.runId))),
+    );
+    const answer = { runs: views, live: views.filter((run) => !isRunFinished(run.state)).length };
+    respond(ctx, answer, () => renderRunsPage(ctx, answer, { candidate, state }));
+  });
+
+  router.get('/runs/:id', async (ctx: Koa.Context) => {
+    const runId = String(ctx.params.id ?? '');
+    if (!RUN_ID.test(runId)) throw new HttpError(400, 'bad_parameter', 'a run id is a UUID');
+    const run = await runs.get(runId);
+    if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId}`);
+    // The calls are the truth while a run is live; the counts on the run doc may lag.
+    const [byStatus, errors, receipts, reportByRun] = await Promise.all([
+      calls.countByStatusForRun(runId),
+      calls.errorsForRun(runId, 20),
+      calls.receiptsForRun(runId, 20),
+      reports.getForRuns([runId]),
+    ]);
+    const aggregated = Object.values(byStatus).some((count) => count > 0);
+    const liveCounts = aggregated
+      ? (Object.fromEntries(SYNC_STATUSES.map((status) => [status, byStatus[status] ?? 0])) as RunCounts)
+      : undefined;
+    const answer = {
+      ...describeRun(run, await strategyOf(run), reportByRun.get(runId), liveCounts),
+      errors,
+      receipts,
+    };
+    respond(ctx, answer, () => renderRunPage(ctx, answer));
+  });
+
+  return router;
+}

@@ -1,0 +1,22 @@
+import type Koa from 'koa';
+import type { HttpError } from '../http/http-error';
+import { html, renderPage } from './layout';
+
+export function renderErrorPage(ctx: Koa.Context, error: HttpError): string {
+  const candidates = Array.isArray(error.extra.candidates) ? (error.extra.candidates as string[]) : [];
+  const base = ctx.path.split('/').slice(0, 2).join('/');
+  const body = html`<h1>${error.status === 401 ? 'Please sign in' : 'Something is not right'}</h1>
+    <div class="card">
+      <p><span class="pill bad">${error.status}</span> ${error.detail}</p>
+      ${error.status === 401 ? html`<p><a href="/login?next=${encodeURIComponent(ctx.path)}">Sign in with an API token</a></p>` : ''}
+      ${
+        candidates.length > 0
+          ? html`<p>Valid candidates:</p>
+              <ul>
+                ${candidates.map((slug) => html`<li><a href="${base}/${slug}">${slug}</a></li>`)}
+              </ul>`
+          : ''
+      }
+    </div>`;
+  return renderPage(ctx, { title: `Error ${error.status}`, body });
+}

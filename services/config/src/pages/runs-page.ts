@@ -1,0 +1,214 @@
+import type Koa from 'koa';
+import { formatEasternDate, formatEasternTime, type RunCounts, type SyncStatus } from '@call-sync/core';
+import type { RunView } from '../http/runs';
+import { html, renderPage, type SafeHtml } from './layout';
+
+const STATUS_LABELS: Record<string, string> = {
+  finished: 'finished',
+  queued_for_csv: 'queued for CSV',
+  ignored: 'ignored',
+  attempted_error: 'VAN error',
+  unattempted_error: 'not attempted',
+  in_progress: 'in progress',
+};
+
+/** Done outcomes first, what is still in progress last: the bar fills from the left. */
+const DISPLAY_ORDER: SyncStatus[] = [
+  'finished',
+  'queued_for_csv',
+  'ignored',
+  'attempted_error',
+  'unattempted_error',
+  'in_progress',
+];
+
+/** Campaigns think in Eastern time; so does every window. */
+const when = (value: Date | string | null) =>
+  value ? `${formatEasternDate(new Date(value))} ${formatEasternTime(new Date(value))}` : '—';
+
+const STATE_PILL: Record<string, string> = { completed: 'ok', failed: 'bad', open: 'muted' };
+
+export function statePill(state: string): SafeHtml {
+  return html`<span class="pill ${STATE_PILL[state] ?? 'warn'}">${state}</span>`;
+}
+
+/** A bar split by status: what is done is coloured by outcome, in_progress shows what is left. */
+function progressBar(counts: RunCounts, total: number): SafeHtml {
+  const denominator = Math.max(
+    total,
+    DISPLAY_ORDER.reduce((sum, status) => sum + (counts[status] ?? 0), 0),
+  );
+  if (denominator === 0) return html`<div class="progress" title="no calls"></div>`;
+  return html`<div class="progress">
+    ${DISPLAY_ORDER.filter((status) => (counts[status] ?? 0) > 0).map(
+      (status) =>
+        html`<span
+          class="${status}"
+          style="width:${(((counts[status] ?? 0) / denominator) * 100).toFixed(2)}%"
+          title="${STATUS_LABELS[status]}: ${counts[status]}"
+        ></span>`,
+    )}
+  </div>`;
+}
+
+const legend = html`<p class="legend">
+  ${DISPLAY_ORDER.map((status) => html`<span><i class="${status}"></i>${STATUS_LABELS[status]}</span>`)}
+</p>`;
+
+function countsText(counts: RunCounts): string {
+  return DISPLAY_ORDER.filter((status) => (counts[status] ?? 0) > 0)
+    .map((status) => `${counts[status]} ${STATUS_LABELS[status]}`)
+    .join(' · ');
+}
+
+function reportCell(run: RunView): SafeHtml {
+  if (run.dryRun) return html`<span class="pill muted">dry run</span>`;
+  if (!run.report) return html`<span class="muted small">—</span>`;
+  const { delivery } = run.report;
+  const cls = delivery.status === 'sent' ? 'ok' : delivery.status === 'failed' ? 'bad' : 'warn';
+  return html`<span class="pill ${cls}">${delivery.status}</span
+    >${delivery.lastError ? html`<br /><span class="small muted">${delivery.lastError}</span>` : ''}`;
+}
+
+export function renderRunsPage(
+  ctx: Koa.Context,
+  view: { runs: RunView[]; live: number },
+  filters: { candidate?: string; state?: string },
+): string {
+  const body = html`<h1>Runs</h1>
+    <p class="sub">
+      ${view.runs.length} most
+      recent${filters.candidate ? ` for ${filters.candidate}` : ''}${filters.state ? `, ${filters.state}` : ''}
+      · ${view.live} live${view.live > 0 ? ' · this page refreshes every 5 seconds' : ''}
+    </p>
+    ${legend}
+    <table>
+      <thead>
+        <tr>
+          <th>Candidate</th>
+          <th>State</th>
+          <th>Window (Eastern)</th>
+          <th>Progress</th>
+          <th>Calls</th>
+          <th>Opened / took</th>
+          <th>Report</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${view.runs.map(
+          (run) =>
+            html`<tr>
+              <td>
+                <a href="/runs/${run.runId}"><strong>${run.candidate}</strong></a
+                ><br /><span class="small muted"
+                  >${run.trigger}${run.dryRun ? ' · dry run' : ''} · ${run.strategy}</span
+                >
+              </td>
+              <td>
+                ${statePill(run.state)}${run.error ? html`<br /><span class="small" style="color:var(--bad)">${run.error}</span>` : ''}${run.waitingFor ? html`<br /><span class="small muted">waiting: ${run.waitingFor}</span>` : ''}
+              </td>
+              <td class="small">${when(run.window.start)}<br />→ ${when(run.window.end)}</td>
+              <td>
+                ${run.dryRun && run.dryRunResult ? html`<span class="small">would post ${run.dryRunResult.vanRequests.canvassPosts} to VAN of ${run.dryRunResult.calls} calls</span>` : html`${progressBar(run.counts, run.callsClaimed)}<span class="small muted">${run.progress.percent}% · ${run.progress.settled}/${run.progress.total}</span>`}
+              </td>
+              <td class="small">${countsText(run.counts) || '—'}</td>
+              <td class="small">
+                ${when(run.openedAt)}<br />${run.durationMs !== null ? `${(run.durationMs / 1000).toFixed(1)} s` : 'running'}
+              </td>
+              <td>${reportCell(run)}</td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>
+    ${view.runs.length === 0 ? html`<div class="card muted">No runs yet.</div>` : ''}`;
+  return renderPage(ctx, { title: 'Runs', body, ...(view.live > 0 ? { refreshSeconds: 5 } : {}) });
+}
+
+export function renderRunPage(
+  ctx: Koa.Context,
+  run: RunView & { errors: { error: string; count: number }[]; receipts: unknown[] },
+): string {
+  const dry = run.dryRunResult;
+  const body = html`<h1>Run for ${run.candidate}</h1>
+    <p class="sub">
+      ${statePill(run.state)} ${run.trigger}${run.dryRun ? ' · dry run' : ''} · ${run.strategy} ·
+      <code>${run.runId}</code>
+    </p>
+    <div class="card">
+      ${progressBar(run.counts, run.callsClaimed)}
+      <p>${run.progress.percent}% settled · ${countsText(run.counts) || 'no calls claimed yet'}</p>
+      <p class="small muted">
+        window ${when(run.window.start)} → ${when(run.window.end)} Eastern · opened ${when(run.openedAt)} ·
+        finished
+        ${when(run.finishedAt)}${run.vanRequestsUsed !== null ? ` · ${run.vanRequestsUsed} VAN requests` : ''}
+      </p>
+      ${run.error ? html`<p style="color:var(--bad)">${run.error}</p>` : ''}
+      ${run.csvUrl ? html`<p><a href="${run.csvUrl}">results CSV</a></p>` : ''}
+    </div>
+    ${
+      dry
+        ? html`<h2>Dry run</h2>
+            <div class="card">
+              <p>
+                <strong>${dry.calls}</strong> unsynced calls: ${dry.vanRequests.canvassPosts} VAN posts,
+                ${dry.byRoute.csv + dry.byRoute['csv-after-van']} CSV rows, ${dry.byRoute.none} settled
+                without a request. ${dry.vanRequests.total} VAN requests in all (≈ ${dry.estimatedCostCents}¢
+                beyond the free 1,000 a day).
+              </p>
+              <table>
+                <thead>
+                  <tr>
+                    <th>Display name</th>
+                    <th>Calls</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${Object.entries(dry.byDisplayName).map(
+                    ([name, count]) =>
+                      html`<tr>
+                        <td>${name}</td>
+                        <td>${count}</td>
+                      </tr>`,
+                  )}
+                </tbody>
+              </table>
+            </div>`
+        : ''
+    }
+    ${
+      run.errors.length > 0
+        ? html`<h2>Errors</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th>Error</th>
+                  <th>Calls</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${run.errors.map(
+                  (e) =>
+                    html`<tr>
+                      <td>${e.error}</td>
+                      <td>${e.count}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+        : ''
+    }
+    ${
+      run.report
+        ? html`<h2>Report</h2>
+            <div class="card">
+              <p><strong>${run.report.subject}</strong> → ${run.report.to ?? '(no address)'}</p>
+              <p>${reportCell(run)} after ${run.report.delivery.attempts} attempts</p>
+            </div>`
+        : ''
+    }`;
+  return renderPage(ctx, {
+    title: `Run ${run.candidate}`,
+    body,
+    ...(['completed', 'failed'].includes(run.state) ? {} : { refreshSeconds: 5 }),
+  });
+}

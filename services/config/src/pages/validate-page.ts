@@ -1,0 +1,54 @@
+import type Koa from 'koa';
+import type { ValidateAnswer } from '../http/validate';
+import { html, renderPage } from './layout';
+
+export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): string {
+  const { candidate } = view;
+  const failing = view.rows.filter((row) => !row.ok).length;
+  const body = html`<h1>Validate ${candidate.referenceName}</h1>
+    <p class="sub">
+      ${candidate.strategy} sync to ${candidate.system} · ${view.rows.length}
+      rows${view.metadataFetchedAt ? ` · VAN ids read ${view.metadataFetchedAt}` : ''} ·
+      <a href="/configure/${candidate.slug}">VAN ids</a>
+    </p>
+    <div class="banner ${view.ok ? 'ok' : 'bad'}">
+      ${view.header}${view.ok ? '' : html`<div class="small" style="font-weight:400">${failing} of ${view.rows.length} rows have errors${view.apiKey.ok ? '' : '; VAN refused the API key'}</div>`}
+    </div>
+    <div class="card">
+      <ul class="checks">
+        <li class="${view.apiKey.ok ? 'ok' : 'bad'}">API key: ${view.apiKey.message}</li>
+        ${view.tableErrors.map((e) => html`<li class="bad">${e.table}${e.rowId ? html` row <code>${e.rowId}</code>` : ''}${e.field ? ` · ${e.field}` : ''}: ${e.message}</li>`)}
+      </ul>
+    </div>
+    <table>
+      <thead>
+        <tr>
+          <th>Result</th>
+          <th>Display name</th>
+          <th>Verdict</th>
+          <th>Checks</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${view.rows.map(
+          (row) =>
+            html`<tr>
+              <td>
+                <strong>${row.fullOnScreenResult}</strong><br /><span class="small muted">${row.rowId}</span>
+              </td>
+              <td>${row.displayName}</td>
+              <td>
+                ${row.ok ? html`<span class="pill ok">ok</span>` : html`<span class="pill bad">error</span>`}
+              </td>
+              <td>
+                <ul class="checks">
+                  ${row.checks.map((check) => html`<li class="${check.ok ? 'ok' : 'bad'}">${check.message}</li>`)}
+                  ${row.warnings.map((warning) => html`<li class="warn">${warning}</li>`)}
+                </ul>
+              </td>
+            </tr>`,
+        )}
+      </tbody>
+    </table>`;
+  return renderPage(ctx, { title: `Validate ${candidate.referenceName}`, body });
+}

@@ -1,0 +1,93 @@
+import { buildReport, RunEvent } from '@call-sync/core';
+import {
+  createPublisher,
+  startConsumer,
+  Topics,
+  type Logger,
+  type RunningConsumer,
+} from '@call-sync/platform';
+import type { Kafka } from 'kafkajs';
+import type { ConfigCache } from '../config-cache';
+import type { CallsRepository } from '../data-access/calls-repository';
+import type { ReportsRepository } from '../data-access/reports-repository';
+import type { RunsRepository } from '../data-access/runs-repository';
+import type { ReportSender } from './report-delivery';
+import { buildFailureReport, summariseRun } from './run-summary';
+
+export interface RunEventsDeps {
+  cache: ConfigCache;
+  runs: RunsRepository;
+  calls: CallsRepository;
+  reports: ReportsRepository;
+  delivery: ReportSender;
+  logger: Logger;
+}
+
+/**
+ * A run that ended gets one report: built from Mongo (the run and its calls), stored in `reports`
+ * under the runId — so a redelivered event finds it instead of making a second — and then sent.
+ * The report is stored before the offset is committed; sending failures never fail the message,
+ * the retry loop owns them.
+ */
+export async function handleRunEvent(event: RunEvent, deps: RunEventsDeps): Promise<void> {
+  if (event.type !== 'run.completed' && event.type !== 'run.failed') return;
+  const run = await deps.runs.get(event.runId);
+  if (!run) {
+    // Mongo is written before the event is published, so this run is not ours (another
+    // environment sharing the topic); there is nothing to report on.
+    deps.logger.warn({ runId: event.runId, type: event.type }, 'run event for an unknown run; skipped');
+    return;
+  }
+  if (run.dryRun) return;
+
+  const configuration = await deps.cache.candidate(run.candidate);
+  const summary = await summariseRun(run, configuration, deps.calls, event.csvUrl ?? run.csvUrl);
+  const { subject, text } =
+    event.type === 'run.completed'
+      ? buildReport(summary)
+      : buildFailureReport(summary, event.error ?? run.error);
+  const now = new Date();
+  const to = configuration?.candidate.sendReportTo;
+  const { created } = await deps.reports.insertOnce({
+    _id: run.runId,
+    runId: run.runId,
+    candidate: run.candidate,
+    kind: event.type === 'run.completed' ? 'completed' : 'failed',
+    ...(to ? { to } : {}),
+    subject,
+    text,
+    createdAt: now,
+    delivery: { status: 'pending', attempts: 0, nextAttemptAt: now },
+  });
+  if (!created) deps.logger.info({ runId: run.runId }, 'report already stored for this run');
+  await deps.delivery.deliver(run.runId);
+}
+
+export async function startRunEventsConsumer(
+  kafka: Kafka,
+  groupId: string,
+  deps: RunEventsDeps,
+): Promise<{ stop(): Promise<void> }> {
+  const publisher = await createPublisher(kafka);
+  let consumer: RunningConsumer;
+  try {
+    consumer = await startConsumer({
+      kafka,
+      groupId,
+      topic: Topics.RunEvents,
+      schema: RunEvent,
+      logger: deps.logger,
+      publisher,
+      handle: (event) => handleRunEvent(event, deps),
+    });
+  } catch (error) {
+    await publisher.disconnect();
+    throw error;
+  }
+  return {
+    async stop() {
+      await consumer.stop();
+      await publisher.disconnect();
+    },
+  };
+}

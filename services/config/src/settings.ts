@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { envVars, parseEnv } from '@call-sync/platform';
+
+/**
+ * The config service's variables. The shared ones come from the platform's `envVars` (named once
+ * for every service); the few that only this service reads are defined here.
+ */
+const configServiceEnv = {
+  AIRTABLE_API_KEY: envVars.AIRTABLE_API_KEY,
+  AIRTABLE_BASE_ID: envVars.AIRTABLE_BASE_ID,
+  AIRTABLE_ENDPOINT_URL: envVars.AIRTABLE_ENDPOINT_URL,
+  AIRTABLE_LISTING_TABLE: envVars.AIRTABLE_LISTING_TABLE,
+  AIRTABLE_TERM_CODES_TABLE: envVars.AIRTABLE_TERM_CODES_TABLE,
+  CONFIG_REFRESH_INTERVAL_MS: envVars.CONFIG_REFRESH_INTERVAL_MS,
+  VAN_API_URL: envVars.VAN_API_URL,
+  VAN_APPLICATION_NAME: envVars.VAN_APPLICATION_NAME,
+  VAN_TIMEOUT_MS: envVars.VAN_TIMEOUT_MS,
+  API_TOKENS: envVars.API_TOKENS,
+  REPORT_WEBHOOK_URL: envVars.REPORT_WEBHOOK_URL,
+  /** How long a candidate's VAN metadata is reused by configure/validate/dry runs. */
+  VAN_METADATA_CACHE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
+  /** How often undelivered reports are tried again. */
+  REPORT_RETRY_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  /** Consumer group of the run-events consumer that sends the reports (tests isolate with their own). */
+  KAFKA_CONSUMER_GROUP: z.string().min(1).default('callsync-config-reports'),
+  /** Largest call-export upload accepted by POST /calls/import. */
+  IMPORT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+};
+
+export type ConfigSettings = ReturnType<typeof loadConfigSettings>;
+
+export function loadConfigSettings(source: Record<string, string | undefined> = process.env) {
+  return parseEnv(configServiceEnv, source);
+}

@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Db } from 'mongodb';
+import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { emptyRunCounts } from '@call-sync/core';
+import { repoRoot } from '../../../test/servers';
+import { connectTestDb, easternTime, makeCall } from './support/calls';
+import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+
+// The organisers' pages in a real browser (Debian's chromium driven by playwright-core), with
+// screenshots for the README. Without chromium the test fails under CI and says how to install
+// it; on a laptop it is skipped with that same message.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(repoRoot, 'docs', 'screenshots');
+const chromiumMissing = !fs.existsSync(CHROMIUM);
+const MISSING_MESSAGE =
+  `chromium not found at ${CHROMIUM}: run scripts/install-chromium.sh (apt-get install chromium) ` +
+  'or set CHROMIUM_PATH; the page screenshots need it';
+
+if (chromiumMissing && process.env.CI === 'true') {
+  test('chromium is installed for the page tests', () => {
+    throw new Error(MISSING_MESSAGE);
+  });
+} else if (chromiumMissing) {
+  console.warn(`skipping the page tests: ${MISSING_MESSAGE}`);
+  test.skip('the pages in a browser (chromium missing)', () => undefined);
+} else {
+  describe('the pages in a browser', () => {
+    let world: ConfigWorld;
+    let db: Db;
+    let closeDb: () => Promise<void>;
+    let browser: Browser;
+    let context: BrowserContext;
+    const cspViolations: string[] = [];
+
+    beforeAll(async () => {
+      world = await startConfigWorld();
+      ({ db, close: closeDb } = await connectTestDb(world.database));
+      await arrangeRuns(db);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--no-first-run',
+        ],
+      });
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.service.url });
+      context.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+      });
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    }, 90_000);
+    afterAll(async () => {
+      await browser?.close();
+      await closeDb?.();
+      await world?.close();
+    });
+
+    test('a browser without the cookie is asked to sign in, and signs in with a token', async () => {
+      const page = await context.newPage();
+      const refused = await page.goto(`${world.service.url}/configure/good-candidate`);
+      expect(refused?.status()).toBe(401);
+      expect(await page.textContent('h1')).toBe('Please sign in');
+      await page.goto(`${world.service.url}/login?next=/candidates`);
+      await page.fill('input[name=token]', API_TOKEN);
+      await page.click('button[type=submit]');
+      await page.waitForURL('**/candidates');
+      expect(await page.textContent('h1')).toBe('Candidates');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'candidates.png'), fullPage: true });
+      await page.close();
+    });
+
+    test('the configure page lists the VAN ids and copies one to the clipboard', async () => {
+      const page = await context.newPage();
+      await page.goto(`${world.service.url}/configure/good-candidate`);
+      expect(await page.textContent('h1')).toBe('Configure Good Candidate');
+      await page.click('button.copy[data-copy="101,1011"]');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('101,1011');
+      expect(await page.textContent('button.copy[data-copy="101,1011"]')).toBe('copied');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'configure.png'), fullPage: true });
+      await page.close();
+    });
+
+    test('the validate page shows the verdict banner and every row with its checks', async () => {
+      const page = await context.newPage();
+      await page.goto(`${world.service.url}/validate/broken-candidate`);
+      expect((await page.textContent('.banner.bad'))?.trim()).toMatch(/^THIS SYNC HAS ERRORS/);
+      expect(await page.locator('tbody tr').count()).toBe(6);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'validate-errors.png'), fullPage: true });
+      await page.goto(`${world.service.url}/validate/good-candidate`);
+      expect((await page.textContent('.banner.ok'))?.trim()).toBe('This sync is good to go!');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'validate-ok.png'), fullPage: true });
+      await page.close();
+    });
+
+    test('the runs page shows progress bars and report delivery', async () => {
+      const page = await context.newPage();
+      await page.goto(`${world.service.url}/runs`);
+      expect(await page.locator('.progress span').count()).toBeGreaterThan(3);
+      const width = await page
+        .locator('.progress span.finished')
+        .first()
+        .evaluate((el) => el.getBoundingClientRect().width);
+      expect(width).toBeGreaterThan(0); // the style attributes are allowed by the CSP
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'runs.png'), fullPage: true });
+      await page.close();
+      expect(cspViolations).toEqual([]);
+    });
+  });
+}
+
+/** A morning's runs page: one writing, one completed with its report sent, one failed, one dry run. */
+async function arrangeRuns(db: Db): Promise<void> {
+  const window = { start: easternTime('2026-10-19', 22), end: easternTime('2026-10-20', 22) };
+  const run = (runId: string, candidate: string, fields: Record<string, unknown>) => ({
+    _id: runId,
+    runId,
+    candidate,
+    trigger: 'schedule',
+    window,
+    scheduledAt: window.end,
+    dryRun: false,
+    openedAt: new Date(Date.now() - 5 * 60_000),
+    updatedAt: new Date(),
+    ...fields,
+  });
+  const counts = (values: Record<string, number>) => ({ ...emptyRunCounts(), ...values });
+  await db.collection('runs').insertMany([
+    run('0b7f8a9c-1111-4000-8000-000000000001', 'good-candidate', {
+      state: 'writing',
+      strategy: 'full',
+      callsClaimed: 480,
+      counts: counts({
+        finished: 301,
+        attempted_error: 4,
+        unattempted_error: 6,
+        ignored: 22,
+        queued_for_csv: 17,
+        in_progress: 130,
+      }),
+    }),
+    run('0b7f8a9c-1111-4000-8000-000000000002', 'csv-candidate', {
+      state: 'completed',
+      strategy: 'all csv',
+      callsClaimed: 212,
+      counts: counts({ finished: 198, ignored: 14 }),
+      finishedAt: new Date(Date.now() - 4 * 60_000),
+    }),
+    run('0b7f8a9c-1111-4000-8000-000000000003', 'broken-candidate', {
+      state: 'failed',
+      strategy: 'hybrid',
+      callsClaimed: 95,
+      counts: counts({ finished: 40, unattempted_error: 12, in_progress: 43 }),
+      error: 'VAN daily request budget spent for this key',
+      finishedAt: new Date(Date.now() - 2 * 60_000),
+    }),
+    run('0b7f8a9c-1111-4000-8000-000000000004', 'good-candidate', {
+      trigger: 'request',
+      state: 'completed',
+      dryRun: true,
+      strategy: 'full',
+      callsClaimed: 0,
+      counts: emptyRunCounts(),
+      finishedAt: new Date(),
+      dryRunResult: {
+        calls: 510,
+        byRoute: { van: 431, 'van-bulk': 0, csv: 0, 'csv-after-van': 0, none: 79 },
+        byStatus: { in_progress: 431, ignored: 40, queued_for_csv: 30, unattempted_error: 9 },
+        byDisplayName: { 'Strong support': 120, 'Not home': 311 },
+        errors: [],
+        vanRequests: { canvassPosts: 431, bulkImport: 0, metadata: 3, total: 434 },
+        estimatedCostCents: 0,
+      },
+    }),
+  ] as never[]);
+  await db.collection('reports').insertOne({
+    _id: '0b7f8a9c-1111-4000-8000-000000000002',
+    runId: '0b7f8a9c-1111-4000-8000-000000000002',
+    candidate: 'csv-candidate',
+    kind: 'completed',
+    to: 'csv@example.org',
+    subject: 'Dialer Results for 10-20',
+    text: '…',
+    createdAt: new Date(),
+    delivery: { status: 'sent', attempts: 1, sentAt: new Date(), nextAttemptAt: new Date() },
+  } as never);
+  await db.collection('calls').insertOne(makeCall({ timestamp: easternTime('2026-10-20', 18) }));
+}
