@@ -96,6 +96,9 @@ export function metadataChecks(row: ResultConfigRow, metadata: VanMetadata): Con
   return checks;
 }
 
+export const IGNORED_ROW_MESSAGE =
+  'Neither Sync to System nor Include in CSV is checked: these calls are ignored';
+
 function warningsFor(row: ResultConfigRow): string[] {
   const warnings: string[] = [];
   if (row.success === false && (row.questionResponses.length > 0 || row.tags.length > 0)) {
@@ -103,9 +106,6 @@ function warningsFor(row: ResultConfigRow): string[] {
   }
   if (row.success === true && row.canvassResultCode !== undefined) {
     warnings.push('Canvass Result Code is not sent when Success is true');
-  }
-  if (!row.syncToSystem && !row.includeInCsv) {
-    warnings.push('Neither Sync to System nor Include in CSV is checked: these calls are ignored');
   }
   return warnings;
 }
@@ -117,6 +117,18 @@ function warningsFor(row: ResultConfigRow): string[] {
 export function validateConfigRow(row: ResultConfigRow, metadata: VanMetadata | undefined): RowValidation {
   const checks: ConfigCheck[] = [];
   if (row.rowError !== undefined) checks.push({ ok: false, message: row.rowError });
+  // The decision ignores such a row (SPEC 3 step 2) before it looks at anything else, so nothing
+  // else in it can make a call fail: flagging it would only bury the real errors.
+  if (row.rowError === undefined && !row.syncToSystem && !row.includeInCsv) {
+    return {
+      rowId: row.rowId,
+      fullOnScreenResult: row.fullOnScreenResult,
+      displayName: row.displayName,
+      ok: true,
+      checks: [],
+      warnings: [IGNORED_ROW_MESSAGE],
+    };
+  }
   checks.push(successCheck(row));
   const shape = requestShapeCheck(row);
   if (shape) checks.push(shape);

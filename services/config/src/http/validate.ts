@@ -1,13 +1,6 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
-import {
-  validateResultTable,
-  VALIDATION_HEADER_ERRORS,
-  VALIDATION_HEADER_OK,
-  type ResultConfigRow,
-  type RowValidation,
-  type TableValidation,
-} from '@call-sync/core';
+import { validateResultTable, VALIDATION_HEADER_ERRORS } from '@call-sync/core';
 import { VanAuthError, VanError, type CandidateConfiguration } from '@call-sync/integrations';
 import type { ConfigCache } from '../config-cache';
 import type { VanMetadataCache, VanView } from '../van-metadata-cache';
@@ -16,24 +9,6 @@ import { candidateHeader } from './configure';
 import { HttpError } from './http-error';
 import { respond } from './negotiation';
 import { candidateParam } from './params';
-
-/**
- * A row with neither Sync to System nor Include in CSV is ignored (SPEC 3 step 2) before any
- * request is shaped, so the request checks cannot fail it: only a row that cannot be read can.
- * (core's validateConfigRow checks every row's request shape; its warning already says "ignored".)
- */
-function withIgnoredRowsExcused(rows: readonly ResultConfigRow[], table: TableValidation): TableValidation {
-  const ignored = new Set(
-    rows.filter((r) => !r.syncToSystem && !r.includeInCsv && r.rowError === undefined).map((r) => r.rowId),
-  );
-  const validated = table.rows.map((row): RowValidation => {
-    if (!ignored.has(row.rowId) || row.ok) return row;
-    const checks = row.checks.filter((check) => check.ok);
-    return { ...row, checks, ok: true };
-  });
-  const ok = validated.every((row) => row.ok);
-  return { ok, header: ok ? VALIDATION_HEADER_OK : VALIDATION_HEADER_ERRORS, rows: validated };
-}
 
 export type ValidateAnswer = Awaited<ReturnType<typeof validateAnswer>>;
 
@@ -62,7 +37,7 @@ async function validateAnswer(vanCache: VanMetadataCache, configuration: Candida
       else throw error;
     }
   }
-  const table = withIgnoredRowsExcused(rows, validateResultTable(rows, view?.metadata));
+  const table = validateResultTable(rows, view?.metadata);
   const rowIds = new Set(rows.map((row) => row.rowId));
   // Errors of rows that could not become rows at all (no result, table missing) are only here.
   const tableErrors = errors.filter((error) => !rowIds.has(error.rowId));
