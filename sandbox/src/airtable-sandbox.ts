@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
+import { sandboxControlRouter } from './control-routes';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import { loadFixture, type AirtableFieldValue, type AirtableFixture } from './fixture';
@@ -95,32 +96,12 @@ export async function startAirtableSandbox(opts: AirtableSandboxOptions = {}): P
   const app = new Koa();
   app.use(bodyParser({ enableTypes: ['json'] }));
 
-  const control = new Router({ prefix: '/__sandbox' });
-  control.get('/knobs', (ctx) => {
-    ctx.body = knobs;
-  });
-  control.post('/knobs', (ctx) => {
-    const parsed = knobChanges.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) {
-      ctx.status = 400;
-      ctx.body = { error: parsed.error.message };
-      return;
-    }
-    ctx.body = setKnobs(parsed.data);
-  });
-  control.post('/fail-next', (ctx) => {
-    const parsed = failNext.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) {
-      ctx.status = 400;
-      ctx.body = { error: parsed.error.message };
-      return;
-    }
-    failNextRequests(parsed.data.count, parsed.data.kind);
-    ctx.status = 204;
-  });
-  control.post('/reset', (ctx) => {
-    reset();
-    ctx.status = 204;
+  const control = sandboxControlRouter({
+    knobs: () => knobs,
+    knobChanges,
+    setKnobs,
+    reset,
+    failNext: { schema: failNext, queue: (fault) => failNextRequests(fault.count, fault.kind) },
   });
   app.use(control.routes());
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
+import { sandboxControlRouter } from './control-routes';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import { loadFixture, type LivevoxFixture } from './fixture';
@@ -77,25 +78,9 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
   });
   app.use(bodyParser({ enableTypes: ['json'] }));
 
-  const control = new Router({ prefix: '/__sandbox' });
-  control.get('/knobs', (ctx) => {
-    ctx.body = knobs;
-  });
-  control.post('/knobs', (ctx) => {
-    const parsed = knobChanges.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) {
-      ctx.status = 400;
-      ctx.body = { error: parsed.error.message };
-      return;
-    }
-    ctx.body = setKnobs(parsed.data);
-  });
+  const control = sandboxControlRouter({ knobs: () => knobs, knobChanges, setKnobs, reset });
   control.post('/expire-sessions', (ctx) => {
     sessions.clear();
-    ctx.status = 204;
-  });
-  control.post('/reset', (ctx) => {
-    reset();
     ctx.status = 204;
   });
   app.use(control.routes());

@@ -1,5 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
+import { sandboxControlRouter } from './control-routes';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { VanErrorItem } from '@call-sync/core';
@@ -181,28 +182,15 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
   });
   app.use(bodyParser({ enableTypes: ['json'] }));
 
-  const control = new Router({ prefix: '/__sandbox' });
-  control.get('/knobs', (ctx) => {
-    ctx.body = knobs;
-  });
-  control.post('/knobs', (ctx) => {
-    const parsed = knobChanges.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) {
-      ctx.status = 400;
-      ctx.body = { error: parsed.error.message };
-      return;
-    }
-    ctx.body = setKnobs(parsed.data);
-  });
-  control.post('/fail-next', (ctx) => {
-    const parsed = failNextRequest.safeParse(ctx.request.body ?? {});
-    if (!parsed.success) {
-      ctx.status = 400;
-      ctx.body = { error: parsed.error.message };
-      return;
-    }
-    failNextRequests(parsed.data.count, parsed.data.kind, parsed.data.method);
-    ctx.status = 204;
+  const control = sandboxControlRouter({
+    knobs: () => knobs,
+    knobChanges,
+    setKnobs,
+    reset,
+    failNext: {
+      schema: failNextRequest,
+      queue: (fault) => failNextRequests(fault.count, fault.kind, fault.method),
+    },
   });
   control.get('/journal', (ctx) => {
     const vanId = ctx.query.vanId === undefined ? undefined : Number(ctx.query.vanId);
@@ -210,10 +198,6 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
   });
   control.delete('/journal', (ctx) => {
     journal = [];
-    ctx.status = 204;
-  });
-  control.post('/reset', (ctx) => {
-    reset();
     ctx.status = 204;
   });
   app.use(control.routes());
