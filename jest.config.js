@@ -7,7 +7,7 @@ module.exports = {
   testMatch: ['**/test/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   moduleNameMapper: {
-    '^@call-sync/(core|platform|integrations)$': '<rootDir>/packages/$1/src',
+    '^@call-sync/(core|platform|integrations|store)$': '<rootDir>/packages/$1/src',
     '^@call-sync/sandbox$': '<rootDir>/sandbox/src',
   },
   globalSetup: '<rootDir>/test/global-setup.ts',

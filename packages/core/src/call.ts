@@ -2,6 +2,7 @@
 // stored ones (snake_case) so repositories, exports and this type cannot drift apart.
 
 import type { SyncStatus } from './sync-status';
+import type { VanCanvassRequest } from './van-canvass';
 
 /** Where a finished (or attempted) call went; VAN v4 returns no id, so we record what it accepted. */
 export type SyncReceipt =
@@ -53,6 +54,18 @@ export interface Call {
   error?: string;
   synced_at?: Date;
   attempts?: number;
+  /**
+   * The canvass response the extractor decided for a call routed to VAN, stored at claim time:
+   * the writer posts exactly what was decided with the run's metadata, without deciding again.
+   */
+  van_request?: { vanId: number; body: VanCanvassRequest };
+  /**
+   * Set (compare-and-set) just before the VAN request leaves. A call found with it set and no
+   * outcome may have reached VAN: it is never posted again automatically (at most once).
+   */
+  posting_started_at?: Date;
+  /** Our id of that request, recorded in the receipt. */
+  posting_request_id?: string;
 }
 
 export interface AccountNumber {

@@ -34,15 +34,56 @@ export interface Run {
   scheduledAt: Date;
   /** The Eastern day of a scheduled run: at most one scheduled run per candidate and day. */
   scheduledDay?: EasternDay;
+  /** `<candidate>:<YYYY-MM-DD>` on scheduled runs only; unique, so a day is never run twice. */
+  scheduleKey?: string;
+  /** The candidate's strategy when extraction began: it decides which statuses are terminal. */
+  strategy?: Strategy;
+  /** VAN requests this run spent (posts and metadata reads), against the key's daily budget. */
+  vanRequestsUsed?: number;
+  /** Presigned link (valid 2 days) to the run's results CSV, when one was made. */
+  csvUrl?: string;
+  /** Presigned link to the run's caller file, when one was made. */
+  callerCsvUrl?: string;
+  /** Why a live run is not moving, when it waits on purpose (e.g. the day's VAN budget is spent). */
+  waitingFor?: string;
+  /** Set when a stalled run's work was re-published once; a second stall fails the run. */
+  resumedAt?: Date;
+  /** A dry run's answer: what would be claimed, posted and spent. */
+  dryRunPlan?: DryRunPlan;
   /** Decides every call and reports what would be posted and its cost; posts nothing. */
   dryRun: boolean;
   resumesRunId?: string;
   callsClaimed: number;
   counts: RunCounts;
   openedAt: Date;
+  /** When the extractor took the run (a request may wait in `open` before that). */
+  startedAt?: Date;
   updatedAt: Date;
   finishedAt?: Date;
   error?: string;
+}
+
+export interface RunProgress {
+  /** Calls the extractor has decided so far (claimed or not). */
+  callsDecided: number;
+  /** Calls claimed for VAN, and how many of them have an outcome. */
+  vanCalls: number;
+  vanDone: number;
+  /** Last time any worker advanced this run; the stall check reads it. */
+  lastActivityAt: Date;
+}
+
+export interface DryRunPlan {
+  counts: RunCounts;
+  /** Calls that would be posted to VAN: one request each, against the daily budget. */
+  vanPosts: number;
+  /** Calls that would go to a CSV. */
+  csvRows: number;
+}
+
+/** The unique key of a candidate's scheduled run on an Eastern day. */
+export function scheduleKeyFor(candidate: string, day: EasternDay): string {
+  return `${candidate}:${day}`;
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   emptyRunCounts,
   isRunFinished,
   settledCalls,
+  scheduleKeyFor,
   type RunState as State,
 } from '../src/run';
 
@@ -54,5 +55,11 @@ describe('run counters', () => {
     };
     expect(settledCalls(counts, 'full')).toBe(9);
     expect(settledCalls(counts, 'hybrid')).toBe(6);
+  });
+});
+
+describe('schedule key', () => {
+  it('is candidate and Eastern day, so a day is run once per candidate', () => {
+    expect(scheduleKeyFor('maria-lopez', '2026-10-20')).toBe('maria-lopez:2026-10-20');
   });
 });

@@ -71,6 +71,26 @@ export const envVars = {
     )
     .pipe(z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1)),
   REPORT_WEBHOOK_URL: z.string().url().optional(),
+
+  // The sync pipeline (extractor, van-writer, csv-writer).
+  /** Consumer group of a service; `callsync-<service>` when unset (tests isolate with their own). */
+  KAFKA_CONSUMER_GROUP: z.string().min(1).optional(),
+  /** Call ids per `callsync.van-sync` message. */
+  VAN_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  /** VAN posts in flight per van-writer; enough to keep the per-key limiter busy despite latency. */
+  VAN_WRITER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+  /** A live run with no progress for this long is resumed once, then failed. */
+  RUN_STALL_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
+  /** How many missed nights a scheduled run catches up at most. */
+  CATCH_UP_MAX_DAYS: z.coerce.number().int().min(0).default(3),
+  /** Calls older than this move to `calls_archive`. */
+  ARCHIVE_AFTER_DAYS: z.coerce.number().int().positive().default(90),
+  /** Optional caller directory (JSON list of {login, email, phone, from}) for the caller file. */
+  CALLER_DIRECTORY_URL: z.string().url().optional(),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
 } as const;
 

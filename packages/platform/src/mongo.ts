@@ -8,6 +8,8 @@ export const Collections = {
   Reports: 'reports',
   ConfigCache: 'config_cache',
   Imports: 'imports',
+  /** VAN requests spent per API key (fingerprint) and Eastern day, shared by every writer. */
+  VanBudgets: 'van_budgets',
 } as const;
 
 /**

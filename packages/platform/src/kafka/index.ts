@@ -1,3 +1,4 @@
 export * from './topics';
 export * from './client';
 export * from './messaging';
+export * from './consumer-lag';

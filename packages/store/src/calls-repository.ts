@@ -1,0 +1,232 @@
+// The `calls` collection as the pipeline sees it. Every change of `sync_status` is a
+// compare-and-set on the status (and run) the writer expects, so two workers can never both own
+// a call, and a redelivered message can never undo an outcome. Only single-document atomic
+// operations, updateMany and bulkWrite are used: no sessions or transactions (the local
+// MongoDB-wire server has none, and the pipeline must not need them on real MongoDB either).
+
+import type { AnyBulkWriteOperation, Collection, Db, FindCursor } from 'mongodb';
+import {
+  SyncStatus,
+  type Call,
+  type SyncReceipt,
+  type TimeWindow,
+  type VanCanvassRequest,
+} from '@call-sync/core';
+import { Collections } from '@call-sync/platform';
+
+export function callsCollection(db: Db): Collection<Call> {
+  return db.collection<Call>(Collections.Calls);
+}
+
+/** The sync fields a new claim starts from: whatever an earlier (reset) run left is cleared. */
+const STALE_SYNC_FIELDS = {
+  receipt: '',
+  synced_at: '',
+  posting_started_at: '',
+  posting_request_id: '',
+  van_request: '',
+} as const;
+
+/**
+ * The candidate's unsynced calls in the window, oldest first, read in batches by a cursor so a
+ * night of any size never sits in memory.
+ */
+export function unsyncedCallsInWindow(
+  db: Db,
+  selection: { district: string; window: TimeWindow },
+  batchSize = 500,
+): FindCursor<Call> {
+  return callsCollection(db)
+    .find({
+      district: selection.district,
+      timestamp: { $gte: selection.window.start, $lt: selection.window.end },
+      sync_status: { $exists: false },
+    })
+    .sort({ timestamp: 1, id: 1 })
+    .batchSize(batchSize);
+}
+
+export interface CallClaim {
+  callId: string;
+  status: SyncStatus;
+  displayName?: string;
+  error?: string;
+  vanRequest?: { vanId: number; body: VanCanvassRequest };
+}
+
+/**
+ * Claims calls for a run in one bulk write: each update applies only if the call is still
+ * unsynced, so a call another run (or a concurrent extractor) took first is left alone.
+ * Returns the ids this run now owns, read back by run id (bulkWrite reports counts, not which).
+ */
+export async function claimCalls(
+  db: Db,
+  runId: string,
+  claims: CallClaim[],
+  now = new Date(),
+): Promise<Set<string>> {
+  if (claims.length === 0) return new Set();
+  const operations: AnyBulkWriteOperation<Call>[] = claims.map((claim) => {
+    const set: Partial<Call> = { sync_status: claim.status, run_id: runId };
+    if (claim.displayName !== undefined) set.display_name = claim.displayName;
+    if (claim.error !== undefined) set.error = claim.error;
+    if (claim.vanRequest !== undefined) set.van_request = claim.vanRequest;
+    if (claim.status !== SyncStatus.InProgress && claim.status !== SyncStatus.QueuedForCsv)
+      set.synced_at = now;
+    const unset: Record<string, ''> = { ...STALE_SYNC_FIELDS };
+    for (const key of Object.keys(set)) delete unset[key];
+    if (claim.error === undefined) unset.error = '';
+    return {
+      updateOne: {
+        filter: { id: claim.callId, sync_status: { $exists: false } },
+        update: { $set: set, $unset: unset },
+      },
+    };
+  });
+  await callsCollection(db).bulkWrite(operations, { ordered: false });
+  const owned = await callsCollection(db)
+    .find(
+      { id: { $in: claims.map((c) => c.callId) }, run_id: runId },
+      { projection: { id: 1, sync_status: 1 } },
+    )
+    .toArray();
+  const expected = new Map(claims.map((c) => [c.callId, c.status]));
+  return new Set(owned.filter((c) => expected.get(c.id) === c.sync_status).map((c) => c.id));
+}
+
+export type PostingMark =
+  /** This worker owns the post: the mark is set, the request may leave. */
+  | { kind: 'marked'; call: Call; requestId: string }
+  /** Someone started posting this call before and never recorded an outcome. */
+  | { kind: 'already-posting'; call: Call }
+  /** The call has its outcome (or belongs to another run): nothing to do. */
+  | { kind: 'settled'; call: Call | null };
+
+/**
+ * The at-most-once gate: sets `posting_started_at` only if the call is in progress for this run
+ * and no one has set it before. The request may leave only after this write succeeded.
+ */
+export async function markPosting(
+  db: Db,
+  runId: string,
+  callId: string,
+  requestId: string,
+  now = new Date(),
+): Promise<PostingMark> {
+  const calls = callsCollection(db);
+  const marked = await calls.findOneAndUpdate(
+    { id: callId, run_id: runId, sync_status: SyncStatus.InProgress, posting_started_at: { $exists: false } },
+    { $set: { posting_started_at: now, posting_request_id: requestId }, $inc: { attempts: 1 } },
+    { returnDocument: 'after' },
+  );
+  if (marked) return { kind: 'marked', call: marked, requestId };
+  const call = await calls.findOne({ id: callId });
+  if (
+    call &&
+    call.run_id === runId &&
+    call.sync_status === SyncStatus.InProgress &&
+    call.posting_started_at
+  ) {
+    return { kind: 'already-posting', call };
+  }
+  return { kind: 'settled', call };
+}
+
+/**
+ * Takes the posting mark back, for a request that provably never reached VAN (budget spent,
+ * refused with 429, connection never opened). Only the mark this worker set is removed.
+ */
+export async function releasePosting(
+  db: Db,
+  runId: string,
+  callId: string,
+  requestId: string,
+): Promise<void> {
+  await callsCollection(db).updateOne(
+    { id: callId, run_id: runId, sync_status: SyncStatus.InProgress, posting_request_id: requestId },
+    { $unset: { posting_started_at: '', posting_request_id: '' } },
+  );
+}
+
+/**
+ * Records a worker's outcome for a call it owns (in progress for this run). Returns false when
+ * the call already had an outcome, so a redelivery never counts or overwrites twice.
+ */
+export async function recordOutcome(
+  db: Db,
+  runId: string,
+  callId: string,
+  outcome: { status: SyncStatus; receipt?: SyncReceipt; error?: string },
+  now = new Date(),
+): Promise<boolean> {
+  const set: Partial<Call> = { sync_status: outcome.status, synced_at: now };
+  if (outcome.receipt) set.receipt = outcome.receipt;
+  if (outcome.error !== undefined) set.error = outcome.error;
+  const result = await callsCollection(db).updateOne(
+    { id: callId, run_id: runId, sync_status: SyncStatus.InProgress },
+    { $set: set },
+  );
+  return result.modifiedCount === 1;
+}
+
+/** A run's calls in one status, oldest first, by cursor (the CSV export streams from it). */
+export function runCallsInStatus(
+  db: Db,
+  runId: string,
+  status: SyncStatus,
+  batchSize = 1000,
+): FindCursor<Call> {
+  return callsCollection(db)
+    .find({ run_id: runId, sync_status: status })
+    .sort({ timestamp: 1, id: 1 })
+    .batchSize(batchSize);
+}
+
+/** Marks a run's exported calls finished with the file as receipt, in one write. */
+export async function finishExportedCalls(
+  db: Db,
+  runId: string,
+  fromStatus: SyncStatus,
+  url: string,
+  now = new Date(),
+): Promise<number> {
+  const receipt: SyncReceipt = { kind: 'csv', url };
+  const result = await callsCollection(db).updateMany(
+    { run_id: runId, sync_status: fromStatus },
+    { $set: { sync_status: SyncStatus.Finished, receipt, synced_at: now } },
+  );
+  return result.modifiedCount;
+}
+
+/** Exact counts of a run's calls per status, from the calls themselves (the source of truth). */
+export async function countRunCalls(db: Db, runId: string): Promise<Partial<Record<SyncStatus, number>>> {
+  const groups = await callsCollection(db)
+    .aggregate<{ _id: SyncStatus; count: number }>([
+      { $match: { run_id: runId } },
+      { $group: { _id: '$sync_status', count: { $sum: 1 } } },
+    ])
+    .toArray();
+  return Object.fromEntries(groups.map((g) => [g._id, g.count]));
+}
+
+/** In-progress calls of a run bound for VAN, by cursor: what a resume re-publishes. */
+export function unfinishedVanCalls(db: Db, runId: string, batchSize = 500): FindCursor<Pick<Call, 'id'>> {
+  return callsCollection(db)
+    .find(
+      { run_id: runId, sync_status: SyncStatus.InProgress, van_request: { $exists: true } },
+      { projection: { id: 1 } },
+    )
+    .sort({ id: 1 })
+    .batchSize(batchSize);
+}
+
+/** Distinct caller logins of a run, for the caller file. */
+export async function runCallerLogins(db: Db, runId: string): Promise<string[]> {
+  const groups = await callsCollection(db)
+    .aggregate<{ _id: string }>([{ $match: { run_id: runId } }, { $group: { _id: '$caller_login' } }])
+    .toArray();
+  return groups
+    .map((g) => g._id)
+    .filter((login): login is string => typeof login === 'string' && login.trim() !== '')
+    .sort();
+}

@@ -1,0 +1,5 @@
+export * from './calls-repository';
+export * from './runs-repository';
+export * from './run-lifecycle';
+export * from './van-request-budget';
+export * from './pipeline-metrics';

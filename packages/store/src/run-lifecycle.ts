@@ -1,0 +1,197 @@
+// How a run moves once its calls are claimed: every worker that records outcomes calls
+// `advanceRun`, which recounts the run's calls from Mongo and takes the next step when one is
+// due (start the hybrid CSV, complete). Steps are compare-and-set on the run's state, so when
+// several workers see the same moment only one moves the run and publishes what follows.
+
+import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
+import {
+  CsvExportMessage,
+  RunEvent,
+  RunState,
+  settledCalls,
+  SyncStatus,
+  type RunCounts,
+} from '@call-sync/core';
+import { Topics, type Logger, type Publisher } from '@call-sync/platform';
+import { countRunCalls } from './calls-repository';
+import { pipelineMetricsFor } from './pipeline-metrics';
+import {
+  countsFrom,
+  findRun,
+  LIVE_RUN_STATES,
+  runsCollection,
+  transitionRun,
+  type RunDocument,
+} from './runs-repository';
+
+export interface RunLifecycleDeps {
+  db: Db;
+  publisher: Publisher;
+  logger: Logger;
+  registry?: Registry;
+  /** Minimum time between two `run.progress` events of one run. */
+  progressEventIntervalMs?: number;
+}
+
+export async function publishRunEvent(
+  publisher: Publisher,
+  run: Pick<RunDocument, 'runId' | 'candidate' | 'state'>,
+  type: RunEvent['type'],
+  extra: { counts?: RunCounts; error?: string; csvUrl?: string } = {},
+): Promise<void> {
+  const event: RunEvent = {
+    v: 1,
+    runId: run.runId,
+    candidate: run.candidate,
+    type,
+    at: new Date().toISOString(),
+    state: run.state,
+  };
+  if (extra.counts) event.counts = extra.counts;
+  if (extra.error !== undefined) event.error = extra.error;
+  if (extra.csvUrl !== undefined) event.csvUrl = extra.csvUrl;
+  await publisher.publish(Topics.RunEvents, RunEvent, [{ key: run.candidate, value: event }]);
+}
+
+function total(counts: RunCounts): number {
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+function observeEnd(deps: RunLifecycleDeps, run: RunDocument): void {
+  if (!deps.registry) return;
+  const metrics = pipelineMetricsFor(deps.registry);
+  metrics.runsFinished.inc({ candidate: run.candidate, state: run.state });
+  const started = run.startedAt ?? run.openedAt;
+  const seconds = ((run.finishedAt ?? new Date()).getTime() - started.getTime()) / 1000;
+  metrics.runDuration.observe(
+    { strategy: run.strategy ?? 'unknown', state: run.state },
+    Math.max(0, seconds),
+  );
+}
+
+/** Ends a run whose calls are all terminal: exact counts from the calls, then `run.completed`. */
+export async function completeRun(
+  deps: RunLifecycleDeps,
+  runId: string,
+  counts?: RunCounts,
+): Promise<RunDocument | null> {
+  const exact = counts ?? countsFrom(await countRunCalls(deps.db, runId));
+  const completed = await transitionRun(
+    deps.db,
+    runId,
+    [RunState.Writing, RunState.Exporting],
+    RunState.Completed,
+    {
+      set: { counts: exact, callsClaimed: total(exact) },
+      unset: ['waitingFor'],
+    },
+  );
+  if (!completed) return null;
+  await publishRunEvent(deps.publisher, completed, 'run.completed', {
+    counts: exact,
+    ...(completed.csvUrl ? { csvUrl: completed.csvUrl } : {}),
+  });
+  deps.logger.info({ runId, candidate: completed.candidate, counts: exact }, 'run completed');
+  observeEnd(deps, completed);
+  return completed;
+}
+
+/** Fails a run that is not finished yet, with a reason a person can act on, and says so on the topic. */
+export async function failRun(
+  deps: RunLifecycleDeps,
+  runId: string,
+  error: string,
+): Promise<RunDocument | null> {
+  const counts = countsFrom(await countRunCalls(deps.db, runId));
+  const failed = await transitionRun(deps.db, runId, [RunState.Open, ...LIVE_RUN_STATES], RunState.Failed, {
+    set: { error, counts },
+  });
+  if (!failed) return null;
+  await publishRunEvent(deps.publisher, failed, 'run.failed', { counts, error });
+  deps.logger.warn({ runId, candidate: failed.candidate, error }, 'run failed');
+  observeEnd(deps, failed);
+  return failed;
+}
+
+async function maybePublishProgress(
+  deps: RunLifecycleDeps,
+  run: RunDocument,
+  counts: RunCounts,
+): Promise<void> {
+  const interval = deps.progressEventIntervalMs ?? 5_000;
+  const now = new Date();
+  // One worker per interval wins this compare-and-set and publishes; the rest stay quiet.
+  const claimed = await runsCollection(deps.db).findOneAndUpdate(
+    {
+      _id: run._id,
+      state: run.state,
+      $or: [
+        { progressEventAt: { $exists: false } },
+        { progressEventAt: { $lt: new Date(now.getTime() - interval) } },
+      ],
+    } as never,
+    { $set: { progressEventAt: now } } as never,
+    { returnDocument: 'after' },
+  );
+  if (claimed) await publishRunEvent(deps.publisher, claimed, 'run.progress', { counts });
+}
+
+/**
+ * Takes the next step of a run if one is due. Safe to call any number of times from any
+ * worker; runs still open or extracting are left to the extractor, which calls this itself
+ * once it has claimed everything.
+ */
+export async function advanceRun(
+  deps: RunLifecycleDeps,
+  runId: string,
+  options: { exact?: boolean } = {},
+): Promise<RunDocument | null> {
+  const run = await findRun(deps.db, runId);
+  if (!run || (run.state !== RunState.Writing && run.state !== RunState.Exporting)) return run;
+  // While the live counter says calls are still in flight, recounting every call after every
+  // message would cost more than the posts: only when it reaches zero (or when asked, as the
+  // stall check does, in case a crash left the counter behind) is the run recounted.
+  if (!options.exact && run.state === RunState.Writing && run.counts[SyncStatus.InProgress] > 0) {
+    await maybePublishProgress(deps, run, run.counts);
+    return run;
+  }
+  const counts = countsFrom(await countRunCalls(deps.db, runId));
+  const strategy = run.strategy ?? 'full';
+  if (settledCalls(counts, strategy) === total(counts))
+    return (await completeRun(deps, runId, counts)) ?? run;
+
+  if (
+    run.state === RunState.Writing &&
+    counts[SyncStatus.InProgress] === 0 &&
+    strategy === 'hybrid' &&
+    counts[SyncStatus.QueuedForCsv] > 0
+  ) {
+    // The VAN part has drained: now the results not worth a VAN request go to the CSV.
+    const exporting = await transitionRun(deps.db, runId, RunState.Writing, RunState.Exporting, {
+      set: { counts },
+    });
+    if (exporting) {
+      await publishCsvExport(deps.publisher, exporting, SyncStatus.QueuedForCsv);
+      await publishRunEvent(deps.publisher, exporting, 'run.progress', { counts });
+    }
+    return exporting ?? run;
+  }
+  await maybePublishProgress(deps, run, counts);
+  return run;
+}
+
+export async function publishCsvExport(
+  publisher: Publisher,
+  run: Pick<RunDocument, 'runId' | 'candidate'>,
+  fromStatus: typeof SyncStatus.InProgress | typeof SyncStatus.QueuedForCsv,
+): Promise<void> {
+  const message: CsvExportMessage = {
+    v: 1,
+    runId: run.runId,
+    candidate: run.candidate,
+    kind: 'results',
+    fromStatus,
+  };
+  await publisher.publish(Topics.CsvExport, CsvExportMessage, [{ key: run.candidate, value: message }]);
+}

@@ -1,0 +1,160 @@
+// The heart of extraction: walk the run's unsynced calls with a cursor, decide each with the
+// pure decision, claim each batch in one bulk compare-and-set, and publish the VAN work for the
+// calls this run now owns. Mongo holds every claim before Kafka hears of it, so a crash between
+// the two leaves claimed calls that a resume re-publishes, never calls that are lost.
+
+import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
+import {
+  decideCall,
+  emptyRunCounts,
+  planForStrategy,
+  SyncStatus,
+  VanSyncMessage,
+  type Call,
+  type RunCounts,
+  type VanMetadata,
+} from '@call-sync/core';
+import type { CandidateConfiguration } from '@call-sync/integrations';
+import { context, propagation, Topics, trace, type Logger, type Publisher } from '@call-sync/platform';
+import {
+  claimCalls,
+  incrementRunCounters,
+  pipelineMetricsFor,
+  unsyncedCallsInWindow,
+  type CallClaim,
+  type RunDocument,
+} from '@call-sync/store';
+
+export interface ClaimDeps {
+  db: Db;
+  publisher: Publisher;
+  logger: Logger;
+  registry?: Registry;
+  /** Call ids per van-sync message. */
+  vanSyncBatchSize: number;
+  /** Calls decided and claimed per bulk write. */
+  claimBatchSize?: number;
+}
+
+export interface ClaimSummary {
+  decided: number;
+  /** Statuses of the calls this run claimed (or, in a dry run, would claim). */
+  counts: RunCounts;
+  vanCalls: number;
+  csvCalls: number;
+}
+
+const tracer = trace.getTracer('call-sync.extractor');
+
+/** Plans one call: the status to claim it into, and what travels with it. */
+function planCall(
+  call: Call,
+  config: CandidateConfiguration,
+  metadata: VanMetadata | undefined,
+): CallClaim & { route: string } {
+  const decision = decideCall(call, config.candidate, config.index, metadata);
+  const plan = planForStrategy(decision, config.candidate);
+  const claim: CallClaim & { route: string } = { callId: call.id, status: plan.status, route: plan.route };
+  if (decision.row) claim.displayName = decision.row.displayName;
+  if (plan.error !== undefined) claim.error = plan.error;
+  // `bulk` (VAN Bulk Import) is not built yet: its calls are posted one by one, as `full` does.
+  if (decision.kind === 'post' && (plan.route === 'van' || plan.route === 'van-bulk')) {
+    claim.vanRequest = { vanId: decision.vanId, body: decision.body };
+    claim.route = 'van';
+  }
+  return claim;
+}
+
+/** Publishes the VAN work of claimed calls, with the trace context in the headers. */
+async function publishVanWork(deps: ClaimDeps, run: RunDocument, callIds: string[]): Promise<void> {
+  const messages: { key: string; value: VanSyncMessage; headers: Record<string, string> }[] = [];
+  for (let i = 0; i < callIds.length; i += deps.vanSyncBatchSize) {
+    const headers: Record<string, string> = {};
+    propagation.inject(context.active(), headers);
+    messages.push({
+      key: run.candidate,
+      value: {
+        v: 1,
+        runId: run.runId,
+        candidate: run.candidate,
+        callIds: callIds.slice(i, i + deps.vanSyncBatchSize),
+      },
+      headers,
+    });
+  }
+  await deps.publisher.publish(Topics.VanSync, VanSyncMessage, messages);
+}
+
+/**
+ * Decides and claims every unsynced call of the run's window and district. In a dry run nothing
+ * is claimed or published; the summary says what would have been.
+ */
+export async function claimRunCalls(
+  deps: ClaimDeps,
+  run: RunDocument,
+  config: CandidateConfiguration,
+  metadata: VanMetadata | undefined,
+): Promise<ClaimSummary> {
+  const summary: ClaimSummary = { decided: 0, counts: emptyRunCounts(), vanCalls: 0, csvCalls: 0 };
+  const metrics = deps.registry ? pipelineMetricsFor(deps.registry) : undefined;
+  const cursor = unsyncedCallsInWindow(deps.db, { district: config.candidate.district, window: run.window });
+  const batchSize = deps.claimBatchSize ?? 500;
+  let batch: Call[] = [];
+
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const planned = batch.map((call) => planCall(call, config, metadata));
+    batch = [];
+    summary.decided += planned.length;
+    const owned = run.dryRun
+      ? new Set(planned.map((p) => p.callId))
+      : await claimCalls(deps.db, run.runId, planned);
+    const claimed = planned.filter((p) => owned.has(p.callId));
+    const counts: Partial<Record<SyncStatus, number>> = {};
+    for (const claim of claimed) {
+      counts[claim.status] = (counts[claim.status] ?? 0) + 1;
+      summary.counts[claim.status] += 1;
+      if (claim.route === 'van') summary.vanCalls += 1;
+      if (claim.route === 'csv' || claim.route === 'csv-after-van') summary.csvCalls += 1;
+      metrics?.callOutcomes.inc({ candidate: run.candidate, status: claim.status });
+    }
+    if (run.dryRun) return;
+    const vanCallIds = claimed.filter((c) => c.route === 'van').map((c) => c.callId);
+    await tracer.startActiveSpan(
+      'publish van work',
+      {
+        attributes: {
+          'callsync.run_id': run.runId,
+          'callsync.candidate': run.candidate,
+          'callsync.calls': vanCallIds.length,
+        },
+      },
+      async (span) => {
+        try {
+          await publishVanWork(deps, run, vanCallIds);
+        } finally {
+          span.end();
+        }
+      },
+    );
+    await incrementRunCounters(deps.db, run.runId, {
+      counts,
+      callsClaimed: claimed.length,
+      callsDecided: planned.length,
+      vanCalls: vanCallIds.length,
+    });
+  };
+
+  try {
+    for await (const call of cursor) {
+      batch.push(call);
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+  } finally {
+    await cursor.close();
+  }
+  deps.logger.info({ runId: run.runId, candidate: run.candidate, ...summary }, 'calls claimed');
+  return summary;
+}

@@ -1,0 +1,225 @@
+// Takes the open runs (requested by the config service, or scheduled just now) one by one:
+// fetches the candidate's VAN metadata once, claims the run, pulls and claims its calls, and
+// hands it on — to the van-writer (state `writing`), the csv-writer (`exporting`), or straight
+// to `completed` when nothing is left to deliver.
+
+import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
+import { deliversOnlyCsv, RunState, SyncStatus, type Strategy, type VanMetadata } from '@call-sync/core';
+import {
+  createVanClient,
+  fingerprintApiKey,
+  getKeyRateLimiter,
+  VanBudgetExhaustedError,
+  type CandidateConfiguration,
+  type Configuration,
+  type LivevoxClient,
+} from '@call-sync/integrations';
+import { trace, type Logger, type Publisher } from '@call-sync/platform';
+import {
+  advanceRun,
+  createMongoRequestBudget,
+  failRun,
+  hasLiveRun,
+  openRuns,
+  publishCsvExport,
+  publishRunEvent,
+  transitionRun,
+  updateLiveRun,
+  type RunDocument,
+} from '@call-sync/store';
+import { claimRunCalls } from './claim-calls';
+import { pullLivevoxCalls } from './pull-livevox-calls';
+import type { ExtractorSettings } from './settings';
+
+export interface ExtractionDeps {
+  db: Db;
+  publisher: Publisher;
+  logger: Logger;
+  registry?: Registry;
+  settings: Pick<
+    ExtractorSettings,
+    | 'VAN_API_URL'
+    | 'VAN_APPLICATION_NAME'
+    | 'VAN_RATE_PER_SECOND'
+    | 'VAN_DAILY_BUDGET'
+    | 'VAN_TIMEOUT_MS'
+    | 'VAN_SYNC_BATCH_SIZE'
+  >;
+  livevox?: LivevoxClient;
+}
+
+const tracer = trace.getTracer('call-sync.extractor');
+
+/** The strategy the run follows: a System `csv` candidate delivers like `all csv` whatever its Strategy says. */
+export function effectiveStrategy(config: CandidateConfiguration): Strategy {
+  return deliversOnlyCsv(config.candidate) ? 'all csv' : config.candidate.strategy;
+}
+
+/** Why a candidate's configuration cannot be used at all (rather than per row). */
+function unusableConfiguration(config: CandidateConfiguration): string | undefined {
+  if (config.rows.length > 0) return undefined;
+  const tableError = config.errors.find((e) => e.rowId === '');
+  return tableError
+    ? `configuration unusable: ${tableError.message}`
+    : 'configuration unusable: the result table is empty';
+}
+
+type MetadataOutcome =
+  | { kind: 'ok'; metadata: VanMetadata | undefined; requests: number }
+  | { kind: 'budget' }
+  | { kind: 'error'; error: string };
+
+/** VAN metadata, once per run: the ids step 6 of the decision checks every call against. */
+async function fetchRunMetadata(
+  deps: ExtractionDeps,
+  config: CandidateConfiguration,
+): Promise<MetadataOutcome> {
+  if (deliversOnlyCsv(config.candidate)) return { kind: 'ok', metadata: undefined, requests: 0 };
+  const apiKey = config.candidate.apiKey;
+  if (!apiKey) return { kind: 'error', error: 'no API Key in the listing row' };
+  const fingerprint = fingerprintApiKey(apiKey.reveal());
+  const shared = createMongoRequestBudget(deps.db, fingerprint, deps.settings.VAN_DAILY_BUDGET);
+  let requests = 0;
+  const client = createVanClient({
+    baseUrl: deps.settings.VAN_API_URL,
+    applicationName: deps.settings.VAN_APPLICATION_NAME,
+    apiKey: apiKey.reveal(),
+    mode: config.candidate.system === 'myc' ? 1 : 0,
+    timeoutMs: deps.settings.VAN_TIMEOUT_MS,
+    rateLimiter: getKeyRateLimiter(fingerprint, deps.settings.VAN_RATE_PER_SECOND),
+    // Metadata reads are billed like posts: they count against the key's day and the run.
+    budget: {
+      tryConsume: async () => {
+        const ok = await shared.tryConsume();
+        if (ok) requests += 1;
+        return ok;
+      },
+      remaining: () => shared.remaining(),
+    },
+    ...(deps.registry ? { metrics: deps.registry } : {}),
+  });
+  try {
+    return { kind: 'ok', metadata: await client.fetchMetadata(), requests };
+  } catch (error) {
+    if (error instanceof VanBudgetExhaustedError) return { kind: 'budget' };
+    return { kind: 'error', error: `could not read VAN metadata: ${(error as Error).message}` };
+  }
+}
+
+/** Extracts one open run; returns the run as it stands afterwards (or undefined if another process took it). */
+export async function extractRun(
+  deps: ExtractionDeps,
+  configuration: Configuration,
+  run: RunDocument,
+): Promise<RunDocument | undefined> {
+  // Real time, even when `--now` replays a schedule: durations and stall checks need it.
+  const now = new Date();
+  const config = configuration.candidates.get(run.candidate);
+  if (!config) return (await failRun(deps, run.runId, `unknown candidate "${run.candidate}"`)) ?? undefined;
+  const unusable = unusableConfiguration(config);
+  if (unusable) return (await failRun(deps, run.runId, unusable)) ?? undefined;
+
+  const metadata = await fetchRunMetadata(deps, config);
+  if (metadata.kind === 'budget') {
+    // Visible, not failed: the next hourly extractor tries again once the day's budget is back.
+    await updateLiveRun(deps.db, run.runId, { waitingFor: 'the VAN daily request budget is spent' });
+    deps.logger.warn({ runId: run.runId, candidate: run.candidate }, 'run waits for the VAN budget');
+    return { ...run, waitingFor: 'the VAN daily request budget is spent' };
+  }
+  if (metadata.kind === 'error') return (await failRun(deps, run.runId, metadata.error)) ?? undefined;
+
+  const strategy = effectiveStrategy(config);
+  const taken = await transitionRun(
+    deps.db,
+    run.runId,
+    RunState.Open,
+    RunState.Extracting,
+    {
+      set: {
+        strategy,
+        startedAt: now,
+        vanRequestsUsed: (run.vanRequestsUsed ?? 0) + metadata.requests,
+        progress: { callsDecided: 0, vanCalls: 0, vanDone: 0, lastActivityAt: now },
+      },
+      unset: ['waitingFor'],
+    },
+    now,
+  );
+  if (!taken) return undefined; // another extractor took it first
+  await publishRunEvent(deps.publisher, taken, 'run.opened');
+
+  return tracer.startActiveSpan(
+    'extract run',
+    {
+      attributes: {
+        'callsync.run_id': run.runId,
+        'callsync.candidate': run.candidate,
+        'callsync.strategy': strategy,
+      },
+    },
+    async (span) => {
+      try {
+        if (deps.livevox)
+          await pullLivevoxCalls(deps.db, deps.logger, deps.livevox, configuration, config, run.window);
+        const summary = await claimRunCalls(
+          { ...deps, vanSyncBatchSize: deps.settings.VAN_SYNC_BATCH_SIZE },
+          taken,
+          config,
+          metadata.metadata,
+        );
+        if (taken.dryRun) {
+          const done = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Completed, {
+            set: {
+              counts: summary.counts,
+              dryRunPlan: { counts: summary.counts, vanPosts: summary.vanCalls, csvRows: summary.csvCalls },
+            },
+          });
+          if (done) await publishRunEvent(deps.publisher, done, 'run.completed', { counts: summary.counts });
+          return done ?? undefined;
+        }
+        if (strategy === 'all csv' && summary.counts[SyncStatus.InProgress] > 0) {
+          const exporting = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Exporting);
+          if (exporting) await publishCsvExport(deps.publisher, exporting, SyncStatus.InProgress);
+          return exporting ?? undefined;
+        }
+        // The van-writer may have drained every call already while we were still claiming:
+        // advancing here covers that, and a run with nothing to deliver completes at once.
+        await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Writing);
+        return (await advanceRun(deps, run.runId, { exact: true })) ?? undefined;
+      } catch (error) {
+        // Calls claimed so far stay claimed; the stall check resumes or fails the run loudly.
+        span.recordException(error as Error);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * Every open run, oldest first. A run waits while another run of its candidate is live, so two
+ * runs never share a candidate's calls or its VAN budget at once.
+ */
+export async function extractOpenRuns(
+  deps: ExtractionDeps,
+  configuration: Configuration,
+): Promise<RunDocument[]> {
+  const results: RunDocument[] = [];
+  for (const run of await openRuns(deps.db)) {
+    if (await hasLiveRun(deps.db, run.candidate, run._id)) {
+      await updateLiveRun(deps.db, run.runId, {
+        waitingFor: 'another run of this candidate is still running',
+      });
+      deps.logger.info(
+        { runId: run.runId, candidate: run.candidate },
+        'run waits for the live run of its candidate',
+      );
+      continue;
+    }
+    const result = await extractRun(deps, configuration, run);
+    if (result) results.push(result);
+  }
+  return results;
+}

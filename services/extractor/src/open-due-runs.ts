@@ -1,0 +1,80 @@
+// Which runs the extractor opens by itself: each active candidate's nightly run once its Sync
+// Time (Eastern) has come, and, from the command line, a run for a named day.
+
+import type { Db } from 'mongodb';
+import { isDue, scheduledRunFor, windowForDay, windowWithCatchUp, type EasternDay } from '@call-sync/core';
+import type { Configuration } from '@call-sync/integrations';
+import type { Logger } from '@call-sync/platform';
+import {
+  lastCompletedWindowEnd,
+  lastScheduledDay,
+  openRequestedRun,
+  openScheduledRun,
+  type RunDocument,
+} from '@call-sync/store';
+
+export interface OpenRunsOptions {
+  now: Date;
+  maxCatchUpDays: number;
+  /** Only this candidate (the `--candidate` flag). */
+  candidate?: string;
+}
+
+/**
+ * Opens today's scheduled run of every active candidate that is due. The unique schedule key
+ * makes this safe to run every hour and from two places at once: a day opens one run.
+ */
+export async function openDueRuns(
+  db: Db,
+  logger: Logger,
+  configuration: Configuration,
+  options: OpenRunsOptions,
+): Promise<RunDocument[]> {
+  const opened: RunDocument[] = [];
+  for (const { candidate } of configuration.candidates.values()) {
+    if (options.candidate !== undefined && candidate.slug !== options.candidate) continue;
+    if (!isDue(candidate, options.now, await lastScheduledDay(db, candidate.slug))) continue;
+    const { day, scheduledAt } = scheduledRunFor(candidate, options.now);
+    // A night that never completed (outage, budget spent) is taken along, within the limit.
+    const window = windowWithCatchUp({
+      scheduledAt,
+      syncHour: candidate.syncHourEastern,
+      lastCompletedEnd: await lastCompletedWindowEnd(db, candidate.slug),
+      maxCatchUpDays: options.maxCatchUpDays,
+    });
+    const run = await openScheduledRun(db, {
+      candidate: candidate.slug,
+      trigger: 'schedule',
+      window,
+      scheduledAt,
+      scheduledDay: day,
+    });
+    if (run) {
+      opened.push(run);
+      logger.info({ runId: run.runId, candidate: candidate.slug, window }, 'scheduled run opened');
+    }
+  }
+  return opened;
+}
+
+/** `extract --window YYYY-MM-DD`: a requested run over that Eastern day for each (or one) active candidate. */
+export async function openRunsForDay(
+  db: Db,
+  configuration: Configuration,
+  day: EasternDay,
+  options: { now: Date; candidate?: string },
+): Promise<RunDocument[]> {
+  const opened: RunDocument[] = [];
+  for (const { candidate } of configuration.candidates.values()) {
+    if (options.candidate !== undefined ? candidate.slug !== options.candidate : !candidate.active) continue;
+    opened.push(
+      await openRequestedRun(db, {
+        candidate: candidate.slug,
+        trigger: 'request',
+        window: windowForDay(day),
+        scheduledAt: options.now,
+      }),
+    );
+  }
+  return opened;
+}

@@ -1,0 +1,123 @@
+// Every run ends (DESIGN, correctness rules). A live run that has not moved for
+// RUN_STALL_AFTER_MS lost its workers or its messages: its work is re-published from Mongo once
+// (calls still in progress go back on the topic; a call caught mid-post is then flagged
+// "outcome unknown" by the writer instead of being posted again), and if it stalls again it is
+// failed with the reason and an alert. A run waiting for the VAN budget is not stalled: it is
+// re-published once a new Eastern day has brought the budget back.
+
+import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
+import { easternDayOf, RunState, SyncStatus, VanSyncMessage } from '@call-sync/core';
+import { Topics, type Logger, type Publisher } from '@call-sync/platform';
+import {
+  advanceRun,
+  failRun,
+  liveRuns,
+  pipelineMetricsFor,
+  publishCsvExport,
+  transitionRun,
+  unfinishedVanCalls,
+  updateLiveRun,
+  type RunDocument,
+} from '@call-sync/store';
+
+export interface ResumeDeps {
+  db: Db;
+  publisher: Publisher;
+  logger: Logger;
+  registry?: Registry;
+  vanSyncBatchSize: number;
+}
+
+export type RunCheck = 'healthy' | 'resumed' | 'failed' | 'budget-resumed' | 'waiting';
+
+/** Re-publishes a run's unfinished work from Mongo; returns how many VAN calls went back on the topic. */
+export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Promise<number> {
+  let published = 0;
+  let batch: string[] = [];
+  const flush = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    const value: VanSyncMessage = { v: 1, runId: run.runId, candidate: run.candidate, callIds: batch };
+    await deps.publisher.publish(Topics.VanSync, VanSyncMessage, [{ key: run.candidate, value }]);
+    published += batch.length;
+    batch = [];
+  };
+  const cursor = unfinishedVanCalls(deps.db, run.runId);
+  try {
+    for await (const call of cursor) {
+      batch.push(call.id);
+      if (batch.length >= deps.vanSyncBatchSize) await flush();
+    }
+    await flush();
+  } finally {
+    await cursor.close();
+  }
+  if (run.state === RunState.Extracting) {
+    // The extractor died while claiming: what it claimed is delivered; the rest of the window
+    // stays unsynced for the next run.
+    const target = run.strategy === 'all csv' ? RunState.Exporting : RunState.Writing;
+    const moved = await transitionRun(deps.db, run.runId, RunState.Extracting, target);
+    if (moved && target === RunState.Exporting)
+      await publishCsvExport(deps.publisher, moved, SyncStatus.InProgress);
+  } else if (run.state === RunState.Exporting) {
+    await publishCsvExport(
+      deps.publisher,
+      run,
+      run.strategy === 'all csv' ? SyncStatus.InProgress : SyncStatus.QueuedForCsv,
+    );
+  }
+  await advanceRun(deps, run.runId, { exact: true });
+  return published;
+}
+
+export async function checkRun(
+  deps: ResumeDeps,
+  run: RunDocument,
+  options: { now: Date; stallAfterMs: number },
+): Promise<RunCheck> {
+  const { now } = options;
+  const metrics = deps.registry ? pipelineMetricsFor(deps.registry) : undefined;
+  if (run.waitingFor !== undefined) {
+    const since = (run as RunDocument & { waitingSince?: Date }).waitingSince ?? run.updatedAt;
+    if (easternDayOf(since) === easternDayOf(now)) return 'waiting';
+    await updateLiveRun(deps.db, run.runId, { 'progress.lastActivityAt': now }, [
+      'waitingFor',
+      'waitingSince',
+    ]);
+    const published = await republishRunWork(deps, run);
+    deps.logger.info(
+      { runId: run.runId, candidate: run.candidate, published },
+      'run resumed with a new day of VAN budget',
+    );
+    return 'budget-resumed';
+  }
+  const lastActivity = run.progress?.lastActivityAt ?? run.startedAt ?? run.updatedAt;
+  if (now.getTime() - new Date(lastActivity).getTime() < options.stallAfterMs) return 'healthy';
+  const minutes = Math.round(options.stallAfterMs / 60_000);
+  if (!run.resumedAt) {
+    await updateLiveRun(deps.db, run.runId, { resumedAt: now, 'progress.lastActivityAt': now });
+    const published = await republishRunWork(deps, run);
+    metrics?.runAlerts.inc({ reason: 'run_stalled_resumed' });
+    deps.logger.warn({ runId: run.runId, candidate: run.candidate, published }, 'stalled run resumed');
+    return 'resumed';
+  }
+  await failRun(deps, run.runId, `no progress for ${minutes} minutes, even after a resume`);
+  metrics?.runAlerts.inc({ reason: 'run_stalled_failed' });
+  return 'failed';
+}
+
+/** Checks every live run; what the hourly extractor does after opening and extracting runs. */
+export async function checkLiveRuns(
+  deps: ResumeDeps,
+  options: { now: Date; stallAfterMs: number },
+): Promise<Record<string, RunCheck>> {
+  const results: Record<string, RunCheck> = {};
+  for (const run of await liveRuns(deps.db)) results[run.runId] = await checkRun(deps, run, options);
+  return results;
+}
+
+/** `extractor resume --run <id>`: re-publishes the unfinished work of one run now. */
+export async function resumeRun(deps: ResumeDeps, run: RunDocument): Promise<number> {
+  await updateLiveRun(deps.db, run.runId, { resumedAt: new Date(), 'progress.lastActivityAt': new Date() });
+  return republishRunWork(deps, run);
+}
