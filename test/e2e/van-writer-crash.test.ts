@@ -38,7 +38,16 @@ test('a van-writer killed mid-run and restarted loses no call and posts none twi
   const postsAtKill = world.van.journal().length;
   writer = await startServiceProcess('van-writer', env);
 
-  const [run] = await waitForRuns(world, 1, 150_000);
+  const [run] = await waitForRuns(world, 1, Number(process.env.E2E_WAIT_MS ?? 150_000)).catch(
+    async (error) => {
+      const stuck = await world.mongo.db
+        .collection<Call>(Collections.Calls)
+        .find({ sync_status: SyncStatus.InProgress })
+        .toArray();
+      console.log(`${stuck.length} calls still in progress`, writer?.output().slice(-3000));
+      throw error;
+    },
+  );
   expect(run!.state).toBe('completed');
 
   const calls = await world.mongo.db

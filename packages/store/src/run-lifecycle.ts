@@ -157,6 +157,10 @@ export async function advanceRun(
     return run;
   }
   const counts = countsFrom(await countRunCalls(deps.db, runId));
+  // The recount also repairs the live counters, which a worker killed between an outcome and
+  // its increment leaves behind (one candidate's messages are handled in order, so no
+  // increment of this run is in flight meanwhile on another partition).
+  await runsCollection(deps.db).updateOne({ _id: runId, state: run.state }, { $set: { counts } });
   const strategy = run.strategy ?? 'full';
   if (settledCalls(counts, strategy) === total(counts))
     return (await completeRun(deps, runId, counts)) ?? run;

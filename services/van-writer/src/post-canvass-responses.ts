@@ -70,7 +70,7 @@ export class RetryLaterError extends Error {
 }
 
 type CallResult =
-  | { kind: 'outcome'; status: SyncStatus }
+  | { kind: 'outcome'; status: SyncStatus; redelivered?: boolean }
   | { kind: 'skipped' }
   | { kind: 'budget' }
   | { kind: 'retry'; reason: string };
@@ -121,7 +121,8 @@ async function postOne(
   const mark = await markPosting(deps.db, runId, callId, requestId);
   if (mark.kind === 'settled') return { kind: 'skipped' };
   if (mark.kind === 'already-posting') {
-    return record(deps, runId, callId, { status: SyncStatus.AttemptedError, error: OUTCOME_UNKNOWN });
+    await record(deps, runId, callId, { status: SyncStatus.AttemptedError, error: OUTCOME_UNKNOWN });
+    return { kind: 'outcome', status: SyncStatus.AttemptedError, redelivered: true };
   }
   const call: Call = mark.call;
   if (!call.van_request) {
@@ -240,6 +241,9 @@ export async function postCanvassResponses(
 
   let done = 0;
   let budgetExhausted = false;
+  // A call already settled or caught mid-post means this message was delivered before, by a
+  // writer that may have died before moving the run's counters: the run is then recounted.
+  const redelivered = results.some((r) => r.kind === 'skipped' || (r.kind === 'outcome' && r.redelivered));
   const retries: string[] = [];
   for (const result of results) {
     if (result.kind === 'outcome') {
@@ -265,6 +269,6 @@ export async function postCanvassResponses(
     deps.logger.warn({ runId: message.runId, candidate: message.candidate }, 'VAN budget spent; run waits');
   }
   if (retries.length > 0) throw new RetryLaterError(`${retries.length} calls to try again: ${retries[0]}`);
-  await advanceRun(deps, message.runId);
+  await advanceRun(deps, message.runId, { exact: redelivered });
   return { outcomes, budgetExhausted };
 }

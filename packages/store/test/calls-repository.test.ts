@@ -1,0 +1,88 @@
+import type { Db } from 'mongodb';
+import { SyncStatus, type Call } from '@call-sync/core';
+import { connectMongo, ensureIndexes, type MongoConnection } from '@call-sync/platform';
+import {
+  callsCollection,
+  claimCalls,
+  countRunCalls,
+  createMongoRequestBudget,
+  markPosting,
+  recordOutcome,
+  releasePosting,
+} from '@call-sync/store';
+import { serverEnv, uniqueName } from '../../../test/support/env';
+
+let connection: MongoConnection;
+let db: Db;
+
+beforeAll(async () => {
+  connection = await connectMongo(serverEnv().mongoUrl, uniqueName('store-test'));
+  db = connection.db;
+  await ensureIndexes(db);
+});
+
+afterAll(async () => {
+  await db.dropDatabase();
+  await connection.close();
+});
+
+function call(id: string): Call {
+  const at = new Date('2026-10-20T22:00:00Z');
+  return {
+    id,
+    account_number: `nc05-van-${id}`,
+    district: 'nc05',
+    system_id: 'van',
+    voter_id: '123456',
+    first_name: 'Ana',
+    last_name: 'Chen',
+    phone_dialed: '9195550000',
+    start_time: at,
+    timestamp: at,
+    caller_login: 'vol_ana',
+    lv_result: 'NO ANSWER',
+    full_on_screen_result: 'not home',
+  };
+}
+
+test('a call is claimed by one run only, and a claim clears what an earlier (reset) run left', async () => {
+  const ids = [uniqueName('c'), uniqueName('c')];
+  await callsCollection(db).insertMany([{ ...call(ids[0]!), posting_started_at: new Date() }, call(ids[1]!)]);
+  const claims = ids.map((callId) => ({ callId, status: SyncStatus.InProgress }));
+  const [a, b] = await Promise.all([claimCalls(db, 'run-a', claims), claimCalls(db, 'run-b', claims)]);
+  expect(a.size + b.size).toBe(2);
+  expect([...a].filter((id) => b.has(id))).toEqual([]);
+  const stored = await callsCollection(db).findOne({ id: ids[0]! });
+  expect(stored?.posting_started_at).toBeUndefined();
+});
+
+test('posting is marked once: a second attempt finds the mark and does not get to post', async () => {
+  const id = uniqueName('c');
+  await callsCollection(db).insertOne(call(id));
+  await claimCalls(db, 'run-p', [{ callId: id, status: SyncStatus.InProgress }]);
+  const marks = await Promise.all([markPosting(db, 'run-p', id, 'r1'), markPosting(db, 'run-p', id, 'r2')]);
+  expect(marks.map((m) => m.kind).sort()).toEqual(['already-posting', 'marked']);
+  expect(await recordOutcome(db, 'run-p', id, { status: SyncStatus.Finished })).toBe(true);
+  // An outcome is recorded once; a redelivery changes nothing.
+  expect(await recordOutcome(db, 'run-p', id, { status: SyncStatus.AttemptedError, error: 'x' })).toBe(false);
+  expect((await markPosting(db, 'run-p', id, 'r3')).kind).toBe('settled');
+  expect(await countRunCalls(db, 'run-p')).toEqual({ finished: 1 });
+});
+
+test('a mark is released only for a request that never left, and only by its owner', async () => {
+  const id = uniqueName('c');
+  await callsCollection(db).insertOne(call(id));
+  await claimCalls(db, 'run-r', [{ callId: id, status: SyncStatus.InProgress }]);
+  expect((await markPosting(db, 'run-r', id, 'mine')).kind).toBe('marked');
+  await releasePosting(db, 'run-r', id, 'someone-else');
+  expect((await markPosting(db, 'run-r', id, 'again')).kind).toBe('already-posting');
+  await releasePosting(db, 'run-r', id, 'mine');
+  expect((await markPosting(db, 'run-r', id, 'again')).kind).toBe('marked');
+});
+
+test('the shared VAN budget gives exactly its daily limit under concurrency', async () => {
+  const budget = createMongoRequestBudget(db, uniqueName('key'), 25);
+  const results = await Promise.all(Array.from({ length: 60 }, () => budget.tryConsume()));
+  expect(results.filter(Boolean)).toHaveLength(25);
+  expect(await budget.remaining()).toBe(0);
+});
