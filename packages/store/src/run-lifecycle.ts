@@ -70,6 +70,43 @@ function observeEnd(deps: RunLifecycleDeps, run: RunDocument): void {
   );
 }
 
+/** Publishes run.completed or run.failed for a finished run, then clears its pending mark. */
+async function publishFinalEvent(deps: RunLifecycleDeps, run: RunDocument): Promise<void> {
+  if (run.state === RunState.Completed) {
+    await publishRunEvent(deps.publisher, run, 'run.completed', {
+      counts: run.counts,
+      ...(run.csvUrl ? { csvUrl: run.csvUrl } : {}),
+    });
+  } else {
+    await publishRunEvent(deps.publisher, run, 'run.failed', {
+      counts: run.counts,
+      ...(run.error ? { error: run.error } : {}),
+    });
+  }
+  await runsCollection(deps.db).updateOne({ _id: run.runId }, { $unset: { finalEventPending: '' } });
+}
+
+/**
+ * The outbox sweep: finished runs whose final event may never have reached the topic (the worker
+ * died between the state change and the publish). Publishing twice is harmless — the report is
+ * keyed by run — while never publishing leaves a campaign without its morning report.
+ */
+export async function republishPendingFinalEvents(
+  deps: RunLifecycleDeps,
+  options: { olderThanMs: number; now?: Date },
+): Promise<string[]> {
+  const cutoff = new Date((options.now ?? new Date()).getTime() - options.olderThanMs);
+  const pending = await runsCollection(deps.db)
+    .find({
+      finalEventPending: true,
+      state: { $in: [RunState.Completed, RunState.Failed] },
+      finishedAt: { $lt: cutoff },
+    })
+    .toArray();
+  for (const run of pending) await publishFinalEvent(deps, run);
+  return pending.map((run) => run.runId);
+}
+
 /** Ends a run whose calls are all terminal: exact counts from the calls, then `run.completed`. */
 export async function completeRun(
   deps: RunLifecycleDeps,
@@ -83,15 +120,12 @@ export async function completeRun(
     [RunState.Writing, RunState.Exporting],
     RunState.Completed,
     {
-      set: { counts: exact, callsClaimed: total(exact) },
+      set: { counts: exact, callsClaimed: total(exact), finalEventPending: true },
       unset: ['waitingFor'],
     },
   );
   if (!completed) return null;
-  await publishRunEvent(deps.publisher, completed, 'run.completed', {
-    counts: exact,
-    ...(completed.csvUrl ? { csvUrl: completed.csvUrl } : {}),
-  });
+  await publishFinalEvent(deps, completed);
   deps.logger.info({ runId, candidate: completed.candidate, counts: exact }, 'run completed');
   observeEnd(deps, completed);
   return completed;
@@ -105,10 +139,10 @@ export async function failRun(
 ): Promise<RunDocument | null> {
   const counts = countsFrom(await countRunCalls(deps.db, runId));
   const failed = await transitionRun(deps.db, runId, [RunState.Open, ...LIVE_RUN_STATES], RunState.Failed, {
-    set: { error, counts },
+    set: { error, counts, finalEventPending: true },
   });
   if (!failed) return null;
-  await publishRunEvent(deps.publisher, failed, 'run.failed', { counts, error });
+  await publishFinalEvent(deps, failed);
   deps.logger.warn({ runId, candidate: failed.candidate, error }, 'run failed');
   observeEnd(deps, failed);
   return failed;

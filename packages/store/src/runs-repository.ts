@@ -23,7 +23,16 @@ import { Collections } from '@call-sync/platform';
  * `progress` lives here rather than on core's Run: the config service reads it as an opaque
  * field of its own RunDocument, so its shape stays the pipeline's business.
  */
-export type RunDocument = Run & { _id: string; progress?: RunProgress; progressEventAt?: Date };
+export type RunDocument = Run & {
+  _id: string;
+  progress?: RunProgress;
+  progressEventAt?: Date;
+  /**
+   * Set with the move to completed/failed and cleared once run.completed/run.failed is on the topic:
+   * a worker that dies in between leaves it set, and the hourly extractor publishes the event then.
+   */
+  finalEventPending?: boolean;
+};
 
 export function runsCollection(db: Db): Collection<RunDocument> {
   return db.collection<RunDocument>(Collections.Runs);

@@ -26,7 +26,7 @@ const configServiceEnv = {
   /** How often undelivered reports are tried again. */
   REPORT_RETRY_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   /** Consumer group of the run-events consumer that sends the reports (tests isolate with their own). */
-  KAFKA_CONSUMER_GROUP: z.string().min(1).default('callsync-config-reports'),
+  KAFKA_CONSUMER_GROUP: envVars.KAFKA_CONSUMER_GROUP.default('callsync-config-reports'),
   /** Largest call-export upload accepted by POST /calls/import. */
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     logger,
     publisher,
     partitionsConsumedConcurrently: 3,
-    // An export of a big night takes a while; the heartbeat keeps running meanwhile.
+    // An export of a big night takes a while; the consumer heartbeats while it runs.
     sessionTimeout: 30_000,
     handle: async (message) => {
       await exportRunToCsv(

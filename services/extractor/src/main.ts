@@ -1,6 +1,6 @@
 import { createLivevoxClient } from '@call-sync/integrations';
 import { createPublisher, runMain, startServiceRuntime } from '@call-sync/platform';
-import { findRun, pipelineMetricsFor } from '@call-sync/store';
+import { findRun, pipelineMetricsFor, republishPendingFinalEvents } from '@call-sync/store';
 import { archiveCalls } from './archive-calls';
 import { auditReports } from './audit-reports';
 import { parseCommandLine, UsageError } from './command-line';
@@ -65,8 +65,17 @@ async function main(): Promise<void> {
           { db, publisher, logger, registry, vanSyncBatchSize: settings.VAN_SYNC_BATCH_SIZE },
           { now: new Date(), stallAfterMs: settings.RUN_STALL_AFTER_MS },
         );
+        // A minute's grace so a worker that is publishing right now is not raced.
+        const republished = await republishPendingFinalEvents(
+          { db, publisher, logger, registry },
+          { olderThanMs: 60_000 },
+        );
         logger.info(
-          { runs: runs.map((r) => ({ runId: r.runId, candidate: r.candidate, state: r.state })), checks },
+          {
+            runs: runs.map((r) => ({ runId: r.runId, candidate: r.candidate, state: r.state })),
+            checks,
+            republished,
+          },
           'extract done',
         );
         break;

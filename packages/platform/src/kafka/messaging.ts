@@ -47,6 +47,8 @@ export async function createPublisher(kafka: Kafka): Promise<Publisher> {
   };
 }
 
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
 export class PermanentMessageError extends Error {
   constructor(message: string) {
     super(message);
@@ -88,7 +90,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   const consumer = kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeout ?? 10_000,
-    heartbeatInterval: 1_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
     maxWaitTimeInMs: 500,
   });
   await consumer.connect();
@@ -125,6 +127,11 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
         return;
       }
       const parsed = decoded.message;
+      // kafkajs heartbeats only when asked to, between messages: a long handler (a big night's CSV
+      // export) would outlive the session and trigger a rebalance that redelivers the message.
+      const keepAlive = setInterval(() => {
+        heartbeat().catch(() => undefined);
+      }, HEARTBEAT_INTERVAL_MS);
       try {
         await options.handle(parsed, {
           key: message.key?.toString() ?? null,
@@ -139,6 +146,8 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
           return;
         }
         throw error; // kafkajs retries the message; its offset stays uncommitted.
+      } finally {
+        clearInterval(keepAlive);
       }
     },
   });
