@@ -14,6 +14,11 @@ export interface RunSummary {
   countsByStatus: Partial<Record<SyncStatus, number>>;
   /** Calls per Display Name (the labels organisers chose). */
   countsByDisplayName: Readonly<Record<string, number>>;
+  /**
+   * Calls VAN accepted. Hybrid runs also finish the calls they export to CSV, so `finished` alone
+   * would overstate what reached the voter file; absent, `finished` stands in.
+   */
+  syncedToVan?: number;
   /** The presigned link of this run's CSV, when one was made. */
   csvUrl?: string;
 }
@@ -69,7 +74,7 @@ export function buildReport(summary: RunSummary): ReportText {
     };
   }
 
-  const synced = `We successfully synced ${finished}, and there were ${errors} errors.`;
+  const synced = `We successfully synced ${summary.syncedToVan ?? finished}, and there were ${errors} errors.`;
   let text = `${intro}\n\n${counts}\n\n${synced}`;
   if (summary.strategy === 'hybrid') {
     text += summary.csvUrl

@@ -42,6 +42,16 @@ describe('reports', () => {
     );
   });
 
+  it('hybrid counts as synced only what VAN accepted, not the calls finished by the CSV', () => {
+    const text = buildReport({
+      ...base,
+      strategy: 'hybrid',
+      syncedToVan: 40,
+      csvUrl: 'https://s3.example/x.csv',
+    }).text;
+    expect(text).toContain('We successfully synced 40, and there were 3 errors.');
+  });
+
   it('hybrid without a CSV says there is no file', () => {
     expect(buildReport({ ...base, strategy: 'hybrid' }).text).toContain('so there is no CSV this time');
   });

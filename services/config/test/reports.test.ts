@@ -74,9 +74,23 @@ async function deliveredReport(runId: string) {
 }
 const received = (runId: string) => world.webhook.received.filter((report) => report.runId === runId);
 
-const synced = (display: string, status = 'finished') => ({
+const synced = (display: string, status = 'finished', receipt: 'van' | 'csv' = 'van') => ({
   sync_status: status as never,
   display_name: display,
+  ...(status === 'finished'
+    ? {
+        receipt: (receipt === 'van'
+          ? {
+              kind: 'van',
+              vanId: 1,
+              dateCanvassed: '2026-10-20T20:00:00-04:00',
+              requestId: 'r',
+              postedAt: new Date(),
+              httpStatus: 204,
+            }
+          : { kind: 'csv', url: 's3://callsync-exports/x.csv' }) as never,
+      }
+    : {}),
 });
 
 test('a full run reports counts per display name and what was synced', async () => {
@@ -110,7 +124,12 @@ test('a full run reports counts per display name and what was synced', async () 
 });
 
 test('a hybrid run adds the link to the CSV of what was not synced, to save money', async () => {
-  const runId = await finishedRun('broken-candidate', [synced('Strong support'), synced('Lean support')]);
+  const runId = await finishedRun('broken-candidate', [
+    synced('Strong support'),
+    synced('Lean support'),
+    // Exported to the hybrid CSV: finished, but not synced to VAN.
+    synced('Left message', 'finished', 'csv'),
+  ]);
   const csvUrl =
     'https://s3.example.org/callsync-exports/broken-candidate-10-20-2026-abc.csv?X-Amz-Signature=1';
   await publish({ runId, candidate: 'broken-candidate', type: 'run.completed', csvUrl });

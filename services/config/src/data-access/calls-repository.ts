@@ -17,6 +17,8 @@ export interface CallsRepository {
    */
   upsertDialerCalls(calls: Call[]): Promise<UpsertCounts>;
   countByStatusForRun(runId: string): Promise<Record<string, number>>;
+  /** Finished calls whose receipt is VAN's (not a CSV's): what the report calls "synced". */
+  countSyncedToVanForRun(runId: string): Promise<number>;
   countByResultForRun(
     runId: string,
   ): Promise<{ displayName: string | undefined; fullOnScreenResult: string | undefined; count: number }[]>;
@@ -69,6 +71,13 @@ export function createCallsRepository(db: Db): CallsRepository {
         updated: result.modifiedCount,
         unchanged: result.matchedCount - result.modifiedCount,
       };
+    },
+    countSyncedToVanForRun(runId) {
+      return calls.countDocuments({
+        run_id: runId,
+        sync_status: SyncStatus.Finished,
+        'receipt.kind': { $in: ['van', 'van-bulk'] },
+      });
     },
     async countByStatusForRun(runId) {
       const rows = await calls

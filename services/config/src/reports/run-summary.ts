@@ -40,6 +40,7 @@ export async function summariseRun(
   }
 
   const strategy: Strategy = run.strategy ?? configuration?.candidate.strategy ?? 'full';
+  const syncedToVan = fromCalls ? await calls.countSyncedToVanForRun(run.runId) : undefined;
   return {
     candidate: configuration?.candidate.referenceName ?? run.candidate,
     strategy,
@@ -48,6 +49,7 @@ export async function summariseRun(
     totalCalls,
     countsByStatus,
     countsByDisplayName,
+    ...(syncedToVan !== undefined ? { syncedToVan } : {}),
     ...(csvUrl ? { csvUrl } : {}),
   };
 }
