@@ -16,7 +16,8 @@ install_kafka() {
   rm -rf "$KAFKA_LIB" && mkdir -p "$KAFKA_LIB"
   mvn -q -B -Dstyle.color=never -f "$HERE/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" \
     -Dmaven.repo.local="$CALL_SYNC_CACHE/m2" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB" >&2 || die "could not fetch the Kafka jars with Maven"
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB" >"$CALL_SYNC_CACHE/mvn-kafka.log" 2>&1 ||
+    { cat "$CALL_SYNC_CACHE/mvn-kafka.log" >&2; die "could not fetch the Kafka jars with Maven"; }
   touch "$KAFKA_LIB/.complete"
 }
 

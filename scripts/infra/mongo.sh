@@ -20,8 +20,8 @@ install_mongo() {
   # Maven only resolves the jars; our one class is compiled with javac directly.
   mvn -q -B -Dstyle.color=never -f "$HERE/mongo-server/pom.xml" -Dmaven.repo.local="$CALL_SYNC_CACHE/m2" \
     -Dmongo-java-server.version="$MONGO_JAVA_SERVER_VERSION" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$MONGO_HOME/lib" >&2 ||
-    die "could not fetch the mongo-java-server jars with Maven"
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$MONGO_HOME/lib" >"$CALL_SYNC_CACHE/mvn-mongo.log" 2>&1 ||
+    { cat "$CALL_SYNC_CACHE/mvn-mongo.log" >&2; die "could not fetch the mongo-java-server jars with Maven"; }
   javac --release 17 -d "$MONGO_HOME/classes" -cp "$MONGO_HOME/lib/*" \
     "$HERE/mongo-server/src/main/java/org/callsync/mongo/"*.java || die "could not compile the MongoDB-wire server"
   touch "$MONGO_HOME/.complete"
