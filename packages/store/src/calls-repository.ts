@@ -19,6 +19,9 @@ export function callsCollection(db: Db): Collection<Call> {
 }
 
 /** The sync fields a new claim starts from: whatever an earlier (reset) run left is cleared. */
+/** What a call whose VAN post may or may not have landed says, for a person to check in VAN. */
+export const OUTCOME_UNKNOWN = 'outcome unknown — check VAN before replaying';
+
 const STALE_SYNC_FIELDS = {
   receipt: '',
   synced_at: '',
@@ -229,4 +232,28 @@ export async function runCallerLogins(db: Db, runId: string): Promise<string[]> 
     .map((g) => g._id)
     .filter((login): login is string => typeof login === 'string' && login.trim() !== '')
     .sort();
+}
+
+/**
+ * When a run fails, its calls still in progress must not stay claimed forever (no later run would
+ * take them, and a reset leaves in_progress alone). A call never marked for posting goes back to
+ * unsynced, for the next run; a call marked for posting may have reached VAN, so it becomes
+ * attempted_error "outcome unknown" — never unsynced, which could post it twice. A writer that
+ * tries to mark a released call afterwards finds it no longer in progress and does not post.
+ */
+export async function releaseUnfinishedCalls(
+  db: Db,
+  runId: string,
+  now = new Date(),
+): Promise<{ returnedToUnsynced: number; outcomeUnknown: number }> {
+  const calls = callsCollection(db);
+  const returned = await calls.updateMany(
+    { run_id: runId, sync_status: SyncStatus.InProgress, posting_started_at: { $exists: false } },
+    { $unset: { sync_status: '', run_id: '', display_name: '', error: '', ...STALE_SYNC_FIELDS } },
+  );
+  const unknown = await calls.updateMany(
+    { run_id: runId, sync_status: SyncStatus.InProgress, posting_started_at: { $exists: true } },
+    { $set: { sync_status: SyncStatus.AttemptedError, error: OUTCOME_UNKNOWN, synced_at: now } },
+  );
+  return { returnedToUnsynced: returned.modifiedCount, outcomeUnknown: unknown.modifiedCount };
 }

@@ -14,7 +14,7 @@ import {
   type RunCounts,
 } from '@call-sync/core';
 import { Topics, type Logger, type Publisher } from '@call-sync/platform';
-import { countRunCalls } from './calls-repository';
+import { countRunCalls, releaseUnfinishedCalls } from './calls-repository';
 import { pipelineMetricsFor } from './pipeline-metrics';
 import {
   countsFrom,
@@ -137,11 +137,20 @@ export async function failRun(
   runId: string,
   error: string,
 ): Promise<RunDocument | null> {
-  const counts = countsFrom(await countRunCalls(deps.db, runId));
-  const failed = await transitionRun(deps.db, runId, [RunState.Open, ...LIVE_RUN_STATES], RunState.Failed, {
-    set: { error, counts, finalEventPending: true },
+  const ended = await transitionRun(deps.db, runId, [RunState.Open, ...LIVE_RUN_STATES], RunState.Failed, {
+    set: { error, finalEventPending: true },
   });
-  if (!failed) return null;
+  if (!ended) return null;
+  const released = await releaseUnfinishedCalls(deps.db, runId);
+  const counts = countsFrom(await countRunCalls(deps.db, runId));
+  const failed = (await runsCollection(deps.db).findOneAndUpdate(
+    { _id: runId },
+    { $set: { counts, callsClaimed: total(counts) } },
+    { returnDocument: 'after' },
+  )) ?? { ...ended, counts };
+  if (released.returnedToUnsynced + released.outcomeUnknown > 0) {
+    deps.logger.warn({ runId, ...released }, 'unfinished calls of a failed run released');
+  }
   await publishFinalEvent(deps, failed);
   deps.logger.warn({ runId, candidate: failed.candidate, error }, 'run failed');
   observeEnd(deps, failed);

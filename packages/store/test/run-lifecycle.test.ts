@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { RunState, type RunEvent } from '@call-sync/core';
+import { RunState, SyncStatus, type Call, type RunEvent } from '@call-sync/core';
 import {
   connectMongo,
   createLogger,
@@ -7,7 +7,16 @@ import {
   type MongoConnection,
   type Publisher,
 } from '@call-sync/platform';
-import { completeRun, newRunDocument, republishPendingFinalEvents, runsCollection } from '@call-sync/store';
+import {
+  callsCollection,
+  completeRun,
+  failRun,
+  markPosting,
+  newRunDocument,
+  OUTCOME_UNKNOWN,
+  republishPendingFinalEvents,
+  runsCollection,
+} from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 
 let connection: MongoConnection;
@@ -82,4 +91,62 @@ test('a run completed normally leaves nothing for the sweep', async () => {
   expect(
     await republishPendingFinalEvents({ db, logger, publisher }, { olderThanMs: 60_000, now: later }),
   ).not.toContain(runId);
+});
+
+function claimedCall(id: string, runId: string, status: SyncStatus): Call {
+  const at = new Date('2026-10-20T00:00:00Z');
+  return {
+    id,
+    account_number: `nc05-van-${id}`,
+    district: 'nc05',
+    system_id: 'van',
+    voter_id: id,
+    first_name: 'Ana',
+    last_name: 'Chen',
+    phone_dialed: '9195550000',
+    start_time: at,
+    timestamp: at,
+    caller_login: 'caller1',
+    lv_result: 'Not Home',
+    full_on_screen_result: 'not home',
+    sync_status: status,
+    run_id: runId,
+    display_name: 'Not home',
+  };
+}
+
+test('a failed run gives back the calls it never posted and flags the one caught mid-post, so none is lost or posted twice', async () => {
+  const runId = await writingRun();
+  const ids = ['f-1', 'f-2', 'f-3', 'f-4'].map((id) => `${id}-${runId}`);
+  await callsCollection(db).insertMany([
+    claimedCall(ids[0]!, runId, SyncStatus.InProgress),
+    claimedCall(ids[1]!, runId, SyncStatus.InProgress),
+    claimedCall(ids[2]!, runId, SyncStatus.InProgress),
+    claimedCall(ids[3]!, runId, SyncStatus.Finished),
+  ]);
+  // A writer took the posting mark for the third call, then died before recording VAN's answer.
+  expect((await markPosting(db, runId, ids[2]!, 'request-1')).kind).toBe('marked');
+
+  const publisher = topicPublisher();
+  const failed = await failRun({ db, logger, publisher }, runId, 'no progress for 30 minutes');
+
+  const byId = new Map(
+    (
+      await callsCollection(db)
+        .find({ id: { $in: ids } })
+        .toArray()
+    ).map((c) => [c.id, c]),
+  );
+  for (const id of [ids[0]!, ids[1]!]) {
+    expect(byId.get(id)?.sync_status).toBeUndefined();
+    expect(byId.get(id)?.run_id).toBeUndefined();
+  }
+  expect(byId.get(ids[2]!)).toMatchObject({ sync_status: SyncStatus.AttemptedError, error: OUTCOME_UNKNOWN });
+  expect(byId.get(ids[3]!)?.sync_status).toBe(SyncStatus.Finished);
+  expect(failed?.counts).toMatchObject({ in_progress: 0, finished: 1, attempted_error: 1 });
+  expect(publisher.events).toEqual([
+    expect.objectContaining({ runId, type: 'run.failed', error: 'no progress for 30 minutes' }),
+  ]);
+  // A writer still holding a message of the failed run finds nothing to post.
+  expect((await markPosting(db, runId, ids[0]!, 'request-2')).kind).toBe('settled');
 });

@@ -47,6 +47,8 @@ async function main(): Promise<void> {
         applicationName: settings.VAN_APPLICATION_NAME,
         timeoutMs: settings.VAN_TIMEOUT_MS,
         ttlMs: settings.VAN_METADATA_CACHE_MS,
+        db,
+        dailyBudget: settings.VAN_DAILY_BUDGET,
         registry,
       });
       const calls = createCallsRepository(db);

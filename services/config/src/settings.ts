@@ -15,6 +15,7 @@ const configServiceEnv = {
   VAN_API_URL: envVars.VAN_API_URL,
   VAN_APPLICATION_NAME: envVars.VAN_APPLICATION_NAME,
   VAN_TIMEOUT_MS: envVars.VAN_TIMEOUT_MS,
+  VAN_DAILY_BUDGET: envVars.VAN_DAILY_BUDGET,
   API_TOKENS: envVars.API_TOKENS,
   REPORT_WEBHOOK_URL: envVars.REPORT_WEBHOOK_URL,
   /** How long a candidate's VAN metadata is reused by configure/validate/dry runs. */

@@ -1,6 +1,8 @@
+import type { Db } from 'mongodb';
 import type { Registry } from '@call-sync/platform';
 import type { Candidate, VanMetadata } from '@call-sync/core';
 import { createVanClient, fingerprintApiKey, type VanApiKeyProfile } from '@call-sync/integrations';
+import { createMongoRequestBudget } from '@call-sync/store';
 
 export interface VanView {
   profile: VanApiKeyProfile;
@@ -18,6 +20,10 @@ export interface VanMetadataCacheOptions {
   applicationName: string;
   timeoutMs: number;
   ttlMs: number;
+  /** Where the key's daily budget lives: the same Mongo documents the pipeline counts in. */
+  db: Db;
+  /** VAN requests per key per Eastern day (VAN_DAILY_BUDGET), shared with the pipeline. */
+  dailyBudget: number;
   registry?: Registry;
 }
 
@@ -30,6 +36,10 @@ export const vanModeFor = (candidate: Pick<Candidate, 'system'>): 0 | 1 =>
  * costs VAN nothing, and concurrent page loads share one fetch. Keyed by the key's fingerprint too,
  * so a key changed in Airtable is never answered from the old key's metadata. Failures are not
  * cached: the next page load asks again.
+ *
+ * Every request counts against the key's daily budget in Mongo, the one the extractor and the
+ * van-writers share: VAN bills a key's requests whoever sends them, and pages opened all afternoon
+ * must not eat the night's posts unseen. A spent budget fails with VanBudgetExhaustedError.
  */
 export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMetadataCache {
   const entries = new Map<string, { fetchedAt: number; value: Promise<VanView> }>();
@@ -38,7 +48,8 @@ export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMet
       if (!candidate.apiKey) throw new Error(`candidate ${candidate.slug} has no VAN API key`);
       const apiKey = candidate.apiKey.reveal();
       const mode = vanModeFor(candidate);
-      const cacheKey = `${candidate.slug}:${fingerprintApiKey(apiKey)}:${mode}`;
+      const fingerprint = fingerprintApiKey(apiKey);
+      const cacheKey = `${candidate.slug}:${fingerprint}:${mode}`;
       const cached = entries.get(cacheKey);
       if (cached && Date.now() - cached.fetchedAt < options.ttlMs) return cached.value;
       const van = createVanClient({
@@ -47,6 +58,7 @@ export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMet
         apiKey,
         mode,
         timeoutMs: options.timeoutMs,
+        budget: createMongoRequestBudget(options.db, fingerprint, options.dailyBudget),
         ...(options.registry ? { metrics: options.registry } : {}),
       });
       const value = (async (): Promise<VanView> => {

@@ -35,13 +35,12 @@ import {
   findRun,
   incrementRunCounters,
   markPosting,
+  OUTCOME_UNKNOWN,
   pipelineMetricsFor,
   recordOutcome,
   releasePosting,
   updateLiveRun,
 } from '@call-sync/store';
-
-export const OUTCOME_UNKNOWN = 'outcome unknown — check VAN before replaying';
 
 /** What a writer needs to post for one candidate: its client (key, limiter, shared budget). */
 export interface CandidateVanAccess {

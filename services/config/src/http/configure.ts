@@ -1,11 +1,16 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Candidate } from '@call-sync/core';
-import { VanAuthError, VanError, type CandidateConfiguration } from '@call-sync/integrations';
+import {
+  VanAuthError,
+  VanBudgetExhaustedError,
+  VanError,
+  type CandidateConfiguration,
+} from '@call-sync/integrations';
 import type { ConfigCache } from '../config-cache';
 import type { VanMetadataCache, VanView } from '../van-metadata-cache';
 import { renderConfigurePage } from '../pages/configure-page';
-import { HttpError } from './http-error';
+import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateParam } from './params';
 
@@ -36,6 +41,7 @@ async function vanViewOrThrow(vanCache: VanMetadataCache, candidate: Candidate):
     return await vanCache.get(candidate);
   } catch (error) {
     if (error instanceof VanAuthError) throw new HttpError(502, 'van_key_refused', error.message);
+    if (error instanceof VanBudgetExhaustedError) throw vanBudgetSpent();
     if (error instanceof VanError) throw new HttpError(502, 'van_unavailable', error.message);
     throw error;
   }

@@ -19,6 +19,14 @@ export class HttpError extends Error {
   }
 }
 
+/** What configure, validate and dry runs answer once the key's VAN day is spent: no crash, no 502. */
+export const VAN_BUDGET_SPENT =
+  "VAN's daily request budget for this key is spent; the pages work again tomorrow (Eastern).";
+
+export function vanBudgetSpent(extra: Record<string, unknown> = {}): HttpError {
+  return new HttpError(503, 'van_budget_spent', VAN_BUDGET_SPENT, extra);
+}
+
 /**
  * One error path for every route: typed errors become `{error, detail}` (or a page for a browser),
  * anything else a bare 500 whose message only goes to the log — a driver or client error can carry

@@ -4,6 +4,7 @@ import Router from '@koa/router';
 // route added without its entry here (or the other way round) fails the build.
 
 const error = { $ref: '#/components/responses/Error' };
+const budgetSpent = { $ref: '#/components/responses/VanBudgetSpent' };
 const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
   content: { 'application/json': { schema } },
@@ -70,6 +71,11 @@ export const openApiDocument = {
         description: 'An error: `{error, detail}`',
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       },
+      VanBudgetSpent: {
+        description:
+          "`van_budget_spent`: the key's VAN requests for the Eastern day (VAN_DAILY_BUDGET, shared with the pipeline) are spent; try again tomorrow",
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
     },
   },
   paths: {
@@ -131,7 +137,7 @@ export const openApiDocument = {
         summary:
           "The candidate's VAN result codes, activist codes and survey questions (questionId,responseId -> title), with instructions",
         parameters: [candidate],
-        responses: { 200: jsonOrHtml('the VAN ids'), 400: error, 404: error, 502: error },
+        responses: { 200: jsonOrHtml('the VAN ids'), 400: error, 404: error, 502: error, 503: budgetSpent },
       },
     },
     '/validate/{candidate}': {
@@ -139,7 +145,13 @@ export const openApiDocument = {
         summary:
           'Every configuration row checked against VAN: "This sync is good to go!" or "THIS SYNC HAS ERRORS"',
         parameters: [candidate],
-        responses: { 200: jsonOrHtml('the verdict, row by row'), 400: error, 404: error, 502: error },
+        responses: {
+          200: jsonOrHtml('the verdict, row by row'),
+          400: error,
+          404: error,
+          502: error,
+          503: budgetSpent,
+        },
       },
     },
     '/candidates/{candidate}/reset': {
@@ -194,6 +206,7 @@ export const openApiDocument = {
           404: error,
           409: error,
           502: error,
+          503: budgetSpent,
         },
       },
       get: {

@@ -12,7 +12,7 @@ import {
   type RunCounts,
   type Strategy,
 } from '@call-sync/core';
-import { VanError } from '@call-sync/integrations';
+import { VanBudgetExhaustedError, VanError } from '@call-sync/integrations';
 import type { ConfigCache } from '../config-cache';
 import type { CallsRepository } from '../data-access/calls-repository';
 import type { ReportDocument, ReportsRepository } from '../data-access/reports-repository';
@@ -20,7 +20,7 @@ import type { RunDocument, RunsRepository } from '../data-access/runs-repository
 import { computeDryRun } from '../dry-run';
 import { renderRunPage, renderRunsPage } from '../pages/runs-page';
 import type { VanMetadataCache } from '../van-metadata-cache';
-import { HttpError } from './http-error';
+import { HttpError, VAN_BUDGET_SPENT, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { booleanQuery, candidateParam, singleQuery, windowParam } from './params';
 
@@ -175,8 +175,14 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
       ctx.body = describeRun(run, candidate.strategy);
     } catch (error) {
       if (!(error instanceof VanError)) throw error;
-      Object.assign(run, { state: RunState.Failed, error: error.message, finishedAt: new Date() });
+      const spent = error instanceof VanBudgetExhaustedError;
+      Object.assign(run, {
+        state: RunState.Failed,
+        error: spent ? VAN_BUDGET_SPENT : error.message,
+        finishedAt: new Date(),
+      });
       await runs.insert(run);
+      if (spent) throw vanBudgetSpent({ runId });
       throw new HttpError(502, 'van_unavailable', `dry run failed: ${error.message}`, { runId });
     }
   });

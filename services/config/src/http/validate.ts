@@ -1,12 +1,17 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { validateResultTable, VALIDATION_HEADER_ERRORS } from '@call-sync/core';
-import { VanAuthError, VanError, type CandidateConfiguration } from '@call-sync/integrations';
+import {
+  VanAuthError,
+  VanBudgetExhaustedError,
+  VanError,
+  type CandidateConfiguration,
+} from '@call-sync/integrations';
 import type { ConfigCache } from '../config-cache';
 import type { VanMetadataCache, VanView } from '../van-metadata-cache';
 import { renderValidatePage } from '../pages/validate-page';
 import { candidateHeader } from './configure';
-import { HttpError } from './http-error';
+import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateParam } from './params';
 
@@ -33,6 +38,7 @@ async function validateAnswer(vanCache: VanMetadataCache, configuration: Candida
       };
     } catch (error) {
       if (error instanceof VanAuthError) apiKey = { ok: false, message: error.message };
+      else if (error instanceof VanBudgetExhaustedError) throw vanBudgetSpent();
       else if (error instanceof VanError) throw new HttpError(502, 'van_unavailable', error.message);
       else throw error;
     }

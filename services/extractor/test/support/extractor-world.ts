@@ -1,0 +1,81 @@
+// Small, readable fixtures for the extractor's component tests: each test file gets its own
+// database on the real MongoDB-wire server (dropped at the end), calls shaped as the import
+// stores them, and a configuration parsed from listing rows as Airtable would send them.
+
+import type { Db } from 'mongodb';
+import type { Call } from '@call-sync/core';
+import { parseConfiguration, type Configuration } from '@call-sync/integrations';
+import { connectMongo, createLogger, ensureIndexes, type MongoConnection } from '@call-sync/platform';
+import { serverEnv, uniqueName } from '../../../../test/support/env';
+import { dropTestDatabase } from '../../../../test/support/mongo';
+
+export const logger = createLogger('extractor-test', 'silent');
+
+export interface TestDatabase {
+  db: Db;
+  name: string;
+  /** Closes the connection and drops the database (the local server keeps it in memory). */
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(prefix: string): Promise<TestDatabase> {
+  const name = uniqueName(prefix);
+  const connection: MongoConnection = await connectMongo(serverEnv().mongoUrl, name);
+  await ensureIndexes(connection.db);
+  return {
+    db: connection.db,
+    name,
+    drop: async () => {
+      await connection.close();
+      await dropTestDatabase(serverEnv().mongoUrl, name);
+    },
+  };
+}
+
+let sequence = 0;
+
+/** A dialed call as the import stores it; override what the test is about. */
+export function makeCall(overrides: Partial<Call> & { timestamp: Date }): Call {
+  sequence += 1;
+  const voterId = String(100_000 + sequence);
+  return {
+    id: `call-${Date.now().toString(36)}-${sequence}`,
+    account_number: `nc05-van-${voterId}`,
+    district: 'nc05',
+    system_id: 'van',
+    voter_id: voterId,
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    phone_dialed: '9195550101',
+    start_time: overrides.timestamp,
+    caller_login: 'vol_ana',
+    lv_result: 'Agent Cust 1 (167)',
+    full_on_screen_result: 'strong support',
+    client: 'good-candidate',
+    service_name: 'GC Persuasion',
+    ...overrides,
+  };
+}
+
+/** A configuration with these listing rows (no result tables: the audit needs only the listing). */
+export function configurationOf(
+  listing: { name: string; district: string; active: boolean }[],
+): Configuration {
+  return parseConfiguration({
+    loadedAt: new Date(),
+    listing: listing.map((row, i) => ({
+      id: `recList${i}`,
+      fields: {
+        'Reference Name': row.name,
+        'District Abbreviation': row.district,
+        System: 'csv',
+        Strategy: 'all csv',
+        ...(row.active ? { Active: true } : {}),
+        'Sync Time (EST)': 21,
+      },
+    })),
+    termCodes: [],
+    resultTables: {},
+    unreadableTables: [],
+  });
+}

@@ -1,0 +1,189 @@
+import type { Db } from 'mongodb';
+import { emptyRunCounts, RunState, SyncStatus, type VanCanvassRequest } from '@call-sync/core';
+import { createTokenBucket, createVanClient, fingerprintApiKey } from '@call-sync/integrations';
+import {
+  connectMongo,
+  createKafka,
+  createLogger,
+  createMetricsRegistry,
+  createPublisher,
+  ensureIndexes,
+  type MongoConnection,
+  type Publisher,
+} from '@call-sync/platform';
+import {
+  callsCollection,
+  claimCalls,
+  createMongoRequestBudget,
+  findRun,
+  newRunDocument,
+  runsCollection,
+} from '@call-sync/store';
+import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
+import { serverEnv, uniqueName } from '../../../test/support/env';
+import { dropTestDatabase } from '../../../test/support/mongo';
+import { postCanvassResponses, type CandidateVanAccess } from '../src/post-canvass-responses';
+
+// The van-writer when the key's daily budget (shared in Mongo by every replica) runs out in the
+// middle of a message: on real MongoDB, Kafka and the VAN sandbox.
+
+const logger = createLogger('van-writer-test', 'silent');
+const key = loadFixture(CONTRACT_FIXTURE_PATH).van.keys[0]!;
+const DAILY_BUDGET = 10;
+const DAY = 86_400_000;
+
+let van: VanSandbox;
+let connection: MongoConnection;
+let db: Db;
+let database: string;
+let publisher: Publisher;
+
+beforeAll(async () => {
+  van = await startVanSandbox({ fixture: loadFixture(CONTRACT_FIXTURE_PATH).van });
+  database = uniqueName('van-writer-budget');
+  connection = await connectMongo(serverEnv().mongoUrl, database);
+  db = connection.db;
+  await ensureIndexes(db);
+  publisher = await createPublisher(
+    createKafka(uniqueName('van-writer-test'), serverEnv().kafkaBrokers, logger).kafka,
+  );
+});
+
+afterAll(async () => {
+  await publisher.disconnect();
+  await connection.close();
+  await dropTestDatabase(serverEnv().mongoUrl, database);
+  await van.close();
+});
+
+/** What candidate-van-access.ts builds for a key: a client whose budget is the key's day in Mongo. */
+function vanAccess(now: () => Date = () => new Date()): CandidateVanAccess {
+  const budget = createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), DAILY_BUDGET, now);
+  let used = 0;
+  const client = createVanClient({
+    baseUrl: van.url,
+    applicationName: key.applicationName,
+    apiKey: key.apiKey,
+    mode: 0,
+    rateLimiter: createTokenBucket(1000, 50),
+    budget: {
+      tryConsume: async () => {
+        const ok = await budget.tryConsume();
+        if (ok) used += 1;
+        return ok;
+      },
+      remaining: () => budget.remaining(),
+    },
+  });
+  return { client, requestsUsed: () => used, budgetRemaining: () => budget.remaining() };
+}
+
+function notHome(day: string): VanCanvassRequest {
+  return {
+    canvassContext: {
+      contactTypeId: 1,
+      inputTypeId: 11,
+      dateCanvassed: `${day}T18:00:00-04:00`,
+      phone: { dialingPrefix: '1', phoneNumber: '9195550101' },
+      skipMatching: true,
+    },
+    resultCodeId: 1,
+  };
+}
+
+test('a spent daily budget leaves the rest of the calls claimed and the run waiting, not failed', async () => {
+  const candidate = uniqueName('budget-candidate');
+  const run = {
+    ...newRunDocument({
+      candidate,
+      trigger: 'schedule',
+      window: { start: new Date('2026-10-20T04:00:00Z'), end: new Date('2026-10-21T04:00:00Z') },
+      scheduledAt: new Date('2026-10-21T02:00:00Z'),
+    }),
+    state: RunState.Writing,
+    strategy: 'full' as const,
+    startedAt: new Date(),
+    callsClaimed: 5,
+    counts: { ...emptyRunCounts(), [SyncStatus.InProgress]: 5 },
+  };
+  await runsCollection(db).insertOne(run);
+  const callIds = Array.from({ length: 5 }, (_, i) => `${candidate}-call-${i}`);
+  await callsCollection(db).insertMany(
+    callIds.map((id, i) => {
+      const at = new Date(`2026-10-20T22:0${i}:00Z`);
+      return {
+        id,
+        account_number: `nc05-van-${100_100 + i}`,
+        district: 'nc05',
+        system_id: 'van',
+        voter_id: String(100_100 + i),
+        first_name: 'Ada',
+        last_name: 'Lovelace',
+        phone_dialed: '9195550101',
+        start_time: at,
+        timestamp: at,
+        caller_login: 'vol_ana',
+        lv_result: 'NO ANSWER',
+        full_on_screen_result: 'not home',
+      };
+    }),
+  );
+  await claimCalls(
+    db,
+    run.runId,
+    callIds.map((callId, i) => ({
+      callId,
+      status: SyncStatus.InProgress,
+      vanRequest: { vanId: 100_100 + i, body: notHome('2026-10-20') },
+    })),
+  );
+  // Another writer replica spent 8 of the key's 10 requests today.
+  const elsewhere = createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), DAILY_BUDGET);
+  for (let i = 0; i < 8; i += 1) expect(await elsewhere.tryConsume()).toBe(true);
+  const registry = createMetricsRegistry('van-writer');
+  const message = { v: 1 as const, runId: run.runId, candidate, callIds };
+  const access = vanAccess();
+
+  const result = await postCanvassResponses(
+    { db, publisher, logger, registry, concurrency: 4, vanAccessFor: async () => access },
+    message,
+  );
+
+  // Two posts, then the budget: the message is done (no retry) and says why it stopped.
+  expect(result).toEqual({ outcomes: { [SyncStatus.Finished]: 2 }, budgetExhausted: true });
+  expect(van.journal()).toHaveLength(2);
+  const calls = await callsCollection(db).find({ run_id: run.runId }).toArray();
+  const finished = calls.filter((c) => c.sync_status === SyncStatus.Finished);
+  const waiting = calls.filter((c) => c.sync_status === SyncStatus.InProgress);
+  expect(finished).toHaveLength(2);
+  expect(waiting).toHaveLength(3);
+  // The posting mark was given back: the request never left, so tomorrow may post it.
+  for (const call of waiting) {
+    expect(call.posting_started_at).toBeUndefined();
+    expect(call.error).toBeUndefined();
+  }
+  const stored = await findRun(db, run.runId);
+  expect(stored).toMatchObject({
+    state: RunState.Writing,
+    waitingFor: 'the VAN daily request budget is spent',
+    vanRequestsUsed: 2,
+    counts: { [SyncStatus.InProgress]: 3, [SyncStatus.Finished]: 2 },
+  });
+  expect(stored).not.toHaveProperty('error');
+  expect((stored as { waitingSince?: unknown }).waitingSince).toBeInstanceOf(Date);
+  const gauge = (await registry.getMetricsAsJSON()).find((m) => m.name === 'callsync_van_budget_remaining');
+  expect(gauge?.values.map((v) => [v.labels.candidate, v.value])).toEqual([[candidate, 0]]);
+
+  // The next Eastern day the extractor re-publishes the claimed calls: each is posted once.
+  const tomorrow = vanAccess(() => new Date(Date.now() + DAY));
+  await postCanvassResponses(
+    { db, publisher, logger, registry, concurrency: 4, vanAccessFor: async () => tomorrow },
+    { ...message, callIds: waiting.map((c) => c.id) },
+  );
+  const posted = van.journal().map((entry) => entry.vanId);
+  expect(posted.sort()).toEqual(callIds.map((_, i) => 100_100 + i));
+  expect(await findRun(db, run.runId)).toMatchObject({
+    state: RunState.Completed,
+    counts: { [SyncStatus.InProgress]: 0, [SyncStatus.Finished]: 5 },
+  });
+});

@@ -1,0 +1,271 @@
+// Issue 8's observability, through the built services: one small candidate synced end to end
+// with the OpenTelemetry SDK exporting to a tiny OTLP/HTTP receiver in this test, then the
+// services' /metrics scraped. The trace must cross Kafka (extractor → van-writer), and neither
+// spans nor metrics may carry a VAN key. Build first: `npx tsc -b`.
+//
+// The extractor is one-shot and exits before anything could scrape it, so its metrics are not
+// asserted here; the metrics asserted are those the long-running writers serve.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { SyncStatus, type Call } from '@call-sync/core';
+import { Collections, createKafka, createLogger, Topics } from '@call-sync/platform';
+import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { uniqueName } from '../support/env';
+import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
+
+jest.setTimeout(90_000);
+
+interface ExportedSpan {
+  service: string;
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  attributes: Record<string, unknown>;
+}
+
+interface OtlpAttribute {
+  key: string;
+  value: Record<string, unknown>;
+}
+
+/** The OTLP/HTTP JSON body (`ExportTraceServiceRequest`) flattened to spans with their service. */
+function spansOf(body: unknown): ExportedSpan[] {
+  const attributes = (list: OtlpAttribute[] = []): Record<string, unknown> =>
+    Object.fromEntries(list.map((a) => [a.key, Object.values(a.value)[0]]));
+  const request = body as {
+    resourceSpans?: {
+      resource?: { attributes?: OtlpAttribute[] };
+      scopeSpans?: {
+        spans?: {
+          name: string;
+          traceId: string;
+          spanId: string;
+          parentSpanId?: string;
+          attributes?: OtlpAttribute[];
+        }[];
+      }[];
+    }[];
+  };
+  return (request.resourceSpans ?? []).flatMap((resourceSpans) => {
+    const service = String(attributes(resourceSpans.resource?.attributes)['service.name']);
+    return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
+      (scope.spans ?? []).map((span) => ({
+        service,
+        name: span.name,
+        traceId: span.traceId,
+        spanId: span.spanId,
+        parentSpanId: span.parentSpanId ?? '',
+        attributes: attributes(span.attributes),
+      })),
+    );
+  });
+}
+
+/** A collector's smallest stand-in: accepts POST /v1/traces (OTLP/HTTP JSON) and keeps what came. */
+async function startOtlpReceiver(): Promise<{
+  url: string;
+  spans: ExportedSpan[];
+  rawBodies: string[];
+  contentTypes: string[];
+  close(): Promise<void>;
+}> {
+  const spans: ExportedSpan[] = [];
+  const rawBodies: string[] = [];
+  const contentTypes: string[] = [];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      let payload = Buffer.concat(chunks);
+      if (request.headers['content-encoding'] === 'gzip') payload = gunzipSync(payload);
+      if (request.method === 'POST' && request.url === '/v1/traces') {
+        // The OTLP/HTTP trace exporter sends JSON unless told otherwise (asserted by the test).
+        const text = payload.toString();
+        contentTypes.push(request.headers['content-type'] ?? '');
+        rawBodies.push(text);
+        if (request.headers['content-type']?.startsWith('application/json'))
+          spans.push(...spansOf(JSON.parse(text)));
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    spans,
+    rawBodies,
+    contentTypes,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Prometheus text format, the lines that carry samples. */
+function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) throw new Error(`not a sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[pair[1]!] = pair[2]!;
+    samples.push({ name: match[1]!, labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+async function scrape(service: ServiceProcess): Promise<{ text: string; samples: Sample[] }> {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  return { text, samples: parseMetrics(text) };
+}
+
+const named = (samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] =>
+  samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+const sum = (samples: Sample[]): number => samples.reduce((total, s) => total + s.value, 0);
+
+let world: World;
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
+const services: ServiceProcess[] = [];
+const groups = { van: uniqueName('e2e-obs-van'), csv: uniqueName('e2e-obs-csv') };
+
+beforeAll(async () => {
+  world = await createWorld({ candidates: 1, callsPerCandidate: 40, seed: 31 });
+  receiver = await startOtlpReceiver();
+  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
+  world.env = { ...world.env, ...tracing };
+  services.push(
+    await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.van }),
+    await startServiceProcess('csv-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.csv }),
+  );
+});
+
+afterAll(async () => {
+  await Promise.all(services.map((s) => s.stop()));
+  await receiver?.close();
+  await world?.close();
+});
+
+test('a call is traced from the extractor through Kafka to its VAN post, and the writers serve the pipeline metrics without a key', async () => {
+  const [vanWriter, csvWriter] = services as [ServiceProcess, ServiceProcess];
+  const candidate = [...world.configuration.candidates.values()][0]!.candidate;
+  const apiKey = candidate.apiKey!.reveal();
+  expect(candidate.strategy).toBe('full');
+
+  const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
+  expect(extraction.code).toBe(0);
+  const [run] = await waitForRuns(world, 1, 45_000);
+  expect(run!.state).toBe('completed');
+  const vanPosts = world.van.journal().length;
+  const calls = await world.mongo.db
+    .collection<Call>(Collections.Calls)
+    .find({ run_id: run!.runId })
+    .toArray();
+  const expectedVanCalls = calls.filter((call) => expectedOutcome(world, call)?.route === 'van').length;
+  expect(vanPosts).toBe(expectedVanCalls);
+  expect(vanPosts).toBeGreaterThan(5);
+
+  // Traces: every VAN post has its span, a child of the extractor's "publish van work" span
+  // whose context travelled in the Kafka headers.
+  const deadline = Date.now() + 10_000;
+  const postSpans = () => receiver.spans.filter((s) => s.name === 'post canvass response');
+  while (postSpans().length < vanPosts && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const posts = postSpans();
+  expect(posts).toHaveLength(vanPosts);
+  expect(new Set(posts.map((s) => s.service))).toEqual(new Set(['van-writer']));
+  const published = receiver.spans.filter((s) => s.service === 'extractor' && s.name === 'publish van work');
+  const extractRun = receiver.spans.find((s) => s.service === 'extractor' && s.name === 'extract run');
+  expect(published.length).toBeGreaterThan(0);
+  expect(extractRun?.attributes['callsync.run_id']).toBe(run!.runId);
+  for (const post of posts) {
+    const parent = published.find((p) => p.spanId === post.parentSpanId);
+    expect(parent?.traceId).toBe(post.traceId);
+    expect(post.traceId).toBe(extractRun!.traceId);
+    expect(post.attributes['callsync.run_id']).toBe(run!.runId);
+  }
+  expect(new Set(posts.map((s) => s.attributes['callsync.result']))).toEqual(
+    new Set(calls.filter((call) => call.van_request).map((call) => call.sync_status as string)),
+  );
+  expect(new Set(receiver.contentTypes)).toEqual(new Set(['application/json']));
+  // No span, attribute or resource carries the key.
+  expect(receiver.rawBodies.length).toBeGreaterThan(0);
+  for (const body of receiver.rawBodies) expect(body).not.toContain(apiKey);
+
+  // Metrics of the van-writer: the calls it finished, its VAN requests, the budget, the run.
+  const { text, samples } = await scrape(vanWriter);
+  expect(text).not.toContain(apiKey);
+  expect(named(samples, 'callsync_calls_total', { candidate: run!.candidate, status: 'finished' })).toEqual([
+    expect.objectContaining({ value: run!.counts[SyncStatus.Finished] }),
+  ]);
+  const requests = named(samples, 'van_requests_total');
+  expect(sum(requests)).toBe(vanPosts);
+  expect(new Set(requests.map((s) => `${s.labels.method} ${s.labels.endpoint}`))).toEqual(
+    new Set(['POST /people/{vanId}/canvassResponses']),
+  );
+  expect(sum(named(requests, 'van_requests_total', { status: '204' }))).toBe(
+    run!.counts[SyncStatus.Finished],
+  );
+  expect(sum(named(samples, 'van_request_duration_seconds_count'))).toBe(vanPosts);
+  // The budget is the key's, shared with the extractor's metadata reads: all of the run's requests.
+  expect(run!.vanRequestsUsed).toBeGreaterThan(vanPosts);
+  expect(named(samples, 'callsync_van_budget_remaining', { candidate: run!.candidate })).toEqual([
+    expect.objectContaining({ value: Number(world.env.VAN_DAILY_BUDGET) - run!.vanRequestsUsed! }),
+  ]);
+  expect(
+    named(samples, 'callsync_run_duration_seconds_count', { strategy: 'full', state: 'completed' }),
+  ).toEqual([expect.objectContaining({ value: 1 })]);
+  expect(named(samples, 'callsync_runs_finished_total', { candidate: run!.candidate })).toEqual([
+    expect.objectContaining({ labels: expect.objectContaining({ state: 'completed' }), value: 1 }),
+  ]);
+
+  // Consumer lag: one series per partition of each writer's topic; the partitions the van-writer's
+  // group committed (its messages) drain to 0 once the offsets are committed.
+  const { kafka } = createKafka(
+    uniqueName('e2e-obs-admin'),
+    world.env.KAFKA_BROKERS!.split(','),
+    createLogger('e2e', 'silent'),
+  );
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    for (const [service, topic, group] of [
+      [vanWriter, Topics.VanSync, groups.van],
+      [csvWriter, Topics.CsvExport, groups.csv],
+    ] as const) {
+      const partitions = await admin.fetchTopicOffsets(topic);
+      const lag = named((await scrape(service)).samples, 'callsync_consumer_lag', { topic });
+      expect(lag.map((s) => s.labels.partition).sort()).toEqual(
+        partitions.map((p) => String(p.partition)).sort(),
+      );
+      if (group !== groups.van) continue;
+      let committed: number[] = [];
+      let lagOfCommitted: number[] = [];
+      for (
+        const stop = Date.now() + 10_000;
+        Date.now() < stop;
+        await new Promise((r) => setTimeout(r, 200))
+      ) {
+        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        committed = offsets!.partitions.filter((p) => Number(p.offset) >= 0).map((p) => p.partition);
+        const now = named((await scrape(service)).samples, 'callsync_consumer_lag', { topic });
+        lagOfCommitted = now
+          .filter((s) => committed.includes(Number(s.labels.partition)))
+          .map((s) => s.value);
+        if (committed.length > 0 && lagOfCommitted.every((v) => v === 0)) break;
+      }
+      expect(committed.length).toBeGreaterThan(0);
+      expect(lagOfCommitted).toEqual(committed.map(() => 0));
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  expect((await scrape(csvWriter)).text).not.toContain(apiKey);
+});
