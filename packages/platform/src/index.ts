@@ -8,3 +8,4 @@ export * from './s3';
 export * from './http-server';
 export * from './lifecycle';
 export * from './runtime';
+export * from './topic-worker';

@@ -1,12 +1,5 @@
 import { CsvExportMessage } from '@call-sync/core';
-import {
-  createPublisher,
-  registerConsumerLag,
-  runMain,
-  startConsumer,
-  startServiceRuntime,
-  Topics,
-} from '@call-sync/platform';
+import { runMain, startServiceRuntime, startTopicWorker, Topics } from '@call-sync/platform';
 import { pipelineMetricsFor } from '@call-sync/store';
 import { exportRunToCsv } from './export-run-to-csv';
 import { loadCsvWriterSettings } from './settings';
@@ -15,32 +8,22 @@ import { loadCsvWriterSettings } from './settings';
 async function main(): Promise<void> {
   const settings = loadCsvWriterSettings();
   const runtime = await startServiceRuntime({ service: 'csv-writer', defaultPort: 8083, needsS3: true });
-  const { db, logger, registry, kafka, s3 } = runtime;
+  const { db, logger, registry, s3 } = runtime;
   if (!s3) throw new Error('S3 is not configured');
   pipelineMetricsFor(registry);
-  const groupId = settings.KAFKA_CONSUMER_GROUP ?? 'callsync-csv-writer';
-  const publisher = await createPublisher(kafka);
-  const consumer = await startConsumer({
-    kafka,
-    groupId,
+  await startTopicWorker(runtime, {
     topic: Topics.CsvExport,
     schema: CsvExportMessage,
-    logger,
-    publisher,
+    groupId: settings.KAFKA_CONSUMER_GROUP ?? 'callsync-csv-writer',
     partitionsConsumedConcurrently: 3,
     // An export of a big night takes a while; the consumer heartbeats while it runs.
     sessionTimeout: 30_000,
-    handle: async (message) => {
-      await exportRunToCsv(
+    handle: (message, _meta, publisher) =>
+      exportRunToCsv(
         { db, publisher, logger, registry, s3, callerDirectoryUrl: settings.CALLER_DIRECTORY_URL },
         message,
-      );
-    },
+      ).then(() => undefined),
   });
-  const stopLag = registerConsumerLag(kafka, registry, groupId, Topics.CsvExport);
-  runtime.onShutdown({ name: 'publisher', run: () => publisher.disconnect() });
-  runtime.onShutdown({ name: 'consumer lag', run: stopLag });
-  runtime.onShutdown({ name: 'csv-export consumer', run: () => consumer.stop() });
 }
 
 runMain('csv-writer', main);

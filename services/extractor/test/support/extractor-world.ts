@@ -3,9 +3,9 @@
 // stores them, and a configuration parsed from listing rows as Airtable would send them.
 
 import type { Db } from 'mongodb';
-import type { Call } from '@call-sync/core';
 import { parseConfiguration, type Configuration } from '@call-sync/integrations';
 import { connectMongo, createLogger, ensureIndexes, type MongoConnection } from '@call-sync/platform';
+export { makeCall } from '../../../../test/support/calls';
 import { serverEnv, uniqueName } from '../../../../test/support/env';
 import { dropTestDatabase } from '../../../../test/support/mongo';
 
@@ -29,31 +29,6 @@ export async function createTestDatabase(prefix: string): Promise<TestDatabase> 
       await connection.close();
       await dropTestDatabase(serverEnv().mongoUrl, name);
     },
-  };
-}
-
-let sequence = 0;
-
-/** A dialed call as the import stores it; override what the test is about. */
-export function makeCall(overrides: Partial<Call> & { timestamp: Date }): Call {
-  sequence += 1;
-  const voterId = String(100_000 + sequence);
-  return {
-    id: `call-${Date.now().toString(36)}-${sequence}`,
-    account_number: `nc05-van-${voterId}`,
-    district: 'nc05',
-    system_id: 'van',
-    voter_id: voterId,
-    first_name: 'Ada',
-    last_name: 'Lovelace',
-    phone_dialed: '9195550101',
-    start_time: overrides.timestamp,
-    caller_login: 'vol_ana',
-    lv_result: 'Agent Cust 1 (167)',
-    full_on_screen_result: 'strong support',
-    client: 'good-candidate',
-    service_name: 'GC Persuasion',
-    ...overrides,
   };
 }
 
