@@ -4,6 +4,8 @@
 //   npm test -- <pattern>     the tests whose path matches
 //   npm run test:unit         only the pure ones (no servers)
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root, setup } from './setup.mjs';
 
@@ -16,5 +18,21 @@ if (args[0] === '--unit') {
   args.push('packages/core');
 }
 const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
-const result = spawnSync(process.execPath, [jest, ...args], { cwd: root, stdio: 'inherit', env });
+// jest's own summary is kept; its JSON report gives the plain closing line CI tools read.
+const reportDir = mkdtempSync(path.join(tmpdir(), 'call-sync-jest-'));
+const report = path.join(reportDir, 'results.json');
+const result = spawnSync(process.execPath, [jest, ...args, '--json', `--outputFile=${report}`], {
+  cwd: root,
+  stdio: 'inherit',
+  env,
+});
+if (existsSync(report)) {
+  const totals = JSON.parse(readFileSync(report, 'utf8'));
+  const skipped = totals.numPendingTests + totals.numTodoTests;
+  console.log(
+    `\n${totals.numPassedTests} passed, ${totals.numFailedTests} failed` +
+      (skipped > 0 ? `, ${skipped} skipped` : ''),
+  );
+}
+rmSync(reportDir, { recursive: true, force: true });
 process.exit(result.status ?? 1);
