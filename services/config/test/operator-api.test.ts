@@ -213,23 +213,32 @@ describe('reset', () => {
   test('answers the count first, and resets only with confirm=true, never a call a worker holds', async () => {
     const day = '2026-08-03';
     const at = easternTime(day, 19);
-    const status = (sync_status: string) =>
-      makeCall({ timestamp: at, sync_status: sync_status as never, run_id: 'old-run', error: 'x' });
+    const status = (sync_status: string, error = 'x') =>
+      makeCall({ timestamp: at, sync_status: sync_status as never, run_id: 'old-run', error });
+    const vanReceipt = {
+      kind: 'van',
+      vanId: 1,
+      dateCanvassed: '2026-08-03T19:00:00-04:00',
+      requestId: 'r-1',
+      postedAt: at,
+      httpStatus: 204,
+    } as never;
     await db
       .collection('calls')
       .insertMany([
         status('attempted_error'),
-        status('attempted_error'),
+        status('attempted_error', 'outcome unknown — check VAN before replaying (timeout)'),
         status('unattempted_error'),
-        status('finished'),
-        status('finished'),
+        { ...status('finished'), receipt: vanReceipt },
+        { ...status('finished'), receipt: { kind: 'csv', url: 's3://b/k.csv' } as never },
         status('in_progress'),
         makeCall({ timestamp: at }),
       ]);
     const inWindow = { timestamp: { $gte: easternTime(day, 0), $lt: easternTime(addDays(day, 1), 0) } };
 
     const count = await json(await post(`/candidates/good-candidate/reset?scope=errors&window=${day}`));
-    expect(count).toMatchObject({ confirmed: false, wouldReset: 3, scope: 'errors' });
+    expect(count).toMatchObject({ confirmed: false, wouldReset: 3, alreadyInVan: 1, scope: 'errors' });
+    expect(count.detail).toMatch(/1 of them are already in VAN, or may be \(outcome unknown\)/);
     expect(
       await db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
     ).toBe(1);
@@ -249,7 +258,7 @@ describe('reset', () => {
     }
 
     const all = await json(await post(`/candidates/good-candidate/reset?scope=all&window=${day}`));
-    expect(all.wouldReset).toBe(2);
+    expect(all).toMatchObject({ wouldReset: 2, alreadyInVan: 1 });
     expect((await post(`/candidates/good-candidate/reset?scope=everything`)).status).toBe(400);
     expect((await post(`/candidates/good-candidate/reset?scope=all&confirm=yes`)).status).toBe(400);
   });

@@ -26,6 +26,8 @@ export interface CallsRepository {
   receiptsForRun(runId: string, limit: number): Promise<Pick<Call, 'id' | 'sync_status' | 'receipt'>[]>;
   unsyncedInWindow(district: string, window: TimeWindow): AsyncIterable<Call>;
   countResettable(district: string, window: TimeWindow, scope: ResetScope): Promise<number>;
+  /** Of those, the calls VAN has (a VAN receipt) or may have (outcome unknown): a reset posts them again. */
+  countResettableInVan(district: string, window: TimeWindow, scope: ResetScope): Promise<number>;
   reset(district: string, window: TimeWindow, scope: ResetScope): Promise<number>;
   countDropsAndContacts(
     serviceName: string,
@@ -126,6 +128,14 @@ export function createCallsRepository(db: Db): CallsRepository {
       );
     },
     countResettable: (district, window, scope) => calls.countDocuments(resetFilter(district, window, scope)),
+    countResettableInVan: (district, window, scope) =>
+      calls.countDocuments({
+        ...resetFilter(district, window, scope),
+        $or: [
+          { sync_status: SyncStatus.Finished, 'receipt.kind': { $in: ['van', 'van-bulk'] } },
+          { sync_status: SyncStatus.AttemptedError, error: { $regex: '^outcome unknown' } },
+        ],
+      }),
     async reset(district, window, scope) {
       const unset = Object.fromEntries(SYNC_FIELDS.map((field) => [field, ''])) as Record<string, ''>;
       const result = await calls.updateMany(resetFilter(district, window, scope), { $unset: unset });

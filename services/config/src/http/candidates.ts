@@ -86,12 +86,21 @@ export function candidatesRoutes(deps: { cache: ConfigCache; calls: CallsReposit
     const confirm = booleanQuery(ctx, 'confirm');
     const base = { candidate: candidate.slug, scope, window: windowJson(window) };
     if (!confirm) {
-      const count = await calls.countResettable(candidate.district, window, scope);
+      const [count, inVan] = await Promise.all([
+        calls.countResettable(candidate.district, window, scope),
+        calls.countResettableInVan(candidate.district, window, scope),
+      ]);
+      // VAN has no idempotency key: whatever it already holds would be posted a second time.
+      const warning =
+        inVan > 0
+          ? ` ${inVan} of them are already in VAN, or may be (outcome unknown): the next run posts them again, so check VAN first`
+          : '';
       ctx.body = {
         ...base,
         confirmed: false,
         wouldReset: count,
-        detail: `${count} calls would return to unsynced; repeat with confirm=true to reset them`,
+        alreadyInVan: inVan,
+        detail: `${count} calls would return to unsynced;${warning}${warning ? '.' : ''} Repeat with confirm=true to reset them.`,
       };
       return;
     }
