@@ -3,8 +3,9 @@
 // services' /metrics scraped. The trace must cross Kafka (extractor → van-writer), and neither
 // spans nor metrics may carry a VAN key. Build first: `npx tsc -b`.
 //
-// The extractor is one-shot and exits before anything could scrape it, so its metrics are not
-// asserted here; the metrics asserted are those the long-running writers serve.
+// The extractor is one-shot and exits before anything could scrape it: its own metrics are not
+// asserted here, only the job record it leaves for the config service (services/config/test/
+// job-metrics.test.ts shows that served); the metrics asserted are the long-running writers'.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -162,6 +163,14 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
 
   const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
   expect(extraction.code).toBe(0);
+  // The one-shot extractor leaves its outcome where the config service serves it as metrics.
+  expect(
+    await world.mongo.db.collection(Collections.JobRuns).findOne({ _id: 'extract' as never }),
+  ).toMatchObject({
+    lastOutcome: 'ok',
+    lastSuccessAt: expect.any(Date),
+    lastDurationSeconds: expect.any(Number),
+  });
   const [run] = await waitForRuns(world, 1, 45_000);
   expect(run!.state).toBe('completed');
   const vanPosts = world.van.journal().length;

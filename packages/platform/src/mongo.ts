@@ -8,6 +8,8 @@ export const Collections = {
   Reports: 'reports',
   ConfigCache: 'config_cache',
   Imports: 'imports',
+  /** One document per extractor command: when it last ran, how it ended. */
+  JobRuns: 'job_runs',
   /** VAN requests spent per API key (fingerprint) and Eastern day, shared by every writer. */
   VanBudgets: 'van_budgets',
 } as const;

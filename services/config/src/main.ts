@@ -6,6 +6,7 @@ import { createVanMetadataCache } from './van-metadata-cache';
 import { createConfigCacheRepository } from './data-access/config-cache-repository';
 import { createCallsRepository } from './data-access/calls-repository';
 import { mountRoutes } from './http/routes';
+import { registerJobMetrics } from './job-metrics';
 import { candidatesRoutes } from './http/candidates';
 import { configureRoutes } from './http/configure';
 import { validateRoutes } from './http/validate';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
         dailyBudget: settings.VAN_DAILY_BUDGET,
         registry,
       });
+      registerJobMetrics(db, registry);
       const calls = createCallsRepository(db);
       const runs = createRunsRepository(db);
       const reports = createReportsRepository(db);

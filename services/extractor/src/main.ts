@@ -1,6 +1,6 @@
 import { createLivevoxClient } from '@call-sync/integrations';
 import { createPublisher, runMain, startServiceRuntime } from '@call-sync/platform';
-import { findRun, pipelineMetricsFor, republishPendingFinalEvents } from '@call-sync/store';
+import { findRun, pipelineMetricsFor, recordJobRun, republishPendingFinalEvents } from '@call-sync/store';
 import { archiveCalls } from './archive-calls';
 import { auditReports } from './audit-reports';
 import { parseCommandLine, UsageError } from './command-line';
@@ -27,7 +27,9 @@ async function main(): Promise<void> {
   const { db, logger, registry } = runtime;
   pipelineMetricsFor(registry);
   const publisher = await createPublisher(runtime.kafka);
+  const startedAt = new Date();
   let exitCode = 0;
+  let failure: string | undefined;
   try {
     switch (command.name) {
       case 'extract': {
@@ -108,9 +110,16 @@ async function main(): Promise<void> {
       }
     }
   } catch (error) {
-    logger.error({ err: (error as Error).message }, `${command.name} failed`);
+    failure = (error as Error).message;
+    logger.error({ err: failure }, `${command.name} failed`);
     exitCode = 1;
   } finally {
+    await recordJobRun(db, command.name, {
+      startedAt,
+      finishedAt: new Date(),
+      outcome: failure === undefined ? 'ok' : 'error',
+      ...(failure !== undefined ? { error: failure } : {}),
+    }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'job run not recorded'));
     await publisher.disconnect();
     await runtime.shutdown();
   }

@@ -1,0 +1,53 @@
+import type { Db } from 'mongodb';
+import { recordJobRun } from '@call-sync/store';
+import { connectTestDb } from './support/calls';
+import { startConfigWorld, type ConfigWorld } from './support/config-world';
+
+// The extractor is a CronJob that exits; the config service serves how its commands last ended.
+
+let world: ConfigWorld;
+let db: Db;
+let closeDb: () => Promise<void>;
+
+beforeAll(async () => {
+  world = await startConfigWorld();
+  ({ db, close: closeDb } = await connectTestDb(world.database));
+});
+
+afterAll(async () => {
+  await closeDb();
+  await world.close();
+});
+
+function sample(metrics: string, name: string, job: string): number | undefined {
+  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`job="${job}"`));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
+test('the last run of each extractor command is served as metrics: success time, failure flag, duration', async () => {
+  const startedAt = new Date('2026-11-03T03:00:00Z');
+  await recordJobRun(db, 'extract', {
+    startedAt,
+    finishedAt: new Date(startedAt.getTime() + 42_000),
+    outcome: 'ok',
+  });
+  await recordJobRun(db, 'archive', { startedAt, finishedAt: startedAt, outcome: 'ok' });
+  await recordJobRun(db, 'archive', {
+    startedAt: new Date(startedAt.getTime() + 3_600_000),
+    finishedAt: new Date(startedAt.getTime() + 3_601_000),
+    outcome: 'error',
+    error: 'MongoDB unavailable',
+  });
+
+  const metrics = await (await fetch(`${world.service.url}/metrics`)).text();
+  expect(sample(metrics, 'callsync_job_last_success_timestamp_seconds', 'extract')).toBe(
+    startedAt.getTime() / 1000 + 42,
+  );
+  expect(sample(metrics, 'callsync_job_last_duration_seconds', 'extract')).toBe(42);
+  expect(sample(metrics, 'callsync_job_last_run_failed', 'extract')).toBe(0);
+  // A failed run keeps the time of the last success, so the staleness alert still measures from it.
+  expect(sample(metrics, 'callsync_job_last_run_failed', 'archive')).toBe(1);
+  expect(sample(metrics, 'callsync_job_last_success_timestamp_seconds', 'archive')).toBe(
+    startedAt.getTime() / 1000,
+  );
+});
