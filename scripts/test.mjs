@@ -11,8 +11,16 @@ import { root, setup } from './setup.mjs';
 
 setup();
 const args = process.argv.slice(2);
+const unitOnly = args[0] === '--unit';
+// The page tests drive Debian's chromium: installed on first use, like the servers.
+if (!unitOnly && !existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium')) {
+  const install = spawnSync('bash', [path.join(root, 'scripts', 'install-chromium.sh')], {
+    stdio: 'inherit',
+  });
+  if (install.status !== 0) console.error('[test] chromium could not be installed; the page tests will fail');
+}
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-if (args[0] === '--unit') {
+if (unitOnly) {
   args.shift();
   env.CALL_SYNC_SKIP_INFRA = '1';
   args.push('packages/core');
