@@ -94,6 +94,30 @@ export const envVars = {
   ALERT_WEBHOOK_URL: z.string().url().optional(),
 } as const;
 
+/** Variables that travel together: a service that talks to one outside API reads its whole group. */
+export const envGroups = {
+  airtable: {
+    AIRTABLE_API_KEY: envVars.AIRTABLE_API_KEY,
+    AIRTABLE_BASE_ID: envVars.AIRTABLE_BASE_ID,
+    AIRTABLE_ENDPOINT_URL: envVars.AIRTABLE_ENDPOINT_URL,
+    AIRTABLE_LISTING_TABLE: envVars.AIRTABLE_LISTING_TABLE,
+    AIRTABLE_TERM_CODES_TABLE: envVars.AIRTABLE_TERM_CODES_TABLE,
+  },
+  van: {
+    VAN_API_URL: envVars.VAN_API_URL,
+    VAN_APPLICATION_NAME: envVars.VAN_APPLICATION_NAME,
+    VAN_RATE_PER_SECOND: envVars.VAN_RATE_PER_SECOND,
+    VAN_DAILY_BUDGET: envVars.VAN_DAILY_BUDGET,
+    VAN_TIMEOUT_MS: envVars.VAN_TIMEOUT_MS,
+  },
+  livevox: {
+    LIVEVOX_API_URL: envVars.LIVEVOX_API_URL,
+    LIVEVOX_USER_NAME: envVars.LIVEVOX_USER_NAME,
+    LIVEVOX_PASSWORD: envVars.LIVEVOX_PASSWORD,
+    LIVEVOX_CLIENT_NAME: envVars.LIVEVOX_CLIENT_NAME,
+  },
+} as const;
+
 export const booleanEnv = booleanFromString;
 
 /** Parses `source` against `shape`; throws EnvError naming every bad variable (never its value). */

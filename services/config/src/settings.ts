@@ -1,21 +1,14 @@
 import { z } from 'zod';
-import { envVars, parseEnv } from '@call-sync/platform';
+import { envGroups, envVars, parseEnv } from '@call-sync/platform';
 
 /**
  * The config service's variables. The shared ones come from the platform's `envVars` (named once
  * for every service); the few that only this service reads are defined here.
  */
 const configServiceEnv = {
-  AIRTABLE_API_KEY: envVars.AIRTABLE_API_KEY,
-  AIRTABLE_BASE_ID: envVars.AIRTABLE_BASE_ID,
-  AIRTABLE_ENDPOINT_URL: envVars.AIRTABLE_ENDPOINT_URL,
-  AIRTABLE_LISTING_TABLE: envVars.AIRTABLE_LISTING_TABLE,
-  AIRTABLE_TERM_CODES_TABLE: envVars.AIRTABLE_TERM_CODES_TABLE,
+  ...envGroups.airtable,
+  ...envGroups.van,
   CONFIG_REFRESH_INTERVAL_MS: envVars.CONFIG_REFRESH_INTERVAL_MS,
-  VAN_API_URL: envVars.VAN_API_URL,
-  VAN_APPLICATION_NAME: envVars.VAN_APPLICATION_NAME,
-  VAN_TIMEOUT_MS: envVars.VAN_TIMEOUT_MS,
-  VAN_DAILY_BUDGET: envVars.VAN_DAILY_BUDGET,
   API_TOKENS: envVars.API_TOKENS,
   REPORT_WEBHOOK_URL: envVars.REPORT_WEBHOOK_URL,
   /** How long a candidate's VAN metadata is reused by configure/validate/dry runs. */
