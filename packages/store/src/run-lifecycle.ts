@@ -180,6 +180,9 @@ async function maybePublishProgress(
   if (claimed) await publishRunEvent(deps.publisher, claimed, 'run.progress', { counts });
 }
 
+/** Calls in progress at or below which every advance recounts the run's calls exactly. */
+const RECOUNT_AT_MOST = 100;
+
 /**
  * Takes the next step of a run if one is due. Safe to call any number of times from any
  * worker; runs still open or extracting are left to the extractor, which calls this itself
@@ -192,18 +195,23 @@ export async function advanceRun(
 ): Promise<RunDocument | null> {
   const run = await findRun(deps.db, runId);
   if (!run || (run.state !== RunState.Writing && run.state !== RunState.Exporting)) return run;
-  // While the live counter says calls are still in flight, recounting every call after every
-  // message would cost more than the posts: only when it reaches zero (or when asked, as the
-  // stall check does, in case a crash left the counter behind) is the run recounted.
-  if (!options.exact && run.state === RunState.Writing && run.counts[SyncStatus.InProgress] > 0) {
+  // While the live counter says many calls are still in flight, recounting every call after
+  // every message would cost more than the posts. A writer killed between recording an outcome
+  // and moving the counters leaves in_progress high by at most one message's calls, so below
+  // RECOUNT_AT_MOST the exact recount decides; the stall check (exact) is the backstop beyond.
+  if (
+    !options.exact &&
+    run.state === RunState.Writing &&
+    run.counts[SyncStatus.InProgress] > RECOUNT_AT_MOST
+  ) {
     await maybePublishProgress(deps, run, run.counts);
     return run;
   }
+  // The recount decides; it is never written over the live counters here: writers are moving
+  // them with $inc at this moment, and a $set from an earlier read would lose their updates
+  // (a run then waited for a call that had long finished). completeRun writes the exact
+  // counts, once every call is terminal and nothing moves them any more.
   const counts = countsFrom(await countRunCalls(deps.db, runId));
-  // The recount also repairs the live counters, which a worker killed between an outcome and
-  // its increment leaves behind (one candidate's messages are handled in order, so no
-  // increment of this run is in flight meanwhile on another partition).
-  await runsCollection(deps.db).updateOne({ _id: runId, state: run.state }, { $set: { counts } });
   const strategy = run.strategy ?? 'full';
   if (settledCalls(counts, strategy) === total(counts))
     return (await completeRun(deps, runId, counts)) ?? run;

@@ -8,6 +8,7 @@ import {
   type Publisher,
 } from '@call-sync/platform';
 import {
+  advanceRun,
   callsCollection,
   completeRun,
   failRun,
@@ -149,4 +150,35 @@ test('a failed run gives back the calls it never posted and flags the one caught
   ]);
   // A writer still holding a message of the failed run finds nothing to post.
   expect((await markPosting(db, runId, ids[0]!, 'request-2')).kind).toBe('settled');
+});
+
+test('a run whose live counter was left one call too high still completes once its calls are done', async () => {
+  const runId = await writingRun();
+  const ids = ['c-1', 'c-2'].map((id) => `${id}-${runId}`);
+  await callsCollection(db).insertMany(ids.map((id) => claimedCall(id, runId, SyncStatus.Finished)));
+  // A writer's decrement went missing (killed between outcome and counter, or a lost update).
+  await runsCollection(db).updateOne(
+    { _id: runId },
+    { $set: { 'counts.in_progress': 1, 'counts.finished': 1, callsClaimed: 2 } },
+  );
+  const publisher = topicPublisher();
+  const run = await advanceRun({ db, logger, publisher }, runId);
+  expect(run?.state).toBe(RunState.Completed);
+  expect(run?.counts).toMatchObject({ in_progress: 0, finished: 2 });
+  expect(publisher.events.map((e) => e.type)).toEqual(['run.completed']);
+});
+
+test('advancing a live run never writes a recount over the counters writers are moving', async () => {
+  const runId = await writingRun();
+  await callsCollection(db).insertMany([
+    claimedCall(`l-1-${runId}`, runId, SyncStatus.InProgress),
+    claimedCall(`l-2-${runId}`, runId, SyncStatus.Finished),
+  ]);
+  // What the live counters say at this instant (writers' $inc in flight may differ from a read).
+  const live = { 'counts.in_progress': 7, 'counts.finished': 40 };
+  await runsCollection(db).updateOne({ _id: runId }, { $set: live });
+  const run = await advanceRun({ db, logger, publisher: topicPublisher() }, runId, { exact: true });
+  expect(run?.state).toBe(RunState.Writing);
+  const stored = await runsCollection(db).findOne({ _id: runId });
+  expect(stored?.counts).toMatchObject({ in_progress: 7, finished: 40 });
 });
