@@ -26,8 +26,12 @@ export interface LivevoxSandboxOptions extends ListenOptions {
   knobs?: Partial<LivevoxKnobs>;
 }
 
+export type LivevoxFaultKind = '429' | '5xx';
+
 export interface LivevoxSandbox extends RunningServer {
   knobs(): LivevoxKnobs;
+  /** The next `count` API requests (not the control routes) answer with this fault. */
+  failNextRequests(count: number, kind: LivevoxFaultKind): void;
   setKnobs(changes: Partial<LivevoxKnobs>): LivevoxKnobs;
   /** Ends every session now, so the next request is answered 401. */
   expireSessions(): void;
@@ -39,6 +43,7 @@ const knobChanges = z
   .object({ latencyMs: z.number().min(0), sessionTtlMs: z.number().min(0) })
   .partial()
   .strict();
+const failNext = z.object({ count: z.number().int().min(1), kind: z.enum(['429', '5xx']) });
 const loginBody = z.object({ userName: z.string(), password: z.string(), clientName: z.string() });
 const callDetailBody = z.object({
   startDate: z.number().int(),
@@ -55,7 +60,12 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
   let knobs = { ...startKnobs };
   let sessions = new Map<string, { userName: string; expiresAt: number }>();
   let requestLog: LivevoxRequestLogEntry[] = [];
+  let pendingFailures: LivevoxFaultKind[] = [];
   const closing = new AbortController();
+
+  const failNextRequests = (count: number, kind: LivevoxFaultKind): void => {
+    for (let i = 0; i < count; i += 1) pendingFailures.push(kind);
+  };
 
   const setKnobs = (changes: Partial<LivevoxKnobs>): LivevoxKnobs => {
     knobs = { ...knobs, ...knobChanges.parse(changes) };
@@ -65,6 +75,7 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
     knobs = { ...startKnobs };
     sessions = new Map();
     requestLog = [];
+    pendingFailures = [];
   };
 
   const app = new Koa();
@@ -78,7 +89,13 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
   });
   app.use(bodyParser({ enableTypes: ['json'] }));
 
-  const control = sandboxControlRouter({ knobs: () => knobs, knobChanges, setKnobs, reset });
+  const control = sandboxControlRouter({
+    knobs: () => knobs,
+    knobChanges,
+    setKnobs,
+    reset,
+    failNext: { schema: failNext, queue: (fault) => failNextRequests(fault.count, fault.kind) },
+  });
   control.post('/expire-sessions', (ctx) => {
     sessions.clear();
     ctx.status = 204;
@@ -88,7 +105,16 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
   app.use(async (ctx, next) => {
     if (ctx.path.startsWith('/__sandbox')) return next();
     await pause(knobs.latencyMs, closing.signal);
-    await next();
+    const fault = pendingFailures.shift();
+    if (fault === '429') {
+      ctx.status = 429;
+      ctx.body = livevoxError(429, 'Too many requests');
+    } else if (fault === '5xx') {
+      ctx.status = 503;
+      ctx.body = livevoxError(503, 'Service temporarily unavailable');
+    } else {
+      await next();
+    }
     requestLog.push({ at: Date.now(), method: ctx.method, path: ctx.path, status: ctx.status });
   });
 
@@ -190,6 +216,7 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
     ...server,
     knobs: () => knobs,
     setKnobs,
+    failNextRequests,
     expireSessions: () => sessions.clear(),
     requestLog: () => requestLog,
     reset,

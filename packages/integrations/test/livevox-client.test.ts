@@ -56,3 +56,26 @@ test('a refused login is an auth error that does not contain the password', asyn
 test('lists services', async () => {
   expect(await client({ pageSize: 1 }).listServices()).toEqual(fixture.services);
 });
+
+test('a 429 and a 503 are retried after a backoff, and the page is read in the end', async () => {
+  const lv = client({ retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 50 } });
+  await lv.listServices(); // logged in, so the faults land on the call-detail request
+  livevox.failNextRequests(1, '429');
+  livevox.failNextRequests(1, '5xx');
+  const rows = await lv.fetchCallDetail(9001, october25);
+  expect(rows.map((r) => r.id)).toEqual(['lv-1', 'lv-2', 'lv-3']);
+  const detail = livevox.requestLog().filter((r) => r.path.includes('callDetail'));
+  expect(detail.map((r) => r.status)).toEqual([429, 503, 200]);
+});
+
+test('faults beyond the retry budget surface as an error naming the status, without the password', async () => {
+  const lv = client({ retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } });
+  await lv.listServices();
+  livevox.failNextRequests(2, '5xx');
+  const failure = await lv.fetchCallDetail(9001, october25).then(
+    () => new Error('the call detail was read despite the faults'),
+    (error: Error) => error,
+  );
+  expect(failure.message).toMatch(/503/);
+  expect(failure.message).not.toContain(user.password);
+});
