@@ -22,6 +22,11 @@ export const redactedPaths = [
   '*.secretAccessKey',
   'sessionId',
   '*.sessionId',
+  // Airtable's listing rows carry the VAN key in a field named as organisers see it.
+  '["API Key"]',
+  '*["API Key"]',
+  '*.fields["API Key"]',
+  '*.*.fields["API Key"]',
 ];
 
 export function createLogger(service: string, level = 'info'): Logger {
