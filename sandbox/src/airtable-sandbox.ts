@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import Router from '@koa/router';
-import { sandboxControlRouter } from './control-routes';
+import { sandboxControlRouter, throttleOrOutageFault, type ThrottleOrOutageKind } from './control-routes';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import { loadFixture, type AirtableFieldValue, type AirtableFixture } from './fixture';
@@ -19,7 +19,7 @@ export interface AirtableKnobs {
 }
 export const DEFAULT_AIRTABLE_KNOBS: AirtableKnobs = { latencyMs: 0, ratePerSecondPerBase: 5 };
 
-export type AirtableFaultKind = '429' | '5xx';
+export type AirtableFaultKind = ThrottleOrOutageKind;
 
 export interface AirtableRequestLogEntry {
   at: number;
@@ -45,7 +45,6 @@ const knobChanges = z
   .object({ latencyMs: z.number().min(0), ratePerSecondPerBase: z.number().min(0) })
   .partial()
   .strict();
-const failNext = z.object({ count: z.number().int().min(1), kind: z.enum(['429', '5xx']) });
 
 const airtableError = (type: string, message: string) => ({ error: { type, message } });
 
@@ -101,7 +100,7 @@ export async function startAirtableSandbox(opts: AirtableSandboxOptions = {}): P
     knobChanges,
     setKnobs,
     reset,
-    failNext: { schema: failNext, queue: (fault) => failNextRequests(fault.count, fault.kind) },
+    failNext: { schema: throttleOrOutageFault, queue: (fault) => failNextRequests(fault.count, fault.kind) },
   });
   app.use(control.routes());
 

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /**
  * The `/__sandbox` control routes every stand-in shares: read and change its knobs, queue faults,
@@ -44,3 +44,10 @@ export function sandboxControlRouter<K, F>(options: {
   });
   return control;
 }
+
+/** `POST /__sandbox/fail-next` for stand-ins whose faults are a throttle (429) or an outage (5xx). */
+export const throttleOrOutageFault = z.object({
+  count: z.number().int().min(1),
+  kind: z.enum(['429', '5xx']),
+});
+export type ThrottleOrOutageKind = z.infer<typeof throttleOrOutageFault>['kind'];

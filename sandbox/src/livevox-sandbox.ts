@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
-import { sandboxControlRouter } from './control-routes';
+import { sandboxControlRouter, throttleOrOutageFault, type ThrottleOrOutageKind } from './control-routes';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import { loadFixture, type LivevoxFixture } from './fixture';
@@ -26,7 +26,7 @@ export interface LivevoxSandboxOptions extends ListenOptions {
   knobs?: Partial<LivevoxKnobs>;
 }
 
-export type LivevoxFaultKind = '429' | '5xx';
+export type LivevoxFaultKind = ThrottleOrOutageKind;
 
 export interface LivevoxSandbox extends RunningServer {
   knobs(): LivevoxKnobs;
@@ -43,7 +43,6 @@ const knobChanges = z
   .object({ latencyMs: z.number().min(0), sessionTtlMs: z.number().min(0) })
   .partial()
   .strict();
-const failNext = z.object({ count: z.number().int().min(1), kind: z.enum(['429', '5xx']) });
 const loginBody = z.object({ userName: z.string(), password: z.string(), clientName: z.string() });
 const callDetailBody = z.object({
   startDate: z.number().int(),
@@ -94,7 +93,7 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
     knobChanges,
     setKnobs,
     reset,
-    failNext: { schema: failNext, queue: (fault) => failNextRequests(fault.count, fault.kind) },
+    failNext: { schema: throttleOrOutageFault, queue: (fault) => failNextRequests(fault.count, fault.kind) },
   });
   control.post('/expire-sessions', (ctx) => {
     sessions.clear();
