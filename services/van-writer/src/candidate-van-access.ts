@@ -14,13 +14,37 @@ import {
   parseConfiguration,
   readConfigurationTables,
   type Configuration,
+  type VanClientOptions,
 } from '@call-sync/integrations';
 import type { Logger } from '@call-sync/platform';
-import { createMongoRequestBudget } from '@call-sync/store';
+import { createMongoRequestBudget, type SharedRequestBudget } from '@call-sync/store';
 import type { CandidateVanAccess } from './post-canvass-responses';
 import type { VanWriterSettings } from './settings';
 
 const MIN_RELOAD_INTERVAL_MS = 10_000;
+
+/**
+ * A VAN client that spends the key's shared daily budget and counts what this process spent,
+ * for the run's "VAN requests used".
+ */
+export function vanAccessWithBudget(
+  options: Omit<VanClientOptions, 'budget'>,
+  budget: SharedRequestBudget,
+): CandidateVanAccess {
+  let used = 0;
+  const client = createVanClient({
+    ...options,
+    budget: {
+      tryConsume: async () => {
+        const ok = await budget.tryConsume();
+        if (ok) used += 1;
+        return ok;
+      },
+      remaining: () => budget.remaining(),
+    },
+  });
+  return { client, requestsUsed: () => used, budgetRemaining: () => budget.remaining() };
+}
 
 export function createCandidateVanAccess(
   db: Db,
@@ -69,30 +93,18 @@ export function createCandidateVanAccess(
     const known = clients.get(slug);
     if (known?.fingerprint === fingerprint) return known.access;
 
-    const budget = createMongoRequestBudget(db, fingerprint, settings.VAN_DAILY_BUDGET);
-    let used = 0;
-    const client = createVanClient({
-      baseUrl: settings.VAN_API_URL,
-      applicationName: settings.VAN_APPLICATION_NAME,
-      apiKey: apiKey.reveal(),
-      mode: config.candidate.system === 'myc' ? 1 : 0,
-      timeoutMs: settings.VAN_TIMEOUT_MS,
-      rateLimiter: getKeyRateLimiter(fingerprint, settings.VAN_RATE_PER_SECOND),
-      budget: {
-        tryConsume: async () => {
-          const ok = await budget.tryConsume();
-          if (ok) used += 1;
-          return ok;
-        },
-        remaining: () => budget.remaining(),
+    const access = vanAccessWithBudget(
+      {
+        baseUrl: settings.VAN_API_URL,
+        applicationName: settings.VAN_APPLICATION_NAME,
+        apiKey: apiKey.reveal(),
+        mode: config.candidate.system === 'myc' ? 1 : 0,
+        timeoutMs: settings.VAN_TIMEOUT_MS,
+        rateLimiter: getKeyRateLimiter(fingerprint, settings.VAN_RATE_PER_SECOND),
+        ...(registry ? { metrics: registry } : {}),
       },
-      ...(registry ? { metrics: registry } : {}),
-    });
-    const access: CandidateVanAccess = {
-      client,
-      requestsUsed: () => used,
-      budgetRemaining: () => budget.remaining(),
-    };
+      createMongoRequestBudget(db, fingerprint, settings.VAN_DAILY_BUDGET),
+    );
     clients.set(slug, { fingerprint, access });
     logger.info({ candidate: slug, key: fingerprint }, 'VAN client ready');
     return access;

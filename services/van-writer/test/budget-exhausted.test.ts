@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { emptyRunCounts, RunState, SyncStatus, type VanCanvassRequest } from '@call-sync/core';
-import { createTokenBucket, createVanClient, fingerprintApiKey } from '@call-sync/integrations';
+import { createTokenBucket, fingerprintApiKey } from '@call-sync/integrations';
 import {
   connectMongo,
   createKafka,
@@ -22,6 +22,7 @@ import {
 import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { dropTestDatabase } from '../../../test/support/mongo';
+import { vanAccessWithBudget } from '../src/candidate-van-access';
 import { postCanvassResponses, type CandidateVanAccess } from '../src/post-canvass-responses';
 
 // The van-writer when the key's daily budget (shared in Mongo by every replica) runs out in the
@@ -56,26 +57,18 @@ afterAll(async () => {
   await van.close();
 });
 
-/** What candidate-van-access.ts builds for a key: a client whose budget is the key's day in Mongo. */
+/** The van-writer's own access for a key: a client whose budget is the key's day in Mongo. */
 function vanAccess(now: () => Date = () => new Date()): CandidateVanAccess {
-  const budget = createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), DAILY_BUDGET, now);
-  let used = 0;
-  const client = createVanClient({
-    baseUrl: van.url,
-    applicationName: key.applicationName,
-    apiKey: key.apiKey,
-    mode: 0,
-    rateLimiter: createTokenBucket(1000, 50),
-    budget: {
-      tryConsume: async () => {
-        const ok = await budget.tryConsume();
-        if (ok) used += 1;
-        return ok;
-      },
-      remaining: () => budget.remaining(),
+  return vanAccessWithBudget(
+    {
+      baseUrl: van.url,
+      applicationName: key.applicationName,
+      apiKey: key.apiKey,
+      mode: 0,
+      rateLimiter: createTokenBucket(1000, 50),
     },
-  });
-  return { client, requestsUsed: () => used, budgetRemaining: () => budget.remaining() };
+    createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), DAILY_BUDGET, now),
+  );
 }
 
 function notHome(day: string): VanCanvassRequest {
