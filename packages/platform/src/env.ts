@@ -17,6 +17,8 @@ const booleanFromString = z.enum(['true', 'false', '1', '0']).transform((v) => v
 export const envVars = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   PORT: z.coerce.number().int().min(0).max(65535),
+  /** When set, `/metrics` moves off PORT to this port, which an ingress never routes to. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   MONGODB_URL: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must be a mongodb:// or mongodb+srv:// URL'),
   MONGODB_DATABASE: z.string().min(1).default('callsync'),
   KAFKA_BROKERS: z

@@ -10,6 +10,11 @@ export type ReadinessCheck = () => Promise<void>;
 export interface ServiceServerOptions {
   service: string;
   port: number;
+  /**
+   * When set, `/metrics` is served on this port only and the service's port answers 404 for it, so
+   * an ingress in front of the service port cannot expose the metrics.
+   */
+  metricsPort?: number;
   logger: Logger;
   registry: Registry;
   /** Each check throws when its dependency is not usable; `/readyz` answers 503 naming it. */
@@ -23,15 +28,43 @@ export interface ServiceServer {
   server: http.Server;
   port: number;
   url: string;
+  /** The separate metrics port, when one was asked for. */
+  metricsPort?: number;
   /** Refuses new connections and waits for in-flight requests. */
   close(): Promise<void>;
   /** While draining, readiness fails so the load balancer stops sending traffic. */
   setDraining(): void;
 }
 
+function metricsRouter(registry: Registry): Router {
+  const router = new Router();
+  router.get('/metrics', async (ctx) => {
+    ctx.type = registry.contentType;
+    ctx.body = await registry.metrics();
+  });
+  return router;
+}
+
+async function listen(app: Koa, port: number): Promise<http.Server> {
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve());
+  });
+  return server;
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}
+
 /**
  * Every service starts its HTTP side the same way: `/healthz` (the process lives), `/readyz`
- * (its dependencies answer), `/metrics` (Prometheus). The service's own routes come after.
+ * (its dependencies answer), `/metrics` (Prometheus; on its own port when `metricsPort` is set).
+ * The service's own routes come after.
  */
 export async function startServiceServer(options: ServiceServerOptions): Promise<ServiceServer> {
   const { logger, registry } = options;
@@ -59,10 +92,6 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
     ctx.status = ready ? 200 : 503;
     ctx.body = ready ? { status: 'ready', service: options.service } : { status: 'not ready', failures };
   });
-  ops.get('/metrics', async (ctx) => {
-    ctx.type = registry.contentType;
-    ctx.body = await registry.metrics();
-  });
 
   app.use(async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -80,26 +109,29 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
   });
   app.use(ops.routes());
   app.use(ops.allowedMethods());
+  let metricsServer: http.Server | undefined;
+  if (options.metricsPort === undefined) {
+    app.use(metricsRouter(registry).routes());
+  } else {
+    const metricsApp = new Koa();
+    metricsApp.use(metricsRouter(registry).routes());
+    metricsServer = await listen(metricsApp, options.metricsPort);
+  }
   options.routes?.(app);
 
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '0.0.0.0', () => resolve());
-  });
+  const server = await listen(app, options.port);
   const port = (server.address() as AddressInfo).port;
   return {
     app,
     server,
     port,
     url: `http://127.0.0.1:${port}`,
+    ...(metricsServer ? { metricsPort: (metricsServer.address() as AddressInfo).port } : {}),
     setDraining: () => {
       draining = true;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+    close: async () => {
+      await Promise.all([server, metricsServer].flatMap((s) => (s ? [closeServer(s)] : [])));
+    },
   };
 }

@@ -40,6 +40,7 @@ export interface ServiceRuntimeOptions {
 
 const commonEnv = {
   LOG_LEVEL: envVars.LOG_LEVEL,
+  METRICS_PORT: envVars.METRICS_PORT,
   MONGODB_URL: envVars.MONGODB_URL,
   MONGODB_DATABASE: envVars.MONGODB_DATABASE,
   KAFKA_BROKERS: envVars.KAFKA_BROKERS,
@@ -123,6 +124,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
   const server = await startServiceServer({
     service: options.service,
     port: env.PORT,
+    ...(env.METRICS_PORT !== undefined ? { metricsPort: env.METRICS_PORT } : {}),
     logger,
     registry,
     readiness: { mongo: () => pingMongo(mongo.db), kafka: kafkaReadiness(admin), ...options.readiness },
@@ -143,6 +145,6 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
     { name: 'tracing', run: stopTracing },
   ];
   const shutdown = installShutdown(logger, finalSteps, env.SHUTDOWN_TIMEOUT_MS);
-  logger.info({ port: server.port }, `${options.service} listening`);
+  logger.info({ port: server.port, metricsPort: server.metricsPort }, `${options.service} listening`);
   return { ...base, server, shutdown };
 }

@@ -1,0 +1,150 @@
+{{/* Names and labels, the way `helm create` makes them. */}}
+{{- define "call-sync.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "call-sync.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "call-sync.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "call-sync.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: call-sync
+{{- end }}
+
+{{/* Selector of one component's pods; called with (dict "root" $ "component" "config"). */}}
+{{- define "call-sync.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "call-sync.name" .root }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "call-sync.componentLabels" -}}
+{{ include "call-sync.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "call-sync.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "call-sync.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "call-sync.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.repository .image (default .root.Chart.AppVersion .root.Values.image.tag) }}
+{{- end }}
+
+{{/* The Secret a group reads: its own existingSecret, else secrets.name, else the full name. */}}
+{{- define "call-sync.secretName" -}}
+{{- $groups := dict
+  "mongodb" .root.Values.mongodb.existingSecret
+  "kafka" .root.Values.kafka.sasl.existingSecret
+  "s3" .root.Values.s3.existingSecret
+  "airtable" .root.Values.airtable.existingSecret
+  "van" .root.Values.van.existingSecret
+  "livevox" .root.Values.livevox.existingSecret
+  "api" .root.Values.api.existingSecret
+  "webhooks" .root.Values.webhooks.existingSecret }}
+{{- $own := get $groups .group }}
+{{- default (default (include "call-sync.fullname" .root) .root.Values.secrets.name) $own }}
+{{- end }}
+
+{{/*
+The secret variables each component reads, as group:VARIABLE, with "?" for optional ones (left
+unset when the Secret lacks the key). Each pod gets only the secrets its component reads.
+*/}}
+{{- define "call-sync.secretVariables" -}}
+{{- $reads := dict
+  "config" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "api:API_TOKENS" "webhooks:REPORT_WEBHOOK_URL?")
+  "van-writer" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME")
+  "csv-writer" (list "mongodb:MONGODB_URL" "s3:S3_ACCESS_KEY_ID?" "s3:S3_SECRET_ACCESS_KEY?")
+  "extractor" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "livevox:LIVEVOX_USER_NAME?" "livevox:LIVEVOX_PASSWORD?" "webhooks:ALERT_WEBHOOK_URL?") }}
+{{- $variables := get $reads .component }}
+{{- if .root.Values.kafka.sasl.enabled }}
+{{- $variables = concat $variables (list "kafka:KAFKA_SASL_USERNAME" "kafka:KAFKA_SASL_PASSWORD") }}
+{{- end }}
+{{- toJson $variables }}
+{{- end }}
+
+{{/* A container's env: its component's secrets by reference, then its own plain variables. */}}
+{{- define "call-sync.env" -}}
+{{- range $entry := include "call-sync.secretVariables" . | fromJsonArray }}
+{{- $parts := splitList ":" $entry }}
+{{- $name := trimSuffix "?" (index $parts 1) }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "call-sync.secretName" (dict "root" $.root "group" (index $parts 0)) }}
+      key: {{ $name }}
+      {{- if hasSuffix "?" $entry }}
+      optional: true
+      {{- end }}
+{{- end }}
+{{- range $name, $value := .env }}
+- name: {{ $name }}
+  value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/* What every pod shares: service account, security, /tmp, configuration. */}}
+{{- define "call-sync.podSpecCommon" -}}
+serviceAccountName: {{ include "call-sync.serviceAccountName" .root }}
+automountServiceAccountToken: false
+{{- with .root.Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+securityContext:
+  {{- toYaml .root.Values.podSecurityContext | nindent 2 }}
+volumes:
+  - name: tmp
+    emptyDir:
+      sizeLimit: {{ .root.Values.tmpSizeLimit }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{- define "call-sync.containerCommon" -}}
+imagePullPolicy: {{ .root.Values.image.pullPolicy }}
+securityContext:
+  {{- toYaml .root.Values.containerSecurityContext | nindent 2 }}
+envFrom:
+  - configMapRef:
+      name: {{ include "call-sync.fullname" .root }}
+env:
+  {{- include "call-sync.env" (dict "root" .root "component" .component "env" .values.env) | nindent 2 }}
+volumeMounts:
+  - name: tmp
+    mountPath: /tmp
+resources:
+  {{- toYaml .values.resources | nindent 2 }}
+{{- end }}
+
+{{- define "call-sync.configChecksum" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- end }}
