@@ -1,21 +1,17 @@
 import type { Db } from 'mongodb';
 import { Gauge, type Registry } from '@call-sync/platform';
 import { listJobRuns, type JobRunDocument } from '@call-sync/store';
+import { sharedRead } from './metrics-snapshot';
 
 /**
  * The extractor's commands run as CronJobs and exit, so their health is served here, by the one
- * service that is always up: alert when `callsync_job_last_success_timestamp_seconds{job="extract"}`
- * is older than an hour and a bit, and when the last outcome is an error.
+ * service that is always up, from the record each command leaves in `job_runs`. Not a
+ * Pushgateway: the record is durable, needs no extra server, and a job that stopped starting
+ * shows as a success time that grows old. Alert when
+ * `callsync_job_last_success_timestamp_seconds{job="extract"}` is older than an hour and a bit.
  */
 export function registerJobMetrics(db: Db, registry: Registry): void {
-  // The three gauges are collected concurrently on each scrape; they share one read of Mongo.
-  let read: { at: number; jobs: Promise<JobRunDocument[]> } | undefined;
-  const jobs = (): Promise<JobRunDocument[]> => {
-    if (!read || Date.now() - read.at > 1_000) {
-      read = { at: Date.now(), jobs: listJobRuns(db).catch(() => []) };
-    }
-    return read.jobs;
-  };
+  const jobs = sharedRead(() => listJobRuns(db), [] as JobRunDocument[]);
   const gauge = (name: string, help: string, value: (job: JobRunDocument) => number | undefined) =>
     new Gauge({
       name,

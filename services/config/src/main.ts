@@ -7,6 +7,8 @@ import { createConfigCacheRepository } from './data-access/config-cache-reposito
 import { createCallsRepository } from './data-access/calls-repository';
 import { mountRoutes } from './http/routes';
 import { registerJobMetrics } from './job-metrics';
+import { measuredCandidates, registerRunMetrics } from './run-metrics';
+import { httpMetrics } from './http-metrics';
 import { candidatesRoutes } from './http/candidates';
 import { configureRoutes } from './http/configure';
 import { validateRoutes } from './http/validate';
@@ -53,6 +55,13 @@ async function main(): Promise<void> {
         registry,
       });
       registerJobMetrics(db, registry);
+      registerRunMetrics({
+        db,
+        registry,
+        activeCandidates: async () => measuredCandidates((await cache.current()).candidates.values()),
+        vanDailyBudget: settings.VAN_DAILY_BUDGET,
+      });
+      app.use(httpMetrics(registry));
       const calls = createCallsRepository(db);
       const runs = createRunsRepository(db);
       const reports = createReportsRepository(db);
