@@ -19,6 +19,11 @@ export interface ConfigError {
   rowId: string;
   field: string;
   message: string;
+  /**
+   * The candidate a broken listing row was meant to be, when its Reference Name could be read:
+   * the pages answer that candidate's URL with these errors instead of "unknown candidate".
+   */
+  slug?: string;
 }
 
 export interface ParsedTable<T> {
@@ -175,7 +180,10 @@ export function parseCandidates(
     const syncHour = readSyncHour(fields['Sync Time (EST)']);
     if (!syncHour.ok) log.add(rowId, 'Sync Time (EST)', syncHour.message);
 
-    if (log.errors.length > before) continue;
+    if (log.errors.length > before) {
+      if (slug !== undefined) for (const error of log.errors.slice(before)) error.slug = slug;
+      continue;
+    }
     if (!referenceName || !slug || !district || !system || !strategy) continue;
     if (!tagIds.ok || !active.ok || !syncHour.ok) continue;
     ok.push({

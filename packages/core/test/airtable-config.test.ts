@@ -51,16 +51,26 @@ describe('listing table', () => {
   });
 
   it.each([
-    ['recListNoDistrict', 'District Abbreviation', /required/],
-    ['recListBadStrategy', 'Strategy', /must be one of full, hybrid, all csv, bulk, got "half"/],
-    ['recListBadSystem', 'System', /must be one of van, myc, csv, got "pdi"/],
-    ['recListNoKey', 'API Key', /required for System van/],
-    ['recListBadHour', 'Sync Time (EST)', /hour of day 0–23/],
-    ['recListBadTags', 'Tag Ids', /comma list of whole number ids/],
-    ['recListDuplicate', 'Reference Name', /slug "nc05-jane-doe" already used by row recListJane/],
-  ])('a broken listing row %s is an error on %s and left out', (rowId, field, message) => {
+    ['recListNoDistrict', 'no-district', 'District Abbreviation', /required/],
+    [
+      'recListBadStrategy',
+      'bad-strategy',
+      'Strategy',
+      /must be one of full, hybrid, all csv, bulk, got "half"/,
+    ],
+    ['recListBadSystem', 'bad-system', 'System', /must be one of van, myc, csv, got "pdi"/],
+    ['recListNoKey', 'no-key', 'API Key', /required for System van/],
+    ['recListBadHour', 'bad-hour', 'Sync Time (EST)', /hour of day 0–23/],
+    ['recListBadTags', 'bad-tags', 'Tag Ids', /comma list of whole number ids/],
+    [
+      'recListDuplicate',
+      'nc05-jane-doe',
+      'Reference Name',
+      /slug "nc05-jane-doe" already used by row recListJane/,
+    ],
+  ])('a broken listing row %s (%s) is an error on %s and left out', (rowId, slug, field, message) => {
     expect(errorsFor(rowId)).toEqual([
-      { table: 'Listing', rowId, field, message: expect.stringMatching(message) },
+      { table: 'Listing', rowId, field, message: expect.stringMatching(message), slug },
     ]);
   });
 

@@ -159,6 +159,79 @@ describe('configure', () => {
   });
 });
 
+describe('a listing row that cannot be read', () => {
+  test("validate reports the row's own errors instead of an unknown candidate", async () => {
+    const noDistrict = await world.api('/validate/no-district');
+    expect(noDistrict.status).toBe(200);
+    const body = await json(noDistrict);
+    expect(body.ok).toBe(false);
+    expect(body.header).toBe('THIS SYNC HAS ERRORS');
+    expect(body.candidate.slug).toBe('no-district');
+    expect(body.tableErrors).toEqual([
+      {
+        table: 'Listing',
+        rowId: 'recList0006',
+        field: 'District Abbreviation',
+        message: 'is required',
+        slug: 'no-district',
+      },
+      {
+        table: 'Listing',
+        rowId: 'recList0006',
+        field: 'API Key',
+        message: 'is required for System van',
+        slug: 'no-district',
+      },
+    ]);
+    expect(body.rows).toEqual([]);
+
+    const typo = await json(await world.api('/validate/typo-strategy'));
+    expect(typo.tableErrors).toEqual([
+      expect.objectContaining({
+        rowId: 'recList0007',
+        field: 'Strategy',
+        message: 'must be one of full, hybrid, all csv, bulk, got "hybird"',
+      }),
+    ]);
+  });
+
+  test('the validate page shows the verdict and the field to fix', async () => {
+    const response = await world.api('/validate/typo-strategy', { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    const page = await response.text();
+    expect(page).toMatch(/class="banner bad">\s*THIS SYNC HAS ERRORS/);
+    expect(page).toContain(
+      'Listing row <code>recList0007</code> · Strategy: must be one of full, hybrid, all csv, bulk, got &quot;hybird&quot;',
+    );
+    expect(page).not.toContain('valid candidates');
+  });
+
+  test("configure answers 422 naming the row's problems, as JSON and as a page", async () => {
+    const response = await world.api('/configure/no-district');
+    expect(response.status).toBe(422);
+    const body = await json(response);
+    expect(body.error).toBe('candidate_row_invalid');
+    expect(body.detail).toContain('District Abbreviation is required');
+    expect(body.detail).toContain('API Key is required for System van');
+    expect(body.configurationErrors.map((error: { field: string }) => error.field)).toEqual([
+      'District Abbreviation',
+      'API Key',
+    ]);
+
+    const page = await world.api('/configure/typo-strategy', { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(422);
+    const text = await page.text();
+    expect(text).toContain('Listing row <code>recList0007</code> · Strategy: must be one of');
+    expect(text).toContain('href="/validate/typo-strategy"');
+  });
+
+  test('a run for it is refused with the same reasons', async () => {
+    const response = await world.api('/runs/typo-strategy', { method: 'POST' });
+    expect(response.status).toBe(422);
+    expect((await json(response)).detail).toContain('Strategy must be one of');
+  });
+});
+
 describe('validate', () => {
   test('a good configuration is good to go', async () => {
     const response = await world.api('/validate/good-candidate');

@@ -5,6 +5,7 @@ import Router from '@koa/router';
 
 const error = { $ref: '#/components/responses/Error' };
 const budgetSpent = { $ref: '#/components/responses/VanBudgetSpent' };
+const listingRowBroken = { $ref: '#/components/responses/ListingRowBroken' };
 const json = (description: string, schema: object = { type: 'object' }) => ({
   description,
   content: { 'application/json': { schema } },
@@ -76,6 +77,11 @@ export const openApiDocument = {
           "`van_budget_spent`: the key's VAN requests for the Eastern day (VAN_DAILY_BUDGET, shared with the pipeline) are spent; try again tomorrow",
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
       },
+      ListingRowBroken: {
+        description:
+          "`candidate_row_invalid`: the candidate's Listing row cannot be read (no district, an unknown strategy); `configurationErrors` names each field to fix",
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
     },
   },
   paths: {
@@ -137,13 +143,20 @@ export const openApiDocument = {
         summary:
           "The candidate's VAN result codes, activist codes and survey questions (questionId,responseId -> title), with instructions",
         parameters: [candidate],
-        responses: { 200: jsonOrHtml('the VAN ids'), 400: error, 404: error, 502: error, 503: budgetSpent },
+        responses: {
+          200: jsonOrHtml('the VAN ids'),
+          400: error,
+          404: error,
+          422: listingRowBroken,
+          502: error,
+          503: budgetSpent,
+        },
       },
     },
     '/validate/{candidate}': {
       get: {
         summary:
-          'Every configuration row checked against VAN: "This sync is good to go!" or "THIS SYNC HAS ERRORS"',
+          'Every configuration row checked against VAN: "This sync is good to go!" or "THIS SYNC HAS ERRORS"; a listing row that cannot be read answers its own errors',
         parameters: [candidate],
         responses: {
           200: jsonOrHtml('the verdict, row by row'),
@@ -164,7 +177,12 @@ export const openApiDocument = {
           query('window', day, 'an Eastern day; default the current run window'),
           query('confirm', { enum: ['true', 'false'] }, 'true to reset'),
         ],
-        responses: { 200: json('the count, or how many were reset'), 400: error, 404: error },
+        responses: {
+          200: json('the count, or how many were reset'),
+          400: error,
+          404: error,
+          422: listingRowBroken,
+        },
       },
     },
     '/runs': {
@@ -204,6 +222,7 @@ export const openApiDocument = {
           202: json('the run request, open'),
           400: error,
           404: error,
+          422: listingRowBroken,
           409: error,
           502: error,
           503: budgetSpent,

@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import { parseEasternDay, windowForDay, type TimeWindow } from '@call-sync/core';
+import { parseEasternDay, windowForDay, type ConfigError, type TimeWindow } from '@call-sync/core';
 import type { ConfigCache } from '../config-cache';
 import type { CandidateConfiguration } from '@call-sync/integrations';
 import { HttpError } from './http-error';
@@ -21,24 +21,50 @@ export function booleanQuery(ctx: Koa.Context, name: string, fallback?: unknown)
   throw new HttpError(400, 'bad_parameter', `${name} must be true or false`);
 }
 
-/** The candidate named in the path: 400 for a malformed slug, 404 listing the valid ones. */
-export async function candidateParam(ctx: Koa.Context, cache: ConfigCache): Promise<CandidateConfiguration> {
+/** A listing row that names a candidate but cannot be read (no district, an unknown strategy). */
+export interface BrokenListingRow {
+  slug: string;
+  errors: ConfigError[];
+}
+
+/**
+ * The candidate named in the path, or the errors of its listing row when the row exists but
+ * cannot be read (SPEC 2.3: a broken row is a validation error for that row, not an unknown
+ * candidate). 400 for a malformed slug, 404 listing the valid ones when no row names it.
+ */
+export async function candidateOrBrokenRow(
+  ctx: Koa.Context,
+  cache: ConfigCache,
+): Promise<CandidateConfiguration | BrokenListingRow> {
   const slug = String(ctx.params.candidate ?? '');
   if (!SLUG.test(slug)) {
     throw new HttpError(400, 'bad_candidate', 'a candidate slug is lowercase letters, digits and dashes');
   }
   const configuration = await cache.current();
   const found = configuration.candidates.get(slug);
-  if (!found) {
-    const candidates = [...configuration.candidates.keys()].sort();
-    throw new HttpError(
-      404,
-      'unknown_candidate',
-      `no candidate "${slug}"; valid candidates: ${candidates.join(', ') || '(none configured)'}`,
-      { candidates },
-    );
-  }
-  return found;
+  if (found) return found;
+  const errors = configuration.errors.filter((error) => error.slug === slug);
+  if (errors.length > 0) return { slug, errors };
+  const candidates = [...configuration.candidates.keys()].sort();
+  throw new HttpError(
+    404,
+    'unknown_candidate',
+    `no candidate "${slug}"; valid candidates: ${candidates.join(', ') || '(none configured)'}`,
+    { candidates },
+  );
+}
+
+/** The candidate named in the path; a broken listing row is a 422 that names the row's problems. */
+export async function candidateParam(ctx: Koa.Context, cache: ConfigCache): Promise<CandidateConfiguration> {
+  const found = await candidateOrBrokenRow(ctx, cache);
+  if ('candidate' in found) return found;
+  const problems = found.errors.map((error) => `${error.field} ${error.message}`).join('; ');
+  throw new HttpError(
+    422,
+    'candidate_row_invalid',
+    `the Listing row of "${found.slug}" cannot be read, so the candidate is not configured: ${problems}`,
+    { candidate: found.slug, configurationErrors: found.errors },
+  );
 }
 
 /** `?window=YYYY-MM-DD`: that Eastern day, midnight to midnight. */

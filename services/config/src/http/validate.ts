@@ -1,6 +1,11 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { validateResultTable, VALIDATION_HEADER_ERRORS } from '@call-sync/core';
+import {
+  validateResultTable,
+  VALIDATION_HEADER_ERRORS,
+  type Candidate,
+  type ConfigError,
+} from '@call-sync/core';
 import {
   VanAuthError,
   VanBudgetExhaustedError,
@@ -13,16 +18,34 @@ import { renderValidatePage } from '../pages/validate-page';
 import { candidateHeader } from './configure';
 import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
-import { candidateParam } from './params';
+import { candidateOrBrokenRow, type BrokenListingRow } from './params';
 
-export type ValidateAnswer = Awaited<ReturnType<typeof validateAnswer>>;
+export interface ValidateAnswer {
+  /** Only the slug is known when the candidate's listing row cannot be read. */
+  candidate: {
+    slug: string;
+    referenceName: string | null;
+    system: Candidate['system'] | null;
+    strategy: Candidate['strategy'] | null;
+    district: string | null;
+  };
+  ok: boolean;
+  header: string;
+  apiKey: { ok: boolean; message: string };
+  metadataFetchedAt: string | null;
+  tableErrors: ConfigError[];
+  rows: ReturnType<typeof validateResultTable>['rows'];
+}
 
 /**
  * SPEC 5: the key and its mode first (a wrong mode answers 401 like a wrong key), then every row
  * against VAN's metadata. When VAN refuses the key the rows are still checked for what can be
  * checked without VAN, so organisers see every problem at once.
  */
-async function validateAnswer(vanCache: VanMetadataCache, configuration: CandidateConfiguration) {
+async function validateAnswer(
+  vanCache: VanMetadataCache,
+  configuration: CandidateConfiguration,
+): Promise<ValidateAnswer> {
   const { candidate, rows, errors } = configuration;
   let apiKey: { ok: boolean; message: string };
   let view: VanView | undefined;
@@ -67,11 +90,27 @@ async function validateAnswer(vanCache: VanMetadataCache, configuration: Candida
   };
 }
 
+/**
+ * The report for a candidate whose listing row cannot be read: nothing else can be checked until
+ * the row is fixed, but the organiser who mistyped the strategy sees which field is wrong.
+ */
+function brokenRowAnswer({ slug, errors }: BrokenListingRow): ValidateAnswer {
+  return {
+    candidate: { slug, referenceName: null, system: null, strategy: null, district: null },
+    ok: false,
+    header: VALIDATION_HEADER_ERRORS,
+    apiKey: { ok: false, message: 'not checked: the Listing row must be fixed first' },
+    metadataFetchedAt: null,
+    tableErrors: errors,
+    rows: [],
+  };
+}
+
 export function validateRoutes(deps: { cache: ConfigCache; vanCache: VanMetadataCache }): Router {
   const router = new Router();
   router.get('/validate/:candidate', async (ctx: Koa.Context) => {
-    const configuration = await candidateParam(ctx, deps.cache);
-    const answer = await validateAnswer(deps.vanCache, configuration);
+    const found = await candidateOrBrokenRow(ctx, deps.cache);
+    const answer = 'candidate' in found ? await validateAnswer(deps.vanCache, found) : brokenRowAnswer(found);
     respond(ctx, answer, () => renderValidatePage(ctx, answer));
   });
   return router;

@@ -1,14 +1,29 @@
 import type Koa from 'koa';
+import type { ConfigError } from '@call-sync/core';
 import type { HttpError } from '../http/http-error';
 import { html, renderPage } from './layout';
 
 export function renderErrorPage(ctx: Koa.Context, error: HttpError): string {
   const candidates = Array.isArray(error.extra.candidates) ? (error.extra.candidates as string[]) : [];
+  const rowErrors = Array.isArray(error.extra.configurationErrors)
+    ? (error.extra.configurationErrors as ConfigError[])
+    : [];
   const base = ctx.path.split('/').slice(0, 2).join('/');
   const body = html`<h1>${error.status === 401 ? 'Please sign in' : 'Something is not right'}</h1>
     <div class="card">
       <p><span class="pill bad">${error.status}</span> ${error.detail}</p>
       ${error.status === 401 ? html`<p><a href="/login?next=${encodeURIComponent(ctx.path)}">Sign in with an API token</a></p>` : ''}
+      ${
+        rowErrors.length > 0
+          ? html`<ul class="checks">
+                ${rowErrors.map((e) => html`<li class="bad">${e.table} row <code>${e.rowId}</code> · ${e.field}: ${e.message}</li>`)}
+              </ul>
+              <p>
+                Fix the row in Airtable; <a href="/validate/${error.extra.candidate}">validate</a> shows it
+                again.
+              </p>`
+          : ''
+      }
       ${
         candidates.length > 0
           ? html`<p>Valid candidates:</p>

@@ -4,15 +4,24 @@ import { html, renderPage } from './layout';
 
 export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): string {
   const { candidate } = view;
+  const name = candidate.referenceName ?? candidate.slug;
   const failing = view.rows.filter((row) => !row.ok).length;
-  const body = html`<h1>Validate ${candidate.referenceName}</h1>
-    <p class="sub">
-      ${candidate.strategy} sync to ${candidate.system} · ${view.rows.length}
-      rows${view.metadataFetchedAt ? ` · VAN ids read ${view.metadataFetchedAt}` : ''} ·
-      <a href="/configure/${candidate.slug}">VAN ids</a>
-    </p>
+  // A listing row that cannot be read has no strategy, system or rows to describe yet.
+  const listingRowBroken = candidate.strategy === null;
+  const sub = listingRowBroken
+    ? html`<p class="sub">The candidate's Listing row in Airtable cannot be read: fix the fields below.</p>`
+    : html`<p class="sub">
+        ${candidate.strategy} sync to ${candidate.system} · ${view.rows.length}
+        rows${view.metadataFetchedAt ? ` · VAN ids read ${view.metadataFetchedAt}` : ''} ·
+        <a href="/configure/${candidate.slug}">VAN ids</a>
+      </p>`;
+  const verdict = listingRowBroken
+    ? 'the Listing row has errors'
+    : `${failing} of ${view.rows.length} rows have errors${view.apiKey.ok ? '' : '; VAN refused the API key'}`;
+  const body = html`<h1>Validate ${name}</h1>
+    ${sub}
     <div class="banner ${view.ok ? 'ok' : 'bad'}">
-      ${view.header}${view.ok ? '' : html`<div class="small" style="font-weight:400">${failing} of ${view.rows.length} rows have errors${view.apiKey.ok ? '' : '; VAN refused the API key'}</div>`}
+      ${view.header}${view.ok ? '' : html`<div class="small" style="font-weight:400">${verdict}</div>`}
     </div>
     <div class="card">
       <ul class="checks">
@@ -50,5 +59,5 @@ export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): stri
         )}
       </tbody>
     </table>`;
-  return renderPage(ctx, { title: `Validate ${candidate.referenceName}`, body });
+  return renderPage(ctx, { title: `Validate ${name}`, body });
 }

@@ -15,7 +15,7 @@ import { startServiceProcess, type ServiceProcess } from '../../../../test/suppo
 
 // One small, readable world for the config service's tests: a VAN sandbox with the contract
 // fixture's two keys, an Airtable base with a good, a broken, a CSV-only, a MyCampaign and a
-// wrong-mode candidate, a webhook that records the reports, and the built service itself.
+// wrong-mode candidate, two listing rows that cannot be read (no district, a mistyped strategy), a webhook that records the reports, and the built service itself.
 
 export const API_TOKEN = 'test-token-0123456789abcdef';
 export const VAN_KEY_MYVOTERS = '11111111-aaaa-4bbb-8ccc-000000000001';
@@ -84,6 +84,13 @@ export function airtableBase(): AirtableBaseFixture {
           'Sync Time (EST)': 20,
         },
         { 'Reference Name': 'No District', System: 'van', Strategy: 'full', 'Sync Time (EST)': 20 },
+        {
+          'Reference Name': 'Typo Strategy',
+          'District Abbreviation': 'oh02',
+          System: 'csv',
+          Strategy: 'hybird',
+          'Sync Time (EST)': 20,
+        },
       ]),
       'Good Candidate': rows('recGood', [
         {
