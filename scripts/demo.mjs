@@ -5,6 +5,7 @@
 //   npm run demo            start, show, stop again
 //   npm run demo -- --keep  leave everything running until Ctrl-C (to browse the pages)
 import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { root, setup } from './setup.mjs';
@@ -13,6 +14,20 @@ const require = createRequire(import.meta.url);
 
 const keep = process.argv.includes('--keep');
 const children = [];
+const targetFiles = [];
+
+/**
+ * Registers services with the local Prometheus (file_sd: it picks the file up within a second).
+ * `one-shot` targets (the extractor) are kept out of the job whose down targets page someone.
+ */
+function registerScrapeTargets(dir, name, services, { oneShot = false } = {}) {
+  const folder = oneShot ? path.join(dir, 'one-shot') : dir;
+  mkdirSync(folder, { recursive: true });
+  const file = path.join(folder, `${name}.json`);
+  const groups = services.map((s) => ({ targets: [`127.0.0.1:${s.port}`], labels: { service: s.name } }));
+  writeFileSync(file, JSON.stringify(groups, null, 2));
+  targetFiles.push(file);
+}
 
 function infra(...args) {
   return execFileSync('bash', [path.join(root, 'scripts/infra/infra.sh'), ...args], {
@@ -57,6 +72,7 @@ function startProcess(name, script, env, args = []) {
 }
 
 async function stopAll() {
+  for (const file of targetFiles) rmSync(file, { force: true });
   await Promise.all(
     children.map(
       ({ child }) =>
@@ -128,12 +144,16 @@ async function main() {
       console.log(`[demo] config did not start (${error.message}); continuing without its pages and reports`);
     }
   }
+  registerScrapeTargets(serverEnv.PROMETHEUS_TARGETS, 'demo', services);
   console.log('\n[demo] everything is up:');
   console.log(`  Kafka            ${serverEnv.KAFKA_BROKERS}`);
   console.log(`  MongoDB-wire     ${serverEnv.MONGODB_URL}`);
   console.log(`  S3 (SeaweedFS)   ${serverEnv.S3_ENDPOINT}`);
   console.log(`  VAN sandbox      ${sandboxUrls.van}/v4/  (journal: ${sandboxUrls.van}/__sandbox/journal)`);
   console.log(`  Airtable sandbox ${sandboxUrls.airtable}/v0/`);
+  console.log(
+    `  Prometheus       ${serverEnv.PROMETHEUS_URL}  (scrapes the services below; alerts: ${serverEnv.PROMETHEUS_URL}/alerts)`,
+  );
   for (const s of services) {
     console.log(`  ${s.name.padEnd(16)} http://127.0.0.1:${s.port}  (/healthz /readyz /metrics)`);
   }
@@ -143,6 +163,9 @@ async function main() {
   const now = demoNow(fixture);
   console.log(`\n[demo] extractor: extract --now ${now}`);
   const started = Date.now();
+  registerScrapeTargets(serverEnv.PROMETHEUS_TARGETS, 'demo-extractor', [{ name: 'extractor', port: 8081 }], {
+    oneShot: true,
+  });
   const extractor = startProcess(
     'extractor',
     'services/extractor/dist/main.js',
@@ -154,6 +177,15 @@ async function main() {
   const runs = await waitRunsFinished(db, 120_000);
   console.log(`[demo] ${runs.length} runs finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   await printRuns(db, runs);
+  // The operator API, as a person or a script would read it (it also shows on the dashboard's
+  // config latency panel).
+  const listed = await fetch('http://127.0.0.1:8080/runs', {
+    headers: { authorization: `Bearer ${pipelineEnv.API_TOKENS}`, accept: 'application/json' },
+  }).catch(() => undefined);
+  if (listed) console.log(`[demo] operator API: GET /runs answered ${listed.status}`);
+  console.log(
+    `[demo] metrics in Prometheus: ${serverEnv.PROMETHEUS_URL}/graph?g0.expr=callsync_runs  alerts: ${serverEnv.PROMETHEUS_URL}/alerts`,
+  );
   await mongo.close();
   if (keep) {
     console.log('\n[demo] running until Ctrl-C');
