@@ -27,6 +27,12 @@ export const envVars = {
     .transform((v) => v.split(',').map((b) => b.trim()))
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /** TLS to the brokers (managed clusters); SASL below authenticates over it. */
+  KAFKA_SSL: booleanFromString.default(false),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  /** A secret: read here, never logged. */
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   S3_ENDPOINT: z.string().url().optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_BUCKET: z.string().min(3).default('callsync-exports'),

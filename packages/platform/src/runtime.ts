@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { startTracing } from './tracing';
 import { connectMongo, ensureIndexes, pingMongo, type MongoConnection } from './mongo';
-import { createKafka, ensureTopics, Topics, type TopicName } from './kafka';
+import { createKafka, ensureTopics, kafkaSecurity, Topics, type TopicName } from './kafka';
 import { createS3Client, ensureBucket } from './s3';
 import { startServiceServer, type ReadinessCheck, type ServiceServer } from './http-server';
 import { installShutdown, type ShutdownStep } from './lifecycle';
@@ -45,6 +45,10 @@ const commonEnv = {
   MONGODB_DATABASE: envVars.MONGODB_DATABASE,
   KAFKA_BROKERS: envVars.KAFKA_BROKERS,
   KAFKA_CLIENT_ID: envVars.KAFKA_CLIENT_ID,
+  KAFKA_SSL: envVars.KAFKA_SSL,
+  KAFKA_SASL_MECHANISM: envVars.KAFKA_SASL_MECHANISM,
+  KAFKA_SASL_USERNAME: envVars.KAFKA_SASL_USERNAME,
+  KAFKA_SASL_PASSWORD: envVars.KAFKA_SASL_PASSWORD,
   OTEL_EXPORTER_OTLP_ENDPOINT: envVars.OTEL_EXPORTER_OTLP_ENDPOINT,
   SHUTDOWN_TIMEOUT_MS: envVars.SHUTDOWN_TIMEOUT_MS,
 };
@@ -79,6 +83,7 @@ function kafkaReadiness(admin: Admin): ReadinessCheck {
 export async function startServiceRuntime(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
   const source = options.env ?? process.env;
   const env = parseEnv({ ...commonEnv, PORT: envVars.PORT.default(options.defaultPort) }, source);
+  const kafkaOptions = kafkaSecurity(env);
   const s3Settings = options.needsS3 ? parseEnv(s3Env, source) : undefined;
   const logger = createLogger(options.service, env.LOG_LEVEL);
   const stopTracing = startTracing(options.service, env.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -90,6 +95,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
     env.KAFKA_CLIENT_ID ?? `callsync-${options.service}`,
     env.KAFKA_BROKERS,
     logger,
+    kafkaOptions,
   );
   await ensureTopics(kafka, options.topics ?? Object.values(Topics));
   const admin = kafka.admin();

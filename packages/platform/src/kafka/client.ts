@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import { EnvError } from '../env';
 import type { Logger } from '../logger';
 import { topicPartitions, type TopicName } from './topics';
 
@@ -36,6 +37,39 @@ export function createKafka(
     ...extra,
   });
   return { kafka, brokers };
+}
+
+export interface KafkaSecuritySettings {
+  KAFKA_SSL: boolean;
+  KAFKA_SASL_MECHANISM?: 'plain' | 'scram-sha-256' | 'scram-sha-512' | undefined;
+  KAFKA_SASL_USERNAME?: string | undefined;
+  KAFKA_SASL_PASSWORD?: string | undefined;
+}
+
+/**
+ * The client's TLS and SASL options from the environment. A mechanism without both credentials is a
+ * configuration error at start-up, not an authentication failure at the first request.
+ */
+export function kafkaSecurity(settings: KafkaSecuritySettings): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const {
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: username,
+    KAFKA_SASL_PASSWORD: password,
+  } = settings;
+  const security: Pick<KafkaConfig, 'ssl' | 'sasl'> = settings.KAFKA_SSL ? { ssl: true } : {};
+  if (mechanism === undefined) {
+    if (username !== undefined || password !== undefined)
+      throw new EnvError([
+        'KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set but KAFKA_SASL_MECHANISM is not',
+      ]);
+    return security;
+  }
+  if (username === undefined || password === undefined)
+    throw new EnvError([
+      `KAFKA_SASL_MECHANISM is ${mechanism} but KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is not set`,
+    ]);
+  // kafkajs types SASL as one object per mechanism; the cast joins the three identical shapes.
+  return { ...security, sasl: { mechanism, username, password } as SASLOptions };
 }
 
 /** Creates the topics that do not exist yet (the broker does not auto-create them). */
