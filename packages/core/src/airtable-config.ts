@@ -33,6 +33,8 @@ export interface ParsedTable<T> {
 
 export const LISTING_TABLE = 'Listing';
 export const TERM_CODES_TABLE = 'Term Codes';
+/** The listing field that holds a candidate's VAN key: a secret wherever the listing is copied. */
+export const LISTING_API_KEY_FIELD = 'API Key';
 
 type Read<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -168,9 +170,9 @@ export function parseCandidates(
         `must be one of ${STRATEGIES.join(', ')}, got ${describe(fields['Strategy'])}`,
       );
 
-    const apiKeyText = readText(fields['API Key']);
+    const apiKeyText = readText(fields[LISTING_API_KEY_FIELD]);
     if (apiKeyText === undefined && system !== undefined && system !== 'csv') {
-      log.add(rowId, 'API Key', `is required for System ${system}`);
+      log.add(rowId, LISTING_API_KEY_FIELD, `is required for System ${system}`);
     }
 
     const tagIds = readIdList(fields['Tag Ids']);

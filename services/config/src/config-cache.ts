@@ -7,7 +7,9 @@ import {
   type Configuration,
   type ConfigurationTables,
 } from '@call-sync/integrations';
-import type { ConfigCacheRepository } from './data-access/config-cache-repository';
+import { LISTING_API_KEY_FIELD } from '@call-sync/core';
+import type { ConfigCacheRepository, StoredConfiguration } from './data-access/config-cache-repository';
+import { UnloadedApiKey } from './unloaded-api-key';
 
 export interface ConfigCacheStatus {
   /** Where the configuration in memory came from: Airtable now, or the Mongo copy of an earlier read. */
@@ -43,8 +45,36 @@ const emptyConfiguration = (): Configuration => ({
   errors: [],
 });
 
+const UNLOADED_KEY_MARK = 'unloaded-api-key:';
+
 /**
- * Candidate configuration, held in memory and copied to Mongo. Airtable is read every few minutes
+ * The configuration of the Mongo copy, which holds no VAN keys: a listing row that had one gets
+ * an UnloadedApiKey, so the candidate is read as Airtable has it (a van candidate without a key
+ * would be a broken row) while its key waits for Airtable.
+ */
+function parseStoredConfiguration(
+  stored: StoredConfiguration,
+  tableNames: { listingTable: string; termCodesTable: string },
+): Configuration {
+  const keys = new Map(stored.apiKeys.map((key) => [key.rowId, key]));
+  const listing = stored.tables.listing.map((record) => {
+    const key = keys.get(record.id);
+    if (!key?.hasApiKey) return record;
+    const mark = `${UNLOADED_KEY_MARK}${key.fingerprint ?? ''}`;
+    return { ...record, fields: { ...record.fields, [LISTING_API_KEY_FIELD]: mark } };
+  });
+  const parsed = parseConfiguration({ ...stored.tables, listing }, tableNames);
+  for (const { candidate } of parsed.candidates.values()) {
+    const mark = candidate.apiKey?.reveal();
+    if (mark?.startsWith(UNLOADED_KEY_MARK)) {
+      candidate.apiKey = new UnloadedApiKey(candidate.slug, mark.slice(UNLOADED_KEY_MARK.length));
+    }
+  }
+  return parsed;
+}
+
+/**
+ * Candidate configuration, held in memory and copied to Mongo without the VAN keys. Airtable is read every few minutes
  * and on demand; when it fails the last good configuration stays in service (SPEC 2.3), and a
  * result table that cannot be read this time keeps its last good copy.
  */
@@ -104,8 +134,8 @@ export function createConfigCache(options: ConfigCacheOptions): ConfigCache {
     try {
       const stored = await repository.load();
       if (stored) {
-        tables = stored;
-        configuration = parseConfiguration(stored, tableNames);
+        tables = stored.tables;
+        configuration = parseStoredConfiguration(stored, tableNames);
         source = 'mongo';
       }
     } catch (error) {

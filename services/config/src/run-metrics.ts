@@ -1,9 +1,9 @@
 import type { Db } from 'mongodb';
-import { easternDayOf, RunState, SYNC_STATUSES, type RunCounts } from '@call-sync/core';
-import { fingerprintApiKey } from '@call-sync/integrations';
+import { easternDayOf, RunState, SYNC_STATUSES, type RunCounts, type Secret } from '@call-sync/core';
 import { Collections, Gauge, type Registry } from '@call-sync/platform';
 import { LIVE_RUN_STATES, runsCollection, type RunDocument } from '@call-sync/store';
 import { sharedRead } from './metrics-snapshot';
+import { apiKeyFingerprint } from './unloaded-api-key';
 
 // The pipeline's state as Prometheus sees it, read from MongoDB by the config service (always up)
 // rather than counted in the one-shot extractor, whose counters die with it. Each gauge answers a
@@ -310,14 +310,14 @@ function fillCsvExports(
 /** The active candidates of a configuration, with their key's fingerprint (never the key). */
 export function measuredCandidates(
   candidates: Iterable<{
-    candidate: { slug: string; active: boolean; apiKey: { reveal(): string } | undefined };
+    candidate: { slug: string; active: boolean; apiKey: Secret | undefined };
   }>,
 ): MeasuredCandidate[] {
   return [...candidates]
     .filter((c) => c.candidate.active)
     .map(({ candidate }) =>
       candidate.apiKey
-        ? { slug: candidate.slug, keyFingerprint: fingerprintApiKey(candidate.apiKey.reveal()) }
+        ? { slug: candidate.slug, keyFingerprint: apiKeyFingerprint(candidate.apiKey) }
         : { slug: candidate.slug },
     );
 }

@@ -5,6 +5,7 @@ import type { ConfigCache } from '../config-cache';
 import type { CallsRepository, ResetScope } from '../data-access/calls-repository';
 import { renderCandidatesPage } from '../pages/candidates-page';
 import { HttpError } from './http-error';
+import { isApiKeyLoaded } from '../unloaded-api-key';
 import { respond } from './negotiation';
 import { booleanQuery, candidateParam, singleQuery, windowParam } from './params';
 
@@ -22,6 +23,8 @@ export function describeCandidate({ candidate, errors, rows }: CandidateConfigur
     tagIds: candidate.tagIds,
     sendReportTo: candidate.sendReportTo ?? null,
     hasApiKey: candidate.apiKey !== undefined,
+    /** False after a start-up from the Mongo copy (which holds no keys) until Airtable answers. */
+    apiKeyLoaded: isApiKeyLoaded(candidate.apiKey),
     resultRows: rows.length,
     configurationErrors: errors,
   };

@@ -2,6 +2,7 @@ import type Koa from 'koa';
 import type { Logger } from '@call-sync/platform';
 import { renderErrorPage } from '../pages/error-page';
 import { wantsHtml } from './negotiation';
+import { ApiKeyNotLoadedError } from '../unloaded-api-key';
 
 /**
  * An operational error with its HTTP status: bad parameters, unknown candidate, VAN down. Its
@@ -42,6 +43,8 @@ export function errorHandler(logger: Logger): Koa.Middleware {
     } catch (caught) {
       let error: HttpError;
       if (caught instanceof HttpError) error = caught;
+      else if (caught instanceof ApiKeyNotLoadedError)
+        error = new HttpError(503, 'van_key_not_loaded', caught.message);
       else if (isClientError(caught)) error = describeClientError(caught);
       else {
         logger.error({ err: (caught as Error)?.message, path: ctx.path }, 'request failed');
