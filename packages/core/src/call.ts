@@ -66,6 +66,12 @@ export interface Call {
   posting_started_at?: Date;
   /** Our id of that request, recorded in the receipt. */
   posting_request_id?: string;
+  /**
+   * The post may or may not have reached VAN (a timeout, a crash mid-post): `attempted_error`
+   * with the reason in `error`, for a person to check in VAN. Never posted again automatically,
+   * and only a reset that names exactly these calls returns them to unsynced.
+   */
+  outcome_unknown?: boolean;
 }
 
 export interface AccountNumber {

@@ -3,7 +3,7 @@
 import { deliversOnlyCsv, type CandidateSystem, type Strategy } from './candidate';
 import { formatEasternDate, formatEasternMonthDay, formatEasternTime } from './eastern-time';
 import type { SyncStatus } from './sync-status';
-import type { TimeWindow } from './time-window';
+import { callingDay, type TimeWindow } from './time-window';
 
 export interface RunSummary {
   candidate: string;
@@ -21,6 +21,8 @@ export interface RunSummary {
   syncedToVan?: number;
   /** The presigned link of this run's CSV, when one was made. */
   csvUrl?: string;
+  /** The presigned link of the run's caller file (every run that had calls has one). */
+  callerCsvUrl?: string;
 }
 
 export interface ReportText {
@@ -32,9 +34,9 @@ export const CSV_LINK_LIFETIME_DAYS = 2;
 
 const when = (instant: Date): string => `${formatEasternDate(instant)} ${formatEasternTime(instant)}`;
 
-/** The day the calls were made: the window's last instant (a window ends at a run's start). */
+/** Named after the day the calls were made, as the results file is. */
 export function reportSubject(window: TimeWindow): string {
-  return `Dialer Results for ${formatEasternMonthDay(new Date(window.end.getTime() - 1))}`;
+  return `Dialer Results for ${formatEasternMonthDay(callingDay(window))}`;
 }
 
 function countLines(countsByDisplayName: Readonly<Record<string, number>>): string[] {
@@ -42,6 +44,12 @@ function countLines(countsByDisplayName: Readonly<Record<string, number>>): stri
     .filter(([, count]) => count > 0)
     .sort(([nameA, countA], [nameB, countB]) => countB - countA || nameA.localeCompare(nameB))
     .map(([name, count]) => `${name}: ${count}`);
+}
+
+function callerLine(summary: RunSummary): string {
+  return summary.callerCsvUrl
+    ? `\n\nThe callers of this run are in this file (the link expires after ${CSV_LINK_LIFETIME_DAYS} days):\n${summary.callerCsvUrl}`
+    : '';
 }
 
 export function buildReport(summary: RunSummary): ReportText {
@@ -70,7 +78,7 @@ export function buildReport(summary: RunSummary): ReportText {
     const errorLine = errors > 0 ? `\n\nThere were ${errors} errors.` : '';
     return {
       subject,
-      text: `${intro}\n\n${file}\n\n${counts}\n\nWe exported ${finished} calls.${errorLine}`,
+      text: `${intro}\n\n${file}\n\n${counts}\n\nWe exported ${finished} calls.${errorLine}${callerLine(summary)}`,
     };
   }
 
@@ -81,5 +89,5 @@ export function buildReport(summary: RunSummary): ReportText {
       ? `\n\nThe results we did not sync to VAN, to save you money, are in this CSV ${csvLink}`
       : '\n\nEvery result worth keeping was synced to VAN, so there is no CSV this time.';
   }
-  return { subject, text };
+  return { subject, text: text + callerLine(summary) };
 }

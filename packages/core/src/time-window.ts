@@ -70,6 +70,22 @@ export function windowWithCatchUp(options: {
   return { start, end: normal.end };
 }
 
+/**
+ * The day a run's calls were made, as its files and its report name it (SPEC 4). Phone banks
+ * call in the afternoon and evening, so that is the last Eastern afternoon the window covers:
+ * the date of the latest noon before the window's end (never earlier than the window's first
+ * day). A candidate syncing at 3 am gets the evening before; one syncing at 11 pm, the same day.
+ * Neither end of the window alone is right for both: the end names the wrong day at 3 am, the
+ * start at 11 pm. Returns noon Eastern of that day.
+ */
+export function callingDay(window: TimeWindow): Date {
+  const lastDay = easternDayOf(new Date(window.end.getTime() - 1));
+  const noon = scheduledTimeFor(lastDay, 12);
+  const day = noon.getTime() < window.end.getTime() ? lastDay : addDays(lastDay, -1);
+  const firstDay = easternDayOf(window.start);
+  return scheduledTimeFor(day < firstDay ? firstDay : day, 12);
+}
+
 export function isInWindow(window: TimeWindow, instant: Date): boolean {
   return instant.getTime() >= window.start.getTime() && instant.getTime() < window.end.getTime();
 }

@@ -77,6 +77,15 @@ describe('reports', () => {
     expect(text).toContain('There were 3 errors.');
   });
 
+  it('a full run links its caller file after the counts', () => {
+    const text = buildReport({ ...base, callerCsvUrl: 'https://s3.example/agents.csv' }).text;
+    expect(
+      text.endsWith(
+        '\n\nThe callers of this run are in this file (the link expires after 2 days):\nhttps://s3.example/agents.csv',
+      ),
+    ).toBe(true);
+  });
+
   it('zero calls: a short message saying the reporting system is up', () => {
     expect(buildReport({ ...base, totalCalls: 0, countsByStatus: {}, countsByDisplayName: {} })).toEqual({
       subject: 'Dialer Results for 11-03',

@@ -15,6 +15,7 @@ import type { RequestBudget } from './request-budget';
 import { fullJitterBackoffMs, parseRetryAfterMs, parseTryAgainHintMs, sleep } from './retry-delays';
 import {
   VanAuthError,
+  VanRequestRefusedError,
   VanBudgetExhaustedError,
   VanOutcomeUnknownError,
   VanServerError,
@@ -401,7 +402,8 @@ export function createVanClient(opts: VanClientOptions): VanClient {
       return { surveyQuestions, activistCodes, resultCodes };
     },
     async postCanvassResponse(vanId: number, body: VanCanvassRequest): Promise<VanCanvassReceipt> {
-      if (!Number.isSafeInteger(vanId) || vanId <= 0) throw new RangeError(`not a VAN id: ${vanId}`);
+      if (!Number.isSafeInteger(vanId) || vanId <= 0)
+        throw new VanRequestRefusedError('/people/{vanId}/canvassResponses', `not a VAN id: ${vanId}`);
       const answer = await send({
         method: 'POST',
         url: `/v4/people/${vanId}/canvassResponses`,

@@ -86,6 +86,13 @@ export class VanOutcomeUnknownError extends VanError {
   }
 }
 
+/** Our own check refused the request before it left (a VAN id that cannot exist); nothing was sent. */
+export class VanRequestRefusedError extends VanError {
+  constructor(endpoint: string, detail: string) {
+    super(`not sent to ${endpoint}: ${detail}`, endpoint, undefined);
+  }
+}
+
 /** Today's request budget for this key is spent; nothing was sent. */
 export class VanBudgetExhaustedError extends VanError {
   readonly keyFingerprint: string;

@@ -32,6 +32,7 @@ export async function startTopicWorker<T>(
     schema: options.schema,
     logger,
     publisher,
+    registry,
     ...(options.partitionsConsumedConcurrently
       ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }
       : {}),

@@ -6,8 +6,10 @@
 
 import type { AnyBulkWriteOperation, Collection, Db, FindCursor } from 'mongodb';
 import {
+  canTransition,
   SyncStatus,
   type Call,
+  type CallSyncState,
   type SyncReceipt,
   type TimeWindow,
   type VanCanvassRequest,
@@ -18,17 +20,33 @@ export function callsCollection(db: Db): Collection<Call> {
   return db.collection<Call>(Collections.Calls);
 }
 
-/** The sync fields a new claim starts from: whatever an earlier (reset) run left is cleared. */
 /** What a call whose VAN post may or may not have landed says, for a person to check in VAN. */
 export const OUTCOME_UNKNOWN = 'outcome unknown — check VAN before replaying';
 
+/** The sync fields a new claim starts from: whatever an earlier (reset) run left is cleared. */
 const STALE_SYNC_FIELDS = {
   receipt: '',
   synced_at: '',
   posting_started_at: '',
   posting_request_id: '',
   van_request: '',
+  outcome_unknown: '',
 } as const;
+
+/**
+ * The compare-and-set condition on `sync_status` for moving a call from `from` to `to`. Every
+ * status write of the pipeline goes through here, so core's transition table is the one place
+ * that says which moves exist; a move it forbids throws before anything is written.
+ */
+export function whereStatus(
+  from: CallSyncState,
+  to: CallSyncState,
+): { sync_status: SyncStatus | { $exists: false } } {
+  if (!canTransition(from, to)) {
+    throw new RangeError(`a call cannot move from ${from ?? 'unsynced'} to ${to ?? 'unsynced'}`);
+  }
+  return { sync_status: from ?? { $exists: false } };
+}
 
 /**
  * The candidate's unsynced calls in the window, oldest first, read in batches by a cursor so a
@@ -81,7 +99,7 @@ export async function claimCalls(
     if (claim.error === undefined) unset.error = '';
     return {
       updateOne: {
-        filter: { id: claim.callId, sync_status: { $exists: false } },
+        filter: { id: claim.callId, ...whereStatus(undefined, claim.status) },
         update: { $set: set, $unset: unset },
       },
     };
@@ -155,18 +173,27 @@ export async function releasePosting(
  * Records a worker's outcome for a call it owns (in progress for this run). Returns false when
  * the call already had an outcome, so a redelivery never counts or overwrites twice.
  */
+export interface CallOutcome {
+  status: SyncStatus;
+  receipt?: SyncReceipt;
+  error?: string;
+  /** The post may have reached VAN: flagged for a person, never re-posted (Call.outcome_unknown). */
+  outcomeUnknown?: boolean;
+}
+
 export async function recordOutcome(
   db: Db,
   runId: string,
   callId: string,
-  outcome: { status: SyncStatus; receipt?: SyncReceipt; error?: string },
+  outcome: CallOutcome,
   now = new Date(),
 ): Promise<boolean> {
   const set: Partial<Call> = { sync_status: outcome.status, synced_at: now };
   if (outcome.receipt) set.receipt = outcome.receipt;
   if (outcome.error !== undefined) set.error = outcome.error;
+  if (outcome.outcomeUnknown) set.outcome_unknown = true;
   const result = await callsCollection(db).updateOne(
-    { id: callId, run_id: runId, sync_status: SyncStatus.InProgress },
+    { id: callId, run_id: runId, ...whereStatus(SyncStatus.InProgress, outcome.status) },
     { $set: set },
   );
   return result.modifiedCount === 1;
@@ -195,7 +222,7 @@ export async function finishExportedCalls(
 ): Promise<number> {
   const receipt: SyncReceipt = { kind: 'csv', url };
   const result = await callsCollection(db).updateMany(
-    { run_id: runId, sync_status: fromStatus },
+    { run_id: runId, ...whereStatus(fromStatus, SyncStatus.Finished) },
     { $set: { sync_status: SyncStatus.Finished, receipt, synced_at: now } },
   );
   return result.modifiedCount;
@@ -248,12 +275,27 @@ export async function releaseUnfinishedCalls(
 ): Promise<{ returnedToUnsynced: number; outcomeUnknown: number }> {
   const calls = callsCollection(db);
   const returned = await calls.updateMany(
-    { run_id: runId, sync_status: SyncStatus.InProgress, posting_started_at: { $exists: false } },
+    {
+      run_id: runId,
+      ...whereStatus(SyncStatus.InProgress, undefined),
+      posting_started_at: { $exists: false },
+    },
     { $unset: { sync_status: '', run_id: '', display_name: '', error: '', ...STALE_SYNC_FIELDS } },
   );
   const unknown = await calls.updateMany(
-    { run_id: runId, sync_status: SyncStatus.InProgress, posting_started_at: { $exists: true } },
-    { $set: { sync_status: SyncStatus.AttemptedError, error: OUTCOME_UNKNOWN, synced_at: now } },
+    {
+      run_id: runId,
+      ...whereStatus(SyncStatus.InProgress, SyncStatus.AttemptedError),
+      posting_started_at: { $exists: true },
+    },
+    {
+      $set: {
+        sync_status: SyncStatus.AttemptedError,
+        error: `${OUTCOME_UNKNOWN} (the run failed while the call was being posted)`,
+        outcome_unknown: true,
+        synced_at: now,
+      },
+    },
   );
   return { returnedToUnsynced: returned.modifiedCount, outcomeUnknown: unknown.modifiedCount };
 }

@@ -213,8 +213,21 @@ export async function advanceRun(
   // counts, once every call is terminal and nothing moves them any more.
   const counts = countsFrom(await countRunCalls(deps.db, runId));
   const strategy = run.strategy ?? 'full';
-  if (settledCalls(counts, strategy) === total(counts))
+  if (settledCalls(counts, strategy) === total(counts)) {
+    // Every run that had calls sends its caller file, whatever its strategy (SPEC 4); the CSV
+    // exports write it beside the results, and a run without one waits for the csv-writer.
+    if (total(counts) > 0 && !run.callerCsvUrl && !run.dryRun) {
+      if (run.state === RunState.Writing) {
+        const exporting = await transitionRun(deps.db, runId, RunState.Writing, RunState.Exporting, {
+          set: { counts },
+        });
+        if (exporting) await publishCallerExport(deps.publisher, exporting);
+        return exporting ?? run;
+      }
+      return run;
+    }
     return (await completeRun(deps, runId, counts)) ?? run;
+  }
 
   if (
     run.state === RunState.Writing &&
@@ -234,6 +247,28 @@ export async function advanceRun(
   }
   await maybePublishProgress(deps, run, counts);
   return run;
+}
+
+/** Asks the csv-writer for the run's caller file (runs whose strategy exports no results). */
+export async function publishCallerExport(
+  publisher: Publisher,
+  run: Pick<RunDocument, 'runId' | 'candidate'>,
+): Promise<void> {
+  const message: CsvExportMessage = { v: 1, runId: run.runId, candidate: run.candidate, kind: 'callers' };
+  await publisher.publish(Topics.CsvExport, CsvExportMessage, [{ key: run.candidate, value: message }]);
+}
+
+/**
+ * The export a run in `exporting` waits for, published again by a resume: the results of an
+ * `all csv` or `hybrid` run (which write the caller file too), else the caller file alone.
+ */
+export async function republishRunExport(
+  publisher: Publisher,
+  run: Pick<RunDocument, 'runId' | 'candidate' | 'strategy'>,
+): Promise<void> {
+  if (run.strategy === 'all csv') return publishCsvExport(publisher, run, SyncStatus.InProgress);
+  if (run.strategy === 'hybrid') return publishCsvExport(publisher, run, SyncStatus.QueuedForCsv);
+  return publishCallerExport(publisher, run);
 }
 
 export async function publishCsvExport(

@@ -142,7 +142,11 @@ test('a failed run gives back the calls it never posted and flags the one caught
     expect(byId.get(id)?.sync_status).toBeUndefined();
     expect(byId.get(id)?.run_id).toBeUndefined();
   }
-  expect(byId.get(ids[2]!)).toMatchObject({ sync_status: SyncStatus.AttemptedError, error: OUTCOME_UNKNOWN });
+  expect(byId.get(ids[2]!)).toMatchObject({
+    sync_status: SyncStatus.AttemptedError,
+    outcome_unknown: true,
+    error: expect.stringContaining(OUTCOME_UNKNOWN),
+  });
   expect(byId.get(ids[3]!)?.sync_status).toBe(SyncStatus.Finished);
   expect(failed?.counts).toMatchObject({ in_progress: 0, finished: 1, attempted_error: 1 });
   expect(publisher.events).toEqual([

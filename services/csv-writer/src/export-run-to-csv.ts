@@ -19,6 +19,7 @@ import {
   CALLER_CSV_COLUMNS,
   callerCsvFileName,
   callerCsvRow,
+  callingDay,
   CSV_LINK_LIFETIME_DAYS,
   RESULT_CSV_COLUMNS,
   resultCsvFileName,
@@ -106,7 +107,15 @@ async function uploadCsv(
   await Promise.all([
     pipeline(
       counted(),
-      stringify({ header: true, columns: [...columns], record_delimiter: 'windows' }),
+      stringify({
+        header: true,
+        columns: [...columns],
+        record_delimiter: 'windows',
+        // With CRLF records csv-stringify quotes only a CRLF inside a value; a bare CR or LF (a
+        // name typed with a line break) would split the row for every reader. Spaces at either
+        // end are quoted too, so a reader that trims cannot change a name.
+        quoted_match: /[\r\n]|^\s|\s$/,
+      }),
       body,
     ),
     upload.done(),
@@ -137,7 +146,7 @@ async function callerRecords(deps: ExportDeps, logins: string[]): Promise<Caller
 
 /** The run's caller file; returns its presigned link. */
 export async function exportCallers(deps: ExportDeps, run: RunDocument): Promise<string> {
-  const dayCalled = new Date(run.window.end.getTime() - 1);
+  const dayCalled = callingDay(run.window);
   const record = await exportKey(deps.db, run, 'callerExport', () =>
     callerCsvFileName(run.candidate, dayCalled, token()),
   );
@@ -167,10 +176,10 @@ export async function exportRunToCsv(
   if (!run || run.state === RunState.Completed || run.state === RunState.Failed) return run;
   if (message.kind === 'callers') {
     await exportCallers(deps, run);
-    return findRun(deps.db, run.runId);
+    return advanceRun(deps, run.runId);
   }
   const fromStatus = message.fromStatus === 'in_progress' ? SyncStatus.InProgress : SyncStatus.QueuedForCsv;
-  const dayCalled = new Date(run.window.end.getTime() - 1);
+  const dayCalled = callingDay(run.window);
   const record = await exportKey(deps.db, run, 'csvExport', () =>
     resultCsvFileName(run.candidate, dayCalled, token()),
   );

@@ -15,6 +15,7 @@ import {
   liveRuns,
   pipelineMetricsFor,
   publishCsvExport,
+  republishRunExport,
   transitionRun,
   unfinishedVanCalls,
   updateLiveRun,
@@ -60,11 +61,7 @@ export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Prom
     if (moved && target === RunState.Exporting)
       await publishCsvExport(deps.publisher, moved, SyncStatus.InProgress);
   } else if (run.state === RunState.Exporting) {
-    await publishCsvExport(
-      deps.publisher,
-      run,
-      run.strategy === 'all csv' ? SyncStatus.InProgress : SyncStatus.QueuedForCsv,
-    );
+    await republishRunExport(deps.publisher, run);
   }
   await advanceRun(deps, run.runId, { exact: true });
   return published;

@@ -16,7 +16,7 @@ import {
   type Configuration,
   type VanClientOptions,
 } from '@call-sync/integrations';
-import type { Logger } from '@call-sync/platform';
+import { Gauge, type Logger } from '@call-sync/platform';
 import { createMongoRequestBudget, type SharedRequestBudget } from '@call-sync/store';
 import type { CandidateVanAccess } from './post-canvass-responses';
 import type { VanWriterSettings } from './settings';
@@ -46,6 +46,27 @@ export function vanAccessWithBudget(
   return { client, requestsUsed: () => used, budgetRemaining: () => budget.remaining() };
 }
 
+/** Whether the writer posts with a configuration Airtable could not refresh, and how old it is. */
+function configurationMetrics(registry: Registry, loadedAt: () => number, refreshIntervalMs: number): void {
+  new Gauge({
+    name: 'callsync_configuration_age_seconds',
+    help: 'Age of the candidate configuration this process works with (last successful Airtable read)',
+    registers: [registry],
+    collect() {
+      if (loadedAt() > 0) this.set((Date.now() - loadedAt()) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'callsync_configuration_stale',
+    help: '1 while the configuration is older than its refresh interval (Airtable not answering), else 0',
+    registers: [registry],
+    collect() {
+      // Two intervals of slack: one refresh may be under way.
+      this.set(loadedAt() > 0 && Date.now() - loadedAt() > 2 * refreshIntervalMs ? 1 : 0);
+    },
+  });
+}
+
 export function createCandidateVanAccess(
   db: Db,
   logger: Logger,
@@ -66,15 +87,34 @@ export function createCandidateVanAccess(
 ): (candidate: string) => Promise<CandidateVanAccess | undefined> {
   let configuration: Configuration | undefined;
   let loadedAt = 0;
-  let loading: Promise<Configuration> | undefined;
+  let lastAttemptAt = 0;
+  let loading: Promise<Configuration | undefined> | undefined;
   const clients = new Map<string, { fingerprint: string; access: CandidateVanAccess }>();
+  if (registry) configurationMetrics(registry, () => loadedAt, settings.CONFIG_REFRESH_INTERVAL_MS);
+  // How soon Airtable is asked again after an attempt (a message naming an unknown candidate, or
+  // an outage): never more often than every 10 s, nor less often than the refresh interval.
+  const retryGap = Math.min(MIN_RELOAD_INTERVAL_MS, settings.CONFIG_REFRESH_INTERVAL_MS);
 
-  const reload = (): Promise<Configuration> => {
+  /**
+   * Reads Airtable again. When that fails and a configuration is already in hand, posting goes
+   * on with it (as the config service serves its last good copy): an Airtable outage must not
+   * stop a night's sync. Only a writer that never loaded a configuration has to wait.
+   */
+  const reload = (): Promise<Configuration | undefined> => {
+    lastAttemptAt = Date.now();
     loading ??= loadConfiguration()
       .then((loaded) => {
         configuration = loaded;
         loadedAt = Date.now();
         return loaded;
+      })
+      .catch((error: unknown) => {
+        if (!configuration) throw error;
+        logger.warn(
+          { err: (error as Error).message, ageSeconds: Math.round((Date.now() - loadedAt) / 1000) },
+          'Airtable unreachable; posting with the last good configuration',
+        );
+        return configuration;
       })
       .finally(() => {
         loading = undefined;
@@ -83,10 +123,14 @@ export function createCandidateVanAccess(
   };
 
   return async (slug) => {
-    const age = Date.now() - loadedAt;
-    if (!configuration || age > settings.CONFIG_REFRESH_INTERVAL_MS) await reload();
+    const sinceAttempt = Date.now() - lastAttemptAt;
+    const stale = Date.now() - loadedAt > settings.CONFIG_REFRESH_INTERVAL_MS;
+    if (!configuration) await reload();
+    // A due refresh runs beside the posts: Airtable's retries during an outage must not hold
+    // them up, and until it answers the configuration in hand is the best there is.
+    else if (stale && sinceAttempt > retryGap) void reload();
     let config = configuration?.candidates.get(slug);
-    if (!config && age > MIN_RELOAD_INTERVAL_MS) config = (await reload()).candidates.get(slug);
+    if (!config && Date.now() - lastAttemptAt > retryGap) config = (await reload())?.candidates.get(slug);
     const apiKey = config?.candidate.apiKey;
     if (!config || !apiKey) return undefined;
     const fingerprint = fingerprintApiKey(apiKey.reveal());

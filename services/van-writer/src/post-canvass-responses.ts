@@ -13,10 +13,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
-import { RunState, SyncStatus, type Call, type SyncReceipt, type VanSyncMessage } from '@call-sync/core';
+import { RunState, SyncStatus, type Call, type VanSyncMessage } from '@call-sync/core';
 import {
+  VanAuthError,
   VanBudgetExhaustedError,
   VanOutcomeUnknownError,
+  VanRequestRefusedError,
   VanServerError,
   VanThrottledError,
   VanValidationError,
@@ -24,6 +26,7 @@ import {
 } from '@call-sync/integrations';
 import {
   context,
+  PermanentMessageError,
   propagation,
   SpanStatusCode,
   trace,
@@ -32,6 +35,7 @@ import {
 } from '@call-sync/platform';
 import {
   advanceRun,
+  failRun,
   findRun,
   incrementRunCounters,
   markPosting,
@@ -40,6 +44,7 @@ import {
   recordOutcome,
   releasePosting,
   updateLiveRun,
+  type CallOutcome,
 } from '@call-sync/store';
 
 /** What a writer needs to post for one candidate: its client (key, limiter, shared budget). */
@@ -62,8 +67,8 @@ export interface PostDeps {
 
 /** Thrown to have Kafka deliver the message again: nothing of it reached VAN that was not recorded. */
 export class RetryLaterError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
     this.name = 'RetryLaterError';
   }
 }
@@ -95,7 +100,7 @@ async function record(
   deps: PostDeps,
   runId: string,
   callId: string,
-  outcome: { status: SyncStatus; receipt?: SyncReceipt; error?: string },
+  outcome: CallOutcome,
 ): Promise<CallResult> {
   // A post that VAN accepted must not end as "outcome unknown" because Mongo blinked: a few
   // tries before giving the message back (whose redelivery would flag it for a person).
@@ -110,6 +115,13 @@ async function record(
   }
 }
 
+/** A post that may have reached VAN: flagged for a person with the reason, never re-posted. */
+const outcomeUnknown = (reason: string): CallOutcome => ({
+  status: SyncStatus.AttemptedError,
+  error: `${OUTCOME_UNKNOWN} (${reason})`,
+  outcomeUnknown: true,
+});
+
 async function postOne(
   deps: PostDeps,
   access: CandidateVanAccess,
@@ -120,7 +132,7 @@ async function postOne(
   const mark = await markPosting(deps.db, runId, callId, requestId);
   if (mark.kind === 'settled') return { kind: 'skipped' };
   if (mark.kind === 'already-posting') {
-    await record(deps, runId, callId, { status: SyncStatus.AttemptedError, error: OUTCOME_UNKNOWN });
+    await record(deps, runId, callId, outcomeUnknown('found mid-post after a restart or a redelivery'));
     return { kind: 'outcome', status: SyncStatus.AttemptedError, redelivered: true };
   }
   const call: Call = mark.call;
@@ -154,33 +166,38 @@ async function postOne(
       await releasePosting(deps.db, runId, callId, requestId);
       return { kind: 'retry', reason: error.message };
     }
-    if (error instanceof VanOutcomeUnknownError) {
-      return record(deps, runId, callId, {
-        status: SyncStatus.AttemptedError,
-        error: `${OUTCOME_UNKNOWN} (${error.reason})`,
-      });
+    if (error instanceof VanRequestRefusedError) {
+      // Our own check stopped it before it left: bad dialer data, not a doubt about VAN.
+      return record(deps, runId, callId, { status: SyncStatus.UnattemptedError, error: error.message });
     }
-    if (error instanceof VanValidationError) {
-      return record(deps, runId, callId, { status: SyncStatus.AttemptedError, error: error.text });
+    if (error instanceof VanOutcomeUnknownError)
+      return record(deps, runId, callId, outcomeUnknown(error.reason));
+    if (error instanceof VanValidationError || error instanceof VanAuthError) {
+      return record(deps, runId, callId, { status: SyncStatus.AttemptedError, error: error.message });
     }
-    // Auth errors carry VAN's refusal; anything else we cannot classify may have reached VAN.
-    const message = (error as Error).message;
-    return record(deps, runId, callId, {
-      status: SyncStatus.AttemptedError,
-      error:
-        error instanceof Error && error.name === 'VanAuthError' ? message : `${OUTCOME_UNKNOWN}: ${message}`,
-    });
+    // Anything else we cannot classify may have reached VAN.
+    return record(deps, runId, callId, outcomeUnknown((error as Error).message));
   }
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function inPool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+/**
+ * Runs `work` over `items` with at most `limit` in flight. Every item settles: one failure (a
+ * Mongo blip on one mark) must not abandon the posts still in flight, whose outcomes would then
+ * never be recorded and whose redelivery would flag good posts "outcome unknown".
+ */
+async function inPool<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<Settled<R>[]> {
+  const results: Settled<R>[] = new Array(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await work(items[index]!);
+      try {
+        results[index] = { ok: true, value: await work(items[index]!) };
+      } catch (error) {
+        results[index] = { ok: false, error };
+      }
     }
   });
   await Promise.all(workers);
@@ -203,15 +220,19 @@ export async function postCanvassResponses(
     return { outcomes, budgetExhausted: false };
   }
   const access = await deps.vanAccessFor(message.candidate);
-  if (!access)
-    throw new RetryLaterError(
-      `no VAN access for candidate "${message.candidate}" (not in the configuration)`,
-    );
+  if (!access) {
+    // Retrying cannot help and would hold up every candidate behind this one on the partition:
+    // the run fails with the reason (its never-posted calls return to unsynced for the next
+    // run) and the message goes to the dead-letter topic.
+    const reason = `candidate "${message.candidate}" has no VAN key in the configuration (removed, or its row cannot be read)`;
+    await failRun(deps, message.runId, reason);
+    throw new PermanentMessageError(reason);
+  }
   const metrics = deps.registry ? pipelineMetricsFor(deps.registry) : undefined;
   const parent = propagation.extract(context.active(), headers, headerGetter(headers));
   const usedBefore = access.requestsUsed();
 
-  const results = await inPool(message.callIds, deps.concurrency, (callId) =>
+  const settled = await inPool(message.callIds, deps.concurrency, (callId) =>
     tracer.startActiveSpan(
       'post canvass response',
       {
@@ -238,6 +259,8 @@ export async function postCanvassResponses(
     ),
   );
 
+  const results = settled.flatMap((r) => (r.ok ? [r.value] : []));
+  const failures = settled.flatMap((r) => (r.ok ? [] : [r.error]));
   let done = 0;
   let budgetExhausted = false;
   // A call already settled or caught mid-post means this message was delivered before, by a
@@ -266,6 +289,14 @@ export async function postCanvassResponses(
       waitingSince: new Date(),
     });
     deps.logger.warn({ runId: message.runId, candidate: message.candidate }, 'VAN budget spent; run waits');
+  }
+  if (failures.length > 0) {
+    // Every other call's outcome is recorded and counted above; the redelivery finds them
+    // settled and posts only what never left.
+    const first = failures[0] as Error;
+    throw new RetryLaterError(`${failures.length} calls failed before or after posting: ${first.message}`, {
+      cause: first,
+    });
   }
   if (retries.length > 0) throw new RetryLaterError(`${retries.length} calls to try again: ${retries[0]}`);
   await advanceRun(deps, message.runId, { exact: redelivered });

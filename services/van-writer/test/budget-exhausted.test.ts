@@ -175,8 +175,9 @@ test('a spent daily budget leaves the rest of the calls claimed and the run wait
   );
   const posted = van.journal().map((entry) => entry.vanId);
   expect(posted.sort()).toEqual(callIds.map((_, i) => 100_100 + i));
+  // Every call has its outcome: the run moves on to its caller file (the csv-writer's part).
   expect(await findRun(db, run.runId)).toMatchObject({
-    state: RunState.Completed,
+    state: RunState.Exporting,
     counts: { [SyncStatus.InProgress]: 0, [SyncStatus.Finished]: 5 },
   });
 });

@@ -1,4 +1,5 @@
 import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { decodeMessage } from '@call-sync/core';
 import type { Logger } from '../logger';
@@ -71,6 +72,21 @@ export interface ConsumerOptions<T> {
   partitionsConsumedConcurrently?: number;
   sessionTimeout?: number;
   fromBeginning?: boolean;
+  /** Where `callsync_dead_letter_messages_total` is counted (the alert on parked messages). */
+  registry?: Registry;
+}
+
+function deadLetterCounter(registry: Registry): Counter<'topic'> {
+  const name = 'callsync_dead_letter_messages_total';
+  return (
+    (registry.getSingleMetric(name) as Counter<'topic'> | undefined) ??
+    new Counter({
+      name,
+      help: 'Messages parked on the dead-letter topic (invalid, or failed for good), by source topic',
+      labelNames: ['topic'],
+      registers: [registry],
+    })
+  );
 }
 
 export interface RunningConsumer {
@@ -95,6 +111,8 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+  const deadLetters = options.registry ? deadLetterCounter(options.registry) : undefined;
+  deadLetters?.inc({ topic }, 0);
 
   const deadLetter = async (
     message: { key: Buffer | null; value: Buffer | null; offset: string },
@@ -114,6 +132,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     await publisher.publish(Topics.DeadLetter, deadLetterSchema, [
       { key: letter.key ?? topic, value: letter },
     ]);
+    deadLetters?.inc({ topic });
     logger.warn({ topic, partition, offset: message.offset, error }, 'message sent to the dead-letter topic');
   };
 

@@ -80,6 +80,7 @@ export function describeRun(
     error: run.error ?? null,
     waitingFor: (run as { waitingFor?: string }).waitingFor ?? null,
     csvUrl: run.csvUrl ?? null,
+    callerCsvUrl: run.callerCsvUrl ?? null,
     vanRequestsUsed: run.vanRequestsUsed ?? null,
     dryRunResult: run.dryRunResult ?? null,
     report: reportView(report),

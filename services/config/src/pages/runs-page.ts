@@ -144,6 +144,7 @@ export function renderRunPage(
       </p>
       ${run.error ? html`<p style="color:var(--bad)">${run.error}</p>` : ''}
       ${run.csvUrl ? html`<p><a href="${run.csvUrl}">results CSV</a></p>` : ''}
+      ${run.callerCsvUrl ? html`<p><a href="${run.callerCsvUrl}">caller file</a></p>` : ''}
     </div>
     ${
       dry

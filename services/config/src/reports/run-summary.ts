@@ -51,6 +51,7 @@ export async function summariseRun(
     countsByDisplayName,
     ...(syncedToVan !== undefined ? { syncedToVan } : {}),
     ...(csvUrl ? { csvUrl } : {}),
+    ...(run.callerCsvUrl ? { callerCsvUrl: run.callerCsvUrl } : {}),
   };
 }
 

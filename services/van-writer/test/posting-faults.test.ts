@@ -1,0 +1,299 @@
+import type { Db } from 'mongodb';
+import { emptyRunCounts, RunState, SyncStatus, type Call, type VanCanvassRequest } from '@call-sync/core';
+import { createTokenBucket, fingerprintApiKey } from '@call-sync/integrations';
+import {
+  connectMongo,
+  createLogger,
+  createMetricsRegistry,
+  ensureIndexes,
+  PermanentMessageError,
+  type MongoConnection,
+  type Publisher,
+} from '@call-sync/platform';
+import {
+  callsCollection,
+  claimCalls,
+  createMongoRequestBudget,
+  findRun,
+  newRunDocument,
+  runsCollection,
+} from '@call-sync/store';
+import {
+  CONTRACT_FIXTURE_PATH,
+  loadFixture,
+  startAirtableSandbox,
+  startVanSandbox,
+  type AirtableSandbox,
+  type VanSandbox,
+} from '@call-sync/sandbox';
+import { makeCall } from '../../../test/support/calls';
+import { serverEnv, uniqueName } from '../../../test/support/env';
+import { dropTestDatabase } from '../../../test/support/mongo';
+import { createCandidateVanAccess, vanAccessWithBudget } from '../src/candidate-van-access';
+import { postCanvassResponses, RetryLaterError, type PostDeps } from '../src/post-canvass-responses';
+import { loadVanWriterSettings } from '../src/settings';
+
+// What the van-writer does when something goes wrong in the middle of a message, on the real
+// MongoDB-wire server and the VAN and Airtable sandboxes. VAN's journal is the judge: each call
+// at most once, and no post VAN accepted may lose its receipt.
+
+const logger = createLogger('van-writer-faults', 'silent');
+const fixture = loadFixture(CONTRACT_FIXTURE_PATH);
+const key = fixture.van.keys[0]!;
+
+let van: VanSandbox;
+let airtable: AirtableSandbox;
+let connection: MongoConnection;
+let db: Db;
+let database: string;
+
+/** Run events are not what these tests are about: the Kafka edge keeps them in memory. */
+const publisher: Publisher = { publish: async () => undefined, disconnect: async () => undefined };
+
+beforeAll(async () => {
+  van = await startVanSandbox({ fixture: fixture.van });
+  airtable = await startAirtableSandbox({ fixture: fixture.airtable, knobs: { ratePerSecondPerBase: 0 } });
+  database = uniqueName('van-writer-faults');
+  connection = await connectMongo(serverEnv().mongoUrl, database);
+  db = connection.db;
+  await ensureIndexes(db);
+});
+
+afterAll(async () => {
+  await connection.close();
+  await dropTestDatabase(serverEnv().mongoUrl, database);
+  await van.close();
+  await airtable.close();
+});
+
+beforeEach(() => van.reset());
+
+function notHome(): VanCanvassRequest {
+  return {
+    canvassContext: {
+      contactTypeId: 1,
+      inputTypeId: 11,
+      dateCanvassed: '2026-10-20T18:00:00-04:00',
+      phone: { dialingPrefix: '1', phoneNumber: '9195550101' },
+      skipMatching: true,
+    },
+    resultCodeId: 1,
+  };
+}
+
+function access() {
+  return vanAccessWithBudget(
+    {
+      baseUrl: van.url,
+      applicationName: key.applicationName,
+      apiKey: key.apiKey,
+      mode: 0,
+      rateLimiter: createTokenBucket(1000, 50),
+    },
+    createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), 10_000),
+  );
+}
+
+/** A writing run of `count` calls claimed for VAN, each with its own VAN id. */
+async function writingRun(
+  count: number,
+  vanIdOf: (i: number) => number = (i) => 100_200 + i,
+): Promise<{ runId: string; candidate: string; calls: Call[] }> {
+  const candidate = uniqueName('faults');
+  const run = {
+    ...newRunDocument({
+      candidate,
+      trigger: 'schedule',
+      window: { start: new Date('2026-10-20T04:00:00Z'), end: new Date('2026-10-21T04:00:00Z') },
+      scheduledAt: new Date('2026-10-21T04:00:00Z'),
+    }),
+    state: RunState.Writing,
+    strategy: 'full' as const,
+    startedAt: new Date(),
+    callsClaimed: count,
+    counts: { ...emptyRunCounts(), [SyncStatus.InProgress]: count },
+  };
+  await runsCollection(db).insertOne(run);
+  const calls = Array.from({ length: count }, (_, i) =>
+    makeCall({ timestamp: new Date(`2026-10-20T22:${String(10 + i)}:00Z`), client: candidate }),
+  );
+  await callsCollection(db).insertMany(calls);
+  await claimCalls(
+    db,
+    run.runId,
+    calls.map((c, i) => ({
+      callId: c.id,
+      status: SyncStatus.InProgress,
+      vanRequest: { vanId: vanIdOf(i), body: notHome() },
+    })),
+  );
+  return { runId: run.runId, candidate, calls };
+}
+
+const deps = (vanAccessFor: PostDeps['vanAccessFor']): PostDeps => ({
+  db,
+  publisher,
+  logger,
+  concurrency: 4,
+  vanAccessFor,
+});
+
+test('one call whose mark fails mid-message: the others keep their receipts, none is flagged, none posted twice', async () => {
+  const { runId, candidate, calls } = await writingRun(6);
+  // A write MongoDB refuses for this one call only ($inc on text): the mark fails while the
+  // other posts of the message are in flight.
+  const broken = calls[2]!.id;
+  await callsCollection(db).updateOne({ id: broken }, { $set: { attempts: 'not a number' as never } });
+  const writer = access();
+  const message = { v: 1 as const, runId, candidate, callIds: calls.map((c) => c.id) };
+
+  await expect(
+    postCanvassResponses(
+      deps(async () => writer),
+      message,
+    ),
+  ).rejects.toBeInstanceOf(RetryLaterError);
+
+  const afterFirst = new Map(
+    (await callsCollection(db).find({ run_id: runId }).toArray()).map((c) => [c.id, c]),
+  );
+  for (const call of calls.filter((c) => c.id !== broken)) {
+    expect(afterFirst.get(call.id)).toMatchObject({
+      sync_status: SyncStatus.Finished,
+      receipt: { kind: 'van' },
+    });
+  }
+  expect(afterFirst.get(broken)?.sync_status).toBe(SyncStatus.InProgress);
+  expect(afterFirst.get(broken)?.posting_started_at).toBeUndefined();
+  expect(van.journal()).toHaveLength(5);
+  // The finished posts are counted on the run before the message fails.
+  expect((await findRun(db, runId))?.counts).toMatchObject({ in_progress: 1, finished: 5 });
+
+  // Mongo is healthy again; Kafka redelivers the whole message.
+  await callsCollection(db).updateOne({ id: broken }, { $set: { attempts: 0 } });
+  await postCanvassResponses(
+    deps(async () => writer),
+    message,
+  );
+
+  const stored = await callsCollection(db).find({ run_id: runId }).toArray();
+  expect(stored.every((c) => c.sync_status === SyncStatus.Finished)).toBe(true);
+  expect(stored.filter((c) => c.outcome_unknown)).toEqual([]);
+  const posted = van.journal().map((entry) => entry.vanId);
+  expect(posted.sort()).toEqual([100_200, 100_201, 100_202, 100_203, 100_204, 100_205]);
+  // Every call has its outcome: the run moves on to its caller file.
+  expect(await findRun(db, runId)).toMatchObject({ state: RunState.Exporting, counts: { finished: 6 } });
+});
+
+test('a VAN id our own check refuses is an ordinary error, not "outcome unknown"', async () => {
+  const { runId, candidate, calls } = await writingRun(1, () => 0);
+  const writer = access();
+  await postCanvassResponses(
+    deps(async () => writer),
+    {
+      v: 1,
+      runId,
+      candidate,
+      callIds: [calls[0]!.id],
+    },
+  );
+  const call = await callsCollection(db).findOne({ id: calls[0]!.id });
+  expect(call).toMatchObject({ sync_status: SyncStatus.UnattemptedError });
+  expect(call?.error).toContain('not a VAN id: 0');
+  expect(call?.outcome_unknown).toBeUndefined();
+  expect(van.journal()).toEqual([]);
+});
+
+test('a post that times out is flagged with the outcome_unknown field, never re-posted', async () => {
+  const { runId, candidate, calls } = await writingRun(1);
+  van.failNextPosts(1, 'timeout');
+  const writer = vanAccessWithBudget(
+    {
+      baseUrl: van.url,
+      applicationName: key.applicationName,
+      apiKey: key.apiKey,
+      mode: 0,
+      timeoutMs: 300,
+      rateLimiter: createTokenBucket(1000, 50),
+    },
+    createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), 10_000),
+  );
+  const message = { v: 1 as const, runId, candidate, callIds: [calls[0]!.id] };
+  await postCanvassResponses(
+    deps(async () => writer),
+    message,
+  );
+  // A redelivery of the same message finds the outcome and leaves it alone.
+  await postCanvassResponses(
+    deps(async () => writer),
+    message,
+  );
+
+  const call = await callsCollection(db).findOne({ id: calls[0]!.id });
+  expect(call).toMatchObject({ sync_status: SyncStatus.AttemptedError, outcome_unknown: true });
+  expect(call?.error).toMatch(/^outcome unknown/);
+  expect(van.journal()).toHaveLength(1);
+});
+
+test('a message for a candidate with no VAN key fails its run and is parked for the dead-letter topic', async () => {
+  const { runId, candidate, calls } = await writingRun(3);
+  const message = { v: 1 as const, runId, candidate, callIds: calls.map((c) => c.id) };
+
+  const error = await postCanvassResponses(
+    deps(async () => undefined),
+    message,
+  ).catch((e: unknown) => e);
+
+  expect(error).toBeInstanceOf(PermanentMessageError);
+  expect((error as Error).message).toContain(`candidate "${candidate}" has no VAN key`);
+  const run = await findRun(db, runId);
+  expect(run).toMatchObject({ state: RunState.Failed });
+  expect(run?.error).toContain('has no VAN key');
+  // Nothing was posted, so nothing is lost: the calls wait, unsynced, for the next run.
+  const stored = await callsCollection(db)
+    .find({ id: { $in: calls.map((c) => c.id) } })
+    .toArray();
+  expect(stored.map((c) => c.sync_status)).toEqual([undefined, undefined, undefined]);
+  expect(van.journal()).toEqual([]);
+});
+
+test('with Airtable down for longer than the refresh interval, the writer keeps posting with the last good configuration', async () => {
+  const settings = loadVanWriterSettings({
+    AIRTABLE_API_KEY: 'patContractTestToken',
+    AIRTABLE_BASE_ID: 'appContractTest01',
+    AIRTABLE_ENDPOINT_URL: airtable.url,
+    VAN_API_URL: van.url,
+    VAN_APPLICATION_NAME: key.applicationName,
+    CONFIG_REFRESH_INTERVAL_MS: '200',
+  });
+  const registry = createMetricsRegistry('van-writer');
+  const vanAccessFor = createCandidateVanAccess(db, logger, settings, registry);
+  expect(await vanAccessFor('test-candidate')).toBeDefined();
+  const stale = async () =>
+    (await registry.getMetricsAsJSON()).find((m) => m.name === 'callsync_configuration_stale')?.values[0]
+      ?.value;
+  expect(await stale()).toBe(0);
+
+  airtable.failNextRequests(10_000, '5xx');
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  const { runId, calls } = await writingRun(3);
+  await postCanvassResponses(deps(vanAccessFor), {
+    v: 1,
+    runId,
+    candidate: 'test-candidate',
+    callIds: calls.map((c) => c.id),
+  });
+
+  expect(await findRun(db, runId)).toMatchObject({ state: RunState.Exporting, counts: { finished: 3 } });
+  expect(van.journal()).toHaveLength(3);
+  expect(await stale()).toBe(1);
+
+  // Airtable is back: the refresh under way gets through and the metric says so.
+  airtable.reset();
+  const deadline = Date.now() + 30_000;
+  while ((await stale()) !== 0 && Date.now() < deadline) {
+    await vanAccessFor('test-candidate');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  expect(await stale()).toBe(0);
+});
