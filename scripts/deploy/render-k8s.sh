@@ -10,6 +10,6 @@ out="${1:-k8s}"
 helm="$(ensure_helm)"
 rendered="$(mktemp)"
 trap 'rm -f "$rendered"' EXIT
-"$helm" template call-sync helm/call-sync >"$rendered"
+"$helm" template call-sync helm/call-sync --kube-version "$CHART_KUBE_VERSION" >"$rendered"
 rm -rf "$out"
 node scripts/deploy/split-manifests.mjs "$rendered" "$out"

