@@ -70,7 +70,7 @@ unset when the Secret lacks the key). Each pod gets only the secrets its compone
 */}}
 {{- define "call-sync.secretVariables" -}}
 {{- $reads := dict
-  "config" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "api:API_TOKENS" "webhooks:REPORT_WEBHOOK_URL?")
+  "config" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "api:API_TOKENS" "api:SESSION_SECRET?" "webhooks:REPORT_WEBHOOK_URL?")
   "van-writer" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME")
   "csv-writer" (list "mongodb:MONGODB_URL" "s3:S3_ACCESS_KEY_ID?" "s3:S3_SECRET_ACCESS_KEY?")
   "extractor" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "livevox:LIVEVOX_USER_NAME?" "livevox:LIVEVOX_PASSWORD?" "webhooks:ALERT_WEBHOOK_URL?") }}
