@@ -188,9 +188,17 @@ test('every query of every dashboard panel answers with data from the pipeline',
     ]),
   ].filter(Boolean);
   expect(await missingAfterScrapes(names)).toEqual([]);
-  const empty: string[] = [];
-  for (const q of queries) {
-    if ((await query(expandVariables(q.expr))).length === 0) empty.push(`${q.panel} (${q.refId}): ${q.expr}`);
-  }
+  // A rate needs two scrapes of a series: give Prometheus a few more seconds before an empty
+  // answer counts as a failure.
+  const deadline = Date.now() + 30_000;
+  let empty: string[] = [];
+  do {
+    empty = [];
+    for (const q of queries) {
+      if ((await query(expandVariables(q.expr))).length === 0)
+        empty.push(`${q.panel} (${q.refId}): ${q.expr}`);
+    }
+    if (empty.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+  } while (empty.length > 0 && Date.now() < deadline);
   expect(empty).toEqual([]);
 });

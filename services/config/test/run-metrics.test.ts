@@ -103,9 +103,9 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
   await db
     .collection(Collections.Calls)
     .insertMany([
-      { ...makeCall({ id: 'u1', client: 'good-candidate' }), outcome_unknown: true },
-      { ...makeCall({ id: 'u2', client: 'good-candidate' }), outcome_unknown: true },
-      { ...makeCall({ id: 'k1', client: 'good-candidate' }) },
+      { ...makeCall({ id: 'u1', client: 'good-candidate', timestamp: at(5) }), outcome_unknown: true },
+      { ...makeCall({ id: 'u2', client: 'good-candidate', timestamp: at(5) }), outcome_unknown: true },
+      { ...makeCall({ id: 'k1', client: 'good-candidate', timestamp: at(5) }) },
     ]);
   const key = fingerprintApiKey(VAN_KEY_MYVOTERS);
   const day = easternDayOf(new Date());
