@@ -21,11 +21,14 @@ ENV NODE_ENV=production
 WORKDIR /app
 USER 1000:1000
 
-FROM toolchain AS config-build
+# The workspaces every service imports (their package.json files say so; the check verifies it).
+FROM toolchain AS service-workspaces
 COPY packages/core/ packages/core/
 COPY packages/platform/ packages/platform/
 COPY packages/integrations/ packages/integrations/
 COPY packages/store/ packages/store/
+
+FROM service-workspaces AS config-build
 COPY services/config/ services/config/
 RUN build-workspace services/config
 
@@ -35,11 +38,7 @@ COPY --from=config-build /app /app
 EXPOSE 8080 9464
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "services/config/dist/main.js"]
 
-FROM toolchain AS extractor-build
-COPY packages/core/ packages/core/
-COPY packages/platform/ packages/platform/
-COPY packages/integrations/ packages/integrations/
-COPY packages/store/ packages/store/
+FROM service-workspaces AS extractor-build
 COPY services/extractor/ services/extractor/
 RUN build-workspace services/extractor
 
@@ -49,11 +48,7 @@ COPY --from=extractor-build /app /app
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "services/extractor/dist/main.js"]
 CMD ["extract"]
 
-FROM toolchain AS van-writer-build
-COPY packages/core/ packages/core/
-COPY packages/platform/ packages/platform/
-COPY packages/integrations/ packages/integrations/
-COPY packages/store/ packages/store/
+FROM service-workspaces AS van-writer-build
 COPY services/van-writer/ services/van-writer/
 RUN build-workspace services/van-writer
 
@@ -62,11 +57,7 @@ COPY --from=van-writer-build /app /app
 EXPOSE 8082
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "services/van-writer/dist/main.js"]
 
-FROM toolchain AS csv-writer-build
-COPY packages/core/ packages/core/
-COPY packages/platform/ packages/platform/
-COPY packages/integrations/ packages/integrations/
-COPY packages/store/ packages/store/
+FROM service-workspaces AS csv-writer-build
 COPY services/csv-writer/ services/csv-writer/
 RUN build-workspace services/csv-writer
 
