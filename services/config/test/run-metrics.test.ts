@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { easternDayOf, type RunCounts } from '@call-sync/core';
+import { easternDayOf, emptyRunCounts, type RunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { Collections } from '@call-sync/platform';
 import { makeCall } from '../../../test/support/calls';
@@ -24,15 +24,7 @@ afterAll(async () => {
   await world.close();
 });
 
-const counts = (set: Partial<RunCounts>): RunCounts => ({
-  in_progress: 0,
-  finished: 0,
-  ignored: 0,
-  queued_for_csv: 0,
-  attempted_error: 0,
-  unattempted_error: 0,
-  ...set,
-});
+const counts = (set: Partial<RunCounts>): RunCounts => ({ ...emptyRunCounts(), ...set });
 
 function run(id: string, candidate: string, fields: Record<string, unknown>): Record<string, unknown> {
   return {
