@@ -78,6 +78,11 @@ export const envVars = {
         .filter(Boolean),
     )
     .pipe(z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1)),
+  /**
+   * Signs the config service's sign-in sessions (a secret). Shared by every replica and kept
+   * across restarts; unset, each process signs with its own random secret.
+   */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   REPORT_WEBHOOK_URL: z.string().url().optional(),
 
   // The sync pipeline (extractor, van-writer, csv-writer).

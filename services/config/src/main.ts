@@ -75,6 +75,7 @@ async function main(): Promise<void> {
       mountRoutes(app, {
         logger,
         apiTokens: settings.API_TOKENS,
+        sessionSecret: settings.SESSION_SECRET,
         routers: [
           candidatesRoutes({ cache, calls }),
           configureRoutes({ cache, vanCache }),

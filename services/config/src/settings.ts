@@ -10,6 +10,7 @@ const configServiceEnv = {
   ...envGroups.van,
   CONFIG_REFRESH_INTERVAL_MS: envVars.CONFIG_REFRESH_INTERVAL_MS,
   API_TOKENS: envVars.API_TOKENS,
+  SESSION_SECRET: envVars.SESSION_SECRET,
   REPORT_WEBHOOK_URL: envVars.REPORT_WEBHOOK_URL,
   /** How long a candidate's VAN metadata is reused by configure/validate/dry runs. */
   VAN_METADATA_CACHE_MS: z.coerce

@@ -12,7 +12,7 @@ import { callsImportRoutes } from '../src/http/calls-import';
 // to read their route tables.
 const none = {} as never;
 const routers: Router[] = [
-  loginRoutes(['a-token-of-sixteen-chars']),
+  loginRoutes(['a-token-of-sixteen-chars'], none),
   candidatesRoutes({ cache: none, calls: none }),
   configureRoutes({ cache: none, vanCache: none }),
   validateRoutes({ cache: none, vanCache: none }),

@@ -4,9 +4,11 @@ import Router from '@koa/router';
 import { HttpError } from './http-error';
 import { html, renderPage } from '../pages/layout';
 import { singleQuery } from './params';
+import type { SessionCheck, Sessions } from './session';
 
-export const TOKEN_COOKIE = 'callsync_token';
-const COOKIE_MAX_AGE_MS = 12 * 3_600_000;
+export const SESSION_COOKIE = 'callsync_session';
+const LEGACY_TOKEN_COOKIE = 'callsync_token';
+export const SESSION_TTL_MS = 12 * 3_600_000;
 
 // Tokens are compared as SHA-256 digests with timingSafeEqual, against every token without an
 // early exit, so neither the length nor the first differing byte of a guess shows in the timing.
@@ -42,26 +44,36 @@ export function securityHeaders(): Koa.Middleware {
 
 const PUBLIC_PATHS = new Set(['/login']);
 
+function refuse(ctx: Koa.Context, detail: string, error?: string): never {
+  ctx.set('WWW-Authenticate', `Bearer realm="call-sync"${error ? `, error="${error}"` : ''}`);
+  throw new HttpError(401, 'unauthorized', detail);
+}
+
+const SESSION_REFUSALS: Record<Exclude<SessionCheck, { ok: true }>['reason'], string> = {
+  malformed: 'the sign-in session is not valid; sign in again at /login',
+  bad_signature: 'the sign-in session is not valid; sign in again at /login',
+  expired: 'the sign-in session has expired; sign in again at /login',
+  revoked: 'the token this session was opened with is no longer accepted; sign in again at /login',
+};
+
 /**
- * Every route mounted after this needs `Authorization: Bearer <token>`, or the cookie that
- * `/login` sets so a browser can open the pages. (`/healthz`, `/readyz` and `/metrics` are
+ * Every route mounted after this needs `Authorization: Bearer <token>`, or the session cookie
+ * that `/login` sets so a browser can open the pages. (`/healthz`, `/readyz` and `/metrics` are
  * answered by the platform before this runs.)
  */
-export function requireToken(tokens: readonly string[]): Koa.Middleware {
+export function requireToken(tokens: readonly string[], sessions: Sessions): Koa.Middleware {
   const matches = tokenMatcher(tokens);
   return async (ctx, next) => {
     if (PUBLIC_PATHS.has(ctx.path)) return next();
-    const header = ctx.get('authorization');
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    const presented = bearer ?? ctx.cookies.get(TOKEN_COOKIE);
-    if (!presented) {
-      ctx.set('WWW-Authenticate', 'Bearer realm="call-sync"');
-      throw new HttpError(401, 'unauthorized', 'this endpoint needs Authorization: Bearer <token>');
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1];
+    if (bearer !== undefined) {
+      if (!matches(bearer)) refuse(ctx, 'the token is not valid', 'invalid_token');
+      return next();
     }
-    if (!matches(presented)) {
-      ctx.set('WWW-Authenticate', 'Bearer realm="call-sync", error="invalid_token"');
-      throw new HttpError(401, 'unauthorized', 'the token is not valid');
-    }
+    const session = ctx.cookies.get(SESSION_COOKIE);
+    if (!session) refuse(ctx, 'this endpoint needs Authorization: Bearer <token>, or sign in at /login');
+    const check = sessions.check(session);
+    if (!check.ok) refuse(ctx, SESSION_REFUSALS[check.reason], 'invalid_token');
     await next();
   };
 }
@@ -71,30 +83,36 @@ function safeNext(next: string | undefined): string {
   return next && /^\/(?![/\\])/.test(next) ? next : '/candidates';
 }
 
+function setCookie(ctx: Koa.Context, name: string, value: string, maxAge: number): void {
+  // ctx.secure follows X-Forwarded-Proto (the app trusts its ingress), so the cookie is Secure
+  // whenever the browser reached us over TLS.
+  ctx.cookies.set(name, value, {
+    httpOnly: true,
+    sameSite: 'strict',
+    secure: ctx.secure,
+    path: '/',
+    maxAge,
+    overwrite: true,
+  });
+}
+
 /**
- * `/login`: a browser trades a token for an HttpOnly, SameSite=Strict cookie (Secure behind
- * TLS). POST (the form) keeps the token out of the address bar; GET `?token=` is accepted for a
- * bookmarked link. Neither echoes the token back.
+ * `/login`: a browser posts a token with the form and gets a signed session in an HttpOnly,
+ * SameSite=Strict cookie (Secure behind TLS) that expires. The token never goes into a URL —
+ * ingress logs and browser history keep those — so `GET /login?token=` is refused.
  */
-export function loginRoutes(tokens: readonly string[]): Router {
+export function loginRoutes(tokens: readonly string[], sessions: Sessions): Router {
   const matches = tokenMatcher(tokens);
   const router = new Router();
-  const signIn = (ctx: Koa.Context, token: string | undefined, next: string | undefined) => {
-    if (!token || !matches(token)) throw new HttpError(401, 'unauthorized', 'the token is not valid');
-    ctx.cookies.set(TOKEN_COOKIE, token, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: ctx.secure,
-      path: '/',
-      maxAge: COOKIE_MAX_AGE_MS,
-      overwrite: true,
-    });
-    ctx.redirect(safeNext(next));
-  };
   router.get('/login', (ctx) => {
-    const token = singleQuery(ctx, 'token');
+    if (ctx.query.token !== undefined) {
+      throw new HttpError(
+        400,
+        'token_in_url',
+        'a token in a URL is kept by proxies and browser history: sign in with the form at /login instead',
+      );
+    }
     const next = singleQuery(ctx, 'next');
-    if (token !== undefined) return signIn(ctx, token, next);
     ctx.type = 'html';
     ctx.body = renderPage(ctx, {
       title: 'Sign in',
@@ -114,14 +132,17 @@ export function loginRoutes(tokens: readonly string[]): Router {
   });
   router.post('/login', (ctx) => {
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
-    signIn(
-      ctx,
-      typeof body.token === 'string' ? body.token : undefined,
-      typeof body.next === 'string' ? body.next : undefined,
-    );
+    const token = typeof body.token === 'string' ? body.token : undefined;
+    if (!token || !matches(token)) throw new HttpError(401, 'unauthorized', 'the token is not valid');
+    setCookie(ctx, SESSION_COOKIE, sessions.issue(token), SESSION_TTL_MS);
+    // Browsers of the earlier sign-in still hold the raw token in this cookie: drop it.
+    setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);
+    ctx.status = 303;
+    ctx.redirect(safeNext(typeof body.next === 'string' ? body.next : undefined));
   });
   router.post('/logout', (ctx) => {
-    ctx.cookies.set(TOKEN_COOKIE, '', { httpOnly: true, sameSite: 'strict', path: '/', maxAge: 0 });
+    setCookie(ctx, SESSION_COOKIE, '', 0);
+    setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);
     ctx.status = 204;
   });
   return router;

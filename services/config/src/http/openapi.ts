@@ -58,7 +58,7 @@ export const openApiDocument = {
   components: {
     securitySchemes: {
       bearer: { type: 'http', scheme: 'bearer' },
-      cookie: { type: 'apiKey', in: 'cookie', name: 'callsync_token' },
+      cookie: { type: 'apiKey', in: 'cookie', name: 'callsync_session' },
     },
     schemas: {
       Error: {
@@ -103,17 +103,14 @@ export const openApiDocument = {
     '/login': {
       get: {
         ...unauthenticated,
-        summary:
-          'Sign-in form, or trade ?token= for an HttpOnly, SameSite=Strict cookie and redirect to ?next=',
-        parameters: [
-          query('token', { type: 'string' }, 'an API token'),
-          query('next', { type: 'string' }, 'a same-site path'),
-        ],
-        responses: { 200: { description: 'the form' }, 302: { description: 'signed in' }, 401: error },
+        summary: 'The sign-in form (a token in the URL, ?token=, is refused: URLs end up in logs)',
+        parameters: [query('next', { type: 'string' }, 'a same-site path to go to once signed in')],
+        responses: { 200: { description: 'the form' }, 400: error },
       },
       post: {
         ...unauthenticated,
-        summary: 'Sign in with the form (token, next)',
+        summary:
+          'Sign in with the form (token, next): a signed session in an HttpOnly, SameSite=Strict cookie that expires in 12 h, never the token',
         requestBody: {
           content: {
             'application/x-www-form-urlencoded': {
@@ -121,7 +118,7 @@ export const openApiDocument = {
             },
           },
         },
-        responses: { 302: { description: 'signed in' }, 401: error },
+        responses: { 303: { description: 'signed in; redirects to next' }, 401: error },
       },
     },
     '/logout': {

@@ -1,0 +1,171 @@
+import { createHmac } from 'node:crypto';
+import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+
+// A browser signs in with the form and gets a signed, expiring session in its cookie — never the
+// API token, which would otherwise sit in the browser, and (with GET /login?token=) in every
+// ingress log and history entry. API clients keep using Authorization: Bearer.
+
+const SESSION_SECRET = 'test-session-secret-0123456789-abcdef';
+
+let world: ConfigWorld;
+beforeAll(async () => {
+  world = await startConfigWorld({ SESSION_SECRET });
+}, 60_000);
+afterAll(() => world?.close());
+
+const json = async (response: Response) => (await response.json()) as Record<string, unknown> & any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function signIn(token: string, next = '/validate/good-candidate', headers: Record<string, string> = {}) {
+  return world.api('/login', {
+    token: null,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams({ token, next }).toString(),
+  });
+}
+
+function sessionCookieOf(response: Response): string {
+  const cookie = response.headers.getSetCookie().find((c) => c.startsWith('callsync_session='));
+  if (!cookie) throw new Error(`no session cookie in ${JSON.stringify(response.headers.getSetCookie())}`);
+  return cookie;
+}
+
+const valueOf = (setCookie: string) => setCookie.split(';')[0]!.slice('callsync_session='.length);
+
+const withSession = (value: string, init: RequestInit = {}) =>
+  world.api('/validate/good-candidate', {
+    ...init,
+    token: null,
+    headers: { ...(init.headers as Record<string, string>), cookie: `callsync_session=${value}` },
+  });
+
+// The cookie's format, written out independently of the service: v1.<expires>.<tag>.<HMAC-SHA256>.
+const sign = (payload: string, secret = SESSION_SECRET) =>
+  `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
+
+test('the form signs in with a session cookie that holds no form of the token', async () => {
+  const login = await signIn(API_TOKEN);
+  expect(login.status).toBe(303);
+  expect(login.headers.get('location')).toBe('/validate/good-candidate');
+  const cookie = sessionCookieOf(login);
+  expect(cookie).toMatch(/; httponly/i);
+  expect(cookie).toMatch(/; samesite=strict/i);
+  expect(cookie).toMatch(/; path=\//i);
+  expect(cookie).toMatch(/; expires=/i);
+  expect(cookie).not.toMatch(/; secure/i);
+  const expires = Date.parse(/expires=([^;]+)/i.exec(cookie)![1]!);
+  expect(expires - Date.now()).toBeGreaterThan(11 * 3_600_000);
+  expect(expires - Date.now()).toBeLessThanOrEqual(12 * 3_600_000);
+
+  const everything = login.headers.getSetCookie().join('\n') + (login.headers.get('location') ?? '');
+  const token = Buffer.from(API_TOKEN);
+  for (const encoding of [
+    API_TOKEN,
+    token.toString('base64'),
+    token.toString('base64url'),
+    token.toString('hex'),
+    encodeURIComponent(API_TOKEN),
+  ]) {
+    expect(everything).not.toContain(encoding);
+  }
+
+  const page = await withSession(valueOf(cookie), { headers: { accept: 'text/html' } });
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('Validate Good Candidate');
+  const api = await withSession(valueOf(cookie));
+  expect(api.status).toBe(200);
+  expect((await json(api)).ok).toBe(true);
+});
+
+test('behind TLS (X-Forwarded-Proto: https) the cookie is Secure', async () => {
+  const login = await signIn(API_TOKEN, '/candidates', { 'x-forwarded-proto': 'https' });
+  expect(login.status).toBe(303);
+  expect(sessionCookieOf(login)).toMatch(/; secure/i);
+});
+
+test('a wrong token signs nobody in', async () => {
+  const refused = await signIn('wrong-token-000000000000');
+  expect(refused.status).toBe(401);
+  expect(refused.headers.getSetCookie().filter((c) => c.startsWith('callsync_session='))).toEqual([]);
+});
+
+test('GET /login?token= does not sign in and says to use the form', async () => {
+  const response = await world.api(`/login?token=${API_TOKEN}&next=/candidates`, { token: null });
+  expect(response.status).toBe(400);
+  expect(response.headers.getSetCookie()).toEqual([]);
+  const body = await json(response);
+  expect(body.error).toBe('token_in_url');
+  expect(body.detail).toMatch(/sign in with the form at \/login/);
+  expect(JSON.stringify(body)).not.toContain(API_TOKEN);
+
+  const page = await world.api(`/login?token=${API_TOKEN}`, {
+    token: null,
+    headers: { accept: 'text/html' },
+  });
+  expect(page.status).toBe(400);
+  expect(await page.text()).toContain('sign in with the form at /login');
+
+  const form = await world.api('/login?next=/runs', { token: null, headers: { accept: 'text/html' } });
+  expect(form.status).toBe(200);
+  const html = await form.text();
+  expect(html).toContain('<form method="post" action="/login">');
+  expect(html).toContain('name="next" value="/runs"');
+});
+
+test('a tampered, forged, expired or old-style cookie is refused', async () => {
+  const value = valueOf(sessionCookieOf(await signIn(API_TOKEN)));
+  const [version, expires, tag, signature] = value.split('.') as [string, string, string, string];
+  expect(version).toBe('v1');
+
+  const later = `${version}.${Number(expires) + 86_400}.${tag}.${signature}`;
+  const flipped = `${version}.${expires}.${tag}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+  const otherSecret = sign(`v1.${expires}.${tag}`, 'another-secret-of-another-deployment-0000');
+  for (const forged of [later, flipped, otherSecret, 'garbage', `v1.${expires}.${tag}`]) {
+    const response = await withSession(forged);
+    expect(response.status).toBe(401);
+    expect((await json(response)).detail).toMatch(/session is not valid; sign in again/);
+  }
+
+  const expired = await withSession(sign(`v1.${Math.floor(Date.now() / 1000) - 60}.${tag}`));
+  expect(expired.status).toBe(401);
+  expect((await json(expired)).detail).toMatch(/session has expired/);
+  // Correctly signed, but for a token that is not among API_TOKENS.
+  const revoked = await withSession(sign(`v1.${expires}.AAAAAAAAAAAAAAAAAAAAAA`));
+  expect(revoked.status).toBe(401);
+  expect((await json(revoked)).detail).toMatch(/no longer accepted/);
+
+  // The earlier sign-in put the raw token in callsync_token; it opens nothing any more.
+  const oldStyle = await world.api('/candidates', {
+    token: null,
+    headers: { cookie: `callsync_token=${API_TOKEN}` },
+  });
+  expect(oldStyle.status).toBe(401);
+});
+
+test('bearer tokens keep working for API clients, with or without a cookie', async () => {
+  expect((await world.api('/candidates')).status).toBe(200);
+  const both = await world.api('/candidates', { headers: { cookie: 'callsync_session=garbage' } });
+  expect(both.status).toBe(200);
+});
+
+test('logout clears the cookie', async () => {
+  const response = await world.api('/logout', { method: 'POST' });
+  expect(response.status).toBe(204);
+  expect(sessionCookieOf(response)).toMatch(/^callsync_session=;.*expires=Thu, 01 Jan 1970/i);
+});
+
+test('with SESSION_SECRET a session outlives a restart (as another replica would accept it); without it, it does not', async () => {
+  const value = valueOf(sessionCookieOf(await signIn(API_TOKEN)));
+  await world.restartService();
+  expect((await withSession(value)).status).toBe(200);
+
+  await world.restartService({ SESSION_SECRET: '' });
+  try {
+    expect(world.service.output()).toMatch(/SESSION_SECRET is not set/);
+    expect((await withSession(value)).status).toBe(401);
+    const fresh = valueOf(sessionCookieOf(await signIn(API_TOKEN)));
+    expect((await withSession(fresh)).status).toBe(200);
+  } finally {
+    await world.restartService({ SESSION_SECRET });
+  }
+});
