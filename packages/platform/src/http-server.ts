@@ -70,6 +70,13 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
   const { logger, registry } = options;
   const app = new Koa();
   app.proxy = true;
+  // Koa's last-resort handler prints to stderr outside the log; an error no handler of the service
+  // caught goes to the log with its stack (pino's serializer keeps it, without request configs).
+  app.on('error', (error: unknown, ctx?: Koa.Context) => {
+    const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+    if (status === 404 || expose === true) return;
+    logger.error({ err: error, method: ctx?.method, path: ctx?.path }, 'request failed');
+  });
   let draining = false;
   const ops = new Router();
 

@@ -112,13 +112,13 @@ export function createConfigCache(options: ConfigCacheOptions): ConfigCache {
       source = 'airtable';
       lastRefreshError = undefined;
       await repository.save(fresh).catch((error: unknown) => {
-        logger.warn({ err: (error as Error).message }, 'could not store the configuration copy in Mongo');
+        logger.warn({ err: error }, 'could not store the configuration copy in Mongo');
       });
       logger.info({ candidates: parsed.candidates.size }, 'configuration refreshed from Airtable');
       return parsed;
     } catch (error) {
       lastRefreshError = (error as Error).message;
-      logger.warn({ err: lastRefreshError }, 'Airtable refresh failed; serving the last good configuration');
+      logger.warn({ err: error }, 'Airtable refresh failed; serving the last good configuration');
       throw error;
     }
   }
@@ -139,7 +139,7 @@ export function createConfigCache(options: ConfigCacheOptions): ConfigCache {
         source = 'mongo';
       }
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'could not read the stored configuration copy');
+      logger.warn({ err: error }, 'could not read the stored configuration copy');
     }
     await refresh().catch(() => undefined);
   })();

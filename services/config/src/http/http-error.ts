@@ -30,8 +30,8 @@ export function vanBudgetSpent(extra: Record<string, unknown> = {}): HttpError {
 
 /**
  * One error path for every route: typed errors become `{error, detail}` (or a page for a browser),
- * anything else a bare 500 whose message only goes to the log — a driver or client error can carry
- * a URL with credentials, so it never reaches the caller.
+ * anything else a bare 500 whose error, with its stack, only goes to the log — a driver or client
+ * error can carry a URL with credentials, so it never reaches the caller.
  */
 export function errorHandler(logger: Logger): Koa.Middleware {
   return async (ctx, next) => {
@@ -47,7 +47,7 @@ export function errorHandler(logger: Logger): Koa.Middleware {
         error = new HttpError(503, 'van_key_not_loaded', caught.message);
       else if (isClientError(caught)) error = describeClientError(caught);
       else {
-        logger.error({ err: (caught as Error)?.message, path: ctx.path }, 'request failed');
+        logger.error({ err: caught, method: ctx.method, path: ctx.path }, 'request failed');
         error = new HttpError(500, 'internal', 'internal error; see the service log');
       }
       ctx.status = error.status;

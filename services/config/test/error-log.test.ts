@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { connectTestDb } from './support/calls';
+import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+
+// An unexpected failure answers a bare 500 — never a stack or a secret to the caller — and the
+// log keeps what is needed to find it: the error's type, message and stack.
+
+let world: ConfigWorld;
+let mongo: Awaited<ReturnType<typeof connectTestDb>>;
+beforeAll(async () => {
+  world = await startConfigWorld();
+  mongo = await connectTestDb(world.database);
+}, 60_000);
+afterAll(async () => {
+  await mongo?.close();
+  await world?.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type LogRecord = Record<string, any>;
+
+function logRecords(): LogRecord[] {
+  return world.service
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogRecord);
+}
+
+test('an unexpected 500 is logged with its stack, and the caller sees none of it', async () => {
+  // A run document the pipeline could never write (no window) makes the run page fail.
+  const runId = randomUUID();
+  await mongo.db
+    .collection('runs')
+    .insertOne({ _id: runId as never, runId, candidate: 'good-candidate', state: 'open', window: null });
+
+  const response = await world.api(`/runs/${runId}`);
+  expect(response.status).toBe(500);
+  const text = await response.text();
+  expect(JSON.parse(text)).toEqual({ error: 'internal', detail: 'internal error; see the service log' });
+  expect(text).not.toMatch(/TypeError|\bat /);
+
+  let logged: LogRecord | undefined;
+  for (let i = 0; i < 50 && !logged; i += 1) {
+    logged = logRecords().find((r) => r.msg === 'request failed' && r.path === `/runs/${runId}`);
+    if (!logged) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(logged).toMatchObject({ level: 50, method: 'GET', err: { type: 'TypeError' } });
+  expect(logged!.err.message).toMatch(/Cannot read properties of null/);
+  expect(logged!.err.stack).toMatch(
+    /^TypeError: Cannot read properties of null[^\n]*\n\s+at describeRun \(.*runs\.js:\d+:\d+\)/,
+  );
+  expect(world.service.output()).not.toContain(API_TOKEN);
+});
