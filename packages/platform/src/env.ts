@@ -27,6 +27,12 @@ export const envVars = {
     .transform((v) => v.split(',').map((b) => b.trim()))
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /** Partitions of each topic the services create; unset, each topic's own default. */
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).optional(),
+  /** Copies of each topic the services create: 1 on the local broker, 3 on a production cluster. */
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(1),
+  /** Copies that must have a message before the producer (acks=all) hears it is sent. */
+  KAFKA_MIN_INSYNC_REPLICAS: z.coerce.number().int().min(1).default(1),
   /** TLS to the brokers (managed clusters); SASL below authenticates over it. */
   KAFKA_SSL: booleanFromString.default(false),
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),

@@ -43,11 +43,10 @@ export interface MongoConnection {
 }
 
 export async function connectMongo(url: string, database: string): Promise<MongoConnection> {
-  const client = new MongoClient(url, {
-    serverSelectionTimeoutMS: 10_000,
-    // The local wire server answers no `hello`; retryable writes need sessions it lacks.
-    retryWrites: false,
-  });
+  // Retryable writes and read/write concerns come from the connection string, as operators of
+  // a replica set expect. The local wire server is a standalone without sessions, where the
+  // driver retries nothing anyway.
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000 });
   await client.connect();
   const db = client.db(database);
   return { client, db, close: () => client.close() };

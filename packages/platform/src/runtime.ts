@@ -45,6 +45,9 @@ const commonEnv = {
   MONGODB_DATABASE: envVars.MONGODB_DATABASE,
   KAFKA_BROKERS: envVars.KAFKA_BROKERS,
   KAFKA_CLIENT_ID: envVars.KAFKA_CLIENT_ID,
+  KAFKA_TOPIC_PARTITIONS: envVars.KAFKA_TOPIC_PARTITIONS,
+  KAFKA_REPLICATION_FACTOR: envVars.KAFKA_REPLICATION_FACTOR,
+  KAFKA_MIN_INSYNC_REPLICAS: envVars.KAFKA_MIN_INSYNC_REPLICAS,
   KAFKA_SSL: envVars.KAFKA_SSL,
   KAFKA_SASL_MECHANISM: envVars.KAFKA_SASL_MECHANISM,
   KAFKA_SASL_USERNAME: envVars.KAFKA_SASL_USERNAME,
@@ -97,7 +100,11 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
     logger,
     kafkaOptions,
   );
-  await ensureTopics(kafka, options.topics ?? Object.values(Topics));
+  await ensureTopics(kafka, options.topics ?? Object.values(Topics), {
+    partitions: env.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+    minInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS,
+  });
   const admin = kafka.admin();
 
   let s3: ServiceRuntime['s3'];

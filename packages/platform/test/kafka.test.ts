@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import type { Kafka } from 'kafkajs';
+import { ConfigResourceTypes, type Kafka } from 'kafkajs';
 import {
   createKafka,
   createLogger,
+  createMetricsRegistry,
   createPublisher,
   deadLetterSchema,
   ensureTopics,
@@ -12,6 +13,7 @@ import {
   type DeadLetter,
   type Publisher,
   type RunningConsumer,
+  type TopicName,
 } from '@call-sync/platform';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 
@@ -81,9 +83,43 @@ test('messages published with a key round-trip through a consumer group, in orde
   expect(received).toEqual(sent);
 });
 
+test('new topics take their partitions, replication and min.insync.replicas from the settings', async () => {
+  const topic = uniqueName('settings-topic') as TopicName;
+  await ensureTopics(kafka, [topic], { partitions: 4, replicationFactor: 1, minInsyncReplicas: 1 });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+    expect(metadata?.partitions).toHaveLength(4);
+    expect(metadata?.partitions.every((p) => p.replicas.length === 1)).toBe(true);
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+    });
+    expect(configs.resources[0]?.configEntries[0]).toMatchObject({
+      configName: 'min.insync.replicas',
+      configValue: '1',
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  // Three copies on this one-broker cluster cannot be made: the broker refuses, nothing is created.
+  const tooMany = uniqueName('three-copies') as TopicName;
+  await expect(
+    ensureTopics(kafka, [tooMany], { replicationFactor: 3, minInsyncReplicas: 2 }),
+  ).rejects.toThrow(
+    `could not create Kafka topics (KAFKA_REPLICATION_FACTOR=3): ${tooMany}: INVALID_REPLICATION_FACTOR`,
+  );
+  await expect(
+    ensureTopics(kafka, [tooMany], { replicationFactor: 1, minInsyncReplicas: 2 }),
+  ).rejects.toThrow('KAFKA_MIN_INSYNC_REPLICAS (2) cannot exceed KAFKA_REPLICATION_FACTOR (1)');
+});
+
 test('an invalid message and a permanently failing one go to the dead-letter topic with their reason', async () => {
   const key = uniqueName('poison');
   const letters: DeadLetter[] = [];
+  const registry = createMetricsRegistry('kafka-test');
+  const handled: string[] = [];
   running.push(
     await startConsumer({
       kafka,
@@ -105,9 +141,11 @@ test('an invalid message and a permanently failing one go to the dead-letter top
       schema: workSchema,
       logger,
       publisher,
-      handle: async (value) => {
+      registry,
+      handle: async (value, meta) => {
         if (value.callId === 'refuse-me')
           throw new PermanentMessageError('call refuse-me cannot be exported');
+        if (meta.key === key) handled.push(value.callId);
       },
     }),
   );
@@ -116,6 +154,8 @@ test('an invalid message and a permanently failing one go to the dead-letter top
   await producer.send({ topic: Topics.CsvExport, messages: [{ key, value: '{"v":2,"oops":true}' }] });
   await producer.disconnect();
   await publisher.publish(Topics.CsvExport, workSchema, [{ key, value: { v: 1, callId: 'refuse-me' } }]);
+  // Behind the poison on the same partition: parked messages do not hold it up.
+  await publisher.publish(Topics.CsvExport, workSchema, [{ key, value: { v: 1, callId: 'after-poison' } }]);
 
   // The topics are shared with every other test, and a csv-writer started by another suite may
   // dead-letter these same messages by its own schema: look for the letters our worker wrote.
@@ -129,6 +169,11 @@ test('an invalid message and a permanently failing one go to the dead-letter top
   expect(errorsFor('{"v":2,"oops":true}').every((error) => error.startsWith('invalid message: '))).toBe(true);
   expect(errorsFor(refused)).toContain('call refuse-me cannot be exported');
   expect(letters.every((l) => l.topic === Topics.CsvExport)).toBe(true);
+  await waitUntil(() => handled.includes('after-poison'));
+  const parked = (await registry.getMetricsAsJSON()).find(
+    (m) => m.name === 'callsync_dead_letter_messages_total',
+  );
+  expect(parked?.values.find((v) => v.labels.topic === Topics.CsvExport)?.value).toBeGreaterThanOrEqual(2);
 });
 
 test('publishing a value that breaks its schema is refused before it reaches the topic', async () => {

@@ -139,3 +139,16 @@ test('a cursor walks 100k documents in order without loading them at once', asyn
   expect(ordered).toBe(true);
   expect(sum).toBe((total * (total - 1)) / 2);
 });
+
+test('retryable writes follow the connection string, as on a replica set', async () => {
+  const url = serverEnv().mongoUrl;
+  const separator = url.includes('?') ? '&' : '?';
+  const plain = await connectMongo(url, uniqueName('retry-writes'));
+  const off = await connectMongo(`${url}${separator}retryWrites=false`, uniqueName('retry-writes'));
+  try {
+    expect(plain.client.options.retryWrites).toBe(true);
+    expect(off.client.options.retryWrites).toBe(false);
+  } finally {
+    await Promise.all([plain.close(), off.close()]);
+  }
+});

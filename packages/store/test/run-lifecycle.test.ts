@@ -163,7 +163,15 @@ test('a run whose live counter was left one call too high still completes once i
   // A writer's decrement went missing (killed between outcome and counter, or a lost update).
   await runsCollection(db).updateOne(
     { _id: runId },
-    { $set: { 'counts.in_progress': 1, 'counts.finished': 1, callsClaimed: 2 } },
+    {
+      $set: {
+        'counts.in_progress': 1,
+        'counts.finished': 1,
+        callsClaimed: 2,
+        // Its caller file is written: completion waits for nothing else.
+        callerCsvUrl: 'https://s3.example/agents.csv',
+      },
+    },
   );
   const publisher = topicPublisher();
   const run = await advanceRun({ db, logger, publisher }, runId);

@@ -223,22 +223,23 @@ describe('reset', () => {
       postedAt: at,
       httpStatus: 204,
     } as never;
-    await db
-      .collection('calls')
-      .insertMany([
-        status('attempted_error'),
-        status('attempted_error', 'outcome unknown — check VAN before replaying (timeout)'),
-        status('unattempted_error'),
-        { ...status('finished'), receipt: vanReceipt },
-        { ...status('finished'), receipt: { kind: 'csv', url: 's3://b/k.csv' } as never },
-        status('in_progress'),
-        makeCall({ timestamp: at }),
-      ]);
+    await db.collection('calls').insertMany([
+      status('attempted_error'),
+      {
+        ...status('attempted_error', 'outcome unknown — check VAN before replaying (timeout)'),
+        outcome_unknown: true,
+      },
+      status('unattempted_error'),
+      { ...status('finished'), receipt: vanReceipt },
+      { ...status('finished'), receipt: { kind: 'csv', url: 's3://b/k.csv' } as never },
+      status('in_progress'),
+      makeCall({ timestamp: at }),
+    ]);
     const inWindow = { timestamp: { $gte: easternTime(day, 0), $lt: easternTime(addDays(day, 1), 0) } };
 
+    // Errors, but never the call whose outcome is unknown: VAN may hold it.
     const count = await json(await post(`/candidates/good-candidate/reset?scope=errors&window=${day}`));
-    expect(count).toMatchObject({ confirmed: false, wouldReset: 3, alreadyInVan: 1, scope: 'errors' });
-    expect(count.detail).toMatch(/1 of them are already in VAN, or may be \(outcome unknown\)/);
+    expect(count).toMatchObject({ confirmed: false, wouldReset: 2, alreadyInVan: 0, scope: 'errors' });
     expect(
       await db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
     ).toBe(1);
@@ -246,12 +247,12 @@ describe('reset', () => {
     const done = await json(
       await post(`/candidates/good-candidate/reset?scope=errors&window=${day}&confirm=true`),
     );
-    expect(done).toMatchObject({ confirmed: true, reset: 3 });
+    expect(done).toMatchObject({ confirmed: true, reset: 2 });
     const unsynced = await db
       .collection('calls')
       .find({ ...inWindow, sync_status: { $exists: false } })
       .toArray();
-    expect(unsynced).toHaveLength(4);
+    expect(unsynced).toHaveLength(3);
     for (const call of unsynced) {
       expect(call).not.toHaveProperty('run_id');
       expect(call).not.toHaveProperty('error');
@@ -259,6 +260,29 @@ describe('reset', () => {
 
     const all = await json(await post(`/candidates/good-candidate/reset?scope=all&window=${day}`));
     expect(all).toMatchObject({ wouldReset: 2, alreadyInVan: 1 });
+    expect(all.detail).toMatch(/1 of them are already in VAN, or may be \(outcome unknown\)/);
+
+    // Only a reset that names exactly them returns calls whose outcome is unknown, after a count
+    // the operator repeats back.
+    const unknown = await json(
+      await post(`/candidates/good-candidate/reset?scope=outcome-unknown&window=${day}`),
+    );
+    expect(unknown).toMatchObject({ confirmed: false, wouldReset: 1, alreadyInVan: 1 });
+    expect(unknown.detail).toMatch(/VAN may already hold every one of them.*expected=1/);
+    const confirmUnknown = `/candidates/good-candidate/reset?scope=outcome-unknown&window=${day}&confirm=true`;
+    expect((await post(confirmUnknown)).status).toBe(400);
+    expect((await post(`${confirmUnknown}&expected=5`)).status).toBe(409);
+    expect(await json(await post(`${confirmUnknown}&expected=1`))).toMatchObject({
+      confirmed: true,
+      reset: 1,
+    });
+    const replayed = await db
+      .collection('calls')
+      .countDocuments({ ...inWindow, outcome_unknown: { $exists: true } });
+    expect(replayed).toBe(0);
+    expect(
+      await db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
+    ).toBe(4);
     expect((await post(`/candidates/good-candidate/reset?scope=everything`)).status).toBe(400);
     expect((await post(`/candidates/good-candidate/reset?scope=all&confirm=yes`)).status).toBe(400);
   });

@@ -72,22 +72,56 @@ export function kafkaSecurity(settings: KafkaSecuritySettings): Pick<KafkaConfig
   return { ...security, sasl: { mechanism, username, password } as SASLOptions };
 }
 
-/** Creates the topics that do not exist yet (the broker does not auto-create them). */
-export async function ensureTopics(kafka: Kafka, topics: TopicName[]): Promise<void> {
+/** How new topics are laid out: one broker locally, three copies on a production cluster. */
+export interface TopicSettings {
+  /** Partitions of each new topic; unset, each topic's default (`topicPartitions`). */
+  partitions?: number | undefined;
+  replicationFactor: number;
+  /** With acks from all replicas, how many copies must hold a message before it counts as sent. */
+  minInsyncReplicas: number;
+}
+
+export const LOCAL_TOPIC_SETTINGS: TopicSettings = { replicationFactor: 1, minInsyncReplicas: 1 };
+
+/**
+ * Creates the topics that do not exist yet (the broker does not auto-create them). Topics that
+ * exist are left as they are: changing partitions would move keys between partitions.
+ */
+export async function ensureTopics(
+  kafka: Kafka,
+  topics: TopicName[],
+  settings: TopicSettings = LOCAL_TOPIC_SETTINGS,
+): Promise<void> {
+  if (settings.minInsyncReplicas > settings.replicationFactor) {
+    throw new RangeError(
+      `KAFKA_MIN_INSYNC_REPLICAS (${settings.minInsyncReplicas}) cannot exceed KAFKA_REPLICATION_FACTOR (${settings.replicationFactor})`,
+    );
+  }
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: topicPartitions[topic],
-          replicationFactor: 1,
-        })),
-      });
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: settings.partitions ?? topicPartitions[topic],
+            replicationFactor: settings.replicationFactor,
+            configEntries: [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }],
+          })),
+        })
+        .catch((error: Error & { errors?: { topic?: string; type?: string }[] }) => {
+          // kafkajs says only "Topic creation errors"; the broker's reason is per topic.
+          const reasons = (error.errors ?? []).map((t) => `${t.topic ?? '?'}: ${t.type ?? 'refused'}`);
+          if (reasons.length === 0) throw error;
+          throw new Error(
+            `could not create Kafka topics (KAFKA_REPLICATION_FACTOR=${settings.replicationFactor}): ${reasons.join('; ')}`,
+            { cause: error },
+          );
+        });
     }
   } finally {
     await admin.disconnect();

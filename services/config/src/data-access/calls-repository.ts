@@ -2,7 +2,12 @@ import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
 import { Collections } from '@call-sync/platform';
 import { SyncStatus, type Call, type TimeWindow } from '@call-sync/core';
 
-export type ResetScope = 'all' | 'errors';
+/**
+ * `all` and `errors` never include calls whose outcome is unknown (VAN may hold them): only the
+ * scope that names exactly those returns them, after a count the operator repeats back.
+ */
+export type ResetScope = 'all' | 'errors' | 'outcome-unknown';
+export const RESET_SCOPES: readonly ResetScope[] = ['all', 'errors', 'outcome-unknown'];
 
 export interface UpsertCounts {
   inserted: number;
@@ -23,6 +28,8 @@ export interface CallsRepository {
     runId: string,
   ): Promise<{ displayName: string | undefined; fullOnScreenResult: string | undefined; count: number }[]>;
   errorsForRun(runId: string, limit: number): Promise<{ error: string; count: number }[]>;
+  /** Calls of the run whose post may or may not have reached VAN: a person must check them. */
+  countOutcomeUnknownForRun(runId: string): Promise<number>;
   receiptsForRun(runId: string, limit: number): Promise<Pick<Call, 'id' | 'sync_status' | 'receipt'>[]>;
   unsyncedInWindow(district: string, window: TimeWindow): AsyncIterable<Call>;
   countResettable(district: string, window: TimeWindow, scope: ResetScope): Promise<number>;
@@ -36,13 +43,27 @@ export interface CallsRepository {
 }
 
 // The fields a sync owns; the import never writes them, a reset removes them.
-const SYNC_FIELDS = ['sync_status', 'run_id', 'receipt', 'error', 'synced_at', 'attempts'] as const;
+const SYNC_FIELDS = [
+  'sync_status',
+  'run_id',
+  'receipt',
+  'error',
+  'synced_at',
+  'attempts',
+  'outcome_unknown',
+  'posting_started_at',
+  'posting_request_id',
+  'van_request',
+] as const;
 
 /**
  * `in_progress` is never reset: a worker holds that call and may be posting it right now, and
  * returning it to unsynced could have it posted twice (a duplicate in a voter file is forever).
  */
 function resetFilter(district: string, window: TimeWindow, scope: ResetScope): Filter<Call> {
+  const inWindow = { district, timestamp: { $gte: window.start, $lt: window.end } };
+  if (scope === 'outcome-unknown')
+    return { ...inWindow, sync_status: SyncStatus.AttemptedError, outcome_unknown: true };
   const statuses =
     scope === 'errors'
       ? [SyncStatus.AttemptedError, SyncStatus.UnattemptedError]
@@ -53,7 +74,7 @@ function resetFilter(district: string, window: TimeWindow, scope: ResetScope): F
           SyncStatus.AttemptedError,
           SyncStatus.UnattemptedError,
         ];
-  return { district, timestamp: { $gte: window.start, $lt: window.end }, sync_status: { $in: statuses } };
+  return { ...inWindow, sync_status: { $in: statuses }, outcome_unknown: { $ne: true } };
 }
 
 export function createCallsRepository(db: Db): CallsRepository {
@@ -113,6 +134,7 @@ export function createCallsRepository(db: Db): CallsRepository {
         .toArray();
       return rows.slice(0, limit).map((r) => ({ error: r._id, count: r.count }));
     },
+    countOutcomeUnknownForRun: (runId) => calls.countDocuments({ run_id: runId, outcome_unknown: true }),
     receiptsForRun: (runId, limit) =>
       calls
         .find(
@@ -133,7 +155,7 @@ export function createCallsRepository(db: Db): CallsRepository {
         ...resetFilter(district, window, scope),
         $or: [
           { sync_status: SyncStatus.Finished, 'receipt.kind': { $in: ['van', 'van-bulk'] } },
-          { sync_status: SyncStatus.AttemptedError, error: { $regex: '^outcome unknown' } },
+          { sync_status: SyncStatus.AttemptedError, outcome_unknown: true },
         ],
       }),
     async reset(district, window, scope) {

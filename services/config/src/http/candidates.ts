@@ -1,8 +1,9 @@
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import { windowForRun, type TimeWindow } from '@call-sync/core';
 import type { CandidateConfiguration, Configuration } from '@call-sync/integrations';
 import type { ConfigCache } from '../config-cache';
-import type { CallsRepository, ResetScope } from '../data-access/calls-repository';
+import { RESET_SCOPES, type CallsRepository } from '../data-access/calls-repository';
 import { renderCandidatesPage } from '../pages/candidates-page';
 import { HttpError } from './http-error';
 import { isApiKeyLoaded } from '../unloaded-api-key';
@@ -81,10 +82,10 @@ export function candidatesRoutes(deps: { cache: ConfigCache; calls: CallsReposit
   router.post('/candidates/:candidate/reset', async (ctx) => {
     const { candidate } = await candidateParam(ctx, cache);
     const scopeText = singleQuery(ctx, 'scope') ?? 'errors';
-    if (scopeText !== 'all' && scopeText !== 'errors') {
-      throw new HttpError(400, 'bad_parameter', 'scope must be "all" or "errors"');
+    const scope = RESET_SCOPES.find((s) => s === scopeText);
+    if (!scope) {
+      throw new HttpError(400, 'bad_parameter', 'scope must be "all", "errors" or "outcome-unknown"');
     }
-    const scope: ResetScope = scopeText;
     const window = windowParam(ctx) ?? windowForRun(new Date(), candidate.syncHourEastern);
     const confirm = booleanQuery(ctx, 'confirm');
     const base = { candidate: candidate.slug, scope, window: windowJson(window) };
@@ -95,9 +96,11 @@ export function candidatesRoutes(deps: { cache: ConfigCache; calls: CallsReposit
       ]);
       // VAN has no idempotency key: whatever it already holds would be posted a second time.
       const warning =
-        inVan > 0
-          ? ` ${inVan} of them are already in VAN, or may be (outcome unknown): the next run posts them again, so check VAN first`
-          : '';
+        scope === 'outcome-unknown'
+          ? ` VAN may already hold every one of them (each post's outcome is unknown): check them in VAN first, since the next run posts them again. To reset them, repeat with confirm=true&expected=${count}`
+          : inVan > 0
+            ? ` ${inVan} of them are already in VAN, or may be (outcome unknown): the next run posts them again, so check VAN first`
+            : '';
       ctx.body = {
         ...base,
         confirmed: false,
@@ -107,9 +110,38 @@ export function candidatesRoutes(deps: { cache: ConfigCache; calls: CallsReposit
       };
       return;
     }
+    if (scope === 'outcome-unknown') await requireRepeatedCount(ctx, calls, candidate.district, window);
     const reset = await calls.reset(candidate.district, window, scope);
     ctx.body = { ...base, confirmed: true, reset };
   });
 
   return router;
+}
+
+/**
+ * A reset of calls whose outcome is unknown must name how many it expects (the count the first
+ * call answered), so a person who read one number cannot reset a different set.
+ */
+async function requireRepeatedCount(
+  ctx: Context,
+  calls: CallsRepository,
+  district: string,
+  window: TimeWindow,
+): Promise<void> {
+  const expected = singleQuery(ctx, 'expected');
+  const count = await calls.countResettable(district, window, 'outcome-unknown');
+  if (expected === undefined || !/^\d+$/.test(expected)) {
+    throw new HttpError(
+      400,
+      'bad_parameter',
+      `resetting calls whose outcome is unknown needs expected=<count>: ask without confirm first (now ${count})`,
+    );
+  }
+  if (Number(expected) !== count) {
+    throw new HttpError(
+      409,
+      'count_changed',
+      `expected ${expected} calls whose outcome is unknown, there are ${count}: check again before resetting`,
+    );
+  }
 }

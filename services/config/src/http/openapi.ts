@@ -167,16 +167,26 @@ export const openApiDocument = {
     '/candidates/{candidate}/reset': {
       post: {
         summary:
-          "Return a window's calls to unsynced (all, or errors only); counts first, acts with confirm=true",
+          "Return a window's calls to unsynced (all, errors only, or exactly the calls whose outcome is unknown); counts first, acts with confirm=true",
         parameters: [
           candidate,
-          query('scope', { enum: ['all', 'errors'], default: 'errors' }, 'which calls'),
+          query(
+            'scope',
+            { enum: ['all', 'errors', 'outcome-unknown'], default: 'errors' },
+            'which calls; all and errors never include calls whose outcome is unknown',
+          ),
           query('window', day, 'an Eastern day; default the current run window'),
           query('confirm', { enum: ['true', 'false'] }, 'true to reset'),
+          query(
+            'expected',
+            { type: 'integer', minimum: 0 },
+            'with scope=outcome-unknown and confirm=true: the count the first call answered',
+          ),
         ],
         responses: {
           200: json('the count, or how many were reset'),
           400: error,
+          409: error,
           404: error,
           422: listingRowBroken,
         },

@@ -220,11 +220,12 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
     const run = await runs.get(runId);
     if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId}`);
     // The calls are the truth while a run is live; the counts on the run doc may lag.
-    const [byStatus, errors, receipts, reportByRun] = await Promise.all([
+    const [byStatus, errors, receipts, reportByRun, outcomeUnknown] = await Promise.all([
       calls.countByStatusForRun(runId),
       calls.errorsForRun(runId, 20),
       calls.receiptsForRun(runId, 20),
       reports.getForRuns([runId]),
+      calls.countOutcomeUnknownForRun(runId),
     ]);
     const aggregated = Object.values(byStatus).some((count) => count > 0);
     const liveCounts = aggregated
@@ -232,6 +233,8 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
       : undefined;
     const answer = {
       ...describeRun(run, await strategyOf(run), reportByRun.get(runId), liveCounts),
+      /** Calls VAN may or may not hold: a person checks them in VAN before any replay. */
+      outcomeUnknown,
       errors,
       receipts,
     };

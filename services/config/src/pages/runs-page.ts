@@ -126,7 +126,7 @@ export function renderRunsPage(
 
 export function renderRunPage(
   ctx: Koa.Context,
-  run: RunView & { errors: { error: string; count: number }[]; receipts: unknown[] },
+  run: RunView & { outcomeUnknown: number; errors: { error: string; count: number }[]; receipts: unknown[] },
 ): string {
   const dry = run.dryRunResult;
   const body = html`<h1>Run for ${run.candidate}</h1>
@@ -143,6 +143,15 @@ export function renderRunPage(
         ${when(run.finishedAt)}${run.vanRequestsUsed !== null ? ` · ${run.vanRequestsUsed} VAN requests` : ''}
       </p>
       ${run.error ? html`<p style="color:var(--bad)">${run.error}</p>` : ''}
+      ${
+        run.outcomeUnknown > 0
+          ? html`<p class="outcome-unknown" style="color:var(--bad)">
+              <strong>${run.outcomeUnknown} calls: outcome unknown.</strong> VAN may or may not have recorded
+              them. Check each in VAN; they are never posted again unless you reset exactly them (scope
+              <code>outcome-unknown</code>).
+            </p>`
+          : ''
+      }
       ${run.csvUrl ? html`<p><a href="${run.csvUrl}">results CSV</a></p>` : ''}
       ${run.callerCsvUrl ? html`<p><a href="${run.callerCsvUrl}">caller file</a></p>` : ''}
     </div>
