@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Collections } from '@call-sync/platform';
-import { connectTestDb } from './support/calls';
+import type { Db } from 'mongodb';
 import {
   AIRTABLE_TOKEN,
   startConfigWorld,
@@ -14,15 +14,12 @@ import {
 // The keys live in the process, from Airtable.
 
 let world: ConfigWorld;
-let mongo: Awaited<ReturnType<typeof connectTestDb>>;
+let db: Db;
 beforeAll(async () => {
   world = await startConfigWorld();
-  mongo = await connectTestDb(world.database);
+  db = await world.connectDb();
 }, 60_000);
-afterAll(async () => {
-  await mongo?.close();
-  await world?.close();
-});
+afterAll(() => world?.close());
 
 const json = async (response: Response) => (await response.json()) as Record<string, unknown> & any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const VAN_KEYS = [VAN_KEY_MYVOTERS, VAN_KEY_MYCAMPAIGN];
@@ -31,14 +28,16 @@ const fingerprint = (key: string) =>
   createHash('sha256').update(`call-sync:${key}`).digest('hex').slice(0, 12);
 
 async function storedCopy(): Promise<{ apiKeys?: unknown[] } | null> {
-  return mongo.db.collection(Collections.ConfigCache).findOne({ _id: 'airtable' as never });
+  return db
+    .collection<{ _id: string; apiKeys?: unknown[] }>(Collections.ConfigCache)
+    .findOne({ _id: 'airtable' });
 }
 
 /** Every document of every collection of the service's database, as text. */
 async function wholeDatabaseText(): Promise<string> {
-  const collections = await mongo.db.listCollections().toArray();
+  const collections = await db.listCollections().toArray();
   const texts = await Promise.all(
-    collections.map(async ({ name }) => JSON.stringify(await mongo.db.collection(name).find().toArray())),
+    collections.map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())),
   );
   return texts.join('\n');
 }
@@ -82,7 +81,7 @@ test('a copy written before keys were kept out is rewritten without them when it
     ),
     unreadableTables: [],
   };
-  await mongo.db
+  await db
     .collection(Collections.ConfigCache)
     .replaceOne(
       { _id: 'airtable' as never },

@@ -1,20 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { connectTestDb } from './support/calls';
+import type { Db } from 'mongodb';
 import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // An unexpected failure answers a bare 500 — never a stack or a secret to the caller — and the
 // log keeps what is needed to find it: the error's type, message and stack.
 
 let world: ConfigWorld;
-let mongo: Awaited<ReturnType<typeof connectTestDb>>;
+let db: Db;
 beforeAll(async () => {
   world = await startConfigWorld();
-  mongo = await connectTestDb(world.database);
+  db = await world.connectDb();
 }, 60_000);
-afterAll(async () => {
-  await mongo?.close();
-  await world?.close();
-});
+afterAll(() => world?.close());
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type LogRecord = Record<string, any>;
@@ -30,7 +27,7 @@ function logRecords(): LogRecord[] {
 test('an unexpected 500 is logged with its stack, and the caller sees none of it', async () => {
   // A run document the pipeline could never write (no window) makes the run page fail.
   const runId = randomUUID();
-  await mongo.db
+  await db
     .collection('runs')
     .insertOne({ _id: runId as never, runId, candidate: 'good-candidate', state: 'open', window: null });
 

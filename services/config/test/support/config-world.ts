@@ -1,4 +1,5 @@
 import http from 'node:http';
+import type { Db } from 'mongodb';
 import type { AddressInfo } from 'node:net';
 import {
   CONTRACT_FIXTURE_PATH,
@@ -12,6 +13,7 @@ import {
 import { serverEnv, uniqueName } from '../../../../test/support/env';
 import { dropTestDatabase } from '../../../../test/support/mongo';
 import { startServiceProcess, type ServiceProcess } from '../../../../test/support/service-process';
+import { connectTestDb } from './calls';
 
 // One small, readable world for the config service's tests: a VAN sandbox with the contract
 // fixture's two keys, an Airtable base with a good, a broken, a CSV-only, a MyCampaign and a
@@ -229,6 +231,8 @@ export interface ConfigWorld {
   service: ServiceProcess;
   env: Record<string, string>;
   database: string;
+  /** The service's database, for a test to arrange or inspect documents (closed by `close`). */
+  connectDb(): Promise<Db>;
   /** fetch against the service with the API token (unless `token: null`). */
   api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   restartService(changes?: Record<string, string>): Promise<void>;
@@ -264,6 +268,7 @@ export async function startConfigWorld(extraEnv: Record<string, string> = {}): P
     ...extraEnv,
   };
   let service = await startServiceProcess('config', env);
+  let testDb: ReturnType<typeof connectTestDb> | undefined;
   const world: ConfigWorld = {
     van,
     airtable,
@@ -274,6 +279,10 @@ export async function startConfigWorld(extraEnv: Record<string, string> = {}): P
     },
     env,
     database,
+    async connectDb() {
+      testDb ??= connectTestDb(database);
+      return (await testDb).db;
+    },
     api(path, init = {}) {
       const { token = API_TOKEN, ...rest } = init;
       const headers = new Headers(rest.headers);
@@ -286,6 +295,7 @@ export async function startConfigWorld(extraEnv: Record<string, string> = {}): P
       service = await startServiceProcess('config', env);
     },
     async close() {
+      await (await testDb)?.close();
       await service.stop();
       await Promise.all([van.close(), airtable.close(), webhook.close()]);
       await dropTestDatabase(servers.mongoUrl, database);
