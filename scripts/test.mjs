@@ -26,6 +26,12 @@ if (unitOnly) {
   args.push('packages/core');
 }
 const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+// Every query the tests send to MongoDB (services included, through the environment) is recorded,
+// then checked against the one list of indexes: a query no index serves fails the run.
+const queryLog = unitOnly
+  ? undefined
+  : path.join(mkdtempSync(path.join(tmpdir(), 'call-sync-queries-')), 'queries.jsonl');
+if (queryLog) env.CALL_SYNC_QUERY_LOG = queryLog;
 // jest's own summary is kept; its JSON report gives the plain closing line CI tools read.
 const reportDir = mkdtempSync(path.join(tmpdir(), 'call-sync-jest-'));
 const report = path.join(reportDir, 'results.json');
@@ -43,4 +49,16 @@ if (existsSync(report)) {
   );
 }
 rmSync(reportDir, { recursive: true, force: true });
-process.exit(result.status ?? 1);
+let status = result.status ?? 1;
+if (queryLog) {
+  const { checkQueryLog } = await import('./check-query-indexes.mjs');
+  const { shapes, problems } = checkQueryLog(queryLog);
+  if (problems.length > 0) {
+    console.error(
+      `[queries] ${problems.length} of ${shapes} query shapes have no index:\n  ${problems.join('\n  ')}`,
+    );
+    status = status || 1;
+  } else console.log(`[queries] all ${shapes} query shapes the tests sent are served by an index`);
+  rmSync(path.dirname(queryLog), { recursive: true, force: true });
+}
+process.exit(status);

@@ -4,6 +4,7 @@ export * from './metrics';
 export * from './tracing';
 export * from './kafka';
 export * from './mongo';
+export * from './query-plan';
 export * from './s3';
 export * from './http-server';
 export * from './lifecycle';
