@@ -26,7 +26,7 @@ export function installShutdown(
             new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), left).unref()),
           ]);
         } catch (error) {
-          logger.warn({ step: step.name, err: (error as Error).message }, 'shutdown step failed');
+          logger.warn({ step: step.name, err: error }, 'shutdown step failed');
         }
       }
       logger.info('shut down');

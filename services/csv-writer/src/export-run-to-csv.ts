@@ -139,7 +139,7 @@ async function callerRecords(deps: ExportDeps, logins: string[]): Promise<Caller
     return logins.map((login) => ({ ...byLogin.get(login), login }));
   } catch (error) {
     // The caller file is a courtesy: without the directory it still lists the logins.
-    deps.logger.warn({ err: (error as Error).message }, 'caller directory unavailable');
+    deps.logger.warn({ err: error }, 'caller directory unavailable');
     return logins.map((login) => ({ login }));
   }
 }

@@ -119,7 +119,7 @@ async function main(): Promise<void> {
       finishedAt: new Date(),
       outcome: failure === undefined ? 'ok' : 'error',
       ...(failure !== undefined ? { error: failure } : {}),
-    }).catch((error: unknown) => logger.warn({ err: (error as Error).message }, 'job run not recorded'));
+    }).catch((error: unknown) => logger.warn({ err: error }, 'job run not recorded'));
     await publisher.disconnect();
     await runtime.shutdown();
   }

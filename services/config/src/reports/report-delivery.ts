@@ -132,7 +132,7 @@ export function createReportSender(options: ReportDeliveryOptions): ReportSender
     start() {
       timer = setInterval(() => {
         running = retryDue().catch((error: unknown) =>
-          logger.warn({ err: (error as Error).message }, 'report retry pass failed'),
+          logger.warn({ err: error }, 'report retry pass failed'),
         );
       }, options.retryIntervalMs);
       timer.unref();
