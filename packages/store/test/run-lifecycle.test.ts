@@ -194,3 +194,19 @@ test('advancing a live run never writes a recount over the counters writers are 
   const stored = await runsCollection(db).findOne({ _id: runId });
   expect(stored?.counts).toMatchObject({ in_progress: 7, finished: 40 });
 });
+
+test('a failed hybrid run hands its undelivered CSV calls back to the next run; a full run keeps them', async () => {
+  for (const [strategy, expected] of [
+    ['hybrid', undefined],
+    ['full', SyncStatus.QueuedForCsv],
+  ] as const) {
+    const runId = await writingRun();
+    await runsCollection(db).updateOne({ _id: runId }, { $set: { strategy } });
+    const id = `queued-${strategy}-${runId}`;
+    await callsCollection(db).insertOne(claimedCall(id, runId, SyncStatus.QueuedForCsv));
+    await failRun({ db, logger, publisher: topicPublisher() }, runId, 'S3 unreachable');
+    const call = await callsCollection(db).findOne({ id });
+    expect([strategy, call?.sync_status]).toEqual([strategy, expected]);
+    if (expected === undefined) expect(call?.run_id).toBeUndefined();
+  }
+});

@@ -199,6 +199,34 @@ export async function extractRun(
 }
 
 /**
+ * For a run whose extractor died mid-claim (resume-runs.ts): claims the calls of its window that
+ * are still unsynced, with the candidate's configuration and VAN metadata read now, and publishes
+ * their work. Calls claimed before the crash are left alone (claims only take unsynced calls).
+ */
+export function extractionContinuer(
+  deps: ExtractionDeps,
+  configuration: Configuration,
+): (run: RunDocument) => Promise<void> {
+  return async (run) => {
+    const config = configuration.candidates.get(run.candidate);
+    if (!config) throw new Error(`candidate "${run.candidate}" is no longer in the configuration`);
+    const metadata = await fetchRunMetadata(deps, config);
+    if (metadata.kind === 'budget') throw new Error('the VAN daily request budget is spent');
+    if (metadata.kind === 'error') throw new Error(metadata.error);
+    const summary = await claimRunCalls(
+      { ...deps, vanSyncBatchSize: deps.settings.VAN_SYNC_BATCH_SIZE },
+      run,
+      config,
+      metadata.metadata,
+    );
+    deps.logger.info(
+      { runId: run.runId, candidate: run.candidate, claimed: summary.counts },
+      'extraction continued after a crash',
+    );
+  };
+}
+
+/**
  * Every open run, oldest first. A run waits while another run of its candidate is live, so two
  * runs never share a candidate's calls or its VAN budget at once.
  */

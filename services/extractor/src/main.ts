@@ -4,7 +4,7 @@ import { findRun, pipelineMetricsFor, recordJobRun, republishPendingFinalEvents 
 import { archiveCalls } from './archive-calls';
 import { auditReports } from './audit-reports';
 import { parseCommandLine, UsageError } from './command-line';
-import { extractOpenRuns } from './extract-runs';
+import { extractionContinuer, extractOpenRuns } from './extract-runs';
 import { loadConfiguration } from './load-configuration';
 import { openDueRuns, openRunsForDay } from './open-due-runs';
 import { checkLiveRuns, resumeRun } from './resume-runs';
@@ -59,12 +59,17 @@ async function main(): Promise<void> {
                 clientName: settings.LIVEVOX_CLIENT_NAME,
               })
             : undefined;
-        const runs = await extractOpenRuns(
-          { db, publisher, logger, registry, settings, ...(livevox ? { livevox } : {}) },
-          configuration,
-        );
+        const extraction = { db, publisher, logger, registry, settings, ...(livevox ? { livevox } : {}) };
+        const runs = await extractOpenRuns(extraction, configuration);
         const checks = await checkLiveRuns(
-          { db, publisher, logger, registry, vanSyncBatchSize: settings.VAN_SYNC_BATCH_SIZE },
+          {
+            db,
+            publisher,
+            logger,
+            registry,
+            vanSyncBatchSize: settings.VAN_SYNC_BATCH_SIZE,
+            continueExtraction: extractionContinuer(extraction, configuration),
+          },
           { now: new Date(), stallAfterMs: settings.RUN_STALL_AFTER_MS },
         );
         // A minute's grace so a worker that is publishing right now is not raced.
@@ -86,7 +91,17 @@ async function main(): Promise<void> {
         const run = await findRun(db, command.runId);
         if (!run) throw new Error(`no run ${command.runId}`);
         const published = await resumeRun(
-          { db, publisher, logger, registry, vanSyncBatchSize: settings.VAN_SYNC_BATCH_SIZE },
+          {
+            db,
+            publisher,
+            logger,
+            registry,
+            vanSyncBatchSize: settings.VAN_SYNC_BATCH_SIZE,
+            continueExtraction: extractionContinuer(
+              { db, publisher, logger, registry, settings },
+              await loadConfiguration(settings),
+            ),
+          },
           run,
         );
         logger.info({ runId: run.runId, published }, 'run work re-published');

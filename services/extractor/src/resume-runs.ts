@@ -28,6 +28,12 @@ export interface ResumeDeps {
   logger: Logger;
   registry?: Registry;
   vanSyncBatchSize: number;
+  /**
+   * Claims (and publishes) the rest of the window of a run whose extractor died mid-claim; throws
+   * when it cannot (candidate gone, VAN metadata unreadable). Without it such a run is failed, so
+   * the next run's catch-up takes the window again: a completed run would tell it the window is done.
+   */
+  continueExtraction?: (run: RunDocument) => Promise<void>;
 }
 
 export type RunCheck = 'healthy' | 'resumed' | 'failed' | 'budget-resumed' | 'waiting';
@@ -54,8 +60,19 @@ export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Prom
     await cursor.close();
   }
   if (run.state === RunState.Extracting) {
-    // The extractor died while claiming: what it claimed is delivered; the rest of the window
-    // stays unsynced for the next run.
+    // The extractor died while claiming: what it claimed went back on the topic above; now the
+    // rest of the window is claimed, or the run fails so that the next run takes it again.
+    try {
+      if (!deps.continueExtraction) throw new Error('this command cannot read the configuration');
+      await deps.continueExtraction(run);
+    } catch (error) {
+      await failRun(
+        deps,
+        run.runId,
+        `the extractor stopped while claiming and the rest of the window could not be claimed: ${(error as Error).message}`,
+      );
+      return published;
+    }
     const target = run.strategy === 'all csv' ? RunState.Exporting : RunState.Writing;
     const moved = await transitionRun(deps.db, run.runId, RunState.Extracting, target);
     if (moved && target === RunState.Exporting)
