@@ -12,6 +12,7 @@ import { createWorld, NOW, waitForRuns, type World } from '../e2e/pipeline-world
 import { repoRoot } from '../servers';
 import { serverEnv, uniqueName } from '../support/env';
 import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
+import type { PrivateServer } from './private-servers';
 
 export interface FaultTally {
   fault: string;
@@ -77,11 +78,15 @@ export async function runWithFault(options: {
   callsPerCandidate: number;
   fault: Fault;
   extraEnv?: Record<string, string>;
+  /** A server of the fault's own (a broker or database it stops), instead of the shared one. */
+  server?: PrivateServer;
 }): Promise<FaultTally> {
   const started = Date.now();
   const seed = 1000 + options.repetition * 7 + options.name.length;
   const random = seededRandom(seed);
-  const world = await createWorld({ candidates: 3, callsPerCandidate: options.callsPerCandidate, seed });
+  const world = await withServer(options.server, () =>
+    createWorld({ candidates: 3, callsPerCandidate: options.callsPerCandidate, seed }),
+  );
   const env: Record<string, string> = {
     ...world.env,
     S3_BUCKET: uniqueName('faults').toLowerCase(),
@@ -124,9 +129,11 @@ export async function runWithFault(options: {
   try {
     await Promise.all([context.startVanWriter(), context.startCsvWriter()]);
     await options.fault(context, random);
-    // Recovery: the hourly extractor checks live runs (resumes the stalled ones) until all end.
+    // Recovery: writers that gave up are started again (as Kubernetes restarts a pod), and the
+    // hourly extractor checks live runs (resumes the stalled ones), until every run has ended.
     let lastCheck = Date.now();
-    const runs = await waitForRuns(world, 3, 180_000, async () => {
+    const runs = await waitForRuns(world, 3, 240_000, async () => {
+      await restartExited(context);
       if (Date.now() - lastCheck < 5_000) return;
       await context.spawnExtractor().done;
       lastCheck = Date.now();
@@ -136,6 +143,28 @@ export async function runWithFault(options: {
     await Promise.all([...context.writers.van, ...context.writers.csv].map((w) => w.stop().catch(() => 0)));
     await world.close();
   }
+}
+
+/** createWorld reads the servers from the environment: point it at the fault's own for the call. */
+async function withServer<T>(server: PrivateServer | undefined, work: () => Promise<T>): Promise<T> {
+  if (!server) return work();
+  const previous = process.env[server.variable];
+  process.env[server.variable] = server.value;
+  try {
+    return await work();
+  } finally {
+    process.env[server.variable] = previous;
+  }
+}
+
+async function restartExited(context: FaultContext): Promise<void> {
+  const exited = (w: ServiceProcess) => w.child.exitCode !== null || w.child.signalCode !== null;
+  const deadVan = context.writers.van.filter(exited);
+  const deadCsv = context.writers.csv.filter(exited);
+  context.writers.van = context.writers.van.filter((w) => !exited(w));
+  context.writers.csv = context.writers.csv.filter((w) => !exited(w));
+  for (const _ of deadVan) await context.startVanWriter().catch(() => undefined);
+  for (const _ of deadCsv) await context.startCsvWriter().catch(() => undefined);
 }
 
 async function tally(
