@@ -96,8 +96,13 @@ export const envVars = {
   KAFKA_CONSUMER_GROUP: z.string().min(1).optional(),
   /** Call ids per `callsync.van-sync` message. */
   VAN_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
-  /** VAN posts in flight per van-writer; enough to keep the per-key limiter busy despite latency. */
-  VAN_WRITER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(8),
+  /**
+   * Most VAN posts in flight per key in a van-writer. Below it the window follows the key's rate ×
+   * observed latency (Little's law); it also bounds the calls a crash can leave "outcome unknown".
+   */
+  VAN_WRITER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(128),
+  /** Partitions of callsync.van-sync a van-writer works at once; unset, the topic's partition count. */
+  VAN_WRITER_PARTITIONS_AT_ONCE: z.coerce.number().int().min(1).optional(),
   /** A live run with no progress for this long is resumed once, then failed. */
   RUN_STALL_AFTER_MS: z.coerce
     .number()

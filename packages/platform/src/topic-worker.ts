@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { IHeaders } from 'kafkajs';
-import { createPublisher, startConsumer, type Publisher } from './kafka/messaging';
+import { createPublisher, startConsumer, type ConcurrentMessages, type Publisher } from './kafka/messaging';
 import { registerConsumerLag } from './kafka/consumer-lag';
 import type { TopicName } from './kafka/topics';
 import type { ServiceRuntime } from './runtime';
@@ -10,6 +10,8 @@ export interface TopicWorkerOptions<T> {
   schema: z.ZodType<T>;
   groupId: string;
   partitionsConsumedConcurrently?: number;
+  /** Several messages of a partition at once (messaging.ts, ConcurrentMessages). */
+  concurrentMessages?: ConcurrentMessages<T>;
   sessionTimeout?: number;
   handle(value: T, meta: { key: string | null; headers: IHeaders }, publisher: Publisher): Promise<void>;
 }
@@ -37,6 +39,7 @@ export async function startTopicWorker<T>(
       ? { partitionsConsumedConcurrently: options.partitionsConsumedConcurrently }
       : {}),
     ...(options.sessionTimeout ? { sessionTimeout: options.sessionTimeout } : {}),
+    ...(options.concurrentMessages ? { concurrentMessages: options.concurrentMessages } : {}),
     handle: (value, meta) => options.handle(value, meta, publisher),
   });
   const stopLag = registerConsumerLag(kafka, registry, options.groupId, options.topic);

@@ -4,7 +4,8 @@
 // operations, updateMany and bulkWrite are used: no sessions or transactions (the local
 // MongoDB-wire server has none, and the pipeline must not need them on real MongoDB either).
 
-import type { AnyBulkWriteOperation, Collection, Db, FindCursor } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import type { AnyBulkWriteOperation, Collection, Db, Filter, FindCursor } from 'mongodb';
 import {
   canTransition,
   SyncStatus,
@@ -199,6 +200,144 @@ export async function recordOutcome(
   return result.modifiedCount === 1;
 }
 
+/**
+ * The filter of the writer's batched compare-and-sets: a call in progress for this run whose
+ * posting mark is `requestId` (`null`: no mark; the mark's two fields are always set and removed
+ * together). Its fields are exactly those of the `id_run_status_request` index: the local
+ * MongoDB-wire server uses an index only for a filter naming exactly an index's fields with plain
+ * values, and scanned every call for each compare-and-set otherwise. Real MongoDB uses `id_unique`.
+ */
+function postingFilter(runId: string, callId: string, requestId: string | null): Filter<Call> {
+  return {
+    id: callId,
+    run_id: runId,
+    sync_status: SyncStatus.InProgress,
+    posting_request_id: requestId as string,
+  };
+}
+
+/** A mark the batch could not take (the write failed for this call): nothing was sent. */
+export type BatchPostingMark = PostingMark | { kind: 'failed'; error: unknown };
+
+/**
+ * `markPosting` for many calls in two round trips: one bulk of compare-and-sets (each applies
+ * only to an unmarked call in progress for this run), then one read by id that tells, per call,
+ * whether this worker holds the mark (its own request id is on the call), someone else does, the
+ * call is settled, or this call's write failed. Each call gets its own request id.
+ */
+export async function markPostingBatch(
+  db: Db,
+  runId: string,
+  callIds: string[],
+  now = new Date(),
+): Promise<Map<string, BatchPostingMark>> {
+  const calls = callsCollection(db);
+  const requestIds = new Map(callIds.map((id) => [id, randomUUID()]));
+  let writeError: unknown;
+  try {
+    await calls.bulkWrite(
+      callIds.map((id) => ({
+        updateOne: {
+          filter: postingFilter(runId, id, null),
+          update: {
+            $set: { posting_started_at: now, posting_request_id: requestIds.get(id)! },
+            $inc: { attempts: 1 },
+          },
+        },
+      })),
+      { ordered: false },
+    );
+  } catch (error) {
+    // Some marks may have been taken (unordered): the read below says which.
+    writeError = error;
+  }
+  const found = new Map((await calls.find({ id: { $in: callIds } }).toArray()).map((c) => [c.id, c]));
+  const marks = new Map<string, BatchPostingMark>();
+  for (const id of callIds) {
+    const call = found.get(id) ?? null;
+    const requestId = requestIds.get(id)!;
+    const ours = call?.run_id === runId && call.sync_status === SyncStatus.InProgress;
+    if (ours && call.posting_request_id === requestId) marks.set(id, { kind: 'marked', call, requestId });
+    else if (ours && call.posting_started_at) marks.set(id, { kind: 'already-posting', call });
+    else if (ours)
+      marks.set(id, { kind: 'failed', error: writeError ?? new Error('the posting mark was not taken') });
+    else marks.set(id, { kind: 'settled', call });
+  }
+  return marks;
+}
+
+/** One outcome for `recordOutcomes`: the call, and the posting mark it was posted under. */
+export interface MarkedOutcome {
+  runId: string;
+  callId: string;
+  requestId: string;
+  outcome: CallOutcome;
+}
+
+/**
+ * `recordOutcome` for many calls in one bulk write; each applies only while the call is in
+ * progress under the given mark. Returns, per entry, whether this write recorded it (false: the
+ * call had its outcome already, e.g. its run failed meanwhile). Throws when some outcome is not
+ * recorded because a write failed; a retry with the same `now` recognises the ones that were.
+ */
+export async function recordOutcomes(db: Db, entries: MarkedOutcome[], now = new Date()): Promise<boolean[]> {
+  if (entries.length === 0) return [];
+  const calls = callsCollection(db);
+  const setFor = (outcome: CallOutcome): Partial<Call> => {
+    const set: Partial<Call> = { sync_status: outcome.status, synced_at: now };
+    if (outcome.receipt) set.receipt = outcome.receipt;
+    if (outcome.error !== undefined) set.error = outcome.error;
+    if (outcome.outcomeUnknown) set.outcome_unknown = true;
+    return set;
+  };
+  let writeError: unknown;
+  try {
+    const result = await calls.bulkWrite(
+      entries.map((e) => {
+        const filter = postingFilter(e.runId, e.callId, e.requestId);
+        return {
+          updateOne: {
+            filter: { ...filter, ...whereStatus(SyncStatus.InProgress, e.outcome.status) },
+            update: { $set: setFor(e.outcome) },
+          },
+        };
+      }),
+      { ordered: false },
+    );
+    if (result.modifiedCount === entries.length) return entries.map(() => true);
+  } catch (error) {
+    writeError = error;
+  }
+  const found = new Map(
+    (
+      await calls
+        .find(
+          { id: { $in: entries.map((e) => e.callId) } },
+          { projection: { id: 1, run_id: 1, sync_status: 1, synced_at: 1, posting_request_id: 1 } },
+        )
+        .toArray()
+    ).map((c) => [c.id, c]),
+  );
+  const recorded = entries.map((e) => {
+    const call = found.get(e.callId);
+    return (
+      call?.posting_request_id === e.requestId &&
+      call.sync_status === e.outcome.status &&
+      call.synced_at?.getTime() === now.getTime()
+    );
+  });
+  const pending = entries.some((e) => {
+    const call = found.get(e.callId);
+    return (
+      call?.run_id === e.runId &&
+      call.sync_status === SyncStatus.InProgress &&
+      call.posting_request_id === e.requestId
+    );
+  });
+  if (pending) throw writeError ?? new Error('an outcome was not recorded');
+  return recorded;
+}
+
 /** A run's calls in one status, oldest first, by cursor (the CSV export streams from it). */
 export function runCallsInStatus(
   db: Db,
@@ -246,7 +385,7 @@ export function unfinishedVanCalls(db: Db, runId: string, batchSize = 500): Find
       { run_id: runId, sync_status: SyncStatus.InProgress, van_request: { $exists: true } },
       { projection: { id: 1 } },
     )
-    .sort({ id: 1 })
+    .sort({ timestamp: 1, id: 1 })
     .batchSize(batchSize);
 }
 

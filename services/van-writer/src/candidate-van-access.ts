@@ -18,7 +18,7 @@ import {
 } from '@call-sync/integrations';
 import { Gauge, type Logger } from '@call-sync/platform';
 import { createMongoRequestBudget, type SharedRequestBudget } from '@call-sync/store';
-import type { CandidateVanAccess } from './post-canvass-responses';
+import type { CandidateVanAccess } from './posting-window';
 import type { VanWriterSettings } from './settings';
 
 const MIN_RELOAD_INTERVAL_MS = 10_000;
@@ -43,7 +43,12 @@ export function vanAccessWithBudget(
       remaining: () => budget.remaining(),
     },
   });
-  return { client, requestsUsed: () => used, budgetRemaining: () => budget.remaining() };
+  return {
+    client,
+    requestsUsed: () => used,
+    budgetRemaining: () => budget.remaining(),
+    ...(options.rateLimiter ? { limiter: options.rateLimiter } : {}),
+  };
 }
 
 /** Whether the writer posts with a configuration Airtable could not refresh, and how old it is. */

@@ -1,9 +1,12 @@
 import { VanSyncMessage } from '@call-sync/core';
-import { runMain, startServiceRuntime, startTopicWorker, Topics } from '@call-sync/platform';
+import { runMain, startServiceRuntime, startTopicWorker, topicPartitions, Topics } from '@call-sync/platform';
 import { pipelineMetricsFor } from '@call-sync/store';
 import { createCandidateVanAccess } from './candidate-van-access';
-import { postCanvassResponses } from './post-canvass-responses';
+import { postCanvassResponses, roomForMessage } from './post-canvass-responses';
 import { loadVanWriterSettings } from './settings';
+
+/** Messages of one candidate in progress at once, at most; the window's room is the real gate. */
+const MESSAGES_PER_CANDIDATE = 64;
 
 // Wiring only: consume callsync.van-sync, post each message's calls (post-canvass-responses.ts).
 async function main(): Promise<void> {
@@ -12,19 +15,23 @@ async function main(): Promise<void> {
   const { db, logger, registry } = runtime;
   pipelineMetricsFor(registry);
   const vanAccessFor = createCandidateVanAccess(db, logger, settings, registry);
+  const deps = { db, logger, registry, concurrency: settings.VAN_WRITER_CONCURRENCY, vanAccessFor };
   await startTopicWorker(runtime, {
     topic: Topics.VanSync,
     schema: VanSyncMessage,
     groupId: settings.KAFKA_CONSUMER_GROUP ?? 'callsync-van-writer',
-    // Messages are keyed by candidate: partitions in parallel means candidates in parallel,
-    // while one candidate's messages (one key, one budget) stay in order.
-    partitionsConsumedConcurrently: 3,
-    handle: (message, meta, publisher) =>
-      postCanvassResponses(
-        { db, publisher, logger, registry, concurrency: settings.VAN_WRITER_CONCURRENCY, vanAccessFor },
-        message,
-        meta.headers as Record<string, unknown>,
-      ).then(() => undefined),
+    // Messages are keyed by candidate: every assigned partition at once means every candidate
+    // at once; one candidate's messages start in order, as its posting window has room.
+    partitionsConsumedConcurrently:
+      settings.VAN_WRITER_PARTITIONS_AT_ONCE ??
+      settings.KAFKA_TOPIC_PARTITIONS ??
+      topicPartitions[Topics.VanSync],
+    concurrentMessages: {
+      perKey: MESSAGES_PER_CANDIDATE,
+      admit: (message) => roomForMessage(message.candidate),
+    },
+    handle: (message, _meta, publisher) =>
+      postCanvassResponses({ ...deps, publisher }, message).then(() => undefined),
   });
 }
 

@@ -1,4 +1,5 @@
-import type { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { decodeMessage } from '@call-sync/core';
@@ -70,11 +71,44 @@ export interface ConsumerOptions<T> {
     meta: { key: string | null; headers: IHeaders; partition: number; offset: string },
   ): Promise<void>;
   partitionsConsumedConcurrently?: number;
+  /** Unset: one message of a partition at a time. Set: several, as described there. */
+  concurrentMessages?: ConcurrentMessages<T>;
   sessionTimeout?: number;
   fromBeginning?: boolean;
   /** Where `callsync_dead_letter_messages_total` is counted (the alert on parked messages). */
   registry?: Registry;
 }
+
+/**
+ * Several messages of one partition in progress at once: one key's messages start in order, at
+ * most `perKey` of them at a time, while other keys' messages of the partition go ahead. An offset
+ * is committed only once its message and every earlier one of the partition have been handled,
+ * so a crash or a failure redelivers each message that had not finished (handlers must be
+ * idempotent, as they are for at-least-once delivery anyway).
+ */
+export interface ConcurrentMessages<T> {
+  perKey: number;
+  /** Resolves when the handler can take this message: backpressure from the work it holds. */
+  admit?(value: T, key: string | null): Promise<void>;
+  /**
+   * After this long on one fetched batch no further message of it starts and the batch ends once
+   * the started ones are done. kafkajs fetches again only when every partition's batch has ended,
+   * so this bounds how long new work on another partition waits. Default 10 s.
+   */
+  batchTimeBudgetMs?: number;
+}
+
+const DEFAULT_BATCH_TIME_BUDGET_MS = 10_000;
+const tracer = trace.getTracer('call-sync.kafka');
+
+const headerGetter = {
+  keys: (carrier: IHeaders) => Object.keys(carrier),
+  get: (carrier: IHeaders, key: string) => {
+    const value = carrier[key];
+    if (value === undefined) return undefined;
+    return Array.isArray(value) ? value.map(String) : String(value);
+  },
+};
 
 function deadLetterCounter(registry: Registry): Counter<'topic'> {
   const name = 'callsync_dead_letter_messages_total';
@@ -136,40 +170,56 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     logger.warn({ topic, partition, offset: message.offset, error }, 'message sent to the dead-letter topic');
   };
 
-  await consumer.run({
-    autoCommit: true,
-    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-    eachMessage: async ({ message, partition, heartbeat }) => {
-      const decoded = decodeMessage(schema, message.value?.toString() ?? '');
-      if (!decoded.ok) {
-        await deadLetter(message, partition, `invalid message: ${decoded.error}`);
+  /** Validates and handles one message; a permanent failure parks it on the dead-letter topic. */
+  const handleOne = async (message: KafkaMessage, partition: number): Promise<void> => {
+    const decoded = decodeMessage(schema, message.value?.toString() ?? '');
+    if (!decoded.ok) {
+      await deadLetter(message, partition, `invalid message: ${decoded.error}`);
+      return;
+    }
+    try {
+      await options.handle(decoded.message, {
+        key: message.key?.toString() ?? null,
+        headers: message.headers ?? {},
+        partition,
+        offset: message.offset,
+      });
+    } catch (error) {
+      if (error instanceof PermanentMessageError) {
+        await deadLetter(message, partition, error.message);
         return;
       }
-      const parsed = decoded.message;
-      // kafkajs heartbeats only when asked to, between messages: a long handler (a big night's CSV
-      // export) would outlive the session and trigger a rebalance that redelivers the message.
-      const keepAlive = setInterval(() => {
-        heartbeat().catch(() => undefined);
-      }, HEARTBEAT_INTERVAL_MS);
-      try {
-        await options.handle(parsed, {
-          key: message.key?.toString() ?? null,
-          headers: message.headers ?? {},
-          partition,
-          offset: message.offset,
-        });
-        await heartbeat();
-      } catch (error) {
-        if (error instanceof PermanentMessageError) {
-          await deadLetter(message, partition, error.message);
-          return;
+      throw error; // kafkajs retries the message; its offset stays uncommitted.
+    }
+  };
+
+  const concurrent = options.concurrentMessages;
+  if (concurrent) {
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => consumeConcurrently(payload, concurrent, schema, handleOne, topic),
+    });
+  } else {
+    await consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      eachMessage: async ({ message, partition, heartbeat }) => {
+        // kafkajs heartbeats only when asked to, between messages: a long handler (a big night's
+        // CSV export) would outlive the session and trigger a rebalance that redelivers the message.
+        const keepAlive = setInterval(() => {
+          heartbeat().catch(() => undefined);
+        }, HEARTBEAT_INTERVAL_MS);
+        try {
+          await handleOne(message, partition);
+          await heartbeat();
+        } finally {
+          clearInterval(keepAlive);
         }
-        throw error; // kafkajs retries the message; its offset stays uncommitted.
-      } finally {
-        clearInterval(keepAlive);
-      }
-    },
-  });
+      },
+    });
+  }
 
   return {
     consumer,
@@ -178,4 +228,113 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
       await consumer.disconnect();
     },
   };
+}
+
+/** One fetched batch with several messages in progress (ConcurrentMessages). */
+async function consumeConcurrently<T>(
+  payload: EachBatchPayload,
+  concurrent: ConcurrentMessages<T>,
+  schema: z.ZodType<T>,
+  handleOne: (message: KafkaMessage, partition: number) => Promise<void>,
+  topic: string,
+): Promise<void> {
+  const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
+  const startedAt = Date.now();
+  const budgetMs = concurrent.batchTimeBudgetMs ?? DEFAULT_BATCH_TIME_BUDGET_MS;
+  const results = new Map<string, { ok: true } | { ok: false; error: unknown }>();
+  const offsets = batch.messages.map((m) => m.offset);
+  let resolved = 0;
+  let failed = false;
+  // Offsets are resolved in order only: the lowest unfinished message holds back every later one.
+  const advance = () => {
+    while (resolved < offsets.length && results.get(offsets[resolved]!)?.ok === true) {
+      resolveOffset(offsets[resolved]!);
+      resolved += 1;
+    }
+  };
+  const mayStart = () => isRunning() && !isStale() && !failed && Date.now() - startedAt < budgetMs;
+
+  const byKey = new Map<string, KafkaMessage[]>();
+  for (const message of batch.messages) {
+    const key = message.key?.toString() ?? '';
+    byKey.set(key, [...(byKey.get(key) ?? []), message]);
+  }
+  const runKey = async (messages: KafkaMessage[]): Promise<void> => {
+    const inFlight = new Set<Promise<void>>();
+    for (const message of messages) {
+      while (inFlight.size >= concurrent.perKey) await Promise.race(inFlight);
+      if (!mayStart()) break;
+      if (concurrent.admit) {
+        const decoded = decodeMessage(schema, message.value?.toString() ?? '');
+        if (decoded.ok) await concurrent.admit(decoded.message, message.key?.toString() ?? null);
+        if (!mayStart()) break;
+      }
+      const work: Promise<void> = processTraced(message, batch.partition, topic, handleOne)
+        .then(
+          () => {
+            results.set(message.offset, { ok: true });
+            advance();
+          },
+          (error: unknown) => {
+            failed = true;
+            results.set(message.offset, { ok: false, error });
+          },
+        )
+        .finally(() => inFlight.delete(work));
+      inFlight.add(work);
+    }
+    await Promise.all(inFlight);
+  };
+
+  // Heartbeats keep the session while handlers run (kafkajs sends them only when asked).
+  const keepAlive = setInterval(() => {
+    heartbeat().catch(() => undefined);
+  }, HEARTBEAT_INTERVAL_MS);
+  try {
+    await Promise.all([...byKey.values()].map(runKey));
+    advance();
+    await commitOffsetsIfNecessary();
+    const failure = offsets.map((o) => results.get(o)).find((r) => r && !r.ok);
+    // kafkajs commits what was resolved and delivers the rest again.
+    if (failure && !failure.ok) throw failure.error;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
+/**
+ * Handles one message under a "process" span continuing the producer's trace from the headers
+ * (the kafkajs instrumentation only links a batch's messages to their producers).
+ */
+function processTraced(
+  message: KafkaMessage,
+  partition: number,
+  topic: string,
+  handleOne: (message: KafkaMessage, partition: number) => Promise<void>,
+): Promise<void> {
+  const parent = propagation.extract(ROOT_CONTEXT, message.headers ?? {}, headerGetter);
+  return tracer.startActiveSpan(
+    `process ${topic}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition),
+        'messaging.kafka.offset': message.offset,
+      },
+    },
+    parent,
+    async (span) => {
+      try {
+        await handleOne(message, partition);
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

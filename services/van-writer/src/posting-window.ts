@@ -1,0 +1,391 @@
+// One key's window of VAN posts in flight, shared by every message of that key's candidate, so
+// the key's limiter never waits for a message boundary (the slowest post of one message used to
+// hold back the first post of the next).
+//
+// Per call the order is the at-most-once order of DESIGN: the compare-and-set mark, then the
+// POST, then the outcome's compare-and-set. Marks and outcomes are written in batches (one bulk
+// write each for whatever is ready), and the run's counters move once per outcome batch. A call
+// holds a slot of the window from its mark until its outcome is in MongoDB, so the calls a crash
+// can leave "outcome unknown" are at most the window: about rate × latency, never more than the
+// cap (VAN_WRITER_CONCURRENCY).
+
+import type { Db } from 'mongodb';
+import type { Registry } from 'prom-client';
+import { SyncStatus, type Call } from '@call-sync/core';
+import {
+  VanAuthError,
+  VanBudgetExhaustedError,
+  VanOutcomeUnknownError,
+  VanRequestRefusedError,
+  VanServerError,
+  VanThrottledError,
+  VanValidationError,
+  type KeyRateLimiter,
+  type VanClient,
+} from '@call-sync/integrations';
+import { context, SpanStatusCode, trace } from '@call-sync/platform';
+import {
+  incrementRunCounters,
+  markPostingBatch,
+  OUTCOME_UNKNOWN,
+  pipelineMetricsFor,
+  recordOutcomes,
+  releasePosting,
+  type CallOutcome,
+  type MarkedOutcome,
+} from '@call-sync/store';
+
+/** What a writer needs to post for one candidate: its client (key, limiter, shared budget). */
+export interface CandidateVanAccess {
+  client: VanClient;
+  /** VAN requests spent through this client so far (this process), for the run's counter. */
+  requestsUsed(): number;
+  budgetRemaining(): Promise<number>;
+  /** The key's limiter, when known: its rate sizes the window. */
+  limiter?: KeyRateLimiter;
+}
+
+export type CallResult =
+  | { kind: 'outcome'; status: SyncStatus; redelivered?: boolean }
+  | { kind: 'skipped' }
+  | { kind: 'budget' }
+  | { kind: 'retry'; reason: string };
+
+export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
+
+export interface WindowDeps {
+  db: Db;
+  registry?: Registry;
+  /** Most posts in flight for one key, whatever rate × latency says. */
+  maxInFlight: number;
+}
+
+type Context = ReturnType<typeof context.active>;
+
+interface Item {
+  runId: string;
+  callId: string;
+  candidate: string;
+  ctx: Context;
+  markedAt: number;
+  settle(result: Settled<CallResult>): void;
+}
+
+interface PendingOutcome {
+  item: Item;
+  entry: MarkedOutcome;
+  redelivered: boolean;
+}
+
+const tracer = trace.getTracer('call-sync.van-writer');
+
+/** Headroom over rate × latency, so latency jitter does not leave the limiter without work. */
+const WINDOW_HEADROOM = 1.25;
+/** What a post is assumed to take before any has been seen. */
+const INITIAL_SERVICE_MS = 50;
+const RECORD_ATTEMPTS = 5;
+
+/** A post that may have reached VAN: flagged for a person with the reason, never re-posted. */
+const outcomeUnknown = (reason: string): CallOutcome => ({
+  status: SyncStatus.AttemptedError,
+  error: `${OUTCOME_UNKNOWN} (${reason})`,
+  outcomeUnknown: true,
+});
+
+export class PostingWindow {
+  private readonly queue: Item[] = [];
+  private inFlight = 0;
+  private marking = false;
+  private flushing = false;
+  private outcomes: PendingOutcome[] = [];
+  private roomWaiters: (() => void)[] = [];
+  /** Mark-to-outcome time of a call, less the time it waited for the limiter (EWMA, ms). */
+  private serviceMs = INITIAL_SERVICE_MS;
+  private limiterSample = { acquired: 0, waitedMs: 0 };
+  private requestsCounted = 0;
+
+  constructor(
+    private readonly deps: WindowDeps,
+    private readonly access: CandidateVanAccess,
+  ) {
+    this.requestsCounted = access.requestsUsed();
+    this.limiterSample = access.limiter?.stats?.() ?? this.limiterSample;
+  }
+
+  /**
+   * Posts in flight the key needs to be kept busy (Little's law: rate × time a post holds its
+   * slot), with headroom; the cap alone when the key's rate is unknown.
+   */
+  size(): number {
+    const rate = this.access.limiter?.ratePerSecond;
+    if (!rate) return this.deps.maxInFlight;
+    const needed = Math.ceil((rate * this.serviceMs * WINDOW_HEADROOM) / 1000) + 1;
+    return Math.max(2, Math.min(this.deps.maxInFlight, needed));
+  }
+
+  /** Resolves once fewer calls wait than the window holds: the next message may come in. */
+  whenRoom(): Promise<void> {
+    if (this.queue.length < this.size()) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** VAN requests this key spent since the last call, for the run's counter. */
+  takeRequestsUsed(): number {
+    const used = this.access.requestsUsed();
+    const delta = used - this.requestsCounted;
+    this.requestsCounted = used;
+    return delta;
+  }
+
+  /** Posts the calls through the window; every call settles, whatever happens to the others. */
+  submit(runId: string, candidate: string, callIds: string[]): Promise<Settled<CallResult>[]> {
+    const ctx = context.active();
+    const settled = callIds.map(
+      (callId) =>
+        new Promise<Settled<CallResult>>((settle) =>
+          this.queue.push({ runId, callId, candidate, ctx, markedAt: 0, settle }),
+        ),
+    );
+    this.pump();
+    return Promise.all(settled);
+  }
+
+  private pump(): void {
+    if (!this.marking && this.queue.length > 0) {
+      const room = this.size() - this.inFlight;
+      if (room > 0) {
+        const items = this.queue.splice(0, room);
+        this.inFlight += items.length;
+        this.marking = true;
+        void this.markAndPost(items).finally(() => {
+          this.marking = false;
+          this.pump();
+        });
+      }
+    }
+    if (this.queue.length < this.size()) {
+      const waiters = this.roomWaiters;
+      this.roomWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  private release(item: Item, result: Settled<CallResult>): void {
+    this.inFlight -= 1;
+    item.settle(result);
+  }
+
+  private async markAndPost(items: Item[]): Promise<void> {
+    const byRun = new Map<string, Item[]>();
+    for (const item of items) byRun.set(item.runId, [...(byRun.get(item.runId) ?? []), item]);
+    for (const [runId, group] of byRun) {
+      const markedAt = Date.now();
+      let marks: Awaited<ReturnType<typeof markPostingBatch>>;
+      try {
+        marks = await markPostingBatch(
+          this.deps.db,
+          runId,
+          group.map((i) => i.callId),
+        );
+      } catch (error) {
+        for (const item of group) this.release(item, { ok: false, error });
+        continue;
+      }
+      for (const item of group) {
+        item.markedAt = markedAt;
+        const mark = marks.get(item.callId)!;
+        if (mark.kind === 'failed') this.release(item, { ok: false, error: mark.error });
+        else if (mark.kind === 'settled') this.release(item, { ok: true, value: { kind: 'skipped' } });
+        else if (mark.kind === 'already-posting') {
+          this.addOutcome(
+            item,
+            mark.call.posting_request_id ?? '',
+            outcomeUnknown('found mid-post after a restart or a redelivery'),
+            true,
+          );
+        } else if (!mark.call.van_request) {
+          this.addOutcome(item, mark.requestId, {
+            status: SyncStatus.UnattemptedError,
+            error: 'no VAN request was decided for this call',
+          });
+        } else void this.post(item, mark.call, mark.requestId);
+      }
+    }
+  }
+
+  private post(item: Item, call: Call, requestId: string): Promise<void> {
+    const { vanId, body } = call.van_request!;
+    const attributes = {
+      'callsync.call_id': item.callId,
+      'callsync.run_id': item.runId,
+      'callsync.candidate': item.candidate,
+    };
+    return context.with(item.ctx, () =>
+      tracer.startActiveSpan('post canvass response', { attributes }, async (span) => {
+        try {
+          const outcome = await this.send(item, vanId, body, requestId);
+          span.setAttribute('callsync.result', outcome);
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          this.release(item, { ok: false, error });
+        } finally {
+          span.end();
+        }
+      }),
+    );
+  }
+
+  /** The POST and what its answer means for the call; returns what the span reports. */
+  private async send(
+    item: Item,
+    vanId: number,
+    body: NonNullable<Call['van_request']>['body'],
+    requestId: string,
+  ): Promise<string> {
+    const record = (outcome: CallOutcome): string => {
+      this.addOutcome(item, requestId, outcome);
+      return outcome.status;
+    };
+    try {
+      const receipt = await this.access.client.postCanvassResponse(vanId, body);
+      return record({
+        status: SyncStatus.Finished,
+        receipt: {
+          kind: 'van',
+          vanId,
+          dateCanvassed: receipt.dateCanvassed,
+          requestId,
+          postedAt: new Date(receipt.acceptedAt),
+          httpStatus: receipt.status,
+        },
+      });
+    } catch (error) {
+      if (error instanceof VanBudgetExhaustedError) {
+        await releasePosting(this.deps.db, item.runId, item.callId, requestId);
+        this.release(item, { ok: true, value: { kind: 'budget' } });
+        return 'budget';
+      }
+      if (error instanceof VanThrottledError || error instanceof VanServerError) {
+        // 429 after our retries, or a connection that never opened: VAN did not process it.
+        await releasePosting(this.deps.db, item.runId, item.callId, requestId);
+        this.release(item, { ok: true, value: { kind: 'retry', reason: error.message } });
+        return 'retry';
+      }
+      // Our own check stopped it before it left: bad dialer data, not a doubt about VAN.
+      if (error instanceof VanRequestRefusedError)
+        return record({ status: SyncStatus.UnattemptedError, error: error.message });
+      if (error instanceof VanOutcomeUnknownError) return record(outcomeUnknown(error.reason));
+      if (error instanceof VanValidationError || error instanceof VanAuthError)
+        return record({ status: SyncStatus.AttemptedError, error: error.message });
+      // Anything else we cannot classify may have reached VAN.
+      return record(outcomeUnknown((error as Error).message));
+    }
+  }
+
+  private addOutcome(item: Item, requestId: string, outcome: CallOutcome, redelivered = false): void {
+    this.outcomes.push({
+      item,
+      entry: { runId: item.runId, callId: item.callId, requestId, outcome },
+      redelivered,
+    });
+    void this.flush();
+  }
+
+  /**
+   * Writes the outcomes that are ready in one bulk write, then the runs' counters, and only then
+   * settles the calls: a message never fails before its recorded outcomes are counted. While one
+   * flush runs the next outcomes gather, so batches grow with the load.
+   */
+  private async flush(): Promise<void> {
+    if (this.flushing || this.outcomes.length === 0) return;
+    this.flushing = true;
+    const batch = this.outcomes;
+    this.outcomes = [];
+    const now = new Date();
+    let results: Settled<CallResult>[];
+    try {
+      const recorded = await this.recordWithRetries(batch, now);
+      results = batch.map((pending, i) =>
+        recorded[i]
+          ? {
+              ok: true,
+              value: {
+                kind: 'outcome',
+                status: pending.entry.outcome.status,
+                redelivered: pending.redelivered,
+              },
+            }
+          : { ok: true, value: { kind: 'skipped' } },
+      );
+      await this.count(batch, results);
+    } catch (error) {
+      results = batch.map(() => ({ ok: false, error }));
+    }
+    const finishedAt = Date.now();
+    this.observe(batch.map((p) => finishedAt - p.item.markedAt));
+    batch.forEach((pending, i) => this.release(pending.item, results[i]!));
+    this.flushing = false;
+    this.pump();
+    void this.flush();
+  }
+
+  private async recordWithRetries(batch: PendingOutcome[], now: Date): Promise<boolean[]> {
+    // A post that VAN accepted must not end as "outcome unknown" because Mongo blinked: a few
+    // tries before giving the message back (whose redelivery would flag it for a person).
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await recordOutcomes(
+          this.deps.db,
+          batch.map((p) => p.entry),
+          now,
+        );
+      } catch (error) {
+        if (attempt >= RECORD_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+  }
+
+  /** Moves the runs' counters by what this batch recorded (one $inc per run). */
+  private async count(batch: PendingOutcome[], results: Settled<CallResult>[]): Promise<void> {
+    const metrics = this.deps.registry ? pipelineMetricsFor(this.deps.registry) : undefined;
+    const byRun = new Map<string, { counts: Partial<Record<SyncStatus, number>>; done: number }>();
+    batch.forEach((pending, i) => {
+      const result = results[i]!;
+      if (!result.ok || result.value.kind !== 'outcome') return;
+      const run = byRun.get(pending.item.runId) ?? { counts: {}, done: 0 };
+      const status = result.value.status;
+      run.counts[status] = (run.counts[status] ?? 0) + 1;
+      run.done += 1;
+      byRun.set(pending.item.runId, run);
+      metrics?.callOutcomes.inc({ candidate: pending.item.candidate, status });
+    });
+    let requests = this.takeRequestsUsed();
+    for (const [runId, { counts, done }] of byRun) {
+      await incrementRunCounters(this.deps.db, runId, {
+        counts: { ...counts, [SyncStatus.InProgress]: -done },
+        vanRequestsUsed: requests,
+        vanDone: done,
+      });
+      requests = 0;
+    }
+    // Requests of a batch with nothing to count are counted with the next one (or the message's end).
+    this.requestsCounted -= requests;
+  }
+
+  /** Updates the time a call holds its slot, less its wait for the limiter, from a batch. */
+  private observe(cycleMs: number[]): void {
+    if (cycleMs.length === 0) return;
+    const stats = this.access.limiter?.stats?.();
+    let waitMs = 0;
+    if (stats) {
+      const acquired = stats.acquired - this.limiterSample.acquired;
+      if (acquired > 0) waitMs = (stats.waitedMs - this.limiterSample.waitedMs) / acquired;
+      this.limiterSample = stats;
+    }
+    const mean = cycleMs.reduce((a, b) => a + b, 0) / cycleMs.length;
+    const sample = Math.max(1, mean - waitMs);
+    this.serviceMs = 0.8 * this.serviceMs + 0.2 * sample;
+  }
+}
