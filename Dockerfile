@@ -36,7 +36,7 @@ FROM runtime AS config
 COPY --from=config-build /app /app
 # 8080: API and pages; 9464: /metrics when METRICS_PORT is set (the chart sets it).
 EXPOSE 8080 9464
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "services/config/dist/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--require", "@call-sync/platform/dist/instrumentation.js", "services/config/dist/main.js"]
 
 FROM service-workspaces AS extractor-build
 COPY services/extractor/ services/extractor/
@@ -45,7 +45,7 @@ RUN build-workspace services/extractor
 FROM runtime AS extractor
 COPY --from=extractor-build /app /app
 # The CronJobs pass the command: extract (the default), archive or audit-reports.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "services/extractor/dist/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--require", "@call-sync/platform/dist/instrumentation.js", "services/extractor/dist/main.js"]
 CMD ["extract"]
 
 FROM service-workspaces AS van-writer-build
@@ -55,7 +55,7 @@ RUN build-workspace services/van-writer
 FROM runtime AS van-writer
 COPY --from=van-writer-build /app /app
 EXPOSE 8082
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "services/van-writer/dist/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--require", "@call-sync/platform/dist/instrumentation.js", "services/van-writer/dist/main.js"]
 
 FROM service-workspaces AS csv-writer-build
 COPY services/csv-writer/ services/csv-writer/
@@ -64,7 +64,7 @@ RUN build-workspace services/csv-writer
 FROM runtime AS csv-writer
 COPY --from=csv-writer-build /app /app
 EXPOSE 8083
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "services/csv-writer/dist/main.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--require", "@call-sync/platform/dist/instrumentation.js", "services/csv-writer/dist/main.js"]
 
 FROM toolchain AS sandbox-build
 COPY packages/core/ packages/core/

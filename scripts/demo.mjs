@@ -62,7 +62,12 @@ async function waitReady(name, url, child, timeoutMs = 60_000) {
 }
 
 function startProcess(name, script, env, args = []) {
-  const child = spawn(process.execPath, [path.join(root, script), ...args], {
+  // The services start as their images start them: the OpenTelemetry SDK preloaded (off without
+  // OTEL_EXPORTER_OTLP_ENDPOINT).
+  const preload = script.startsWith('services/')
+    ? ['--require', path.join(root, 'packages/platform/dist/instrumentation.js')]
+    : [];
+  const child = spawn(process.execPath, [...preload, path.join(root, script), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -20,6 +20,8 @@ jest.setTimeout(90_000);
 
 interface ExportedSpan {
   service: string;
+  /** The instrumentation scope (tracer name) that made the span. */
+  scope: string;
   name: string;
   traceId: string;
   spanId: string;
@@ -40,6 +42,7 @@ function spansOf(body: unknown): ExportedSpan[] {
     resourceSpans?: {
       resource?: { attributes?: OtlpAttribute[] };
       scopeSpans?: {
+        scope?: { name?: string };
         spans?: {
           name: string;
           traceId: string;
@@ -55,6 +58,7 @@ function spansOf(body: unknown): ExportedSpan[] {
     return (resourceSpans.scopeSpans ?? []).flatMap((scope) =>
       (scope.spans ?? []).map((span) => ({
         service,
+        scope: scope.scope?.name ?? '',
         name: span.name,
         traceId: span.traceId,
         spanId: span.spanId,
@@ -182,8 +186,10 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
   expect(vanPosts).toBe(expectedVanCalls);
   expect(vanPosts).toBeGreaterThan(5);
 
-  // Traces: every VAN post has its span, a child of the extractor's "publish van work" span
-  // whose context travelled in the Kafka headers.
+  // Traces: every VAN post has its span, in the trace of the extractor's run. The services start
+  // with the OpenTelemetry SDK preloaded: the kafkajs instrumentation's "send" span (extractor,
+  // under "publish van work") puts its context in the message's headers, and its "process" span
+  // (van-writer), the post's parent, continues from there.
   const deadline = Date.now() + 10_000;
   const postSpans = () => receiver.spans.filter((s) => s.name === 'post canvass response');
   while (postSpans().length < vanPosts && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -194,12 +200,29 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
   const extractRun = receiver.spans.find((s) => s.service === 'extractor' && s.name === 'extract run');
   expect(published.length).toBeGreaterThan(0);
   expect(extractRun?.attributes['callsync.run_id']).toBe(run!.runId);
+  const parentOf = (span: ExportedSpan) =>
+    receiver.spans.find((s) => s.traceId === span.traceId && s.spanId === span.parentSpanId);
   for (const post of posts) {
-    const parent = published.find((p) => p.spanId === post.parentSpanId);
-    expect(parent?.traceId).toBe(post.traceId);
+    const processed = parentOf(post);
+    const sent = processed && parentOf(processed);
+    expect([processed?.service, processed?.name]).toEqual(['van-writer', `process ${Topics.VanSync}`]);
+    expect([sent?.service, sent?.name]).toEqual(['extractor', `send ${Topics.VanSync}`]);
+    expect(published).toContainEqual(parentOf(sent!));
     expect(post.traceId).toBe(extractRun!.traceId);
     expect(post.attributes['callsync.run_id']).toBe(run!.runId);
   }
+  // The maintained instrumentations are active in both services: the MongoDB driver's commands
+  // are spans of the run's trace, and kafkajs made spans on both sides.
+  const inTrace = receiver.spans.filter((s) => s.traceId === extractRun!.traceId);
+  for (const service of ['extractor', 'van-writer']) {
+    const scopes = (spans: ExportedSpan[]) =>
+      new Set(spans.filter((s) => s.service === service).map((s) => s.scope));
+    expect(scopes(inTrace)).toContain('@opentelemetry/instrumentation-mongodb');
+    expect(scopes(receiver.spans)).toContain('@opentelemetry/instrumentation-kafkajs');
+  }
+  expect(inTrace).toContainEqual(
+    expect.objectContaining({ attributes: expect.objectContaining({ 'db.system.name': 'mongodb' }) }),
+  );
   expect(new Set(posts.map((s) => s.attributes['callsync.result']))).toEqual(
     new Set(calls.filter((call) => call.van_request).map((call) => call.sync_status as string)),
   );
@@ -228,10 +251,12 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
   expect(named(samples, 'callsync_van_budget_remaining', { candidate: run!.candidate })).toEqual([
     expect.objectContaining({ value: Number(world.env.VAN_DAILY_BUDGET) - run!.vanRequestsUsed! }),
   ]);
+  // The run ends where its last step ran: a full run's caller file, written by the csv-writer.
+  const ended = (await scrape(csvWriter)).samples;
   expect(
-    named(samples, 'callsync_run_duration_seconds_count', { strategy: 'full', state: 'completed' }),
+    named(ended, 'callsync_run_duration_seconds_count', { strategy: 'full', state: 'completed' }),
   ).toEqual([expect.objectContaining({ value: 1 })]);
-  expect(named(samples, 'callsync_runs_finished_total', { candidate: run!.candidate })).toEqual([
+  expect(named(ended, 'callsync_runs_finished_total', { candidate: run!.candidate })).toEqual([
     expect.objectContaining({ labels: expect.objectContaining({ state: 'completed' }), value: 1 }),
   ]);
 

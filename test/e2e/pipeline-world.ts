@@ -35,6 +35,7 @@ import {
 import type { RunDocument } from '@call-sync/store';
 import { repoRoot } from '../servers';
 import { serverEnv, uniqueName } from '../support/env';
+import { serviceNodeArgs } from '../support/service-process';
 
 export const DAY = '2026-10-20';
 /** 23:30 Eastern on DAY: both sync hours of the seed (21 and 22 Eastern) have come. */
@@ -170,10 +171,14 @@ export function runExtractor(
   args: string[],
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'services/extractor/dist/main.js'), ...args], {
-      env: { ...process.env, ...env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), args),
+      {
+        env: { ...process.env, ...env, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -10,6 +10,14 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+/**
+ * Node's arguments that run a built script the way the services' images start it: the OpenTelemetry
+ * SDK preloaded (it stays off without OTEL_EXPORTER_OTLP_ENDPOINT), then the script.
+ */
+export function serviceNodeArgs(script: string, args: string[] = []): string[] {
+  return ['--require', path.join(repoRoot, 'packages/platform/dist/instrumentation.js'), script, ...args];
+}
+
 export type ServiceName = 'config' | 'extractor' | 'van-writer' | 'csv-writer';
 
 /** Starts a built service (`services/<name>/dist/main.js`) and waits until `/readyz` says ready. */
@@ -20,10 +28,14 @@ export async function startServiceProcess(
   timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
   const port = env.PORT ?? String(20_000 + Math.floor(Math.random() * 20_000));
-  const child = spawn(process.execPath, [path.join(repoRoot, 'services', name, 'dist', 'main.js'), ...args], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: port },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    serviceNodeArgs(path.join(repoRoot, 'services', name, 'dist', 'main.js'), args),
+    {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: port },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

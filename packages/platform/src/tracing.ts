@@ -1,23 +1,54 @@
+// This module is loaded by `instrumentation.ts` before any application code, so it imports only
+// OpenTelemetry: were koa, mongodb or kafkajs required before the SDK starts, their
+// instrumentations could no longer patch them.
+
+import type { IncomingMessage } from 'node:http';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
+import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
 import { trace, type Tracer } from '@opentelemetry/api';
 
 export { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
 export type { Span, Tracer } from '@opentelemetry/api';
 
+/** Probes and scrapes arrive every few seconds and tell nothing about the work: no span for them. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+function isProbe(request: IncomingMessage): boolean {
+  return UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? '');
+}
+
+let started: { shutdown(): Promise<void> } | undefined;
+
 /**
- * Starts the OpenTelemetry SDK only when an OTLP endpoint is configured: with no collector there is
- * nothing to send to, and an exporter retrying against nothing would only add noise.
+ * Starts the OpenTelemetry SDK, with the instrumentations for http, koa, mongodb and kafkajs, only
+ * when an OTLP endpoint is configured: with no collector there is nothing to send to, and neither
+ * patched libraries nor an exporter retrying against nothing should cost anything then.
+ * Started once per process — normally by `instrumentation.ts` (`node --require`), before the
+ * libraries load; a later call (the service runtime's) gets the same SDK. Started only that late,
+ * the libraries already loaded stay unpatched and only the application's own spans are exported.
  * Returns a shutdown function that flushes pending spans.
  */
 export function startTracing(service: string, endpoint: string | undefined): () => Promise<void> {
-  if (!endpoint) return async () => undefined;
-  const sdk = new NodeSDK({
-    serviceName: service,
-    traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }),
-  });
-  sdk.start();
-  return () => sdk.shutdown();
+  if (!started && endpoint) {
+    const sdk = new NodeSDK({
+      serviceName: service,
+      traceExporter: new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, '')}/v1/traces` }),
+      instrumentations: [
+        new HttpInstrumentation({ ignoreIncomingRequestHook: isProbe }),
+        new KoaInstrumentation(),
+        new MongoDBInstrumentation(),
+        new KafkaJsInstrumentation(),
+      ],
+    });
+    sdk.start();
+    started = sdk;
+  }
+  const sdk = started;
+  return sdk ? () => sdk.shutdown() : async () => undefined;
 }
 
 export function getTracer(service: string): Tracer {

@@ -79,7 +79,13 @@ export interface CallClaim {
 /**
  * Claims calls for a run in one bulk write: each update applies only if the call is still
  * unsynced, so a call another run (or a concurrent extractor) took first is left alone.
- * Returns the ids this run now owns, read back by run id (bulkWrite reports counts, not which).
+ * Returns the ids this run now owns, read back by id (bulkWrite reports counts, not which).
+ *
+ * "Unsynced" is written as the four fields of the `id_run_status_request` index, all null (an
+ * unsynced call has no status, run or posting mark: every release and reset removes the three
+ * together). The local MongoDB-wire server serves only filters naming exactly an index's fields,
+ * and scanned every call for each claim otherwise (~400 claims/s at 10k calls); real MongoDB
+ * serves it by `id_unique`. Both reads are by id for the same reason.
  */
 export async function claimCalls(
   db: Db,
@@ -100,20 +106,26 @@ export async function claimCalls(
     if (claim.error === undefined) unset.error = '';
     return {
       updateOne: {
-        filter: { id: claim.callId, ...whereStatus(undefined, claim.status) },
+        filter: {
+          id: claim.callId,
+          run_id: null as unknown as string,
+          // whereStatus checks the move is allowed; null matches a missing status, as $exists would.
+          ...whereStatus(undefined, claim.status),
+          sync_status: null as unknown as SyncStatus,
+          posting_request_id: null as unknown as string,
+        },
         update: { $set: set, $unset: unset },
       },
     };
   });
   await callsCollection(db).bulkWrite(operations, { ordered: false });
-  const owned = await callsCollection(db)
-    .find(
-      { id: { $in: claims.map((c) => c.callId) }, run_id: runId },
-      { projection: { id: 1, sync_status: 1 } },
-    )
+  const found = await callsCollection(db)
+    .find({ id: { $in: claims.map((c) => c.callId) } }, { projection: { id: 1, run_id: 1, sync_status: 1 } })
     .toArray();
   const expected = new Map(claims.map((c) => [c.callId, c.status]));
-  return new Set(owned.filter((c) => expected.get(c.id) === c.sync_status).map((c) => c.id));
+  return new Set(
+    found.filter((c) => c.run_id === runId && expected.get(c.id) === c.sync_status).map((c) => c.id),
+  );
 }
 
 export type PostingMark =

@@ -16,7 +16,7 @@ import {
   type VanMetadata,
 } from '@call-sync/core';
 import type { CandidateConfiguration } from '@call-sync/integrations';
-import { context, propagation, Topics, trace, type Logger, type Publisher } from '@call-sync/platform';
+import { Topics, trace, type Logger, type Publisher } from '@call-sync/platform';
 import {
   claimCalls,
   incrementRunCounters,
@@ -47,6 +47,12 @@ export interface ClaimSummary {
 
 const tracer = trace.getTracer('call-sync.extractor');
 
+/**
+ * Calls decided and claimed per bulk write (and read per cursor batch). Large, because each
+ * batch costs a few round trips whatever its size; 5,000 calls are a few MB.
+ */
+const DEFAULT_CLAIM_BATCH_SIZE = 5_000;
+
 /** Plans one call: the status to claim it into, and what travels with it. */
 function planCall(
   call: Call,
@@ -66,12 +72,13 @@ function planCall(
   return claim;
 }
 
-/** Publishes the VAN work of claimed calls, with the trace context in the headers. */
+/**
+ * Publishes the VAN work of claimed calls. The kafkajs instrumentation (platform's
+ * instrumentation.ts) carries the trace context in the headers, under this "publish van work" span.
+ */
 async function publishVanWork(deps: ClaimDeps, run: RunDocument, callIds: string[]): Promise<void> {
-  const messages: { key: string; value: VanSyncMessage; headers: Record<string, string> }[] = [];
+  const messages: { key: string; value: VanSyncMessage }[] = [];
   for (let i = 0; i < callIds.length; i += deps.vanSyncBatchSize) {
-    const headers: Record<string, string> = {};
-    propagation.inject(context.active(), headers);
     messages.push({
       key: run.candidate,
       value: {
@@ -80,7 +87,6 @@ async function publishVanWork(deps: ClaimDeps, run: RunDocument, callIds: string
         candidate: run.candidate,
         callIds: callIds.slice(i, i + deps.vanSyncBatchSize),
       },
-      headers,
     });
   }
   await deps.publisher.publish(Topics.VanSync, VanSyncMessage, messages);
@@ -98,14 +104,17 @@ export async function claimRunCalls(
 ): Promise<ClaimSummary> {
   const summary: ClaimSummary = { decided: 0, counts: emptyRunCounts(), vanCalls: 0, csvCalls: 0 };
   const metrics = deps.registry ? pipelineMetricsFor(deps.registry) : undefined;
-  const cursor = unsyncedCallsInWindow(deps.db, { district: config.candidate.district, window: run.window });
-  const batchSize = deps.claimBatchSize ?? 500;
+  const batchSize = deps.claimBatchSize ?? DEFAULT_CLAIM_BATCH_SIZE;
+  const cursor = unsyncedCallsInWindow(
+    deps.db,
+    { district: config.candidate.district, window: run.window },
+    batchSize,
+  );
   let batch: Call[] = [];
 
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const planned = batch.map((call) => planCall(call, config, metadata));
-    batch = [];
+  const flush = async (calls: Call[]): Promise<void> => {
+    if (calls.length === 0) return;
+    const planned = calls.map((call) => planCall(call, config, metadata));
     summary.decided += planned.length;
     const owned = run.dryRun
       ? new Set(planned.map((p) => p.callId))
@@ -146,13 +155,22 @@ export async function claimRunCalls(
     });
   };
 
+  // One batch is claimed and published while the cursor reads the next: at most two batches in
+  // memory, whatever the night's size.
+  let claiming: Promise<void> = Promise.resolve();
   try {
     for await (const call of cursor) {
       batch.push(call);
-      if (batch.length >= batchSize) await flush();
+      if (batch.length >= batchSize) {
+        await claiming;
+        claiming = flush(batch);
+        batch = [];
+      }
     }
-    await flush();
+    await claiming;
+    await flush(batch);
   } finally {
+    await claiming.catch(() => undefined);
     await cursor.close();
   }
   deps.logger.info({ runId: run.runId, candidate: run.candidate, ...summary }, 'calls claimed');
