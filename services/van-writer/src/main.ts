@@ -15,6 +15,10 @@ async function main(): Promise<void> {
   const { db, logger, registry } = runtime;
   pipelineMetricsFor(registry);
   const vanAccessFor = createCandidateVanAccess(db, logger, settings, registry);
+  // Read the configuration now, not on the first message (Airtable took seconds before a post).
+  vanAccessFor('').catch((error: unknown) =>
+    logger.warn({ err: (error as Error).message }, 'configuration not loaded yet; the first message retries'),
+  );
   const deps = { db, logger, registry, concurrency: settings.VAN_WRITER_CONCURRENCY, vanAccessFor };
   await startTopicWorker(runtime, {
     topic: Topics.VanSync,
