@@ -30,9 +30,11 @@ case "${1:-status}" in
   up)
     mkdir -p "$CALL_SYNC_STATE"
     # Two starts at once (a test run and the demo) would build and start everything twice:
-    # the second waits for the first, then finds the servers running.
-    exec 9>"$CALL_SYNC_STATE/up.lock"
-    flock 9
+    # the second waits for the first, then finds the servers running. flock -o keeps the lock
+    # out of the servers this starts: a daemon that inherited it would hold it for good.
+    if [[ -z "${CALL_SYNC_UP_LOCKED:-}" ]]; then
+      CALL_SYNC_UP_LOCKED=1 exec flock -o "$CALL_SYNC_STATE/up.lock" bash "${BASH_SOURCE[0]}" up
+    fi
     # Start the slow installs first so a fresh machine does them once, in order, with clear messages.
     bash "$HERE/kafka.sh" start
     bash "$HERE/mongo.sh" start
