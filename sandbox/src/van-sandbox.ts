@@ -13,6 +13,7 @@ import {
   type RunningServer,
 } from './running-server';
 import { checkCanvassResponse, DEFAULT_CONTACT_TYPES, DEFAULT_INPUT_TYPES } from './van-canvass-rules';
+import { createBulkImport, type BulkImportKnobs, type BulkImportSandbox } from './van-bulk-import';
 
 /** How the sandbox misbehaves; every rate is a probability between 0 and 1 per request. */
 export interface VanKnobs {
@@ -65,6 +66,8 @@ export interface VanJournalEntry {
   status: number | null;
   fault?: VanFaultKind;
   errors?: VanErrorItem[];
+  /** A row a bulk import job applied (method `BULK`), so tests count per-call and bulk writes alike. */
+  bulk?: { jobId: number; row: number };
 }
 
 /** Every request, writes and reads, for tests that count attempts or measure rates. */
@@ -79,6 +82,7 @@ export interface VanRequestLogEntry {
 export interface VanSandboxOptions extends ListenOptions {
   fixture?: VanFixture;
   knobs?: Partial<VanKnobs>;
+  bulkImport?: Partial<BulkImportKnobs>;
   /** Replaces Math.random for the random knobs. */
   random?: () => number;
 }
@@ -91,6 +95,8 @@ export interface VanSandbox extends RunningServer {
   journal(filter?: { vanId?: number }): VanJournalEntry[];
   resetJournal(): void;
   requestLog(): VanRequestLogEntry[];
+  /** VAN Bulk Import: its knobs and the jobs it received (van-bulk-import.ts). */
+  bulkImport: BulkImportSandbox;
   /** Back to the start knobs, with an empty journal and no pending failures. */
   reset(): void;
 }
@@ -139,6 +145,24 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
   let seq = 0;
   const windows = new SlidingWindowCounter();
   const closing = new AbortController();
+  const bulkImport = createBulkImport({
+    ...(opts.bulkImport ? { knobs: opts.bulkImport } : {}),
+    isInFixture: (vanId) => isInFixture(vanId),
+    closing: closing.signal,
+    journal: (row) => {
+      journal.push({
+        seq: (seq += 1),
+        at: new Date().toISOString(),
+        method: 'BULK',
+        path: `/v4/bulkImportJobs/${row.jobId}`,
+        vanId: row.vanId,
+        applicationName: row.applicationName,
+        body: row.body,
+        status: 204,
+        bulk: { jobId: row.jobId, row: row.row },
+      });
+    },
+  });
 
   const setKnobs = (changes: Partial<VanKnobs>): VanKnobs => {
     knobs = { ...knobs, ...knobChanges.parse(changes) };
@@ -155,6 +179,7 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
     requestLog = [];
     pendingFailures = [];
     windows.reset();
+    bulkImport.reset();
   };
 
   const vanError = (
@@ -200,7 +225,9 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
     journal = [];
     ctx.status = 204;
   });
+  bulkImport.addControlRoutes(control);
   app.use(control.routes());
+  app.use(bulkImport.resultFiles);
 
   const keyFor = (authorization: string | undefined): VanState | { applicationName: string } => {
     const match = /^Basic\s+(.+)$/i.exec(authorization ?? '');
@@ -413,6 +440,7 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
     }
     ctx.status = 204;
   });
+  bulkImport.addRoutes(v4, keyOf);
   app.use(v4.routes());
   app.use(v4.allowedMethods());
   app.use((ctx) => {
@@ -431,6 +459,7 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
       journal = [];
     },
     requestLog: () => requestLog,
+    bulkImport,
     reset,
   };
 }
