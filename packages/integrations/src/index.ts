@@ -5,6 +5,7 @@ export * from './retry-delays';
 export * from './van-errors';
 export * from './van-metrics';
 export * from './van-client';
+export * from './van-bulk-import';
 export * from './airtable-client';
 export * from './livevox-client';
 export * from './candidate-configuration';

@@ -10,6 +10,7 @@ import type {
   VanSurveyQuestion,
 } from '@call-sync/core';
 import { fingerprintApiKey } from './key-fingerprint';
+import { createBulkImportMethods, type BulkImportMethods } from './van-bulk-import';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
 import type { RequestBudget } from './request-budget';
 import { fullJitterBackoffMs, parseRetryAfterMs, parseTryAgainHintMs, sleep } from './retry-delays';
@@ -85,7 +86,8 @@ export interface VanCanvassReceipt {
   attempts: number;
 }
 
-export interface VanClient {
+/** The per-call API, plus VAN Bulk Import (van-bulk-import.ts) through the same limits and budget. */
+export interface VanClient extends BulkImportMethods {
   readonly keyFingerprint: string;
   getApiKeyProfile(): Promise<VanApiKeyProfile>;
   listSurveyQuestions(): Promise<VanSurveyQuestion[]>;
@@ -418,6 +420,13 @@ export function createVanClient(opts: VanClientOptions): VanClient {
         attempts: answer.attempts,
       };
     },
+    ...createBulkImportMethods({
+      getJson,
+      post: (url, endpoint, body) => send({ method: 'POST', url, endpoint, body }),
+      keyFingerprint,
+      timeoutMs,
+      ...(opts.budget ? { budget: opts.budget } : {}),
+    }),
   };
 }
 
