@@ -6,32 +6,25 @@
 export interface KeyRateLimiter {
   acquire(): Promise<void>;
   readonly ratePerSecond: number;
-  /** Tokens handed out and the time callers spent waiting for them, since the bucket was made. */
-  stats?(): { acquired: number; waitedMs: number };
 }
 
 export function createTokenBucket(
   ratePerSecond: number,
   burst = 1,
   now: () => number = Date.now,
-): KeyRateLimiter & Required<Pick<KeyRateLimiter, 'stats'>> {
+): KeyRateLimiter {
   if (!(ratePerSecond > 0)) throw new Error('ratePerSecond must be positive');
   let tokens = burst;
   let refilledAt = now();
-  let acquired = 0;
-  let waitedMs = 0;
   return {
     ratePerSecond,
-    stats: () => ({ acquired, waitedMs }),
     acquire(): Promise<void> {
       const at = now();
       tokens = Math.min(burst, tokens + ((at - refilledAt) / 1000) * ratePerSecond);
       refilledAt = at;
       tokens -= 1;
-      acquired += 1;
       if (tokens >= 0) return Promise.resolve();
       const waitMs = Math.ceil((-tokens / ratePerSecond) * 1000);
-      waitedMs += waitMs;
       return new Promise((resolve) => setTimeout(resolve, waitMs));
     },
   };
@@ -57,7 +50,7 @@ export function getKeyRateLimiter(keyFingerprint: string, ratePerSecond: number)
   const existing = limitersByKey.get(keyFingerprint);
   if (existing && existing.ratePerSecond === ratePerSecond) return existing;
   const bucket = createTokenBucket(ratePerSecond * KEY_RATE_PACING);
-  const limiter: KeyRateLimiter = { ratePerSecond, acquire: bucket.acquire, stats: bucket.stats };
+  const limiter: KeyRateLimiter = { ratePerSecond, acquire: bucket.acquire };
   limitersByKey.set(keyFingerprint, limiter);
   return limiter;
 }

@@ -18,7 +18,7 @@ import {
 } from '@call-sync/integrations';
 import { Gauge, type Logger } from '@call-sync/platform';
 import { createMongoRequestBudget, type SharedRequestBudget } from '@call-sync/store';
-import type { CandidateVanAccess } from './posting-window';
+import { observedLimiter, type CandidateVanAccess } from './posting-window';
 import type { VanWriterSettings } from './settings';
 
 const MIN_RELOAD_INTERVAL_MS = 10_000;
@@ -34,6 +34,7 @@ export function vanAccessWithBudget(
   let used = 0;
   const client = createVanClient({
     ...options,
+    ...(options.rateLimiter ? { rateLimiter: observedLimiter(options.rateLimiter) } : {}),
     budget: {
       tryConsume: async () => {
         const ok = await budget.tryConsume();

@@ -9,6 +9,7 @@
 // can leave "outcome unknown" are at most the window: about rate × latency, never more than the
 // cap (VAN_WRITER_CONCURRENCY).
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
 import { SyncStatus, type Call } from '@call-sync/core';
@@ -62,12 +63,33 @@ export interface WindowDeps {
 
 type Context = ReturnType<typeof context.active>;
 
+/** Set around one post: when its last attempt got the limiter's token. */
+const grants = new AsyncLocalStorage<{ grantedAt?: number }>();
+
+/**
+ * The key's limiter as the client should use it, noting when each post's token was granted, so
+ * the window learns how long a post holds its slot beyond waiting for the limiter (that wait
+ * must not grow the window: more posts in flight cannot make a rate-bound key go faster).
+ */
+export function observedLimiter(limiter: KeyRateLimiter): KeyRateLimiter {
+  return {
+    ratePerSecond: limiter.ratePerSecond,
+    acquire: async () => {
+      await limiter.acquire();
+      const slot = grants.getStore();
+      if (slot) slot.grantedAt = Date.now();
+    },
+  };
+}
+
 interface Item {
   runId: string;
   callId: string;
   candidate: string;
   ctx: Context;
   markedAt: number;
+  /** Time spent waiting for the limiter (and the budget) before the request left. */
+  waitedMs: number;
   settle(result: Settled<CallResult>): void;
 }
 
@@ -101,7 +123,6 @@ export class PostingWindow {
   private roomWaiters: (() => void)[] = [];
   /** Mark-to-outcome time of a call, less the time it waited for the limiter (EWMA, ms). */
   private serviceMs = INITIAL_SERVICE_MS;
-  private limiterSample = { acquired: 0, waitedMs: 0 };
   private requestsCounted = 0;
 
   constructor(
@@ -109,7 +130,6 @@ export class PostingWindow {
     private readonly access: CandidateVanAccess,
   ) {
     this.requestsCounted = access.requestsUsed();
-    this.limiterSample = access.limiter?.stats?.() ?? this.limiterSample;
   }
 
   /**
@@ -143,7 +163,7 @@ export class PostingWindow {
     const settled = callIds.map(
       (callId) =>
         new Promise<Settled<CallResult>>((settle) =>
-          this.queue.push({ runId, callId, candidate, ctx, markedAt: 0, settle }),
+          this.queue.push({ runId, callId, candidate, ctx, markedAt: 0, waitedMs: 0, settle }),
         ),
     );
     this.pump();
@@ -247,8 +267,12 @@ export class PostingWindow {
       this.addOutcome(item, requestId, outcome);
       return outcome.status;
     };
+    const slot: { grantedAt?: number } = {};
+    const postedAt = Date.now();
     try {
-      const receipt = await this.access.client.postCanvassResponse(vanId, body);
+      const receipt = await grants
+        .run(slot, () => this.access.client.postCanvassResponse(vanId, body))
+        .finally(() => (item.waitedMs = (slot.grantedAt ?? postedAt) - postedAt));
       return record({
         status: SyncStatus.Finished,
         receipt: {
@@ -323,7 +347,7 @@ export class PostingWindow {
       results = batch.map(() => ({ ok: false, error }));
     }
     const finishedAt = Date.now();
-    this.observe(batch.map((p) => finishedAt - p.item.markedAt));
+    this.observe(batch.map((p) => finishedAt - p.item.markedAt - p.item.waitedMs));
     batch.forEach((pending, i) => this.release(pending.item, results[i]!));
     this.flushing = false;
     this.pump();
@@ -375,17 +399,9 @@ export class PostingWindow {
   }
 
   /** Updates the time a call holds its slot, less its wait for the limiter, from a batch. */
-  private observe(cycleMs: number[]): void {
-    if (cycleMs.length === 0) return;
-    const stats = this.access.limiter?.stats?.();
-    let waitMs = 0;
-    if (stats) {
-      const acquired = stats.acquired - this.limiterSample.acquired;
-      if (acquired > 0) waitMs = (stats.waitedMs - this.limiterSample.waitedMs) / acquired;
-      this.limiterSample = stats;
-    }
-    const mean = cycleMs.reduce((a, b) => a + b, 0) / cycleMs.length;
-    const sample = Math.max(1, mean - waitMs);
-    this.serviceMs = 0.8 * this.serviceMs + 0.2 * sample;
+  private observe(serviceMs: number[]): void {
+    if (serviceMs.length === 0) return;
+    const mean = serviceMs.reduce((a, b) => a + b, 0) / serviceMs.length;
+    this.serviceMs = 0.8 * this.serviceMs + 0.2 * Math.max(1, mean);
   }
 }
