@@ -15,3 +15,4 @@ export * from './sync-status';
 export * from './term-codes';
 export * from './time-window';
 export * from './van-canvass';
+export * from './van-bulk-rows';

@@ -19,6 +19,13 @@ export const VanSyncMessage = z.object({
 export type VanSyncMessage = z.infer<typeof VanSyncMessage>;
 
 /**
+ * A `bulk` run whose calls are claimed: the van-writer sends them as VAN Bulk Import job(s). The
+ * run document holds the jobs, so a redelivery resumes them instead of creating new ones.
+ */
+export const VanBulkImportMessage = z.object({ v: z.literal(1), runId, candidate });
+export type VanBulkImportMessage = z.infer<typeof VanBulkImportMessage>;
+
+/**
  * One CSV job. `results` exports the run's calls that are in `fromStatus` (in_progress for
  * all csv, queued_for_csv for hybrid); `callers` writes the run's caller file.
  */

@@ -45,6 +45,11 @@ export const envVars = {
   S3_FORCE_PATH_STYLE: booleanFromString.default(true),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /**
+   * The bucket's endpoint as outside services reach it (VAN downloads Bulk Import files through
+   * presigned links signed for this host); unset, S3_ENDPOINT.
+   */
+  S3_PUBLIC_ENDPOINT: z.string().url().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
 
@@ -103,6 +108,30 @@ export const envVars = {
   VAN_WRITER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(128),
   /** Partitions of callsync.van-sync a van-writer works at once; unset, the topic's partition count. */
   VAN_WRITER_PARTITIONS_AT_ONCE: z.coerce.number().int().min(1).optional(),
+  /** How long VAN may take to fetch a Bulk Import file: the presigned link's lifetime (max 7 days). */
+  VAN_BULK_LINK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(6 * 3600),
+  /** A Bulk Import job's zipped file stays below this; VAN's documented limits are 20 and 100 MB. */
+  VAN_BULK_MAX_ZIP_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(20 * 1024 * 1024)
+    .default(19 * 1024 * 1024),
+  /** Rows per Bulk Import job at most (a job's results are held in memory while they are applied). */
+  VAN_BULK_MAX_ROWS_PER_JOB: z.coerce.number().int().min(1).default(100_000),
+  /** First and longest wait between two status reads of a Bulk Import job (doubling in between). */
+  VAN_BULK_POLL_MIN_MS: z.coerce.number().int().min(10).default(1_000),
+  VAN_BULK_POLL_MAX_MS: z.coerce.number().int().min(10).default(60_000),
+  /**
+   * Candidates (comma-separated slugs, or `*`) whose `bulk` runs post call by call when their key
+   * lacks a Bulk Import mapping; any other such run fails naming the mapping.
+   */
+  VAN_BULK_FALLBACK_CANDIDATES: z.string().default(''),
   /** A live run with no progress for this long is resumed once, then failed. */
   RUN_STALL_AFTER_MS: z.coerce
     .number()

@@ -19,6 +19,7 @@ import type { CandidateConfiguration } from '@call-sync/integrations';
 import { Topics, trace, type Logger, type Publisher } from '@call-sync/platform';
 import {
   claimCalls,
+  publishBulkImport,
   incrementRunCounters,
   pipelineMetricsFor,
   unsyncedCallsInWindow,
@@ -42,6 +43,8 @@ export interface ClaimSummary {
   /** Statuses of the calls this run claimed (or, in a dry run, would claim). */
   counts: RunCounts;
   vanCalls: number;
+  /** Calls for the run's VAN Bulk Import job(s) (strategy `bulk`), sent by one message. */
+  bulkCalls: number;
   csvCalls: number;
 }
 
@@ -64,10 +67,9 @@ function planCall(
   const claim: CallClaim & { route: string } = { callId: call.id, status: plan.status, route: plan.route };
   if (decision.row) claim.displayName = decision.row.displayName;
   if (plan.error !== undefined) claim.error = plan.error;
-  // `bulk` (VAN Bulk Import) is not built yet: its calls are posted one by one, as `full` does.
+  // `bulk` calls carry their request too: the van-writer writes them into Bulk Import files.
   if (decision.kind === 'post' && (plan.route === 'van' || plan.route === 'van-bulk')) {
     claim.vanRequest = { vanId: decision.vanId, body: decision.body };
-    claim.route = 'van';
   }
   return claim;
 }
@@ -102,7 +104,13 @@ export async function claimRunCalls(
   config: CandidateConfiguration,
   metadata: VanMetadata | undefined,
 ): Promise<ClaimSummary> {
-  const summary: ClaimSummary = { decided: 0, counts: emptyRunCounts(), vanCalls: 0, csvCalls: 0 };
+  const summary: ClaimSummary = {
+    decided: 0,
+    counts: emptyRunCounts(),
+    vanCalls: 0,
+    bulkCalls: 0,
+    csvCalls: 0,
+  };
   const metrics = deps.registry ? pipelineMetricsFor(deps.registry) : undefined;
   const batchSize = deps.claimBatchSize ?? DEFAULT_CLAIM_BATCH_SIZE;
   const cursor = unsyncedCallsInWindow(
@@ -125,6 +133,7 @@ export async function claimRunCalls(
       counts[claim.status] = (counts[claim.status] ?? 0) + 1;
       summary.counts[claim.status] += 1;
       if (claim.route === 'van') summary.vanCalls += 1;
+      if (claim.route === 'van-bulk') summary.bulkCalls += 1;
       if (claim.route === 'csv' || claim.route === 'csv-after-van') summary.csvCalls += 1;
       metrics?.callOutcomes.inc({ candidate: run.candidate, status: claim.status });
     }
@@ -173,6 +182,7 @@ export async function claimRunCalls(
     await claiming.catch(() => undefined);
     await cursor.close();
   }
+  if (!run.dryRun && summary.bulkCalls > 0) await publishBulkImport(deps.publisher, run);
   deps.logger.info({ runId: run.runId, candidate: run.candidate, ...summary }, 'calls claimed');
   return summary;
 }

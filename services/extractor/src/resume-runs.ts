@@ -14,7 +14,9 @@ import {
   failRun,
   liveRuns,
   pipelineMetricsFor,
+  publishBulkImport,
   publishCsvExport,
+  readRunBulkImport,
   republishRunExport,
   transitionRun,
   unfinishedVanCalls,
@@ -49,9 +51,14 @@ export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Prom
     published += batch.length;
     batch = [];
   };
+  // A `bulk` run's calls may sit in a Bulk Import job still pending at VAN: never post them one by
+  // one; the van-writer resumes the run's jobs from the run document.
+  const bulkRun = run.strategy === 'bulk' && !(await readRunBulkImport(deps.db, run.runId))?.fallback;
+  if (bulkRun && run.state === RunState.Writing) await publishBulkImport(deps.publisher, run);
   const cursor = unfinishedVanCalls(deps.db, run.runId);
   try {
     for await (const call of cursor) {
+      if (bulkRun) break;
       batch.push(call.id);
       if (batch.length >= deps.vanSyncBatchSize) await flush();
     }

@@ -1,6 +1,7 @@
 import { VanSyncMessage } from '@call-sync/core';
 import { runMain, startServiceRuntime, startTopicWorker, topicPartitions, Topics } from '@call-sync/platform';
 import { pipelineMetricsFor } from '@call-sync/store';
+import { startBulkImportWorker } from './bulk-import-worker';
 import { createCandidateVanAccess } from './candidate-van-access';
 import { postCanvassResponses, roomForMessage } from './post-canvass-responses';
 import { loadVanWriterSettings } from './settings';
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     handle: (message, _meta, publisher) =>
       postCanvassResponses({ ...deps, publisher }, message).then(() => undefined),
   });
+  // `bulk` runs: VAN Bulk Import jobs, on their own topic (bulk-import.ts).
+  await startBulkImportWorker(runtime, vanAccessFor);
 }
 
 runMain('van-writer', main);
