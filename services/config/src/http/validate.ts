@@ -19,6 +19,7 @@ import { candidateHeader } from './configure';
 import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateOrBrokenRow, type BrokenListingRow } from './params';
+import { allow } from './access';
 
 export interface ValidateAnswer {
   /** Only the slug is known when the candidate's listing row cannot be read. */
@@ -108,7 +109,7 @@ function brokenRowAnswer({ slug, errors }: BrokenListingRow): ValidateAnswer {
 
 export function validateRoutes(deps: { cache: ConfigCache; vanCache: VanMetadataCache }): Router {
   const router = new Router();
-  router.get('/validate/:candidate', async (ctx: Koa.Context) => {
+  router.get('/validate/:candidate', allow('organiser'), async (ctx: Koa.Context) => {
     const found = await candidateOrBrokenRow(ctx, deps.cache);
     const answer = 'candidate' in found ? await validateAnswer(deps.vanCache, found) : brokenRowAnswer(found);
     respond(ctx, answer, () => renderValidatePage(ctx, answer));

@@ -1,0 +1,119 @@
+// Extraction benchmark: the built extractor (`extract`, one-shot, as the CronJob runs it) over
+// `calls` calls of one candidate among `total` calls in `districts` districts.
+//   node bench/extract.mjs [--calls 100000] [--total 1000000] [--districts 200] [--runs 3]
+//        [--out bench/results/extract.json]
+// calls/s counts from the run's start to its last claim (the run document's own times), and the
+// process's whole wall time beside it; peak RSS of the extractor process.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { SyncStatus } from '@call-sync/core';
+import { Collections } from '@call-sync/platform';
+import { claimCalls, unsyncedCallsInWindow } from '@call-sync/store';
+import { repoRoot, runOnce, useLocalServers } from './lib/services.mjs';
+import { flags, medianOfRuns } from './lib/stats.mjs';
+import { createExtractionWorld, NOW } from './lib/world.mjs';
+
+export async function benchExtract(argv) {
+  const opts = flags(argv, {
+    calls: 100_000,
+    total: 1_000_000,
+    districts: 200,
+    runs: 3,
+    out: path.join(repoRoot, 'bench/results/extract.json'),
+  });
+  const world = await createExtractionWorld(opts);
+  const runs = [];
+  // Each run starts from unsynced calls.
+  const unclaimAll = async () => {
+    const unset = {
+      sync_status: '',
+      run_id: '',
+      van_request: '',
+      display_name: '',
+      error: '',
+      synced_at: '',
+    };
+    await world.mongo.db
+      .collection(Collections.Calls)
+      .updateMany({ run_id: { $exists: true } }, { $unset: unset });
+    await world.mongo.db.collection(Collections.Runs).deleteMany({});
+  };
+  let serverTime;
+  try {
+    for (let i = 0; i < opts.runs; i += 1) {
+      await unclaimAll();
+      const started = Date.now();
+      const result = await runOnce('extractor', world.env, ['extract', '--now', NOW]);
+      const wallSeconds = (Date.now() - started) / 1000;
+      if (result.code !== 0) throw new Error(`extractor failed:\n${result.output}`);
+      const run = await world.mongo.db.collection(Collections.Runs).findOne({ callsClaimed: { $gt: 0 } });
+      const claimSeconds = (run.progress.lastActivityAt.getTime() - run.startedAt.getTime()) / 1000;
+      const figures = {
+        calls: world.calls,
+        total: opts.total,
+        claimed: run.callsClaimed,
+        claimSeconds,
+        callsPerSecond: run.callsClaimed / claimSeconds,
+        wallSeconds,
+        callsPerSecondWall: run.callsClaimed / wallSeconds,
+        extractorPeakRssMb: result.peakRssMb,
+      };
+      console.error(`extract run ${i + 1}: ${JSON.stringify(figures)}`);
+      runs.push(figures);
+    }
+    await unclaimAll();
+    serverTime = await mongoServerTime(world);
+  } finally {
+    await world.close();
+  }
+  const extract = medianOfRuns(runs);
+  // What the extractor would do if the database answered instantly: its claim phase less the
+  // time the local MongoDB-wire server alone takes for the same cursor and the same bulk claims.
+  const ownSeconds = extract.claimSeconds - serverTime.cursorSeconds - serverTime.claimSeconds;
+  extract.mongoWireCursorSeconds = serverTime.cursorSeconds;
+  extract.mongoWireClaimSeconds = serverTime.claimSeconds;
+  extract.callsPerSecondWithoutMongoWire = ownSeconds > 0 ? extract.claimed / ownSeconds : undefined;
+  const report = { at: new Date().toISOString(), settings: opts, extract };
+  mkdirSync(path.dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`written ${opts.out}`);
+  return report;
+}
+
+/**
+ * The local server's share: the extractor's own query and bulk claims (5,000 per write, as the
+ * extractor sends them), timed alone from this process with nothing decided or published.
+ */
+async function mongoServerTime(world) {
+  const one = await world.mongo.db.collection(Collections.Calls).findOne({ id: { $not: /^other-/ } });
+  const window = {
+    start: new Date(one.timestamp.getTime() - 86_400_000),
+    end: new Date(one.timestamp.getTime() + 86_400_000),
+  };
+  let started = Date.now();
+  const ids = [];
+  for await (const call of unsyncedCallsInWindow(world.mongo.db, { district: one.district, window }, 5_000))
+    ids.push(call.id);
+  const cursorSeconds = (Date.now() - started) / 1000;
+  started = Date.now();
+  for (let i = 0; i < ids.length; i += 5_000) {
+    await claimCalls(
+      world.mongo.db,
+      'bench-server-time',
+      ids.slice(i, i + 5_000).map((callId) => ({ callId, status: SyncStatus.Ignored })),
+    );
+  }
+  return { cursorSeconds, claimSeconds: (Date.now() - started) / 1000, calls: ids.length };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  useLocalServers();
+  benchExtract(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

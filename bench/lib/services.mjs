@@ -1,0 +1,100 @@
+// The built services as processes (node services/<name>/dist/main.js), as in production.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak resident memory of a live process (Linux VmHWM), in MB. */
+export function peakRssMb(pid) {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts a service and waits until /readyz answers 200. */
+export async function startService(name, env, args = [], timeoutMs = 60_000) {
+  const port = String(await freePort());
+  const child = spawn(process.execPath, [path.join(repoRoot, 'services', name, 'dist', 'main.js'), ...args], {
+    env: { ...process.env, ...env, PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
+  child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    child,
+    output: () => output,
+    peakRssMb: () => peakRssMb(child.pid),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** Runs a one-shot command of a service to its end; resolves with its exit code, output and peak RSS. */
+export function runOnce(name, env, args) {
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [path.join(repoRoot, 'services', name, 'dist', 'main.js'), ...args],
+      {
+        env: { ...process.env, ...env, PORT: '0' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    let peak = 0;
+    const probe = setInterval(() => (peak = Math.max(peak, peakRssMb(child.pid) ?? 0)), 100);
+    child.stdout.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
+    child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
+    child.once('exit', (code) => {
+      clearInterval(probe);
+      resolve({ code, output, peakRssMb: peak });
+    });
+  });
+}
+
+/** The variables of the local servers, unless the caller set them. */
+export function useLocalServers() {
+  if (process.env.MONGODB_URL && process.env.KAFKA_BROKERS) return;
+  const infra = path.join(repoRoot, 'scripts/infra/infra.sh');
+  execFileSync('bash', [infra, 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const line of execFileSync('bash', [infra, 'env'], { encoding: 'utf8' }).split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (match) process.env[match[1]] = match[2];
+  }
+}

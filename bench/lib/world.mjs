@@ -1,0 +1,213 @@
+// A benchmark world: the VAN and Airtable sandboxes seeded from one generated fixture, and in a
+// fresh MongoDB database only calls that the decision sends to VAN (so every call posts), `calls`
+// of them for each of `candidates` candidates. The services run as processes against it.
+
+import { randomUUID } from 'node:crypto';
+import { decideCall, parseLivevoxExportRow, planForStrategy } from '@call-sync/core';
+import {
+  createAirtableClient,
+  createVanClient,
+  parseConfiguration,
+  readConfigurationTables,
+} from '@call-sync/integrations';
+import { Collections, connectMongo, ensureIndexes } from '@call-sync/platform';
+import {
+  generateSeed,
+  SEED_AIRTABLE_BASE_ID,
+  SEED_AIRTABLE_TOKEN,
+  SEED_VAN_APPLICATION_NAME,
+  startAirtableSandbox,
+  startVanSandbox,
+} from '@call-sync/sandbox';
+
+export const DAY = '2026-10-20';
+/** 23:30 Eastern on DAY: both sync hours of the seed have come. */
+export const NOW = '2026-10-21T03:30:00.000Z';
+
+/** Where the local servers are (`bash scripts/infra/infra.sh env`). */
+export function serverEnv() {
+  const need = (name) => {
+    const value = process.env[name];
+    if (!value)
+      throw new Error(`${name} is not set: run with the variables of \`bash scripts/infra/infra.sh env\``);
+    return value;
+  };
+  return {
+    MONGODB_URL: need('MONGODB_URL'),
+    KAFKA_BROKERS: need('KAFKA_BROKERS'),
+    S3_ENDPOINT: need('S3_ENDPOINT'),
+    S3_REGION: process.env.S3_REGION ?? 'us-east-1',
+    S3_ACCESS_KEY_ID: need('S3_ACCESS_KEY_ID'),
+    S3_SECRET_ACCESS_KEY: need('S3_SECRET_ACCESS_KEY'),
+  };
+}
+
+/**
+ * @param {{ candidates: number, calls: number, ratePerSecond: number, latencyMs: number, seed?: number }} opts
+ */
+async function startSandboxes(fixture, knobs) {
+  const van = await startVanSandbox({ fixture: fixture.van, knobs });
+  const airtable = await startAirtableSandbox({
+    fixture: fixture.airtable,
+    knobs: { ratePerSecondPerBase: 0 },
+  });
+  const configuration = parseConfiguration(
+    await readConfigurationTables(
+      createAirtableClient({
+        apiKey: SEED_AIRTABLE_TOKEN,
+        baseId: SEED_AIRTABLE_BASE_ID,
+        endpointUrl: airtable.url,
+      }),
+    ),
+  );
+  const metadata = new Map();
+  for (const { candidate } of configuration.candidates.values()) {
+    if (!candidate.apiKey) continue;
+    const client = createVanClient({
+      baseUrl: van.url,
+      applicationName: SEED_VAN_APPLICATION_NAME,
+      apiKey: candidate.apiKey.reveal(),
+      mode: candidate.system === 'myc' ? 1 : 0,
+    });
+    metadata.set(candidate.slug, await client.fetchMetadata());
+  }
+  return { van, airtable, configuration, metadata };
+}
+
+async function insertInBatches(db, docs) {
+  for (let i = 0; i < docs.length; i += 5_000) {
+    await db.collection(Collections.Calls).insertMany(docs.slice(i, i + 5_000).map((d) => ({ ...d })));
+  }
+}
+
+async function databaseFor(servers, airtable, van, ratePerSecond) {
+  const database = `bench-${randomUUID().slice(0, 8)}`;
+  const mongo = await connectMongo(servers.MONGODB_URL, database);
+  await ensureIndexes(mongo.db);
+  const env = {
+    ...servers,
+    MONGODB_DATABASE: database,
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_BUCKET: 'callsync-bench',
+    AIRTABLE_API_KEY: SEED_AIRTABLE_TOKEN,
+    AIRTABLE_BASE_ID: SEED_AIRTABLE_BASE_ID,
+    AIRTABLE_ENDPOINT_URL: airtable.url,
+    VAN_API_URL: van.url,
+    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
+    // The key's limit as VAN states it; everything else at its default.
+    VAN_RATE_PER_SECOND: String(ratePerSecond),
+    VAN_DAILY_BUDGET: '10000000',
+    KAFKA_CONSUMER_GROUP: `bench-${randomUUID().slice(0, 8)}`,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    LOG_LEVEL: 'warn',
+  };
+  return { mongo, env };
+}
+
+/** Parses the fixture's dialer rows into calls, as the config service's import stores them. */
+function fixtureCalls(fixture, configuration) {
+  const bySlugDistrict = new Map(fixture.meta.candidates.map((c) => [c.district, c.slug]));
+  const calls = [];
+  fixture.livevox.calls.forEach((fixtureCall, index) => {
+    const parsed = parseLivevoxExportRow({ ...fixtureCall.row }, index + 2, {
+      termCodes: configuration.termCodes,
+      clientForDistrict: (district) => bySlugDistrict.get(district),
+      serviceName: fixtureCall.row.service_name,
+    });
+    if (parsed.kind === 'call') calls.push(parsed.call);
+  });
+  return calls;
+}
+
+/**
+ * Extraction: `calls` calls of one candidate among `total` calls across `districts` districts in
+ * the same window (the others are what the extractor's query must pass over).
+ * @param {{ calls: number, total: number, districts: number }} opts
+ */
+export async function createExtractionWorld(opts) {
+  const servers = serverEnv();
+  const fixture = generateSeed({ candidates: 1, callsPerCandidate: opts.calls, seed: 11, day: DAY });
+  const { van, airtable, configuration } = await startSandboxes(fixture, {
+    latencyMs: 0,
+    rateLimitPerSecond: 0,
+  });
+  const calls = fixtureCalls(fixture, configuration);
+  const { mongo, env } = await databaseFor(servers, airtable, van, 15);
+  await insertInBatches(mongo.db, calls);
+  const others = opts.total - calls.length;
+  const template = calls[0];
+  for (let done = 0; done < others; done += 20_000) {
+    const batch = [];
+    for (let i = done; i < Math.min(others, done + 20_000); i += 1) {
+      const district = `zz${String(i % (opts.districts - 1)).padStart(3, '0')}`;
+      batch.push({ ...template, id: `other-${i}`, district, account_number: `${district}-van-${i}` });
+    }
+    await insertInBatches(mongo.db, batch);
+  }
+  return {
+    mongo,
+    env,
+    calls: calls.length,
+    close: async () => {
+      await mongo.db.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      await van.close();
+      await airtable.close();
+    },
+  };
+}
+
+export async function createVanWorld(opts) {
+  const servers = serverEnv();
+  // Profiles cycle full, hybrid, all-csv, …: generate enough candidates and calls to pick from.
+  const fixture = generateSeed({
+    candidates: opts.candidates * 2 + 2,
+    callsPerCandidate: Math.ceil(opts.calls * 4),
+    seed: opts.seed ?? 7,
+    day: DAY,
+  });
+  const { van, airtable, configuration, metadata } = await startSandboxes(fixture, {
+    latencyMs: opts.latencyMs,
+    rateLimitPerSecond: opts.ratePerSecond,
+  });
+
+  const vanCalls = new Map();
+  for (const call of fixtureCalls(fixture, configuration)) {
+    const config = [...configuration.candidates.values()].find((c) => c.candidate.district === call.district);
+    if (!config?.candidate.apiKey) continue;
+    const decision = decideCall(call, config.candidate, config.index, metadata.get(config.candidate.slug));
+    const plan = planForStrategy(decision, config.candidate);
+    if (plan.route !== 'van' || decision.kind !== 'post' || decision.vanId > 99_999_999) continue;
+    const list = vanCalls.get(config.candidate.slug) ?? [];
+    list.push({ call, vanRequest: { vanId: decision.vanId, body: decision.body }, config });
+    vanCalls.set(config.candidate.slug, list);
+  }
+  const chosen = [...vanCalls.entries()]
+    .filter(([, list]) => list.length >= opts.calls)
+    .slice(0, opts.candidates);
+  if (chosen.length < opts.candidates)
+    throw new Error(`only ${chosen.length} candidates have ${opts.calls} VAN calls`);
+  const calls = chosen.flatMap(([, list]) => list.slice(0, opts.calls));
+
+  const { mongo, env } = await databaseFor(servers, airtable, van, opts.ratePerSecond);
+  await insertInBatches(
+    mongo.db,
+    calls.map((c) => c.call),
+  );
+  van.reset();
+
+  return {
+    van,
+    airtable,
+    mongo,
+    env,
+    calls,
+    candidates: chosen.map(([slug]) => slug),
+    close: async () => {
+      await mongo.db.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      await van.close();
+      await airtable.close();
+    },
+  };
+}

@@ -1,0 +1,252 @@
+// VAN sync benchmark: the built extractor and van-writer(s) as processes against the VAN sandbox
+// at a fixed latency, in two regimes, beside the original algorithm and a Parsons loop.
+//   node bench/van-sync.mjs [--regime latency|rate|both] [--runs 3] [--calls N] [--candidates N]
+//        [--rate R] [--latency-ms 80] [--replicas 1] [--baseline-calls 1000] [--baselines yes|no]
+//        [--out bench/results/van-sync.json]
+// Every figure is the median of the runs. Needs the local servers (`npm run infra:up`) and a build.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Collections } from '@call-sync/platform';
+import { runOriginal } from './baselines/original.mjs';
+import { repoRoot, runOnce, startService, useLocalServers } from './lib/services.mjs';
+import { flags, medianOfRuns, percentile } from './lib/stats.mjs';
+import { createVanWorld, NOW } from './lib/world.mjs';
+
+const REGIMES = {
+  latency: { candidates: 1, calls: 10_000, rate: 200 },
+  rate: { candidates: 4, calls: 2_500, rate: 15 },
+};
+/** The van-writer's default cap on posts in flight per key (VAN_WRITER_CONCURRENCY). */
+const DEFAULT_IN_FLIGHT = 128;
+const cacheDir = process.env.CALL_SYNC_CACHE ?? path.join(process.env.HOME ?? '/tmp', '.cache/call-sync');
+const parsonsPython = path.join(cacheDir, 'parsons-venv/bin/python');
+
+const isCanvassPost = (entry) => entry.method === 'POST' && /\/canvassResponses$/.test(entry.path);
+
+/** Counts what VAN saw: requests, accepted posts, and calls posted more than once. */
+function vanFigures(van, synced, fromRequest = 0) {
+  const log = van.requestLog().slice(fromRequest);
+  const requests = log.filter(isCanvassPost).length;
+  const accepted = van.journal().filter((e) => isCanvassPost(e) && e.status !== null && e.status < 300);
+  const seen = new Map();
+  for (const entry of accepted) {
+    const key = `${entry.vanId} ${JSON.stringify(entry.body)}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  const duplicates = [...seen.values()].filter((n) => n > 1).reduce((a, n) => a + n - 1, 0);
+  const throttled = log.filter((e) => isCanvassPost(e) && e.status === 429).length;
+  return {
+    vanRequests: requests,
+    requestsPerCall: synced ? requests / synced : undefined,
+    duplicates,
+    throttled,
+  };
+}
+
+async function waitUntilSynced(world, expected, timeoutMs) {
+  const calls = world.mongo.db.collection(Collections.Calls);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const settled = await calls.countDocuments({
+      sync_status: { $in: ['finished', 'attempted_error', 'unattempted_error'] },
+    });
+    if (settled >= expected) return;
+    if (Date.now() > deadline) throw new Error(`only ${settled} of ${expected} calls settled in time`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function writerRun(opts, regime) {
+  const world = await createVanWorld({
+    candidates: opts.candidates ?? regime.candidates,
+    calls: opts.calls ?? regime.calls,
+    ratePerSecond: opts.rate ?? regime.rate,
+    latencyMs: opts.latencyMs,
+  });
+  const writers = [];
+  try {
+    for (let i = 0; i < opts.replicas; i += 1) writers.push(await startService('van-writer', world.env));
+    const expected = world.calls.length;
+    const started = Date.now();
+    const extraction = await runOnce('extractor', world.env, ['extract', '--now', NOW]);
+    if (extraction.code !== 0) throw new Error(`extractor failed:\n${extraction.output}`);
+    await waitUntilSynced(
+      world,
+      expected,
+      Math.max(600_000, (expected / ((opts.rate ?? regime.rate) * 0.5)) * 1000),
+    );
+    const docs = await world.mongo.db
+      .collection(Collections.Calls)
+      .find({}, { projection: { sync_status: 1, synced_at: 1, posting_started_at: 1, receipt: 1 } })
+      .toArray();
+    const finished = docs.filter((d) => d.sync_status === 'finished').length;
+    const lastAt = Math.max(...docs.map((d) => d.synced_at?.getTime() ?? 0));
+    const latencies = docs
+      .filter((d) => d.receipt?.postedAt && d.posting_started_at)
+      .map((d) => d.receipt.postedAt.getTime() - d.posting_started_at.getTime());
+    const seconds = (lastAt - started) / 1000;
+    // From the first post's mark to the last outcome: the writer alone, without process start,
+    // configuration load and extraction.
+    const firstMark = Math.min(...docs.map((d) => d.posting_started_at?.getTime() ?? Infinity));
+    const postingSeconds = (lastAt - firstMark) / 1000;
+    const rate = opts.rate ?? regime.rate;
+    const keys = world.candidates.length;
+    const bound = Math.min(keys * rate, (keys * DEFAULT_IN_FLIGHT) / (opts.latencyMs / 1000));
+    return {
+      world,
+      figures: {
+        calls: expected,
+        finished,
+        seconds,
+        callsPerSecond: expected / seconds,
+        bound,
+        ratioToBound: expected / seconds / bound,
+        postingCallsPerSecond: expected / postingSeconds,
+        postingRatioToBound: expected / postingSeconds / bound,
+        p50Ms: percentile(latencies, 0.5),
+        p99Ms: percentile(latencies, 0.99),
+        ...vanFigures(world.van, expected),
+        writerPeakRssMb: Math.max(...writers.map((w) => w.peakRssMb() ?? 0)),
+        firstPostAfterSeconds: (firstMark - started) / 1000,
+      },
+    };
+  } finally {
+    for (const writer of writers) await writer.stop();
+  }
+}
+
+function runParsons(world, calls) {
+  return new Promise((resolve, reject) => {
+    const entry = calls[0];
+    const child = spawn(parsonsPython, [path.join(repoRoot, 'bench/baselines/parsons_loop.py')], {
+      env: {
+        ...process.env,
+        VAN_API_URL: world.van.url,
+        VAN_API_KEY: entry.config.candidate.apiKey.reveal(),
+        VAN_APPLICATION_NAME: world.env.VAN_APPLICATION_NAME,
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`parsons loop exited ${code}: ${err.slice(-2000)}`));
+      resolve(JSON.parse(out));
+    });
+    child.stdin.end(calls.map((c) => JSON.stringify(c.vanRequest)).join('\n'));
+  });
+}
+
+async function baselines(opts, world, regime) {
+  const rate = opts.rate ?? regime.rate;
+  const sample = world.calls.slice(0, opts.baselineCalls);
+  const result = {};
+  world.van.resetJournal();
+  let fromRequest = world.van.requestLog().length;
+  const original = await runOriginal({
+    db: world.mongo.db,
+    calls: sample,
+    van: world.van,
+    applicationName: world.env.VAN_APPLICATION_NAME,
+    ratePerSecond: rate,
+  });
+  result.original = {
+    calls: original.posted,
+    callsPerSecond: original.posted / original.seconds,
+    p50Ms: percentile(original.latencies, 0.5),
+    p99Ms: percentile(original.latencies, 0.99),
+    ...vanFigures(world.van, original.posted, fromRequest),
+  };
+  if (!existsSync(parsonsPython)) {
+    console.error(`!! Parsons baseline SKIPPED: no venv at ${parsonsPython} (bash bench/setup-parsons.sh)`);
+    result.parsons = { skipped: 'parsons venv missing' };
+    return result;
+  }
+  world.van.resetJournal();
+  fromRequest = world.van.requestLog().length;
+  // One key, as a cron job for one campaign would run.
+  const slug = sample[0].config.candidate.slug;
+  const parsonsCalls = sample.filter((c) => c.config.candidate.slug === slug).slice(0, opts.parsonsCalls);
+  const parsons = await runParsons(world, parsonsCalls);
+  result.parsons = {
+    calls: parsons.posted,
+    failed: parsons.failed,
+    callsPerSecond: parsons.posted / parsons.seconds,
+    p50Ms: percentile(parsons.latenciesMs, 0.5),
+    p99Ms: percentile(parsons.latenciesMs, 0.99),
+    ...vanFigures(world.van, parsons.posted, fromRequest),
+  };
+  return result;
+}
+
+export async function benchVanSync(argv) {
+  const opts = flags(argv, {
+    regime: 'both',
+    runs: 3,
+    calls: undefined,
+    candidates: undefined,
+    rate: undefined,
+    latencyMs: 80,
+    replicas: 1,
+    baselines: 'yes',
+    baselineCalls: 1000,
+    parsonsCalls: 300,
+    out: path.join(repoRoot, 'bench/results/van-sync.json'),
+  });
+  for (const key of ['calls', 'candidates', 'rate'])
+    if (opts[key] !== undefined) opts[key] = Number(opts[key]);
+  const regimes = opts.regime === 'both' ? ['latency', 'rate'] : [opts.regime];
+  const report = { at: new Date().toISOString(), settings: { ...opts }, regimes: {} };
+  for (const name of regimes) {
+    const regime = REGIMES[name];
+    const runs = [];
+    const baselineRuns = [];
+    for (let i = 0; i < opts.runs; i += 1) {
+      const { world, figures } = await writerRun(opts, regime);
+      try {
+        console.error(`${name} run ${i + 1}: ${JSON.stringify(figures)}`);
+        runs.push(figures);
+        if (opts.baselines === 'yes' && name === 'latency') {
+          const b = await baselines(opts, world, regime);
+          console.error(
+            `${name} baselines ${i + 1}: ${JSON.stringify({ ...b, parsons: { ...b.parsons, latenciesMs: undefined } })}`,
+          );
+          baselineRuns.push(b);
+        }
+      } finally {
+        await world.close();
+      }
+    }
+    const writer = medianOfRuns(runs);
+    const entry = { writer };
+    if (baselineRuns.length > 0) {
+      entry.original = medianOfRuns(baselineRuns.map((b) => b.original));
+      entry.parsons = baselineRuns[0].parsons.skipped
+        ? baselineRuns[0].parsons
+        : medianOfRuns(baselineRuns.map((b) => b.parsons));
+      entry.speedupOverOriginal = writer.callsPerSecond / entry.original.callsPerSecond;
+      if (!entry.parsons.skipped)
+        entry.speedupOverParsons = writer.callsPerSecond / entry.parsons.callsPerSecond;
+    }
+    report.regimes[name] = entry;
+  }
+  mkdirSync(path.dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`written ${opts.out}`);
+  return report;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  useLocalServers();
+  benchVanSync(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
