@@ -11,6 +11,65 @@ export class EnvError extends Error {
   }
 }
 
+export const API_ROLES = ['organiser', 'operator'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+/** One entry of API_TOKENS: who holds the token (its name, shown in audits), and what it may do. */
+export interface ApiToken {
+  name: string;
+  role: ApiRole;
+  /** Slugs an organiser is limited to; undefined when every candidate is open to the token. */
+  candidates?: string[];
+  token: string;
+  /** A bare token, from before roles: an operator. */
+  legacy: boolean;
+}
+
+const TOKEN_ENTRY = /^([A-Za-z0-9_-]{1,40}):(organi[sz]er|operator)(?::([^:]*))?:([^:]+)$/;
+const CANDIDATE_SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
+
+// Problems name the entry by position and the token's name, never the token: it is a secret.
+function parseApiTokens(value: string, ctx: z.RefinementCtx): ApiToken[] {
+  const problem = (message: string) => ctx.addIssue({ code: 'custom', message });
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const parsed = entries.map((entry, index): ApiToken => {
+    const match = TOKEN_ENTRY.exec(entry);
+    if (!match) {
+      if (entry.includes(':') && /^[A-Za-z0-9_-]{1,40}:/.test(entry) && entry.split(':').length > 2) {
+        problem(`entry ${index + 1} is not name:role[:candidates]:token (roles: ${API_ROLES.join(', ')})`);
+      }
+      return { name: `token-${index + 1}`, role: 'operator', token: entry, legacy: true };
+    }
+    const [, name = '', role = '', list, token = ''] = match;
+    const candidates = list === undefined ? undefined : list.split('|').filter(Boolean);
+    if (candidates?.some((slug) => !CANDIDATE_SLUG.test(slug))) {
+      problem(`entry ${index + 1} (${name}): candidates are slugs separated by |`);
+    }
+    if (candidates !== undefined && role === 'operator') {
+      problem(`entry ${index + 1} (${name}): only an organiser is limited to named candidates`);
+    }
+    return {
+      name,
+      role: role === 'operator' ? 'operator' : 'organiser',
+      ...(candidates && candidates.length > 0 ? { candidates } : {}),
+      token,
+      legacy: false,
+    };
+  });
+  parsed.forEach((entry, index) => {
+    if (entry.token.length < 16)
+      problem(`entry ${index + 1} (${entry.name}): the token must be at least 16 characters`);
+    if (parsed.findIndex((other) => other.name === entry.name) !== index)
+      problem(`entry ${index + 1}: the name ${entry.name} is used twice`);
+    if (parsed.findIndex((other) => other.token === entry.token) !== index)
+      problem(`entry ${index + 1} (${entry.name}): the same token is given twice`);
+  });
+  return parsed;
+}
+
 const booleanFromString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Variable schemas shared by every service, so each variable is named and checked one way. */
@@ -78,17 +137,19 @@ export const envVars = {
   LIVEVOX_USER_NAME: z.string().min(1).optional(),
   LIVEVOX_PASSWORD: z.string().min(1).optional(),
   LIVEVOX_CLIENT_NAME: z.string().min(1).optional(),
-  /** Bearer tokens accepted by the config service's API, comma-separated (a secret). */
+  /** The call-detail field that holds VAN's phone id of the dialed number (sent as phoneId). */
+  LIVEVOX_PHONE_ID_FIELD: z.string().min(1).default('phone_id'),
+  /**
+   * Bearer tokens of the config service's API, comma-separated (a secret). Each is
+   * `name:role:token` or `name:role:candidate-a|candidate-b:token` (an organiser limited to those
+   * candidates); roles are `organiser` and `operator`. A bare token is an operator (the format
+   * before roles), named `token-<position>`; the service warns about it at start-up.
+   */
   API_TOKENS: z
     .string()
     .min(1)
-    .transform((v) =>
-      v
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    )
-    .pipe(z.array(z.string().min(16, 'each token must be at least 16 characters')).min(1)),
+    .transform((v, ctx) => parseApiTokens(v, ctx))
+    .pipe(z.array(z.custom<ApiToken>()).min(1)),
   /**
    * Signs the config service's sign-in sessions (a secret). Shared by every replica and kept
    * across restarts; unset, each process signs with its own random secret.
@@ -168,6 +229,7 @@ export const envGroups = {
     LIVEVOX_USER_NAME: envVars.LIVEVOX_USER_NAME,
     LIVEVOX_PASSWORD: envVars.LIVEVOX_PASSWORD,
     LIVEVOX_CLIENT_NAME: envVars.LIVEVOX_CLIENT_NAME,
+    LIVEVOX_PHONE_ID_FIELD: envVars.LIVEVOX_PHONE_ID_FIELD,
   },
 } as const;
 

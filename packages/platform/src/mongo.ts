@@ -14,6 +14,8 @@ export const Collections = {
   JobRuns: 'job_runs',
   /** VAN requests spent per API key (fingerprint) and Eastern day, shared by every writer. */
   VanBudgets: 'van_budgets',
+  /** Operator actions on the config service (run requested, reset, import, refresh): who, when, what. */
+  Audit: 'audit',
 } as const;
 
 /**
@@ -63,6 +65,11 @@ export const indexes: Record<string, IndexDescription[]> = {
   ],
   [Collections.Imports]: [{ key: { startedAt: -1 }, name: 'started' }],
   [Collections.VanBudgets]: [{ key: { day: 1 }, name: 'day' }],
+  // The audit page: newest first, for every candidate or one.
+  [Collections.Audit]: [
+    { key: { at: -1 }, name: 'at' },
+    { key: { candidate: 1, at: -1 }, name: 'candidate_at' },
+  ],
 };
 
 export interface MongoConnection {

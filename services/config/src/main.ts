@@ -6,21 +6,16 @@ import { createVanMetadataCache } from './van-metadata-cache';
 import { createConfigCacheRepository } from './data-access/config-cache-repository';
 import { createCallsRepository } from './data-access/calls-repository';
 import { mountRoutes } from './http/routes';
+import { configRouters } from './http/routers';
 import { registerJobMetrics } from './job-metrics';
 import { measuredCandidates, registerRunMetrics } from './run-metrics';
 import { httpMetrics } from './http-metrics';
-import { candidatesRoutes } from './http/candidates';
-import { configureRoutes } from './http/configure';
-import { validateRoutes } from './http/validate';
-import { runsRoutes } from './http/runs';
-import { dropRateRoutes } from './http/drop-rate';
-import { callsImportRoutes } from './http/calls-import';
-import { openApiRoutes } from './http/openapi';
 import { createImportsRepository } from './data-access/imports-repository';
 import { createReportSender, type ReportSender } from './reports/report-delivery';
 import { startRunEventsConsumer, type RunEventsDeps } from './reports/run-events-consumer';
 import { createRunsRepository } from './data-access/runs-repository';
 import { createReportsRepository } from './data-access/reports-repository';
+import { createAuditRepository } from './data-access/audit-repository';
 
 // Wiring only: the service's behaviour lives in the modules imported above.
 async function main(): Promise<void> {
@@ -65,6 +60,7 @@ async function main(): Promise<void> {
       const calls = createCallsRepository(db);
       const runs = createRunsRepository(db);
       const reports = createReportsRepository(db);
+      const audit = createAuditRepository(db);
       const delivery = createReportSender({
         reports,
         webhookUrl: settings.REPORT_WEBHOOK_URL,
@@ -76,20 +72,16 @@ async function main(): Promise<void> {
         logger,
         apiTokens: settings.API_TOKENS,
         sessionSecret: settings.SESSION_SECRET,
-        routers: [
-          candidatesRoutes({ cache, calls }),
-          configureRoutes({ cache, vanCache }),
-          validateRoutes({ cache, vanCache }),
-          runsRoutes({ cache, vanCache, runs, calls, reports }),
-          dropRateRoutes({ calls }),
-          openApiRoutes(),
-          callsImportRoutes({
-            cache,
-            calls,
-            imports: createImportsRepository(db),
-            maxBytes: settings.IMPORT_MAX_BYTES,
-          }),
-        ],
+        routers: configRouters({
+          cache,
+          vanCache,
+          calls,
+          runs,
+          reports,
+          imports: createImportsRepository(db),
+          audit,
+          maxImportBytes: settings.IMPORT_MAX_BYTES,
+        }),
       });
     },
   });

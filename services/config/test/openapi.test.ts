@@ -1,25 +1,14 @@
 import type Router from '@koa/router';
-import { openApiDocument, openApiRoutes } from '../src/http/openapi';
+import { openApiDocument } from '../src/http/openapi';
 import { loginRoutes } from '../src/http/auth';
-import { candidatesRoutes } from '../src/http/candidates';
-import { configureRoutes } from '../src/http/configure';
-import { validateRoutes } from '../src/http/validate';
-import { runsRoutes } from '../src/http/runs';
-import { dropRateRoutes } from '../src/http/drop-rate';
-import { callsImportRoutes } from '../src/http/calls-import';
+import { configRouters, type ConfigRouterDeps } from '../src/http/routers';
 
 // The routers only capture their dependencies when they are built, so empty stand-ins suffice
 // to read their route tables.
 const none = {} as never;
 const routers: Router[] = [
-  loginRoutes(['a-token-of-sixteen-chars'], none),
-  candidatesRoutes({ cache: none, calls: none }),
-  configureRoutes({ cache: none, vanCache: none }),
-  validateRoutes({ cache: none, vanCache: none }),
-  runsRoutes({ cache: none, vanCache: none, runs: none, calls: none, reports: none }),
-  dropRateRoutes({ calls: none }),
-  callsImportRoutes({ cache: none, calls: none, imports: none, maxBytes: 1 }),
-  openApiRoutes(),
+  loginRoutes([], none),
+  ...configRouters({ maxImportBytes: 1 } as unknown as ConfigRouterDeps),
 ];
 const PLATFORM_ROUTES = ['GET /healthz', 'GET /readyz', 'GET /metrics'];
 

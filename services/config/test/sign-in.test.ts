@@ -39,7 +39,8 @@ const withSession = (value: string, init: RequestInit = {}) =>
     headers: { ...(init.headers as Record<string, string>), cookie: `callsync_session=${value}` },
   });
 
-// The cookie's format, written out independently of the service: v1.<expires>.<tag>.<HMAC-SHA256>.
+// The cookie's format, written out independently of the service:
+// v2.<expires>.<token name>.<role>.<tag>.<HMAC-SHA256>.
 const sign = (payload: string, secret = SESSION_SECRET) =>
   `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
 
@@ -114,25 +115,49 @@ test('GET /login?token= does not sign in and says to use the form', async () => 
 
 test('a tampered, forged, expired or old-style cookie is refused', async () => {
   const value = valueOf(sessionCookieOf(await signIn(API_TOKEN)));
-  const [version, expires, tag, signature] = value.split('.') as [string, string, string, string];
-  expect(version).toBe('v1');
+  const [version, expires, name, role, tag, signature] = value.split('.') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  expect([version, name, role]).toEqual(['v2', 'ops', 'operator']);
 
-  const later = `${version}.${Number(expires) + 86_400}.${tag}.${signature}`;
-  const flipped = `${version}.${expires}.${tag}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-  const otherSecret = sign(`v1.${expires}.${tag}`, 'another-secret-of-another-deployment-0000');
-  for (const forged of [later, flipped, otherSecret, 'garbage', `v1.${expires}.${tag}`]) {
+  const later = `${version}.${Number(expires) + 86_400}.${name}.${role}.${tag}.${signature}`;
+  const flipped = `${version}.${expires}.${name}.${role}.${tag}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+  const promoted = `${version}.${expires}.olivia.${role}.${tag}.${signature}`;
+  const otherSecret = sign(
+    `v2.${expires}.${name}.${role}.${tag}`,
+    'another-secret-of-another-deployment-0000',
+  );
+  for (const forged of [
+    later,
+    flipped,
+    promoted,
+    otherSecret,
+    'garbage',
+    `v2.${expires}.${name}.${role}.${tag}`,
+  ]) {
     const response = await withSession(forged);
     expect(response.status).toBe(401);
     expect((await json(response)).detail).toMatch(/session is not valid; sign in again/);
   }
 
-  const expired = await withSession(sign(`v1.${Math.floor(Date.now() / 1000) - 60}.${tag}`));
+  const expired = await withSession(sign(`v2.${Math.floor(Date.now() / 1000) - 60}.${name}.${role}.${tag}`));
   expect(expired.status).toBe(401);
   expect((await json(expired)).detail).toMatch(/session has expired/);
   // Correctly signed, but for a token that is not among API_TOKENS.
-  const revoked = await withSession(sign(`v1.${expires}.AAAAAAAAAAAAAAAAAAAAAA`));
+  const revoked = await withSession(sign(`v2.${expires}.${name}.${role}.AAAAAAAAAAAAAAAAAAAAAA`));
   expect(revoked.status).toBe(401);
   expect((await json(revoked)).detail).toMatch(/no longer accepted/);
+  // Correctly signed with the operator's tag, but naming another role than API_TOKENS gives it.
+  const otherRole = await withSession(sign(`v2.${expires}.${name}.organiser.${tag}`));
+  expect(otherRole.status).toBe(401);
+  // The format before roles (v1.<expires>.<tag>.<signature>) is no session any more.
+  const before = await withSession(sign(`v1.${expires}.${tag}`));
+  expect(before.status).toBe(401);
 
   // The earlier sign-in put the raw token in callsync_token; it opens nothing any more.
   const oldStyle = await world.api('/candidates', {

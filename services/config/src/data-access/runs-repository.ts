@@ -18,6 +18,8 @@ export interface RunDocument extends Run {
 
 export interface RunListFilter {
   candidate?: string;
+  /** Any of these candidates (an organiser's token limited to them). */
+  candidates?: string[];
   state?: RunState;
   limit: number;
 }
@@ -37,9 +39,10 @@ export function createRunsRepository(db: Db): RunsRepository {
       await runs.insertOne(run);
     },
     get: (runId) => runs.findOne({ _id: runId }),
-    list({ candidate, state, limit }) {
+    list({ candidate, candidates, state, limit }) {
       const filter: Filter<RunDocument> = {};
       if (candidate) filter.candidate = candidate;
+      else if (candidates) filter.candidate = { $in: candidates };
       if (state) filter.state = state;
       return runs.find(filter).sort({ openedAt: -1 }).limit(limit).toArray();
     },

@@ -3,8 +3,9 @@ import type Koa from 'koa';
 import Router from '@koa/router';
 import { HttpError } from './http-error';
 import { html, renderPage } from '../pages/layout';
-import { singleQuery } from './params';
-import type { SessionCheck, Sessions } from './session';
+import { bodyFields, singleQuery } from './params';
+import type { ApiToken } from '@call-sync/platform';
+import { principalOf, type SessionCheck, type Sessions } from './session';
 
 export const SESSION_COOKIE = 'callsync_session';
 const LEGACY_TOKEN_COOKIE = 'callsync_token';
@@ -12,12 +13,15 @@ export const SESSION_TTL_MS = 12 * 3_600_000;
 
 // Tokens are compared as SHA-256 digests with timingSafeEqual, against every token without an
 // early exit, so neither the length nor the first differing byte of a guess shows in the timing.
-function tokenMatcher(tokens: readonly string[]): (candidate: string) => boolean {
-  const digests = tokens.map((token) => createHash('sha256').update(token).digest());
+export function tokenMatcher(tokens: readonly ApiToken[]): (candidate: string) => ApiToken | undefined {
+  const digests = tokens.map((entry) => ({
+    entry,
+    digest: createHash('sha256').update(entry.token).digest(),
+  }));
   return (candidate) => {
     const digest = createHash('sha256').update(candidate).digest();
-    let matched = false;
-    for (const known of digests) matched = timingSafeEqual(known, digest) || matched;
+    let matched: ApiToken | undefined;
+    for (const known of digests) if (timingSafeEqual(known.digest, digest)) matched = known.entry;
     return matched;
   };
 }
@@ -28,7 +32,9 @@ export function securityHeaders(): Koa.Middleware {
     const nonce = randomBytes(16).toString('base64');
     ctx.state.cspNonce = nonce;
     ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
+    // same-origin, not no-referrer: under no-referrer a browser sends `Origin: null` with the
+    // service's own form posts, and the origin check below could not tell them from another site's.
+    ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cache-Control', 'no-store');
     ctx.set(
@@ -42,7 +48,8 @@ export function securityHeaders(): Koa.Middleware {
   };
 }
 
-const PUBLIC_PATHS = new Set(['/login']);
+/** Reachable without a token: signing in, and signing out (which only clears the cookie). */
+export const PUBLIC_PATHS = new Set(['/login', '/logout']);
 
 function refuse(ctx: Koa.Context, detail: string, error?: string): never {
   ctx.set('WWW-Authenticate', `Bearer realm="call-sync"${error ? `, error="${error}"` : ''}`);
@@ -58,22 +65,72 @@ const SESSION_REFUSALS: Record<Exclude<SessionCheck, { ok: true }>['reason'], st
 
 /**
  * Every route mounted after this needs `Authorization: Bearer <token>`, or the session cookie
- * that `/login` sets so a browser can open the pages. (`/healthz`, `/readyz` and `/metrics` are
+ * that `/login` sets so a browser can open the pages; the token's entry (name, role, candidates —
+ * never the token) becomes `ctx.state.principal`. (`/healthz`, `/readyz` and `/metrics` are
  * answered by the platform before this runs.)
  */
-export function requireToken(tokens: readonly string[], sessions: Sessions): Koa.Middleware {
-  const matches = tokenMatcher(tokens);
+export function requireToken(tokens: readonly ApiToken[], sessions: Sessions): Koa.Middleware {
+  const match = tokenMatcher(tokens);
   return async (ctx, next) => {
     if (PUBLIC_PATHS.has(ctx.path)) return next();
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1];
     if (bearer !== undefined) {
-      if (!matches(bearer)) refuse(ctx, 'the token is not valid', 'invalid_token');
+      const entry = match(bearer);
+      if (!entry) refuse(ctx, 'the token is not valid', 'invalid_token');
+      ctx.state.principal = principalOf(entry);
+      ctx.state.authenticatedBy = 'bearer';
       return next();
     }
     const session = ctx.cookies.get(SESSION_COOKIE);
     if (!session) refuse(ctx, 'this endpoint needs Authorization: Bearer <token>, or sign in at /login');
     const check = sessions.check(session);
     if (!check.ok) refuse(ctx, SESSION_REFUSALS[check.reason], 'invalid_token');
+    ctx.state.principal = check.principal;
+    ctx.state.authenticatedBy = 'session';
+    await next();
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A state-changing request a browser makes with the session cookie must come from the service's
+ * own pages: its Origin (or, without one, its Referer) must be this origin. The cookie is
+ * SameSite=Strict already; this also covers sibling subdomains and browsers that ignore SameSite.
+ * Bearer requests carry no ambient credential, so a site cannot forge them and they pass.
+ */
+export function sameOriginForStateChanges(): Koa.Middleware {
+  return async (ctx, next) => {
+    if (SAFE_METHODS.has(ctx.method) || ctx.state.authenticatedBy === 'bearer') return next();
+    const origin = ctx.get('origin');
+    const referer = ctx.get('referer');
+    const claimed = origin
+      ? origin === 'null'
+        ? 'null'
+        : originOf(origin)
+      : referer
+        ? originOf(referer)
+        : undefined;
+    // A sign-in without Origin or Referer comes from a script (curl), not from another site's page.
+    if (claimed === undefined && !ctx.state.authenticatedBy) return next();
+    // Built from protocol and host: koa's ctx.origin can echo the request's own Origin header.
+    const own = `${ctx.protocol}://${ctx.host}`;
+    if (claimed !== own) {
+      throw new HttpError(
+        403,
+        'cross_origin',
+        `a ${ctx.method} with the session cookie must come from this service's own pages (${own}), ` +
+          `not from ${claimed ?? 'an unnamed origin'}; API clients send Authorization: Bearer instead`,
+      );
+    }
     await next();
   };
 }
@@ -101,8 +158,8 @@ function setCookie(ctx: Koa.Context, name: string, value: string, maxAge: number
  * SameSite=Strict cookie (Secure behind TLS) that expires. The token never goes into a URL —
  * ingress logs and browser history keep those — so `GET /login?token=` is refused.
  */
-export function loginRoutes(tokens: readonly string[], sessions: Sessions): Router {
-  const matches = tokenMatcher(tokens);
+export function loginRoutes(tokens: readonly ApiToken[], sessions: Sessions): Router {
+  const match = tokenMatcher(tokens);
   const router = new Router();
   router.get('/login', (ctx) => {
     if (ctx.query.token !== undefined) {
@@ -131,10 +188,11 @@ export function loginRoutes(tokens: readonly string[], sessions: Sessions): Rout
     });
   });
   router.post('/login', (ctx) => {
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const body = bodyFields(ctx, ['token', 'next']);
     const token = typeof body.token === 'string' ? body.token : undefined;
-    if (!token || !matches(token)) throw new HttpError(401, 'unauthorized', 'the token is not valid');
-    setCookie(ctx, SESSION_COOKIE, sessions.issue(token), SESSION_TTL_MS);
+    const entry = token ? match(token) : undefined;
+    if (!entry) throw new HttpError(401, 'unauthorized', 'the token is not valid');
+    setCookie(ctx, SESSION_COOKIE, sessions.issue(entry), SESSION_TTL_MS);
     // Browsers of the earlier sign-in still hold the raw token in this cookie: drop it.
     setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);
     ctx.status = 303;

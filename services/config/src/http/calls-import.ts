@@ -6,6 +6,9 @@ import type { CallsRepository } from '../data-access/calls-repository';
 import type { ImportJobDocument, ImportsRepository } from '../data-access/imports-repository';
 import { HttpError } from './http-error';
 import { singleQuery } from './params';
+import { allow } from './access';
+import type { AuditRepository } from '../data-access/audit-repository';
+import { recordAudit } from './audit';
 
 const IMPORT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACCEPTED_TYPES = ['text/csv', 'text/plain', 'application/csv', 'application/octet-stream'];
@@ -16,17 +19,36 @@ function describeImport(job: ImportJobDocument) {
   return { ...rest, rowsPerSecond: seconds > 0 ? Math.round(job.counts.rows / seconds) : null };
 }
 
+function importAudit(job: ImportJobDocument, rejection?: string) {
+  const { rows, inserted, updated, errors } = job.counts;
+  const named = `import ${job.importId}${job.fileName ? ` of ${job.fileName}` : ''}`;
+  return {
+    action: 'import' as const,
+    outcome: rejection ? ('failed' as const) : ('done' as const),
+    summary: rejection
+      ? `${named} refused: ${rejection}`
+      : `${named}: ${rows} rows, ${inserted} new, ${updated} updated, ${errors} errors`,
+    details: {
+      importId: job.importId,
+      fileName: job.fileName ?? null,
+      serviceName: job.serviceName ?? null,
+      counts: job.counts,
+    },
+  };
+}
+
 export function callsImportRoutes(deps: {
   cache: ConfigCache;
   calls: CallsRepository;
   imports: ImportsRepository;
+  audit: AuditRepository;
   maxBytes: number;
 }): Router {
   const router = new Router();
 
   // The body is the CSV itself (curl --data-binary @export.csv -H 'Content-Type: text/csv'),
   // read as a stream: the answer comes when the last row is stored.
-  router.post('/calls/import', async (ctx: Koa.Context) => {
+  router.post('/calls/import', allow('operator'), async (ctx: Koa.Context) => {
     const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
     if (!ACCEPTED_TYPES.includes(type)) {
       throw new HttpError(
@@ -52,10 +74,12 @@ export function callsImportRoutes(deps: {
         ...(serviceName ? { serviceName } : {}),
         ...(fileName ? { fileName: fileName.slice(0, 200) } : {}),
       });
+      await recordAudit(ctx, deps.audit, importAudit(job));
       ctx.set('Location', `/calls/imports/${job.importId}`);
       ctx.body = describeImport(job);
     } catch (error) {
       if (!(error instanceof ImportRejectedError)) throw error;
+      await recordAudit(ctx, deps.audit, importAudit(error.job, error.message));
       // The rest of the upload is not read: the connection closes after the answer.
       ctx.set('Connection', 'close');
       throw new HttpError(error.status, error.status === 413 ? 'too_large' : 'bad_csv', error.message, {
@@ -64,11 +88,11 @@ export function callsImportRoutes(deps: {
     }
   });
 
-  router.get('/calls/imports', async (ctx: Koa.Context) => {
+  router.get('/calls/imports', allow('operator'), async (ctx: Koa.Context) => {
     ctx.body = { imports: (await deps.imports.list(50)).map(describeImport) };
   });
 
-  router.get('/calls/imports/:id', async (ctx: Koa.Context) => {
+  router.get('/calls/imports/:id', allow('operator'), async (ctx: Koa.Context) => {
     const importId = String(ctx.params.id ?? '');
     if (!IMPORT_ID.test(importId)) throw new HttpError(400, 'bad_parameter', 'an import id is a UUID');
     const job = await deps.imports.get(importId);

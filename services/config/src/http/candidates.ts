@@ -8,7 +8,11 @@ import { renderCandidatesPage } from '../pages/candidates-page';
 import { HttpError } from './http-error';
 import { isApiKeyLoaded } from '../unloaded-api-key';
 import { respond } from './negotiation';
-import { booleanQuery, candidateParam, singleQuery, windowParam } from './params';
+import { bodyFields, booleanQuery, candidateParam, singleQuery, windowParam } from './params';
+import { allow, mayAccessCandidate, principalOf } from './access';
+import type { Principal } from './session';
+import type { AuditRepository } from '../data-access/audit-repository';
+import { describeWindow, recordAudit } from './audit';
 
 /** What the API says about a candidate: everything but the API key, which only says whether it is set. */
 export function describeCandidate({ candidate, errors, rows }: CandidateConfiguration) {
@@ -33,14 +37,19 @@ export function describeCandidate({ candidate, errors, rows }: CandidateConfigur
 
 export type CandidateSummary = ReturnType<typeof describeCandidate>;
 
-function describeConfiguration(configuration: Configuration, cache: ConfigCache) {
+/** The configuration as `principal` may see it: an organiser limited to candidates sees only theirs. */
+function describeConfiguration(configuration: Configuration, cache: ConfigCache, principal: Principal) {
   const status = cache.status();
+  const visible = (slug: string | undefined) => slug === undefined || mayAccessCandidate(principal, slug);
   return {
     candidates: [...configuration.candidates.values()]
+      .filter(({ candidate }) => visible(candidate.slug))
       .map(describeCandidate)
       .sort((a, b) => a.slug.localeCompare(b.slug)),
     /** Errors of the listing and term-code tables (a listing row with an error is left out). */
-    configurationErrors: configuration.errors,
+    configurationErrors: principal.candidates
+      ? configuration.errors.filter((error) => error.slug !== undefined && visible(error.slug))
+      : configuration.errors,
     source: status.source,
     loadedAt: status.loadedAt ?? null,
     lastRefreshAt: status.lastRefreshAt ?? null,
@@ -53,20 +62,31 @@ const windowJson = (window: TimeWindow) => ({
   end: window.end.toISOString(),
 });
 
-export function candidatesRoutes(deps: { cache: ConfigCache; calls: CallsRepository }): Router {
-  const { cache, calls } = deps;
+export function candidatesRoutes(deps: {
+  cache: ConfigCache;
+  calls: CallsRepository;
+  audit: AuditRepository;
+}): Router {
+  const { cache, calls, audit } = deps;
   const router = new Router();
 
-  router.get('/candidates', async (ctx) => {
-    const answer = describeConfiguration(await cache.current(), cache);
+  router.get('/candidates', allow('organiser'), async (ctx) => {
+    const answer = describeConfiguration(await cache.current(), cache, principalOf(ctx));
     respond(ctx, answer, () => renderCandidatesPage(ctx, answer));
   });
 
-  router.post('/config/refresh', async (ctx) => {
+  router.post('/config/refresh', allow('operator'), async (ctx) => {
+    bodyFields(ctx, []);
+    let configuration: Configuration;
     try {
-      const configuration = await cache.refresh();
-      ctx.body = describeConfiguration(configuration, cache);
+      configuration = await cache.refresh();
     } catch {
+      await recordAudit(ctx, audit, {
+        action: 'config_refresh',
+        outcome: 'failed',
+        summary: `Airtable could not be read: ${cache.status().lastRefreshError ?? 'unknown error'}`,
+        details: { error: cache.status().lastRefreshError ?? null },
+      });
       throw new HttpError(
         503,
         'airtable_unavailable',
@@ -75,11 +95,19 @@ export function candidatesRoutes(deps: { cache: ConfigCache; calls: CallsReposit
         { source: cache.status().source, loadedAt: cache.status().loadedAt ?? null },
       );
     }
+    await recordAudit(ctx, audit, {
+      action: 'config_refresh',
+      outcome: 'done',
+      summary: `configuration read from Airtable: ${configuration.candidates.size} candidates, ${configuration.errors.length} errors`,
+      details: { candidates: configuration.candidates.size, errors: configuration.errors.length },
+    });
+    ctx.body = describeConfiguration(configuration, cache, principalOf(ctx));
   });
 
   // Returns a window's calls to unsynced so the next run takes them again. Without confirm=true
   // it only counts: resetting finished calls re-posts them, which is worth a second look.
-  router.post('/candidates/:candidate/reset', async (ctx) => {
+  router.post('/candidates/:candidate/reset', allow('operator'), async (ctx) => {
+    bodyFields(ctx, []);
     const { candidate } = await candidateParam(ctx, cache);
     const scopeText = singleQuery(ctx, 'scope') ?? 'errors';
     const scope = RESET_SCOPES.find((s) => s === scopeText);
@@ -112,6 +140,13 @@ export function candidatesRoutes(deps: { cache: ConfigCache; calls: CallsReposit
     }
     if (scope === 'outcome-unknown') await requireRepeatedCount(ctx, calls, candidate.district, window);
     const reset = await calls.reset(candidate.district, window, scope);
+    await recordAudit(ctx, audit, {
+      action: 'reset',
+      candidate: candidate.slug,
+      outcome: 'done',
+      summary: `${reset} calls (${scope}) of the window ${describeWindow(window)} returned to unsynced`,
+      details: { scope, reset, window: windowJson(window) },
+    });
     ctx.body = { ...base, confirmed: true, reset };
   });
 

@@ -13,6 +13,7 @@ import { renderConfigurePage } from '../pages/configure-page';
 import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateParam } from './params';
+import { allow } from './access';
 
 /** How to fill the result table, as the original's configure page told organisers. */
 export const CONFIGURE_INSTRUCTIONS = [
@@ -97,7 +98,7 @@ async function configureAnswer(vanCache: VanMetadataCache, { candidate }: Candid
 
 export function configureRoutes(deps: { cache: ConfigCache; vanCache: VanMetadataCache }): Router {
   const router = new Router();
-  router.get('/configure/:candidate', async (ctx: Koa.Context) => {
+  router.get('/configure/:candidate', allow('organiser'), async (ctx: Koa.Context) => {
     const configuration = await candidateParam(ctx, deps.cache);
     const answer = await configureAnswer(deps.vanCache, configuration);
     respond(ctx, answer, () => renderConfigurePage(ctx, answer));

@@ -4,6 +4,8 @@ import { addDays, easternDayOf, windowForDay, type EasternDay } from '@call-sync
 import type { CallsRepository } from '../data-access/calls-repository';
 import { HttpError } from './http-error';
 import { singleQuery } from './params';
+import { allow, principalOf } from './access';
+import type { ConfigCache } from '../config-cache';
 
 export const DROP_RATE_USAGE =
   'GET /drop-rate?start_day=MM-DD&count=N&service_name=NAME — N days (1–92) from start_day (Eastern), ' +
@@ -38,9 +40,31 @@ export function resolveStartDay(monthDay: string, today: EasternDay): EasternDay
 const rate = (drops: number, contacts: number): number | 'N/A' =>
   contacts === 0 ? 'N/A' : Number((drops / (drops + contacts)).toFixed(4));
 
-export function dropRateRoutes(deps: { calls: CallsRepository }): Router {
+/** An organiser limited to candidates sees the drop rate of their candidates' dialer services only. */
+async function assertServiceAllowed(
+  ctx: Koa.Context,
+  cache: ConfigCache,
+  serviceName: string,
+): Promise<void> {
+  const principal = principalOf(ctx);
+  if (!principal.candidates) return;
+  const configuration = await cache.current();
+  const theirs = principal.candidates.flatMap(
+    (slug) => configuration.candidates.get(slug)?.candidate.serviceNames ?? [],
+  );
+  if (!theirs.includes(serviceName)) {
+    throw new HttpError(
+      403,
+      'candidate_not_allowed',
+      `the token "${principal.name}" is limited to ${principal.candidates.join(', ')}, whose services are ` +
+        `${theirs.join(', ') || '(none)'}; "${serviceName}" is not among them`,
+    );
+  }
+}
+
+export function dropRateRoutes(deps: { calls: CallsRepository; cache: ConfigCache }): Router {
   const router = new Router();
-  router.get('/drop-rate', async (ctx: Koa.Context) => {
+  router.get('/drop-rate', allow('organiser'), async (ctx: Koa.Context) => {
     const startText = singleQuery(ctx, 'start_day');
     const countText = singleQuery(ctx, 'count');
     const serviceName = singleQuery(ctx, 'service_name');
@@ -51,6 +75,7 @@ export function dropRateRoutes(deps: { calls: CallsRepository }): Router {
       throw badParameter(`count must be a whole number from 1 to ${MAX_DAYS}, got "${countText}"`);
     }
     if (serviceName.length > 200) throw badParameter('service_name is too long');
+    await assertServiceAllowed(ctx, deps.cache, serviceName);
     const start = resolveStartDay(startText, easternDayOf(new Date()));
     const days: EasternDay[] = Array.from({ length: Number(countText) }, (_, i) => addDays(start, i));
     const perDay = await Promise.all(

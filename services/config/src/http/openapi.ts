@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { allow } from './access';
 
 // The operator API as OpenAPI 3.1. A test compares it with the routers' own route table, so a
 // route added without its entry here (or the other way round) fails the build.
@@ -52,7 +53,7 @@ export const openApiDocument = {
     title: 'call-sync config service',
     version: '1.0.0',
     description:
-      "Candidate configuration, the organisers' configure and validate pages, the operator API (runs, reset, drop rate, call import) and the morning reports. Every endpoint but /healthz, /readyz and /metrics needs a bearer token (or the cookie /login sets). Pages answer HTML to browsers (Accept: text/html, or ?format=html) and JSON otherwise.",
+      "Candidate configuration, the organisers' configure and validate pages, the operator API (runs, reset, drop rate, call import) and the morning reports. Every endpoint but /healthz, /readyz and /metrics needs a bearer token (or the cookie /login sets); an organiser's token opens the reading endpoints (possibly for named candidates only), an operator's every endpoint, and anything else is a 403 naming the role needed. Pages answer HTML to browsers (Accept: text/html, or ?format=html) and JSON otherwise.",
   },
   security: [{ bearer: [] }, { cookie: [] }],
   components: {
@@ -278,12 +279,23 @@ export const openApiDocument = {
         responses: { 200: json('the job'), 400: error, 404: error },
       },
     },
+    '/audit': {
+      get: {
+        summary:
+          'Operator actions (run requested, reset, import, refresh): who, when, what; newest first (operator role)',
+        parameters: [
+          { name: 'candidate', in: 'query', schema: { type: 'string' } },
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+        ],
+        responses: { 200: jsonOrHtml('the audit entries'), 400: error, 403: error },
+      },
+    },
   },
 } as const;
 
 export function openApiRoutes(): Router {
   const router = new Router();
-  router.get('/openapi.json', (ctx) => {
+  router.get('/openapi.json', allow('organiser'), (ctx) => {
     ctx.body = openApiDocument;
   });
   return router;

@@ -3,9 +3,50 @@ import { parseEasternDay, windowForDay, type ConfigError, type TimeWindow } from
 import type { ConfigCache } from '../config-cache';
 import type { CandidateConfiguration } from '@call-sync/integrations';
 import { HttpError } from './http-error';
+import { assertCandidateAllowed, mayAccessCandidate, principalOf } from './access';
 
 /** Lowercase letters, digits and dashes, as `slugForReferenceName` makes them. */
 const SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
+
+/**
+ * Query parameter names are plain words: `service_name[$ne]=x` is refused, not silently ignored,
+ * so nobody mistakes a parser quirk for an operator that reached MongoDB.
+ */
+export function plainQueryNames(): Koa.Middleware {
+  return async (ctx, next) => {
+    const odd = Object.keys(ctx.query).find((name) => !/^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(name));
+    if (odd !== undefined) {
+      throw new HttpError(
+        400,
+        'bad_parameter',
+        `query parameter names are plain words, not "${odd.slice(0, 60)}"`,
+      );
+    }
+    await next();
+  };
+}
+
+/**
+ * The parsed body (JSON or form) as an object of only the `allowed` fields: anything else — an
+ * array, `{"$gt": ""}`, a misspelt field — is a 400 naming it, never passed on.
+ */
+export function bodyFields(ctx: Koa.Context, allowed: readonly string[]): Record<string, unknown> {
+  const body: unknown = ctx.request.body ?? {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'bad_body', 'the body must be a JSON object');
+  }
+  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
+  if (unknown.length > 0) {
+    const accepted =
+      allowed.length > 0 ? `accepted: ${allowed.join(', ')}` : 'this request takes no body fields';
+    throw new HttpError(
+      400,
+      'bad_body',
+      `unknown body field ${unknown.map((key) => `"${key.slice(0, 60)}"`).join(', ')}; ${accepted}`,
+    );
+  }
+  return body as Record<string, unknown>;
+}
 
 /** A query parameter given at most once; a repeated one is refused rather than guessed at. */
 export function singleQuery(ctx: Koa.Context, name: string): string | undefined {
@@ -40,12 +81,15 @@ export async function candidateOrBrokenRow(
   if (!SLUG.test(slug)) {
     throw new HttpError(400, 'bad_candidate', 'a candidate slug is lowercase letters, digits and dashes');
   }
+  assertCandidateAllowed(ctx, slug);
   const configuration = await cache.current();
   const found = configuration.candidates.get(slug);
   if (found) return found;
   const errors = configuration.errors.filter((error) => error.slug === slug);
   if (errors.length > 0) return { slug, errors };
-  const candidates = [...configuration.candidates.keys()].sort();
+  const candidates = [...configuration.candidates.keys()]
+    .filter((key) => mayAccessCandidate(principalOf(ctx), key))
+    .sort();
   throw new HttpError(
     404,
     'unknown_candidate',

@@ -1,29 +1,50 @@
 import type Koa from 'koa';
 import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import type { Logger } from '@call-sync/platform';
-import { loginRoutes, requireToken, securityHeaders, SESSION_TTL_MS } from './auth';
+import type { ApiToken, Logger } from '@call-sync/platform';
+import {
+  loginRoutes,
+  requireToken,
+  sameOriginForStateChanges,
+  securityHeaders,
+  SESSION_TTL_MS,
+} from './auth';
+import { assertEveryRouteGuarded } from './access';
 import { createSessions, sessionSecret } from './session';
 import { errorHandler } from './http-error';
+import { plainQueryNames } from './params';
 
 /** Paths whose body is read as a stream by their own route (the call-export upload). */
 const STREAMED_PATHS = new Set(['/calls/import']);
 
+/** Limits of the bodies the parser reads; the streamed upload has its own (IMPORT_MAX_BYTES). */
+export const BODY_LIMITS = { jsonLimit: '64kb', formLimit: '16kb' } as const;
+
 /**
- * The order matters: security headers and the error handler wrap everything; the body parser
- * (small limits) runs before the routes but never on a streamed upload; `/login` is the one
- * route before the token check.
+ * The order matters: security headers and the error handler wrap everything; the token check
+ * runs before any body is read (so a stranger cannot make the service parse anything), then the
+ * origin check of cookie requests, the body parser (small limits, never on a streamed upload), and
+ * the routes, each of which names the role it needs.
  */
 export function mountRoutes(
   app: Koa,
   options: {
     logger: Logger;
-    apiTokens: readonly string[];
+    apiTokens: readonly ApiToken[];
     /** SESSION_SECRET; unset, a random one of this process (sessions end with it). */
     sessionSecret: string | undefined;
     routers: Router[];
   },
 ): void {
+  assertEveryRouteGuarded(options.routers);
+  const legacy = options.apiTokens.filter((entry) => entry.legacy).map((entry) => entry.name);
+  if (legacy.length > 0) {
+    options.logger.warn(
+      { tokens: legacy },
+      'API_TOKENS holds bare tokens, each taken as an operator: write them as name:role:token ' +
+        '(roles organiser, operator) so the audit names who acted and organisers cannot reset or import',
+    );
+  }
   const sessions = createSessions({
     secret: sessionSecret(options.sessionSecret, options.logger),
     tokens: options.apiTokens,
@@ -31,11 +52,12 @@ export function mountRoutes(
   });
   app.use(securityHeaders());
   app.use(errorHandler(options.logger));
-  const parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '64kb', formLimit: '16kb' });
-  app.use((ctx, next) => (STREAMED_PATHS.has(ctx.path) ? next() : parseBody(ctx, next)));
-  const login = loginRoutes(options.apiTokens, sessions);
-  app.use(login.routes());
   app.use(requireToken(options.apiTokens, sessions));
+  app.use(sameOriginForStateChanges());
+  app.use(plainQueryNames());
+  const parseBody = bodyParser({ enableTypes: ['json', 'form'], ...BODY_LIMITS });
+  app.use((ctx, next) => (STREAMED_PATHS.has(ctx.path) ? next() : parseBody(ctx, next)));
+  app.use(loginRoutes(options.apiTokens, sessions).routes());
   for (const router of options.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -22,7 +22,10 @@ import { renderRunPage, renderRunsPage } from '../pages/runs-page';
 import type { VanMetadataCache } from '../van-metadata-cache';
 import { HttpError, VAN_BUDGET_SPENT, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
-import { booleanQuery, candidateParam, singleQuery, windowParam } from './params';
+import { bodyFields, booleanQuery, candidateParam, singleQuery, windowParam } from './params';
+import { allow, assertCandidateAllowed, principalOf } from './access';
+import type { AuditRepository } from '../data-access/audit-repository';
+import { describeWindow, recordAudit, windowText } from './audit';
 
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const RUN_STATES = Object.values(RunState) as string[];
@@ -95,10 +98,11 @@ export interface RunsRoutesDeps {
   runs: RunsRepository;
   calls: CallsRepository;
   reports: ReportsRepository;
+  audit: AuditRepository;
 }
 
 export function runsRoutes(deps: RunsRoutesDeps): Router {
-  const { cache, vanCache, runs, calls, reports } = deps;
+  const { cache, vanCache, runs, calls, reports, audit } = deps;
   const router = new Router();
 
   const strategyOf = async (run: RunDocument): Promise<Strategy> =>
@@ -106,10 +110,10 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
 
   // "Run now": records a request the extractor picks up (it decides, claims and publishes), or,
   // for a dry run, decides every call here with the same pure functions and stores the answer.
-  router.post('/runs/:candidate', async (ctx: Koa.Context) => {
+  router.post('/runs/:candidate', allow('operator'), async (ctx: Koa.Context) => {
     const configuration = await candidateParam(ctx, cache);
     const { candidate } = configuration;
-    const body = (ctx.request.body ?? {}) as Record<string, unknown>;
+    const body = bodyFields(ctx, ['window', 'dryRun']);
     const now = new Date();
     // Query parameters, or the same names in a JSON body.
     const window = windowParam(ctx, 'window', body.window) ?? windowForRun(now, candidate.syncHourEastern);
@@ -143,6 +147,13 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
         );
       }
       await runs.insert(run);
+      await recordAudit(ctx, audit, {
+        action: 'run_requested',
+        candidate: candidate.slug,
+        outcome: 'done',
+        summary: `run ${runId} requested for the window ${describeWindow(window)}`,
+        details: { runId, window: windowText(window) },
+      });
       ctx.status = 202;
       ctx.set('Location', `/runs/${runId}`);
       ctx.body = describeRun(run, candidate.strategy);
@@ -171,6 +182,13 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
         finishedAt,
       });
       await runs.insert(run);
+      await recordAudit(ctx, audit, {
+        action: 'dry_run',
+        candidate: candidate.slug,
+        outcome: 'done',
+        summary: `dry run ${runId} of ${result.calls} calls in the window ${describeWindow(window)}`,
+        details: { runId, window: windowText(window), calls: result.calls },
+      });
       ctx.status = 201;
       ctx.set('Location', `/runs/${runId}`);
       ctx.body = describeRun(run, candidate.strategy);
@@ -188,7 +206,7 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
     }
   });
 
-  router.get('/runs', async (ctx: Koa.Context) => {
+  router.get('/runs', allow('organiser'), async (ctx: Koa.Context) => {
     const candidate = singleQuery(ctx, 'candidate');
     const state = singleQuery(ctx, 'state');
     const limitText = singleQuery(ctx, 'limit') ?? '50';
@@ -201,9 +219,11 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
     if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 200) {
       throw new HttpError(400, 'bad_parameter', 'limit must be a whole number from 1 to 200');
     }
+    if (candidate !== undefined) assertCandidateAllowed(ctx, candidate);
+    const { candidates: allowed } = principalOf(ctx);
     const found = await runs.list({
       limit: Number(limitText),
-      ...(candidate ? { candidate } : {}),
+      ...(candidate ? { candidate } : allowed ? { candidates: allowed } : {}),
       ...(state ? { state: state as RunState } : {}),
     });
     const reportByRun = await reports.getForRuns(found.map((run) => run.runId));
@@ -214,11 +234,12 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
     respond(ctx, answer, () => renderRunsPage(ctx, answer, { candidate, state }));
   });
 
-  router.get('/runs/:id', async (ctx: Koa.Context) => {
+  router.get('/runs/:id', allow('organiser'), async (ctx: Koa.Context) => {
     const runId = String(ctx.params.id ?? '');
     if (!RUN_ID.test(runId)) throw new HttpError(400, 'bad_parameter', 'a run id is a UUID');
     const run = await runs.get(runId);
     if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId}`);
+    assertCandidateAllowed(ctx, run.candidate);
     // The calls are the truth while a run is live; the counts on the run doc may lag.
     const [byStatus, errors, receipts, reportByRun, outcomeUnknown] = await Promise.all([
       calls.countByStatusForRun(runId),

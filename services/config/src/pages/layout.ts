@@ -105,6 +105,11 @@ export interface PageOptions {
   refreshSeconds?: number;
 }
 
+/** The audit page is an operator's: an organiser's pages do not link to a 403. */
+function isOperator(ctx: Koa.Context): boolean {
+  return (ctx.state.principal as { role?: string } | undefined)?.role === 'operator';
+}
+
 export function renderPage(ctx: Koa.Context, options: PageOptions): string {
   const nonce = nonceOf(ctx);
   const page = html`<!doctype html>
@@ -120,7 +125,8 @@ export function renderPage(ctx: Koa.Context, options: PageOptions): string {
       </head>
       <body>
         <header>
-          <span class="brand">call-sync</span><a href="/candidates">Candidates</a><a href="/runs">Runs</a>
+          <span class="brand">call-sync</span><a href="/candidates">Candidates</a
+          ><a href="/runs">Runs</a>${isOperator(ctx) ? html`<a href="/audit">Audit</a>` : ''}
         </header>
         <main>${options.body}</main>
         ${

@@ -20,6 +20,17 @@ import { connectTestDb } from './calls';
 // wrong-mode candidate, two listing rows that cannot be read (no district, a mistyped strategy), a webhook that records the reports, and the built service itself.
 
 export const API_TOKEN = 'test-token-0123456789abcdef';
+/** An organiser's token: configure, validate, runs, reports — no resets, imports or refreshes. */
+export const ORGANISER_TOKEN = 'organiser-token-0123456789';
+/** An organiser limited to the good and the broken candidate. */
+export const LIMITED_TOKEN = 'limited-organiser-token-0123';
+/** API_TOKENS of the world: named tokens with roles, and one bare token (an operator, as before roles). */
+export const API_TOKENS = [
+  `ops:operator:${API_TOKEN}`,
+  `olivia:organiser:${ORGANISER_TOKEN}`,
+  `lee:organiser:good-candidate|broken-candidate:${LIMITED_TOKEN}`,
+  'second-token-0123456789',
+].join(',');
 export const VAN_KEY_MYVOTERS = '11111111-aaaa-4bbb-8ccc-000000000001';
 export const VAN_KEY_MYCAMPAIGN = '22222222-aaaa-4bbb-8ccc-000000000002';
 export const AIRTABLE_TOKEN = 'patConfigServiceTestToken';
@@ -261,7 +272,7 @@ export async function startConfigWorld(extraEnv: Record<string, string> = {}): P
     VAN_API_URL: van.url,
     VAN_APPLICATION_NAME: 'call-sync-test',
     VAN_TIMEOUT_MS: '5000',
-    API_TOKENS: `${API_TOKEN},second-token-0123456789`,
+    API_TOKENS,
     REPORT_WEBHOOK_URL: webhook.url,
     REPORT_RETRY_INTERVAL_MS: '500',
     KAFKA_CONSUMER_GROUP: uniqueName('config-reports'),

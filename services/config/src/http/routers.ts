@@ -1,0 +1,43 @@
+import type Router from '@koa/router';
+import type { ConfigCache } from '../config-cache';
+import type { AuditRepository } from '../data-access/audit-repository';
+import type { CallsRepository } from '../data-access/calls-repository';
+import type { ImportsRepository } from '../data-access/imports-repository';
+import type { ReportsRepository } from '../data-access/reports-repository';
+import type { RunsRepository } from '../data-access/runs-repository';
+import type { VanMetadataCache } from '../van-metadata-cache';
+import { auditRoutes } from './audit';
+import { callsImportRoutes } from './calls-import';
+import { candidatesRoutes } from './candidates';
+import { configureRoutes } from './configure';
+import { dropRateRoutes } from './drop-rate';
+import { openApiRoutes } from './openapi';
+import { runsRoutes } from './runs';
+import { validateRoutes } from './validate';
+
+export interface ConfigRouterDeps {
+  cache: ConfigCache;
+  vanCache: VanMetadataCache;
+  calls: CallsRepository;
+  runs: RunsRepository;
+  reports: ReportsRepository;
+  imports: ImportsRepository;
+  audit: AuditRepository;
+  /** IMPORT_MAX_BYTES. */
+  maxImportBytes: number;
+}
+
+/** Every router of the service, in one list: main mounts it, the access test walks it. */
+export function configRouters(deps: ConfigRouterDeps): Router[] {
+  const { cache, vanCache, calls, runs, reports, imports, audit } = deps;
+  return [
+    candidatesRoutes({ cache, calls, audit }),
+    configureRoutes({ cache, vanCache }),
+    validateRoutes({ cache, vanCache, calls }),
+    runsRoutes({ cache, vanCache, runs, calls, reports, audit }),
+    dropRateRoutes({ calls, cache }),
+    openApiRoutes(),
+    auditRoutes({ audit }),
+    callsImportRoutes({ cache, calls, imports, audit, maxBytes: deps.maxImportBytes }),
+  ];
+}
