@@ -380,6 +380,8 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
     let errors = 0;
     records.forEach((record, index) => {
       const row = index + 1;
+      // A row VAN could not read is neither applied nor reported.
+      if (knobs.omitResultRows.includes(row)) return;
       const cell = (column: string): string => {
         const at = names.findIndex((n) => n.toLowerCase() === column.toLowerCase());
         return at < 0 ? '' : (record[at] ?? '').trim();
@@ -408,7 +410,7 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
           body: rowBody,
         });
       }
-      if (!knobs.omitResultRows.includes(row)) lines.push([row, job.jobId, vanIdText, 'VanID', ...outcomes]);
+      lines.push([row, job.jobId, vanIdText, 'VanID', ...outcomes]);
     });
     job.rows = records.length;
     return { csv: stringify(lines), errors };

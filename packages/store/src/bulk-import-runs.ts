@@ -113,12 +113,14 @@ export async function transitionBulkJob(
   to: BulkJobState,
   set: { jobId?: string; status?: string; error?: string } = {},
 ): Promise<boolean> {
-  const fields: Record<string, unknown> = { 'bulkImport.jobs.$[job].state': to };
-  for (const [name, value] of Object.entries(set)) fields[`bulkImport.jobs.$[job].${name}`] = value;
+  // By position (jobs[i].file === i), not arrayFilters: the local MongoDB-wire server does not add
+  // new fields through arrayFilters, and a lost job id would mean a second job after a crash.
+  const at = `bulkImport.jobs.${file}`;
+  const fields: Record<string, unknown> = { [`${at}.state`]: to };
+  for (const [name, value] of Object.entries(set)) fields[`${at}.${name}`] = value;
   const updated = await runsCollection(db).updateOne(
-    { _id: runId, bulkImport: { $exists: true } } as never,
+    { _id: runId, [`${at}.file`]: file, [`${at}.state`]: from } as never,
     { $set: fields } as never,
-    { arrayFilters: [{ 'job.file': file, 'job.state': from }] },
   );
   return updated.modifiedCount === 1;
 }
