@@ -34,7 +34,7 @@ function zipOf(text: string): Promise<Buffer> {
 let van: VanSandbox;
 let fileServer: http.Server;
 let fileUrl = '';
-let zipped = Buffer.alloc(0);
+let zipped: Buffer = Buffer.alloc(0);
 const seenAuthorization: (string | undefined)[] = [];
 
 beforeAll(async () => {
