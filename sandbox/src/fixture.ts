@@ -77,6 +77,11 @@ export interface LivevoxCallRow {
   result: string;
   campaign_id: string;
   service_name: string;
+  /**
+   * VAN's phone id of the dialed number, where a campaign's list load carries it (the export's
+   * `phone_id` column). Other fields a fixture adds are served as they are.
+   */
+  phone_id?: string;
 }
 export interface LivevoxCallFixture {
   serviceId: number;

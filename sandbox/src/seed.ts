@@ -98,6 +98,18 @@ const LAST_NAMES = [
   'Ibrahim',
   'Jones',
 ];
+/**
+ * The Contact Type each listing row names, by candidate (cycled like PROFILES): the default
+ * (absent, Phone), and names in other cases and spacing, resolved per key by VAN's list.
+ */
+const CONTACT_TYPE_NAMES: (string | undefined)[] = [
+  undefined,
+  'Auto Dial',
+  undefined,
+  'phone bank',
+  ' Phone Bank',
+  undefined,
+];
 const CALLERS = ['vol_ana', 'vol_ben', 'vol_chloe', 'vol_dev', 'vol_elena', 'vol_frank'];
 
 // VAN's result codes are the same ids in every committee.
@@ -334,6 +346,8 @@ export function generateSeed(opts: SeedOptions): SeededFixture {
       'Sync Time (EST)': 21 + (index % 2),
     };
     if (metadata.key) listing['API Key'] = metadata.key.apiKey;
+    const contactType = CONTACT_TYPE_NAMES[index % CONTACT_TYPE_NAMES.length];
+    if (contactType !== undefined) listing['Contact Type'] = contactType;
     tables[LISTING_TABLE].push({ id: recordId(), fields: listing });
     tables[referenceName] = results.map((result) => ({
       id: recordId(),
@@ -422,6 +436,14 @@ function candidateMetadata(random: SeededRandom, index: number, system: SeedSyst
       code(5, '2022 donor', 'Donor', 'Inactive'),
     ],
     resultCodes: RESULT_CODES,
+    // Committees number their own contact types: only Phone is the same everywhere.
+    contactTypes: [
+      { contactTypeId: 1, name: 'Phone', channelTypeName: 'Phone' },
+      { contactTypeId: 2, name: 'Walk', channelTypeName: 'Walk' },
+      { contactTypeId: 37, name: 'SMS Text', channelTypeName: 'SMS' },
+      { contactTypeId: 60 + index * 7, name: 'Auto Dial', channelTypeName: 'Phone' },
+      { contactTypeId: 90 + index * 11, name: 'Phone Bank', channelTypeName: 'Phone' },
+    ],
   };
   return { questions, tags, key };
 }
@@ -504,6 +526,9 @@ function dialerCall(
       result: 'agent' in result.lv ? `${result.lv.agent} (${result.lv.code})` : result.lv.system,
       campaign_id: String(5500 + at.campaignIndex * 10 + (at.service.id % 10)),
       service_name: at.service.name,
+      // Most rows carry VAN's phone id, some (every fourth) do not, as when a list was loaded
+      // without it. Derived from the sequence, not drawn, so existing seeds make the same calls.
+      ...(at.callSeq % 4 === 0 ? {} : { phone_id: String(30_000_000 + at.callSeq * 17) }),
     },
   };
 }

@@ -102,8 +102,17 @@ function checkCanvassContext(context: Record<string, unknown>, key: VanKeyFixtur
         invalid('canvassContext.phone.phoneNumber', "'phoneNumber' must be a valid phone number."),
       );
     }
+    if (isRecord(phone) && phone.dialingPrefix !== undefined) {
+      const prefix = phone.dialingPrefix;
+      if (typeof prefix !== 'string' || !/^\d{1,4}$/.test(prefix)) {
+        violations.push(
+          invalid('canvassContext.phone.dialingPrefix', "'dialingPrefix' must be a country calling code."),
+        );
+      }
+    }
   }
-  if (context.phoneId !== undefined && !isInteger(context.phoneId)) {
+  // VAN's id of one of the person's phones: a whole number, as VAN's people and phones report it.
+  if (context.phoneId !== undefined && !(isInteger(context.phoneId) && context.phoneId > 0)) {
     violations.push(invalid('canvassContext.phoneId', "'phoneId' must be an integer."));
   }
   for (const flag of ['skipMatching', 'omitActivistCodeContactHistory']) {

@@ -140,6 +140,51 @@ describe('VAN sandbox canvass response rules', () => {
     expect(json.errors[0].properties).toEqual(['responses[0].activistCodeId']);
   });
 
+  test('a phoneId that is a whole number is accepted with the phone', async () => {
+    const { status } = await post(100001, {
+      canvassContext: { ...validContext, phoneId: 5100002 },
+      resultCodeId: 20,
+    });
+    expect(status).toBe(204);
+    expect(van.journal()[0]?.body).toMatchObject({ canvassContext: { phoneId: 5100002 } });
+  });
+
+  test.each([['5100002'], [51.5], [0], [null]])('a phoneId of %j is refused', async (phoneId) => {
+    const { status, json } = await post(100001, {
+      canvassContext: { ...validContext, phoneId },
+      resultCodeId: 20,
+    });
+    expect(status).toBe(400);
+    expect(json.errors[0]).toMatchObject({
+      text: "'phoneId' must be an integer.",
+      properties: ['canvassContext.phoneId'],
+    });
+  });
+
+  test('a dialing prefix that is not a calling code is refused', async () => {
+    const { status, json } = await post(100001, {
+      canvassContext: { ...validContext, phone: { dialingPrefix: '+1', phoneNumber: '9195550101' } },
+      resultCodeId: 20,
+    });
+    expect(status).toBe(400);
+    expect(json.errors[0].properties).toEqual(['canvassContext.phone.dialingPrefix']);
+  });
+
+  test('a contact type of another key is refused: ids differ between committees', async () => {
+    // Auto Dial is 73 for the MyCampaign key, 52 for this one.
+    const { status, json } = await post(100001, {
+      canvassContext: { ...validContext, contactTypeId: 73 },
+      resultCodeId: 20,
+    });
+    expect(status).toBe(400);
+    expect(json.errors[0].properties).toEqual(['canvassContext.contactTypeId']);
+    const own = await post(100001, {
+      canvassContext: { ...validContext, contactTypeId: 52 },
+      resultCodeId: 20,
+    });
+    expect(own.status).toBe(204);
+  });
+
   test('canvassContext is required', async () => {
     const { status, json } = await post(100001, { resultCodeId: 1 });
     expect(status).toBe(400);

@@ -6,6 +6,7 @@ import { CANDIDATE_SYSTEMS, STRATEGIES, slugForReferenceName, type Candidate } f
 import type { QuestionResponsePair, ResultConfigRow, SuccessSetting } from './result-config';
 import { resultKey } from './result-config';
 import { Secret } from './secret';
+import { DEFAULT_CONTACT_TYPE_NAME } from './van-canvass';
 import { normaliseLivevoxResult, type TermCode, type TermCodeAttributes } from './term-codes';
 
 /** A record as Airtable REST v0 returns it (unchecked checkboxes and empty cells are absent). */
@@ -200,6 +201,9 @@ export function parseCandidates(
       strategy,
       sendReportTo: readText(fields['Send Report To']),
       syncHourEastern: syncHour.value,
+      // Names only: whether they exist is VAN's to say, per key (validate and each run ask it).
+      contactType: readText(fields['Contact Type']) ?? DEFAULT_CONTACT_TYPE_NAME,
+      inputType: readText(fields['Input Type']),
     });
   }
   return { ok, errors: log.errors };

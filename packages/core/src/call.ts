@@ -27,6 +27,12 @@ export interface Call {
   first_name: string;
   last_name: string;
   phone_dialed: string;
+  /**
+   * VAN's id of the dialed phone (from the export's `phone_id` column or the Livevox field named
+   * by LIVEVOX_PHONE_ID_FIELD). With it VAN marks a wrong or disconnected number on that phone
+   * alone; without it VAN may disqualify the person instead.
+   */
+  phone_id?: number;
   connect_time?: Date;
   start_time: Date;
   finish_time?: Date;

@@ -33,6 +33,13 @@ export interface Candidate {
   sendReportTo: string | undefined;
   /** Hour of day (0–23, Eastern) of the nightly run. */
   syncHourEastern: number;
+  /**
+   * The VAN contact type the calls are logged under, by name ("Phone", "Auto Dial", "Phone Bank"):
+   * ids differ between committees, so it is resolved against the key's contact types per run.
+   */
+  contactType: string;
+  /** The VAN input type by name; absent means API (11), what an integration's posts are. */
+  inputType: string | undefined;
 }
 
 export function slugForReferenceName(referenceName: string): string {

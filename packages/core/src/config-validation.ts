@@ -1,8 +1,14 @@
 // The checks behind the `validate` page. The decision (step 6) reports a call's failure with
 // the very same message, so an organiser who sees an error in a report finds it on the page.
 
+import type { Candidate } from './candidate';
 import type { ResultConfigRow } from './result-config';
-import type { VanMetadata } from './van-canvass';
+import {
+  DEFAULT_CONTACT_TYPE_NAME,
+  VAN_CONTACT_TYPE_PHONE,
+  VAN_INPUT_TYPE_API,
+  type VanMetadata,
+} from './van-canvass';
 
 export interface ConfigCheck {
   ok: boolean;
@@ -94,6 +100,147 @@ export function metadataChecks(row: ResultConfigRow, metadata: VanMetadata): Con
     );
   }
   return checks;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The candidate's contact and input types (listing columns Contact Type and Input Type)
+
+/** Absent names are the defaults: Contact Type Phone, Input Type API. */
+export type CanvassTypeNames = Partial<Pick<Candidate, 'contactType' | 'inputType'>>;
+
+export interface CanvassTypes {
+  /** Undefined when the name could not be resolved (a failed check says why). */
+  contactTypeId: number | undefined;
+  inputTypeId: number | undefined;
+  checks: ConfigCheck[];
+}
+
+const sameName = (a: string, b: string): boolean =>
+  a.trim().replace(/\s+/g, ' ').toLowerCase() === b.trim().replace(/\s+/g, ' ').toLowerCase();
+
+function resolveByName<T extends { name: string }>(
+  column: string,
+  kind: string,
+  name: string,
+  known: readonly T[] | undefined,
+  idOf: (item: T) => number,
+): { id: number | undefined; check: ConfigCheck } {
+  if (!known) {
+    return {
+      id: undefined,
+      check: { ok: false, message: `${column} "${name}" cannot be checked: VAN's ${kind}s were not read` },
+    };
+  }
+  const found = known.find((item) => sameName(item.name, name));
+  if (found)
+    return {
+      id: idOf(found),
+      check: { ok: true, message: `${column} "${name}" is ${kind} ${idOf(found)} in VAN` },
+    };
+  const names = known.map((item) => item.name).join(', ');
+  return {
+    id: undefined,
+    check: {
+      ok: false,
+      message: `${column} "${name}" does not exist in VAN for this key (it has: ${names})`,
+    },
+  };
+}
+
+const resolvedByMetadata = new WeakMap<VanMetadata, Map<string, CanvassTypes>>();
+
+/**
+ * The ids behind the candidate's Contact Type and Input Type, looked up by name (case and spaces
+ * aside) in the key's metadata: committees number their contact types differently. The run reads
+ * the lists once with its metadata; each call reuses the answer. Without metadata only the
+ * defaults resolve (to VAN's usual Phone 1 and API 11), since nothing else can be checked.
+ */
+export function resolveCanvassTypes(
+  candidate: CanvassTypeNames,
+  metadata: VanMetadata | undefined,
+): CanvassTypes {
+  const contactName = candidate.contactType?.trim() || DEFAULT_CONTACT_TYPE_NAME;
+  const inputName = candidate.inputType?.trim() || undefined;
+  const memoKey = `${contactName}\u0000${inputName ?? ''}`;
+  const memo = metadata ? resolvedByMetadata.get(metadata) : undefined;
+  const remembered = memo?.get(memoKey);
+  if (remembered) return remembered;
+
+  const contact =
+    !metadata && sameName(contactName, DEFAULT_CONTACT_TYPE_NAME)
+      ? {
+          id: VAN_CONTACT_TYPE_PHONE,
+          check: {
+            ok: true,
+            message: `Contact Type "${contactName}" (VAN's usual id ${VAN_CONTACT_TYPE_PHONE})`,
+          },
+        }
+      : resolveByName(
+          'Contact Type',
+          'contact type',
+          contactName,
+          metadata?.contactTypes,
+          (t) => t.contactTypeId,
+        );
+  const input =
+    inputName === undefined
+      ? {
+          id: VAN_INPUT_TYPE_API,
+          check: { ok: true, message: `Input Type API (${VAN_INPUT_TYPE_API}), the default` },
+        }
+      : resolveByName('Input Type', 'input type', inputName, metadata?.inputTypes, (t) => t.inputTypeId);
+  const resolved: CanvassTypes = {
+    contactTypeId: contact.id,
+    inputTypeId: input.id,
+    checks: [contact.check, input.check],
+  };
+  if (metadata) {
+    const entries = memo ?? new Map<string, CanvassTypes>();
+    entries.set(memoKey, resolved);
+    resolvedByMetadata.set(metadata, entries);
+  }
+  return resolved;
+}
+
+/** How far back validate looks for phone ids: a week of calling. */
+export const PHONE_ID_LOOKBACK_DAYS = 7;
+
+export const PHONE_ID_WHY =
+  'VAN asks phone tools to send the phone id with every result: without it a wrong number or a ' +
+  'disconnected line can disqualify the person in VAN instead of just that one phone. Add the ' +
+  'phone_id column to the call export, or name the Livevox field that holds it (LIVEVOX_PHONE_ID_FIELD).';
+
+export interface PhoneIdShare {
+  days: number;
+  calls: number;
+  withPhoneId: number;
+  /** 0–1; null without calls. */
+  share: number | null;
+  /** True when every recent call carries one (or there were none to judge). */
+  ok: boolean;
+  message: string;
+}
+
+/** The validate page's line about phone ids, from the counts of a candidate's recent calls. */
+export function phoneIdShare(
+  counts: { calls: number; withPhoneId: number },
+  days = PHONE_ID_LOOKBACK_DAYS,
+): PhoneIdShare {
+  const { calls, withPhoneId } = counts;
+  if (calls === 0) {
+    return {
+      days,
+      calls,
+      withPhoneId,
+      share: null,
+      ok: true,
+      message: `No calls in the last ${days} days to judge.`,
+    };
+  }
+  const share = withPhoneId / calls;
+  const percent = Math.floor(share * 1000) / 10;
+  const message = `${withPhoneId} of ${calls} calls of the last ${days} days (${percent}%) carry VAN's phone id.`;
+  return { days, calls, withPhoneId, share, ok: withPhoneId === calls, message };
 }
 
 export const IGNORED_ROW_MESSAGE =

@@ -3,13 +3,18 @@
 
 import type { Call } from './call';
 import { deliversOnlyCsv, type Candidate } from './candidate';
-import { metadataChecks, requestShapeCheck, successCheck } from './config-validation';
+import {
+  metadataChecks,
+  requestShapeCheck,
+  resolveCanvassTypes,
+  successCheck,
+  type CanvassTypeNames,
+} from './config-validation';
 import { formatEasternIso } from './eastern-time';
 import { findResultRow, type ConfigIndex, type ResultConfigRow } from './result-config';
 import { SyncStatus } from './sync-status';
 import {
-  VAN_CONTACT_TYPE_PHONE,
-  VAN_INPUT_TYPE_API,
+  US_DIALING_PREFIX,
   type VanCanvassContext,
   type VanCanvassRequest,
   type VanMetadata,
@@ -24,7 +29,8 @@ export type CallDecision =
   | { kind: 'ignored'; reason: string; row?: ResultConfigRow }
   | { kind: 'unattempted_error'; error: string; row?: ResultConfigRow };
 
-export type DecisionCandidate = Pick<Candidate, 'system' | 'strategy'>;
+/** Contact Type and Input Type may be absent: Phone and API. */
+export type DecisionCandidate = Pick<Candidate, 'system' | 'strategy'> & CanvassTypeNames;
 
 export const INVALID_CONFIGURATION = 'invalid configuration';
 
@@ -34,8 +40,9 @@ export function missingConfigMessage(fullOnScreenResult: string | undefined): st
 
 /**
  * `vanMetadata` undefined means it was not fetched; step 6 is then skipped and VAN itself
- * judges the ids (a rejection becomes `attempted_error`). Runs fetch it; only callers that
- * cannot reach VAN pass undefined.
+ * judges the ids (a rejection becomes `attempted_error`), and only the default Contact Type
+ * (Phone) and Input Type (API) can be resolved. Runs fetch it; only callers that cannot reach
+ * VAN pass undefined.
  */
 export function decideCall(
   call: Call,
@@ -67,16 +74,21 @@ export function decideCall(
   // never sent anywhere, so checking them against VAN would only fail calls for nothing.
   if (!row.syncToSystem || deliversOnlyCsv(candidate)) return { kind: 'csv', row };
 
-  // Step 6
-  if (vanMetadata) {
-    const failures = metadataChecks(row, vanMetadata).filter((check) => !check.ok);
-    if (failures.length > 0) {
-      return { kind: 'unattempted_error', error: failures.map((check) => check.message).join('; '), row };
-    }
+  // Step 6, with the candidate's contact and input types: an unknown name fails the calls that
+  // would post (no VAN request spent), in validate's words, rather than the whole run.
+  const types = resolveCanvassTypes(candidate, vanMetadata);
+  const failures = [...(vanMetadata ? metadataChecks(row, vanMetadata) : []), ...types.checks].filter(
+    (check) => !check.ok,
+  );
+  if (failures.length > 0 || types.contactTypeId === undefined || types.inputTypeId === undefined) {
+    return { kind: 'unattempted_error', error: failures.map((check) => check.message).join('; '), row };
   }
 
   // Step 7
-  return buildPost(call, candidate, row);
+  return buildPost(call, candidate, row, {
+    contactTypeId: types.contactTypeId,
+    inputTypeId: types.inputTypeId,
+  });
 }
 
 function badDialerData(message: string, row: ResultConfigRow): CallDecision {
@@ -90,7 +102,12 @@ export function phoneNumberDigits(phoneDialed: string): string | undefined {
   return national.length === 10 ? national : undefined;
 }
 
-function buildPost(call: Call, candidate: DecisionCandidate, row: ResultConfigRow): CallDecision {
+function buildPost(
+  call: Call,
+  candidate: DecisionCandidate,
+  row: ResultConfigRow,
+  types: { contactTypeId: number; inputTypeId: number },
+): CallDecision {
   // VAN and MyCampaign number people differently: posting a MyCampaign id with a VAN key would
   // write the result on a stranger.
   if (call.system_id !== candidate.system) {
@@ -109,13 +126,20 @@ function buildPost(call: Call, candidate: DecisionCandidate, row: ResultConfigRo
   if (!(timestamp instanceof Date) || Number.isNaN(timestamp.getTime())) {
     return badDialerData('the call has no valid timestamp', row);
   }
+  const phoneId = call.phone_id;
+  if (phoneId !== undefined && (!Number.isSafeInteger(phoneId) || phoneId <= 0)) {
+    return badDialerData(`phone_id ${JSON.stringify(phoneId)} is not a VAN phone id`, row);
+  }
 
   const canvassContext: VanCanvassContext = {
-    contactTypeId: VAN_CONTACT_TYPE_PHONE,
-    inputTypeId: VAN_INPUT_TYPE_API,
+    contactTypeId: types.contactTypeId,
+    inputTypeId: types.inputTypeId,
     dateCanvassed: formatEasternIso(timestamp),
-    // VAN's throttling guidance asks phone tools to send the dialed phone with each disposition.
-    phone: { phoneNumber },
+    // VAN's guidance for phone tools: send the dialed phone with every disposition, and its
+    // phoneId when known, so that a wrong number or a disconnect marks that phone rather than
+    // possibly disqualifying the person.
+    phone: { dialingPrefix: US_DIALING_PREFIX, phoneNumber },
+    ...(phoneId !== undefined ? { phoneId } : {}),
     // VAN merges attempts of the same contact type and result within about an hour; a voter
     // dialed twice in an evening was really dialed twice, and each call is posted at most once,
     // so matching could only lose real attempts, never save us from our own duplicates.

@@ -18,6 +18,7 @@ export const LIVEVOX_EXPORT_COLUMNS = [
   'caller_login',
   'result',
   'campaign_id',
+  'phone_id',
 ] as const;
 
 /** A parsed CSV row: header → cell. */
@@ -87,6 +88,15 @@ function optionalTime(row: LivevoxExportRow, column: string): Parsed<Date | unde
   return parsed.ok ? parsed : { ok: false, error: `${column}: ${parsed.error}` };
 }
 
+/** VAN phone ids are positive whole numbers; anything else is not one, and is not sent. */
+function optionalPhoneId(row: LivevoxExportRow): Parsed<number | undefined> {
+  const text = cell(row, 'phone_id');
+  if (text === '') return { ok: true, value: undefined };
+  const id = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (Number.isSafeInteger(id) && id > 0) return { ok: true, value: id };
+  return { ok: false, error: `phone_id "${text}" is not a VAN phone id (a whole number)` };
+}
+
 /** `line` is the file's line number (the header is line 1), for errors people can find. */
 export function parseLivevoxExportRow(
   row: LivevoxExportRow,
@@ -110,6 +120,9 @@ export function parseLivevoxExportRow(
   if (!connect.ok) return fail(connect.error);
   const finish = optionalTime(row, 'finish');
   if (!finish.ok) return fail(finish.error);
+  // A wrong phone id would mark a stranger's phone in VAN: the row is refused, not posted without it.
+  const phoneId = optionalPhoneId(row);
+  if (!phoneId.ok) return fail(phoneId.error);
 
   const attributes = applyTermCodes(result, context.termCodes);
   const client = context.clientForDistrict?.(account.value.district);
@@ -132,6 +145,7 @@ export function parseLivevoxExportRow(
   };
   if (connect.value) call.connect_time = connect.value;
   if (finish.value) call.finish_time = finish.value;
+  if (phoneId.value !== undefined) call.phone_id = phoneId.value;
   if (client !== undefined) call.client = client;
   if (campaignId !== '') call.campaign_id = campaignId;
   if (context.serviceName !== undefined) call.service_name = context.serviceName;

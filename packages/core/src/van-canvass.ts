@@ -2,10 +2,17 @@
 // The decision (core) builds it; the VAN client (integrations) posts it; the VAN sandbox
 // validates it. One definition so the three cannot drift apart.
 
-/** VAN's contact type id for a phone call. */
+/**
+ * VAN's usual contact type id for a phone call. Committees can differ, so runs resolve the
+ * candidate's Contact Type by name (resolveCanvassTypes); this id is used only without metadata.
+ */
 export const VAN_CONTACT_TYPE_PHONE = 1;
-/** VAN's input type id for "API". */
+/** VAN's input type id for "API", what every post is unless the listing names another. */
 export const VAN_INPUT_TYPE_API = 11;
+/** The listing's Contact Type when the cell is empty. */
+export const DEFAULT_CONTACT_TYPE_NAME = 'Phone';
+/** The dialing prefix of the ten-digit US numbers the decision sends. */
+export const US_DIALING_PREFIX = '1';
 
 export interface VanPhone {
   dialingPrefix?: string;
@@ -82,8 +89,21 @@ export interface VanResultCode {
   mediumName?: string;
   shortName?: string;
 }
+export interface VanContactType {
+  contactTypeId: number;
+  name: string;
+  channelTypeName?: string;
+}
+export interface VanInputType {
+  inputTypeId: number;
+  name: string;
+}
 export interface VanMetadata {
   surveyQuestions: VanSurveyQuestion[];
   activistCodes: VanActivistCode[];
   resultCodes: VanResultCode[];
+  /** `GET /canvassResponses/contactTypes`: the candidate's Contact Type is looked up here by name. */
+  contactTypes: VanContactType[];
+  /** `GET /canvassResponses/inputTypes`: for a listing that names an Input Type other than API. */
+  inputTypes: VanInputType[];
 }

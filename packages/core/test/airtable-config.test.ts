@@ -35,6 +35,11 @@ describe('listing table', () => {
     });
   });
 
+  it('reads Contact Type (default Phone) and Input Type (default none: API) as names', () => {
+    expect(bySlug.get('nc05-jane-doe')).toMatchObject({ contactType: 'Phone', inputType: undefined });
+    expect(bySlug.get('tx07-sam-lee')).toMatchObject({ contactType: 'Auto Dial', inputType: 'VPB' });
+  });
+
   it('lets a csv candidate go without an API key', () => {
     expect(bySlug.get('ca12-ana-ruiz')).toMatchObject({
       system: 'csv',

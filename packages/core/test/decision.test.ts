@@ -145,10 +145,10 @@ describe('step 6: ids missing from the VAN metadata', () => {
 
 describe('step 7: the canvass response', () => {
   const context = {
-    contactTypeId: 1,
+    contactTypeId: 81, // "Phone" in this key's contact types
     inputTypeId: 11,
     dateCanvassed: '2026-11-03T18:22:05-05:00',
-    phone: { phoneNumber: '9195550142' },
+    phone: { dialingPrefix: '1', phoneNumber: '9195550142' },
     skipMatching: true,
   };
 
@@ -228,6 +228,98 @@ describe('step 7: the canvass response', () => {
   it('CSV-only candidates send would-be posts to the CSV without building a request', () => {
     expect(decide({ phone_dialed: '' }, { system: 'csv', strategy: 'hybrid' })).toMatchObject({
       kind: 'csv',
+    });
+  });
+});
+
+describe('phoneId', () => {
+  it('a call with a phone id sends it together with the full phone', () => {
+    const decision = decide({ phone_id: 40012345 });
+    expect(decision.kind === 'post' && decision.body.canvassContext).toMatchObject({
+      phoneId: 40012345,
+      phone: { dialingPrefix: '1', phoneNumber: '9195550142' },
+    });
+  });
+
+  it('a call without one still posts with the number, and no phoneId key at all', () => {
+    const decision = decide({});
+    expect(decision.kind).toBe('post');
+    expect(decision.kind === 'post' && decision.body.canvassContext.phone).toEqual({
+      dialingPrefix: '1',
+      phoneNumber: '9195550142',
+    });
+    expect(decision.kind === 'post' && 'phoneId' in decision.body.canvassContext).toBe(false);
+  });
+
+  it('a stored phone id that is not a whole number is bad dialer data, never sent', () => {
+    expect(decide({ phone_id: 4.5 })).toMatchObject({
+      kind: 'unattempted_error',
+      error: 'bad dialer data: phone_id 4.5 is not a VAN phone id',
+    });
+  });
+});
+
+describe('contact and input types', () => {
+  const withTypes = (contactType: string | undefined, inputType?: string) => ({
+    ...full,
+    ...(contactType === undefined ? {} : { contactType }),
+    inputType,
+  });
+  const contextOf = (decision: CallDecision) =>
+    decision.kind === 'post' ? decision.body.canvassContext : undefined;
+
+  it("resolves the Contact Type by name, ignoring case and spaces, to this key's id", () => {
+    expect(contextOf(decide({}, withTypes('Auto Dial')))).toMatchObject({
+      contactTypeId: 94,
+      inputTypeId: 11,
+    });
+    expect(contextOf(decide({}, withTypes('  phone   BANK ')))).toMatchObject({ contactTypeId: 107 });
+  });
+
+  it('an absent Contact Type is Phone, looked up like any other', () => {
+    expect(contextOf(decide({}, withTypes(undefined)))).toMatchObject({ contactTypeId: 81 });
+  });
+
+  it('an Input Type named in the listing replaces API', () => {
+    expect(contextOf(decide({}, withTypes('Phone', 'vpb')))).toMatchObject({
+      contactTypeId: 81,
+      inputTypeId: 14,
+    });
+  });
+
+  it('an unknown Contact Type fails the calls that would post, with the list VAN has', () => {
+    const message =
+      'Contact Type "Robocall" does not exist in VAN for this key (it has: Phone, Walk, Auto Dial, Phone Bank)';
+    expect(decide({}, withTypes('Robocall'))).toMatchObject({ kind: 'unattempted_error', error: message });
+    expect(decide({ full_on_screen_result: 'Not Home' }, withTypes('Robocall'))).toMatchObject({
+      kind: 'unattempted_error',
+      error: message,
+    });
+    // A call bound for the CSV never needed a contact type.
+    expect(decide({ full_on_screen_result: 'Wrong Number' }, withTypes('Robocall')).kind).toBe('csv');
+  });
+
+  it('an unknown Input Type fails them too', () => {
+    expect(decide({}, withTypes('Phone', 'Fax'))).toMatchObject({
+      kind: 'unattempted_error',
+      error: 'Input Type "Fax" does not exist in VAN for this key (it has: Grid, API, VPB)',
+    });
+  });
+
+  it("joins a row's unknown ids and an unknown contact type in one message", () => {
+    expect(decide({ full_on_screen_result: 'Unknown Code' }, withTypes('Robocall'))).toMatchObject({
+      error: expect.stringMatching(
+        /^Result code 999 does not exist in VAN; Contact Type "Robocall" does not exist/,
+      ),
+    });
+  });
+
+  it("without metadata only the defaults resolve, to VAN's usual Phone 1 and API 11", () => {
+    const decision = decideCall(call(), full, index, undefined);
+    expect(contextOf(decision)).toMatchObject({ contactTypeId: 1, inputTypeId: 11 });
+    expect(decideCall(call(), withTypes('Auto Dial'), index, undefined)).toMatchObject({
+      kind: 'unattempted_error',
+      error: 'Contact Type "Auto Dial" cannot be checked: VAN\'s contact types were not read',
     });
   });
 });

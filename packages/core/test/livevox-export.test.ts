@@ -122,6 +122,18 @@ describe('export rows', () => {
     });
   });
 
+  it("a phone_id cell becomes the call's VAN phone id; an empty or absent one leaves it out", () => {
+    const withId = parseLivevoxExportRow(row({ phone_id: ' 40012345 ' }), 2, context);
+    expect(withId.kind === 'call' && withId.call.phone_id).toBe(40012345);
+    for (const outcome of [
+      parseLivevoxExportRow(row({ phone_id: '' }), 2, context),
+      parseLivevoxExportRow(row(), 2, context),
+    ]) {
+      expect(outcome.kind).toBe('call');
+      expect(outcome.kind === 'call' && 'phone_id' in outcome.call).toBe(false);
+    }
+  });
+
   it('a call that never connected has no connect time', () => {
     const outcome = parseLivevoxExportRow(row({ connect: '', result: 'Dropped' }), 2, context);
     expect(outcome.kind === 'call' && outcome.call.connect_time).toBeUndefined();
@@ -142,6 +154,9 @@ describe('export rows', () => {
     [{ start: '' }, /^start is empty$/],
     [{ finish: 'soon' }, /^finish: /],
     [{ id: '' }, /^id is empty$/],
+    [{ phone_id: '12a' }, /^phone_id "12a" is not a VAN phone id/],
+    [{ phone_id: '0' }, /^phone_id "0" is not a VAN phone id/],
+    [{ phone_id: '-4' }, /^phone_id "-4" is not a VAN phone id/],
   ])('a bad row %j is an error with its line number', (overrides, message) => {
     expect(parseLivevoxExportRow(row(overrides), 12, context)).toEqual({
       kind: 'error',

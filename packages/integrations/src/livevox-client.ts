@@ -16,6 +16,8 @@ export interface LivevoxCallDetailRow {
   result: string;
   campaign_id: string;
   service_name: string;
+  /** VAN's phone id, read from the field named by `phoneIdField`; '' when the call has none. */
+  phone_id?: string;
 }
 
 export interface LivevoxService {
@@ -33,6 +35,11 @@ export interface LivevoxClientOptions {
   /** Rows per call-detail page, up to 1000. */
   pageSize?: number;
   retry?: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number };
+  /**
+   * The call-detail field holding VAN's phone id (wherever the campaign's list load put it, e.g.
+   * an extra-data field); returned as `phone_id`. Unset: no phone ids are read.
+   */
+  phoneIdField?: string;
 }
 
 /** A window of call start times: start included, end excluded. */
@@ -82,10 +89,19 @@ const callDetailRowShape = z.object({
   campaign_id: cell,
   service_name: cell,
 });
-const callDetailPageShape = z.object({
-  callDetails: z.array(callDetailRowShape),
-  next: z.number().int().nullish(),
-});
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A page of call detail; with `phoneIdField`, that field is read into `phone_id`. */
+function callDetailPageShape(phoneIdField: string | undefined) {
+  const row = phoneIdField
+    ? z.preprocess(
+        (raw) => (isRecord(raw) ? { ...raw, phone_id: raw[phoneIdField] } : raw),
+        callDetailRowShape.extend({ phone_id: cell }),
+      )
+    : callDetailRowShape;
+  return z.object({ callDetails: z.array(row), next: z.number().int().nullish() });
+}
 const servicesPageShape = z.object({
   services: z.array(z.object({ id: z.number().int(), name: z.string() })),
   next: z.number().int().nullish(),
@@ -94,6 +110,7 @@ const loginShape = z.object({ sessionId: z.string().min(1) });
 
 export function createLivevoxClient(opts: LivevoxClientOptions): LivevoxClient {
   const pageSize = Math.min(1000, Math.max(1, opts.pageSize ?? 1000));
+  const pageShape = callDetailPageShape(opts.phoneIdField?.trim() || undefined);
   const maxAttempts = opts.retry?.maxAttempts ?? 3;
   const baseDelayMs = opts.retry?.baseDelayMs ?? 500;
   const maxDelayMs = opts.retry?.maxDelayMs ?? 10_000;
@@ -205,7 +222,7 @@ export function createLivevoxClient(opts: LivevoxClientOptions): LivevoxClient {
       const rows: LivevoxCallDetailRow[] = [];
       let offset: number | null | undefined = 0;
       while (offset !== null && offset !== undefined) {
-        const parsed = callDetailPageShape.safeParse(
+        const parsed = pageShape.safeParse(
           await send('POST', `${endpoint}?offset=${offset}&count=${pageSize}`, endpoint, body),
         );
         if (!parsed.success) throw new LivevoxError(endpoint, 200, 'answer does not have the expected shape');

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import type {
   VanActivistCode,
   VanCanvassRequest,
+  VanContactType,
+  VanInputType,
   VanErrorItem,
   VanMetadata,
   VanResultCode,
@@ -66,15 +68,7 @@ export interface VanApiKeyProfile {
   userFirstName?: string;
   userLastName?: string;
 }
-export interface VanContactType {
-  contactTypeId: number;
-  name: string;
-  channelTypeName?: string;
-}
-export interface VanInputType {
-  inputTypeId: number;
-  name: string;
-}
+export type { VanContactType, VanInputType } from '@call-sync/core';
 
 /** What VAN accepted. VAN v4 returns no identifier for a canvass response, so this is our record. */
 export interface VanCanvassReceipt {
@@ -375,6 +369,10 @@ export function createVanClient(opts: VanClientOptions): VanClient {
     listAllPages('/activistCodes', activistCodeShape);
   const listResultCodes = (): Promise<VanResultCode[]> =>
     getJson('/v4/canvassResponses/resultCodes', '/canvassResponses/resultCodes', z.array(resultCodeShape));
+  const listContactTypes = (): Promise<VanContactType[]> =>
+    getJson('/v4/canvassResponses/contactTypes', '/canvassResponses/contactTypes', z.array(contactTypeShape));
+  const listInputTypes = (): Promise<VanInputType[]> =>
+    getJson('/v4/canvassResponses/inputTypes', '/canvassResponses/inputTypes', z.array(inputTypeShape));
 
   return {
     keyFingerprint,
@@ -387,21 +385,19 @@ export function createVanClient(opts: VanClientOptions): VanClient {
     listSurveyQuestions,
     listActivistCodes,
     listResultCodes,
-    listContactTypes: () =>
-      getJson(
-        '/v4/canvassResponses/contactTypes',
-        '/canvassResponses/contactTypes',
-        z.array(contactTypeShape),
-      ),
-    listInputTypes: () =>
-      getJson('/v4/canvassResponses/inputTypes', '/canvassResponses/inputTypes', z.array(inputTypeShape)),
+    listContactTypes,
+    listInputTypes,
+    // The contact and input types come with the rest, once per run: the candidate's Contact Type
+    // is resolved by name from them (two small reads), never per call.
     async fetchMetadata(): Promise<VanMetadata> {
-      const [surveyQuestions, activistCodes, resultCodes] = await Promise.all([
+      const [surveyQuestions, activistCodes, resultCodes, contactTypes, inputTypes] = await Promise.all([
         listSurveyQuestions(),
         listActivistCodes(),
         listResultCodes(),
+        listContactTypes(),
+        listInputTypes(),
       ]);
-      return { surveyQuestions, activistCodes, resultCodes };
+      return { surveyQuestions, activistCodes, resultCodes, contactTypes, inputTypes };
     },
     async postCanvassResponse(vanId: number, body: VanCanvassRequest): Promise<VanCanvassReceipt> {
       if (!Number.isSafeInteger(vanId) || vanId <= 0)

@@ -27,6 +27,18 @@ test('fetches every page of a service-s call detail for a window', async () => {
   expect(rows[0]).toMatchObject({ account_number: 'nc05-van-100001', result: 'Agent Cust 1 (167)' });
 });
 
+test('reads VAN phone ids from the configured call-detail field into phone_id', async () => {
+  const rows = await client({ phoneIdField: 'van_phone_id' }).fetchCallDetail(9001, october25);
+  expect(rows.map((r) => [r.id, r.phone_id])).toEqual([
+    ['lv-1', ''],
+    ['lv-2', '5100002'],
+    ['lv-3', ''],
+  ]);
+  // Without the setting no field is read, whatever the rows carry.
+  const plain = await client().fetchCallDetail(9001, october25);
+  expect(plain.every((r) => r.phone_id === undefined)).toBe(true);
+});
+
 test('logs in once and reuses the session', async () => {
   const lv = client();
   await lv.fetchCallDetail(9001, october25);

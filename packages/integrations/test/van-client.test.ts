@@ -59,11 +59,21 @@ describe('VAN client reads', () => {
     expect(requestsTo('/v4/surveyQuestions')).toHaveLength(2);
   });
 
-  test('fetchMetadata returns questions, active activist codes and result codes', async () => {
+  test('fetchMetadata returns questions, active activist codes, result, contact and input types', async () => {
     const metadata = await client().fetchMetadata();
     expect(metadata.surveyQuestions).toHaveLength(4);
     expect(metadata.activistCodes.map((c) => c.activistCodeId)).toEqual([201, 202, 203]);
     expect(metadata.resultCodes.map((c) => c.resultCodeId)).toEqual([1, 18, 19, 20]);
+    expect(metadata.contactTypes.map((t) => `${t.contactTypeId} ${t.name}`)).toEqual([
+      '1 Phone',
+      '2 Walk',
+      '52 Auto Dial',
+      '61 Phone Bank',
+    ]);
+    expect(metadata.inputTypes).toContainEqual({ inputTypeId: 11, name: 'API' });
+    // One read each: the types come with the run's metadata, not per call.
+    expect(requestsTo('/v4/canvassResponses/contactTypes')).toHaveLength(1);
+    expect(requestsTo('/v4/canvassResponses/inputTypes')).toHaveLength(1);
   });
 
   test('lists contact types and input types, and reads the key profile', async () => {

@@ -29,11 +29,14 @@ const VAN_PAGE_SIZE = 200;
 /** A bulk-import run: the mapping-types check, the job, and at least one status poll. */
 const BULK_IMPORT_REQUESTS = 3;
 
-/** The reads a run spends on metadata: every page of questions and activist codes, and the result codes. */
+/**
+ * The reads a run spends on metadata: every page of questions and activist codes, and the result,
+ * contact and input types (one unpaged read each).
+ */
 function metadataRequests(metadata: VanMetadata | undefined): number {
   if (!metadata) return 0;
   const pages = (items: number) => Math.max(1, Math.ceil(items / VAN_PAGE_SIZE));
-  return pages(metadata.surveyQuestions.length) + pages(metadata.activistCodes.length) + 1;
+  return pages(metadata.surveyQuestions.length) + pages(metadata.activistCodes.length) + 3;
 }
 
 export async function computeDryRun(

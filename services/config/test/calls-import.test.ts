@@ -158,6 +158,26 @@ test('a 100k-row export is imported in batches with per-row errors, progress, an
   });
 }, 180_000);
 
+test("a phone_id column stores VAN's phone id on the calls that have one; a bad one is a row error", async () => {
+  const csv = [
+    `${HEADER},phone_id`,
+    'ph-1,nc05-van-100001,Ada,Lovelace,9195550101,,20-10-2026 18:00:00,20-10-2026 18:00:30,vol_1,NO ANSWER,5501,40012345',
+    'ph-2,nc05-van-100002,Alan,Turing,9195550102,,20-10-2026 18:01:00,20-10-2026 18:01:30,vol_1,NO ANSWER,5501,',
+    'ph-3,nc05-van-100003,Grace,Hopper,9195550103,,20-10-2026 18:02:00,20-10-2026 18:02:30,vol_1,NO ANSWER,5501,4001x',
+  ].join('\n');
+  const response = await upload(`${csv}\n`, '?service_name=GC%20Persuasion');
+  expect(response.status).toBe(200);
+  const job = await json(response);
+  expect(job.counts).toMatchObject({ rows: 3, inserted: 2, errors: 1 });
+  expect(job.rowErrors).toEqual([
+    { line: 4, message: 'phone_id "4001x" is not a VAN phone id (a whole number)' },
+  ]);
+  const calls = db.collection('calls');
+  expect(await calls.findOne({ id: 'ph-1' })).toMatchObject({ phone_id: 40012345 });
+  expect(await calls.findOne({ id: 'ph-2' })).not.toHaveProperty('phone_id');
+  expect(await calls.findOne({ id: 'ph-3' })).toBeNull();
+});
+
 test('a file without the export columns is refused before anything is stored', async () => {
   const response = await upload('name,phone\nAda,9195550101\n');
   expect(response.status).toBe(400);

@@ -84,7 +84,7 @@ describe('run now', () => {
         'mystery result': 1,
       },
       errors: [{ error: 'missing config for mystery result', count: 1 }],
-      vanRequests: { canvassPosts: 5, bulkImport: 0, metadata: 3, total: 8 },
+      vanRequests: { canvassPosts: 5, bulkImport: 0, metadata: 5, total: 10 },
       estimatedCostCents: 0,
     });
     expect(world.van.journal()).toEqual([]);

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
                 userName: settings.LIVEVOX_USER_NAME,
                 password: settings.LIVEVOX_PASSWORD,
                 clientName: settings.LIVEVOX_CLIENT_NAME,
+                phoneIdField: settings.LIVEVOX_PHONE_ID_FIELD,
               })
             : undefined;
         const extraction = { db, publisher, logger, registry, settings, ...(livevox ? { livevox } : {}) };

@@ -14,6 +14,8 @@ export interface LivevoxPullSummary {
   upserted: number;
   testAccountsSkipped: number;
   errors: number;
+  /** Calls that carried VAN's phone id: 0 with calls pulled suggests LIVEVOX_PHONE_ID_FIELD is wrong. */
+  withPhoneId: number;
 }
 
 export async function pullLivevoxCalls(
@@ -24,7 +26,13 @@ export async function pullLivevoxCalls(
   config: CandidateConfiguration,
   window: TimeWindow,
 ): Promise<LivevoxPullSummary> {
-  const summary: LivevoxPullSummary = { rows: 0, upserted: 0, testAccountsSkipped: 0, errors: 0 };
+  const summary: LivevoxPullSummary = {
+    rows: 0,
+    upserted: 0,
+    testAccountsSkipped: 0,
+    errors: 0,
+    withPhoneId: 0,
+  };
   const wanted = new Set(config.candidate.serviceNames.map((name) => name.trim().toLowerCase()));
   const services = (await livevox.listServices()).filter((s) => wanted.has(s.name.trim().toLowerCase()));
   const clientForDistrict = (district: string): string | undefined =>
@@ -41,10 +49,12 @@ export async function pullLivevoxCalls(
       });
       if (outcome.kind === 'test-account') summary.testAccountsSkipped += 1;
       else if (outcome.kind === 'error') summary.errors += 1;
-      else
+      else {
+        if (outcome.call.phone_id !== undefined) summary.withPhoneId += 1;
         operations.push({
           updateOne: { filter: { id: outcome.call.id }, update: { $set: outcome.call }, upsert: true },
         });
+      }
     });
     for (let i = 0; i < operations.length; i += 500) {
       const result = await callsCollection(db).bulkWrite(operations.slice(i, i + 500), { ordered: false });

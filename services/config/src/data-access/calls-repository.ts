@@ -40,6 +40,8 @@ export interface CallsRepository {
     serviceName: string,
     window: TimeWindow,
   ): Promise<{ drops: number; contacts: number }>;
+  /** A district's calls started since `since`, and how many of them carry VAN's phone id. */
+  countPhoneIds(district: string, since: Date): Promise<{ calls: number; withPhoneId: number }>;
 }
 
 // The fields a sync owns; the import never writes them, a reset removes them.
@@ -170,6 +172,16 @@ export function createCallsRepository(db: Db): CallsRepository {
         calls.countDocuments({ ...inWindow, contact: true }),
       ]);
       return { drops, contacts };
+    },
+    // Served by district_status_time (district bounds the scan; the time range is checked in
+    // the index): an occasional page load, not worth a calls index every import must maintain.
+    async countPhoneIds(district, since) {
+      const recent = { district, timestamp: { $gte: since } };
+      const [total, withPhoneId] = await Promise.all([
+        calls.countDocuments(recent),
+        calls.countDocuments({ ...recent, phone_id: { $exists: true } }),
+      ]);
+      return { calls: total, withPhoneId };
     },
   };
 }

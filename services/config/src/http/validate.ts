@@ -1,10 +1,17 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import {
+  deliversOnlyCsv,
+  PHONE_ID_LOOKBACK_DAYS,
+  PHONE_ID_WHY,
+  phoneIdShare,
+  resolveCanvassTypes,
   validateResultTable,
   VALIDATION_HEADER_ERRORS,
   type Candidate,
+  type ConfigCheck,
   type ConfigError,
+  type PhoneIdShare,
 } from '@call-sync/core';
 import {
   VanAuthError,
@@ -13,6 +20,7 @@ import {
   type CandidateConfiguration,
 } from '@call-sync/integrations';
 import type { ConfigCache } from '../config-cache';
+import type { CallsRepository } from '../data-access/calls-repository';
 import type { VanMetadataCache, VanView } from '../van-metadata-cache';
 import { renderValidatePage } from '../pages/validate-page';
 import { candidateHeader } from './configure';
@@ -34,8 +42,20 @@ export interface ValidateAnswer {
   header: string;
   apiKey: { ok: boolean; message: string };
   metadataFetchedAt: string | null;
+  /** The listing's Contact Type and Input Type, resolved by name against this key's VAN lists. */
+  canvassTypes: ConfigCheck[];
+  /** Of the candidate's recent calls, how many carry VAN's phone id; null when nothing goes to VAN. */
+  phoneIds: (PhoneIdShare & { why: string }) | null;
   tableErrors: ConfigError[];
   rows: ReturnType<typeof validateResultTable>['rows'];
+}
+
+type PhoneIdCounts = Pick<CallsRepository, 'countPhoneIds'>;
+
+async function phoneIdsOf(calls: PhoneIdCounts, candidate: Candidate): Promise<ValidateAnswer['phoneIds']> {
+  if (deliversOnlyCsv(candidate)) return null;
+  const since = new Date(Date.now() - PHONE_ID_LOOKBACK_DAYS * 24 * 3_600_000);
+  return { ...phoneIdShare(await calls.countPhoneIds(candidate.district, since)), why: PHONE_ID_WHY };
 }
 
 /**
@@ -45,6 +65,7 @@ export interface ValidateAnswer {
  */
 async function validateAnswer(
   vanCache: VanMetadataCache,
+  calls: PhoneIdCounts,
   configuration: CandidateConfiguration,
 ): Promise<ValidateAnswer> {
   const { candidate, rows, errors } = configuration;
@@ -68,10 +89,19 @@ async function validateAnswer(
     }
   }
   const table = validateResultTable(rows, view?.metadata);
+  // The run resolves these names the same way: an unknown one fails its VAN-bound calls.
+  const canvassTypes = deliversOnlyCsv(candidate)
+    ? []
+    : resolveCanvassTypes(candidate, view?.metadata).checks;
   const rowIds = new Set(rows.map((row) => row.rowId));
   // Errors of rows that could not become rows at all (no result, table missing) are only here.
   const tableErrors = errors.filter((error) => !rowIds.has(error.rowId));
-  const ok = table.ok && apiKey.ok && tableErrors.length === 0 && rows.length > 0;
+  const ok =
+    table.ok &&
+    apiKey.ok &&
+    canvassTypes.every((check) => check.ok) &&
+    tableErrors.length === 0 &&
+    rows.length > 0;
   if (rows.length === 0 && tableErrors.length === 0) {
     tableErrors.push({
       table: candidate.referenceName,
@@ -86,6 +116,8 @@ async function validateAnswer(
     header: ok ? table.header : VALIDATION_HEADER_ERRORS,
     apiKey,
     metadataFetchedAt: view?.fetchedAt.toISOString() ?? null,
+    canvassTypes,
+    phoneIds: await phoneIdsOf(calls, candidate),
     tableErrors,
     rows: table.rows,
   };
@@ -102,16 +134,23 @@ function brokenRowAnswer({ slug, errors }: BrokenListingRow): ValidateAnswer {
     header: VALIDATION_HEADER_ERRORS,
     apiKey: { ok: false, message: 'not checked: the Listing row must be fixed first' },
     metadataFetchedAt: null,
+    canvassTypes: [],
+    phoneIds: null,
     tableErrors: errors,
     rows: [],
   };
 }
 
-export function validateRoutes(deps: { cache: ConfigCache; vanCache: VanMetadataCache }): Router {
+export function validateRoutes(deps: {
+  cache: ConfigCache;
+  vanCache: VanMetadataCache;
+  calls: PhoneIdCounts;
+}): Router {
   const router = new Router();
   router.get('/validate/:candidate', allow('organiser'), async (ctx: Koa.Context) => {
     const found = await candidateOrBrokenRow(ctx, deps.cache);
-    const answer = 'candidate' in found ? await validateAnswer(deps.vanCache, found) : brokenRowAnswer(found);
+    const answer =
+      'candidate' in found ? await validateAnswer(deps.vanCache, deps.calls, found) : brokenRowAnswer(found);
     respond(ctx, answer, () => renderValidatePage(ctx, answer));
   });
   return router;

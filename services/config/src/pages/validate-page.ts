@@ -6,6 +6,7 @@ export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): stri
   const { candidate } = view;
   const name = candidate.referenceName ?? candidate.slug;
   const failing = view.rows.filter((row) => !row.ok).length;
+  const typesFailing = view.canvassTypes.some((check) => !check.ok);
   // A listing row that cannot be read has no strategy, system or rows to describe yet.
   const listingRowBroken = candidate.strategy === null;
   const sub = listingRowBroken
@@ -17,7 +18,7 @@ export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): stri
       </p>`;
   const verdict = listingRowBroken
     ? 'the Listing row has errors'
-    : `${failing} of ${view.rows.length} rows have errors${view.apiKey.ok ? '' : '; VAN refused the API key'}`;
+    : `${failing} of ${view.rows.length} rows have errors${view.apiKey.ok ? '' : '; VAN refused the API key'}${typesFailing ? '; the Contact Type or Input Type is unknown to VAN' : ''}`;
   const body = html`<h1>Validate ${name}</h1>
     ${sub}
     <div class="banner ${view.ok ? 'ok' : 'bad'}">
@@ -26,6 +27,15 @@ export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): stri
     <div class="card">
       <ul class="checks">
         <li class="${view.apiKey.ok ? 'ok' : 'bad'}">API key: ${view.apiKey.message}</li>
+        ${view.canvassTypes.map((check) => html`<li class="${check.ok ? 'ok' : 'bad'}">${check.message}</li>`)}
+        ${
+          view.phoneIds
+            ? html`<li class="${view.phoneIds.ok ? 'ok' : 'warn'}" id="phone-ids">
+                Phone ids: ${view.phoneIds.message}
+                <div class="small muted">${view.phoneIds.why}</div>
+              </li>`
+            : ''
+        }
         ${view.tableErrors.map((e) => html`<li class="bad">${e.table}${e.rowId ? html` row <code>${e.rowId}</code>` : ''}${e.field ? ` · ${e.field}` : ''}: ${e.message}</li>`)}
       </ul>
     </div>
