@@ -1,19 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { VanActivistCode, VanResultCode, VanSurveyQuestion } from '@call-sync/core';
+import type {
+  VanActivistCode,
+  VanContactType,
+  VanInputType,
+  VanResultCode,
+  VanSurveyQuestion,
+} from '@call-sync/core';
+
+export type { VanContactType, VanInputType };
 
 // One JSON document seeds all three sandboxes, so a demo's VAN ids, Airtable rows and dialer
 // calls agree with each other (see seed.ts, which writes it).
-
-export interface VanContactType {
-  contactTypeId: number;
-  name: string;
-  channelTypeName?: string;
-}
-export interface VanInputType {
-  inputTypeId: number;
-  name: string;
-}
 
 /** One VAN API key as the sandbox knows it: its owner's metadata and its limits. */
 export interface VanKeyFixture {
