@@ -45,10 +45,12 @@ function vanFigures(van, synced, fromRequest = 0) {
   };
 }
 
-async function waitUntilSynced(world, expected, timeoutMs) {
+async function waitUntilSynced(world, expected, timeoutMs, writers) {
   const calls = world.mongo.db.collection(Collections.Calls);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const dead = writers.find((w) => w.child.exitCode !== null);
+    if (dead) throw new Error(`a van-writer exited with ${dead.child.exitCode}:\n${dead.output()}`);
     const settled = await calls.countDocuments({
       sync_status: { $in: ['finished', 'attempted_error', 'unattempted_error'] },
     });
@@ -76,6 +78,7 @@ async function writerRun(opts, regime) {
       world,
       expected,
       Math.max(600_000, (expected / ((opts.rate ?? regime.rate) * 0.5)) * 1000),
+      writers,
     );
     const docs = await world.mongo.db
       .collection(Collections.Calls)
