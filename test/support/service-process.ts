@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { repoRoot } from '../servers';
 
@@ -8,6 +9,21 @@ export interface ServiceProcess {
   output(): string;
   /** Sends the signal and resolves with the exit code (or the signal's name). */
   stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/**
+ * A port nothing listens on now, chosen by the kernel. A random pick in 20000-40000 ran into the
+ * ephemeral range that outgoing connections (Kafka, Mongo) take their ports from.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 /**
@@ -27,7 +43,7 @@ export async function startServiceProcess(
   args: string[] = [],
   timeoutMs = 30_000,
 ): Promise<ServiceProcess> {
-  const port = env.PORT ?? String(20_000 + Math.floor(Math.random() * 20_000));
+  const port = env.PORT ?? String(await freePort());
   const child = spawn(
     process.execPath,
     serviceNodeArgs(path.join(repoRoot, 'services', name, 'dist', 'main.js'), args),
