@@ -114,6 +114,29 @@ test('three candidates sync end to end: every call as decided, one VAN post each
   expect(mismatches.slice(0, 10)).toEqual([]);
   expect(journal).toHaveLength(vanCalls);
 
+  // VAN's guidance for phone tools, checked on what VAN received: phoneId exactly when the call has
+  // one, always the full phone with its dialing prefix, and the candidate's Contact Type by name
+  // reaching VAN as that key's id (the seed: Maria Lopez has none, so Phone = 1; James Carter
+  // names "Auto Dial", which is 67 for his committee's key).
+  const expectedContactTypeId: Record<string, number> = { 'maria-lopez': 1, 'james-carter': 67 };
+  const entryByKey = new Map(journal.map((entry) => [entry.path + JSON.stringify(entry.body), entry]));
+  const phoneIdsSent = { with: 0, without: 0 };
+  for (const call of calls) {
+    if (untouchable.has(call.id) || expectedOutcome(world, call)?.route !== 'van') continue;
+    const entry = entryByKey.get(
+      `/v4/people/${call.van_request!.vanId}/canvassResponses` + JSON.stringify(call.van_request!.body),
+    );
+    const context = (entry?.body as { canvassContext: Record<string, unknown> }).canvassContext;
+    expect([call.id, context.phoneId]).toEqual([call.id, call.phone_id]);
+    expect(context.phone).toEqual({ dialingPrefix: '1', phoneNumber: call.phone_dialed.slice(-10) });
+    expect([call.client, context.contactTypeId]).toEqual([call.client, expectedContactTypeId[call.client!]]);
+    expect(context.inputTypeId).toBe(11);
+    phoneIdsSent[call.phone_id === undefined ? 'without' : 'with'] += 1;
+  }
+  // The seed leaves the phone id out of every fourth row: both kinds of post were made.
+  expect(phoneIdsSent.with).toBeGreaterThan(0);
+  expect(phoneIdsSent.without).toBeGreaterThan(0);
+
   // Counts: each run's counters equal its calls.
   for (const run of runs) {
     const mine = calls.filter((c) => c.run_id === run.runId);
