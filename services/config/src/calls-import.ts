@@ -1,4 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { IncomingMessage } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse';
@@ -21,7 +26,7 @@ const PROGRESS_EVERY_MS = 1000;
 
 export class ImportRejectedError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: 400 | 413 | 422,
     message: string,
     readonly job: ImportJobDocument,
   ) {
@@ -48,6 +53,11 @@ function clientForDistrictOf(configuration: Configuration): (district: string) =
     if (!byDistrict.has(candidate.district)) byDistrict.set(candidate.district, candidate.slug);
   }
   return (district) => byDistrict.get(district);
+}
+
+/** A request sent chunked, without Content-Length (which the route checks against the limit up front). */
+function lengthUnknown(input: Readable): boolean {
+  return input instanceof IncomingMessage && input.headers['content-length'] === undefined;
 }
 
 /**
@@ -116,9 +126,22 @@ export async function importCallExport(
         callback(rejection);
         return;
       }
+      // CSV text never holds a NUL; images, archives, spreadsheets and UTF-16 exports do.
+      const nul = chunk.indexOf(0);
+      if (nul >= 0) {
+        const at = job.bytesRead - chunk.length + nul;
+        rejection = new ImportRejectedError(
+          400,
+          `the upload is not a text file: byte ${at} is NUL (send the call export as UTF-8 CSV, not a spreadsheet, image or UTF-16 file)`,
+          job,
+        );
+        callback(rejection);
+        return;
+      }
       callback(null, chunk);
     },
   });
+  let sawHeader = false;
   const parser = parse({
     bom: true,
     trim: true,
@@ -136,6 +159,7 @@ export async function importCallExport(
         );
         throw rejection;
       }
+      sawHeader = true;
       return columns;
     },
   });
@@ -161,13 +185,33 @@ export async function importCallExport(
       }
     }
     await flush();
+    if (counts.rows === 0) {
+      rejection = new ImportRejectedError(
+        422,
+        sawHeader
+          ? 'the file has a header but no rows after it: nothing to import'
+          : 'the file is empty: nothing to import',
+        job,
+      );
+      throw rejection;
+    }
   };
 
   // The request is piped in rather than made part of the pipeline, so that a rejected upload
   // does not destroy the request's socket before the 400/413 answer can be sent.
   input.pipe(byteCounter);
+  let spoolDir: string | undefined;
   try {
-    await pipeline(byteCounter, parser, consume);
+    if (lengthUnknown(input)) {
+      // Without a Content-Length the size limit can only be found while reading; the upload is
+      // kept on disk until its end so that a file over the limit leaves no call behind.
+      spoolDir = await mkdtemp(path.join(tmpdir(), 'call-import-'));
+      const spool = path.join(spoolDir, 'upload.csv');
+      await pipeline(byteCounter, createWriteStream(spool));
+      await pipeline(createReadStream(spool), parser, consume);
+    } else {
+      await pipeline(byteCounter, parser, consume);
+    }
   } catch (error) {
     input.unpipe(byteCounter);
     const finishedAt = new Date();
@@ -182,6 +226,8 @@ export async function importCallExport(
     });
     await imports.update(importId, { ...job, updatedAt: finishedAt });
     throw reason;
+  } finally {
+    if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
   const finishedAt = new Date();
   Object.assign(job, {

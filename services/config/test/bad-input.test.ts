@@ -1,0 +1,229 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Db } from 'mongodb';
+import { startAirtableSandbox, type AirtableBaseFixture, type AirtableSandbox } from '@call-sync/sandbox';
+import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+
+// The bad-input corpus (test/fixtures/bad/) fed through the running service: every bad file or
+// row gets an answer naming what and where, nothing of a refused file is stored, and the
+// service keeps serving the next request.
+
+const CORPUS = path.resolve(__dirname, '../../../test/fixtures/bad');
+const corpusFile = (name: string) => fs.readFileSync(path.join(CORPUS, name));
+/** Small enough that the oversize test needs only a few hundred kB, large enough to hold a batch. */
+const IMPORT_MAX_BYTES = 400_000;
+const AIRTABLE = JSON.parse(corpusFile('airtable/broken-base.json').toString('utf8')) as {
+  bases: AirtableBaseFixture[];
+};
+const BASE = AIRTABLE.bases[0]!;
+
+let world: ConfigWorld;
+let airtable: AirtableSandbox;
+let db: Db;
+beforeAll(async () => {
+  airtable = await startAirtableSandbox({ port: 0, fixture: AIRTABLE, knobs: { ratePerSecondPerBase: 0 } });
+  world = await startConfigWorld({
+    AIRTABLE_ENDPOINT_URL: airtable.url,
+    AIRTABLE_BASE_ID: BASE.baseId,
+    AIRTABLE_API_KEY: BASE.apiKeys[0]!,
+    IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES),
+  });
+  db = await world.connectDb();
+}, 60_000);
+afterAll(async () => {
+  await world?.close();
+  await airtable?.close();
+});
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (response: Response): Promise<any> => response.json();
+const upload = (body: string | Uint8Array, fileName: string) =>
+  world.api(`/calls/import?service_name=GC%20Persuasion&file_name=${encodeURIComponent(fileName)}`, {
+    method: 'POST',
+    body: body as BodyInit,
+    headers: { 'content-type': 'text/csv' },
+  });
+const storedIds = async (prefix: string) =>
+  (
+    await db
+      .collection<{ id: string }>('calls')
+      .find({ id: { $regex: `^${prefix}-` } }, { projection: { _id: 0, id: 1 } })
+      .toArray()
+  )
+    .map((c) => c.id)
+    .sort();
+/** The service still answers, and a good upload after the bad one is stored. */
+async function expectStillServing(): Promise<void> {
+  expect((await fetch(`${world.service.url}/healthz`)).status).toBe(200);
+}
+
+describe('call-export CSVs', () => {
+  afterEach(expectStillServing);
+
+  test('missing columns are refused naming them, nothing stored, the job failed', async () => {
+    const response = await upload(corpusFile('calls/missing-columns.csv'), 'missing-columns.csv');
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.error).toBe('bad_csv');
+    expect(body.detail).toMatch(/lacks account_number, result/);
+    expect(body.import.state).toBe('failed');
+    expect(await storedIds('mc')).toEqual([]);
+  });
+
+  test.each([
+    ['a BOM and CRLF line ends', 'bom-crlf.csv', 'bom', ['bom-1', 'bom-2'], []],
+    [
+      'bare CR line ends',
+      'bare-cr.csv',
+      'cr',
+      ['cr-1', 'cr-2'],
+      [{ line: 4, message: expect.stringMatching(/account number "nc05\/van\/1"/) }],
+    ],
+  ])('%s are read as lines', async (_what, file, prefix, ids, rowErrors) => {
+    const response = await upload(corpusFile(`calls/${file}`), file);
+    expect(response.status).toBe(200);
+    const job = await json(response);
+    expect(job.counts).toMatchObject({ rows: ids.length + rowErrors.length, inserted: ids.length });
+    expect(job.rowErrors).toEqual(rowErrors);
+    expect(await storedIds(prefix)).toEqual(ids);
+    const first = await db.collection('calls').findOne({ id: ids[0] });
+    // The BOM must not stick to the first column's name, nor CR to the last value.
+    expect(first).toMatchObject({
+      account_number: `nc05-van-2000${prefix === 'bom' ? '01' : '11'}`,
+      campaign_id: '5501',
+    });
+  });
+
+  test('quotes, commas and line breaks inside names are kept; a row error after them has its file line', async () => {
+    const response = await upload(corpusFile('calls/quoted-names.csv'), 'quoted-names.csv');
+    expect(response.status).toBe(200);
+    const job = await json(response);
+    expect(job.counts).toMatchObject({ rows: 3, inserted: 2, errors: 1 });
+    // qn-2 spans lines 3-4, so qn-3 is on line 5.
+    expect(job.rowErrors).toEqual([{ line: 5, message: expect.stringMatching(/result is empty/) }]);
+    const calls = db.collection('calls');
+    expect(await calls.findOne({ id: 'qn-1' })).toMatchObject({
+      first_name: 'Ada "The Countess"',
+      last_name: 'Lovelace, Byron',
+    });
+    expect(await calls.findOne({ id: 'qn-2' })).toMatchObject({
+      first_name: 'Mary\nAnn',
+      last_name: "O'Neil",
+    });
+  });
+
+  test('a malformed and an impossible date (the spring-forward gap) are row errors; the other rows are stored', async () => {
+    const response = await upload(corpusFile('calls/bad-dates.csv'), 'bad-dates.csv');
+    expect(response.status).toBe(200);
+    const job = await json(response);
+    expect(job.counts).toMatchObject({ rows: 5, inserted: 2, errors: 3 });
+    expect(job.rowErrors).toEqual([
+      { line: 3, message: expect.stringMatching(/start: "2026-10-20T18:01:00Z"/) },
+      {
+        line: 4,
+        message: expect.stringMatching(/start: "08-03-2026 02:30:00" does not exist in Eastern time/),
+      },
+      { line: 5, message: expect.stringMatching(/start: "32-10-2026 18:03:00"/) },
+    ]);
+    expect(await storedIds('bd')).toEqual(['bd-1', 'bd-5']);
+  });
+
+  test('malformed account numbers are row errors naming the value; the other rows are stored', async () => {
+    const response = await upload(corpusFile('calls/bad-accounts.csv'), 'bad-accounts.csv');
+    expect(response.status).toBe(200);
+    const job = await json(response);
+    expect(job.counts).toMatchObject({ rows: 6, inserted: 2, errors: 4 });
+    expect(job.rowErrors).toEqual([
+      {
+        line: 3,
+        message: expect.stringMatching(/account number "nc05-van-" is not district-system-voterid/),
+      },
+      { line: 4, message: expect.stringMatching(/account number "nc05van200043"/) },
+      { line: 5, message: expect.stringMatching(/account number "nc05-van-2000x4"/) },
+      { line: 6, message: expect.stringMatching(/account_number is empty|account number ""/) },
+    ]);
+    expect(await storedIds('ba')).toEqual(['ba-1', 'ba-6']);
+  });
+
+  test.each([
+    ['an empty file', 'empty.csv'],
+    ['a header-only file', 'header-only.csv'],
+  ])('%s gets a clear answer and stores nothing', async (_what, file) => {
+    const before = await db.collection('calls').countDocuments();
+    const response = await upload(corpusFile(`calls/${file}`), file);
+    const body = await json(response);
+    expect(response.status).toBe(422);
+    expect(body.error).toBe('bad_csv');
+    expect(body.detail).toMatch(
+      file === 'empty.csv' ? /the file is empty/ : /has a header but no rows after it/,
+    );
+    expect(body.import.state).toBe('failed');
+    expect(await db.collection('calls').countDocuments()).toBe(before);
+  });
+
+  test.each([
+    ['random bytes', () => randomBytes(4096)],
+    ['a PNG', () => corpusFile('../../../docs/screenshots/runs.png').subarray(0, 8192)],
+  ])('a binary file (%s) is refused as not text', async (_what, bytes) => {
+    const before = await db.collection('calls').countDocuments();
+    const response = await upload(bytes(), 'binary.bin');
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.error).toBe('bad_csv');
+    expect(body.detail).toMatch(/not a text file/);
+    expect(await db.collection('calls').countDocuments()).toBe(before);
+  });
+
+  /** A valid export of `rows` rows, about 120 bytes each. */
+  const generatedExport = (rows: number, prefix: string) => {
+    const lines = [fs.readFileSync(path.join(CORPUS, 'calls/header-only.csv'), 'utf8').trim()];
+    for (let i = 0; i < rows; i += 1)
+      lines.push(
+        `${prefix}-${i},nc05-van-${300_000 + i},Ada,Lovelace,9195550101,,20-10-2026 18:00:00,20-10-2026 18:00:30,vol_1,NO ANSWER,5501`,
+      );
+    return Buffer.from(`${lines.join('\n')}\n`);
+  };
+
+  test('a file above the limit is a 413 naming the limit, declared or streamed, and nothing of it is stored', async () => {
+    const csv = generatedExport(5000, 'big');
+    expect(csv.length).toBeGreaterThan(IMPORT_MAX_BYTES);
+
+    const declared = await upload(csv, 'big.csv');
+    expect(declared.status).toBe(413);
+    expect((await json(declared)).detail).toBe(`the upload is larger than ${IMPORT_MAX_BYTES} bytes`);
+
+    // Without a Content-Length the limit is found while reading, after more than one batch of rows.
+    const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = http.request(`${world.service.url}/calls/import?file_name=big-streamed.csv`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${API_TOKEN}`,
+          'content-type': 'text/csv',
+          'transfer-encoding': 'chunked',
+        },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      });
+      request.on('error', (error) => (request.writableEnded ? undefined : reject(error)));
+      for (let at = 0; at < csv.length; at += 16_384) request.write(csv.subarray(at, at + 16_384));
+      request.end();
+    });
+    expect(streamed.status).toBe(413);
+    expect(JSON.parse(streamed.body)).toMatchObject({
+      error: 'too_large',
+      detail: `the upload is larger than ${IMPORT_MAX_BYTES} bytes`,
+      import: { state: 'failed' },
+    });
+    expect(await storedIds('big')).toEqual([]);
+
+    // A good file right after is stored.
+    const good = await upload(generatedExport(3, 'after'), 'after.csv');
+    expect(good.status).toBe(200);
+    expect(await storedIds('after')).toEqual(['after-0', 'after-1', 'after-2']);
+  }, 60_000);
+});
