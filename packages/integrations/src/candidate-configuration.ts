@@ -13,7 +13,7 @@ import {
   type ResultConfigRow,
   type TermCodeIndex,
 } from '@call-sync/core';
-import type { AirtableClient } from './airtable-client';
+import { AirtableRequestError, type AirtableClient } from './airtable-client';
 
 /**
  * The raw Airtable tables of one configuration read. Kept as Airtable sent them so a snapshot can be
@@ -26,7 +26,7 @@ export interface ConfigurationTables {
   /** Result table per candidate, by the table's name (the candidate's Reference Name). */
   resultTables: Record<string, AirtableRecord[]>;
   /** Tables that could not be read, with why; their candidates carry a configuration error. */
-  unreadableTables: { table: string; error: string }[];
+  unreadableTables: { table: string; error: string; missing?: boolean }[];
 }
 
 export interface CandidateConfiguration {
@@ -68,7 +68,13 @@ export async function readConfigurationTables(
     try {
       resultTables[candidate.referenceName] = await airtable.listAllRecords(candidate.referenceName);
     } catch (error) {
-      unreadableTables.push({ table: candidate.referenceName, error: (error as Error).message });
+      // A 404 is a table deleted or renamed in Airtable, not an outage: no old copy should stand in.
+      const missing = error instanceof AirtableRequestError && error.status === 404;
+      unreadableTables.push({
+        table: candidate.referenceName,
+        error: (error as Error).message,
+        ...(missing ? { missing } : {}),
+      });
     }
   }
   return { loadedAt: new Date(), listing, termCodes, resultTables, unreadableTables };

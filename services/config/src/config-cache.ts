@@ -76,7 +76,8 @@ function parseStoredConfiguration(
 /**
  * Candidate configuration, held in memory and copied to Mongo without the VAN keys. Airtable is read every few minutes
  * and on demand; when it fails the last good configuration stays in service (SPEC 2.3), and a
- * result table that cannot be read this time keeps its last good copy.
+ * result table that cannot be read this time keeps its last good copy, unless Airtable says it no
+ * longer exists: then its candidate carries the error instead of running on a mapping nobody can see.
  */
 export function createConfigCache(options: ConfigCacheOptions): ConfigCache {
   const { airtable, repository, logger } = options;
@@ -94,7 +95,7 @@ export function createConfigCache(options: ConfigCacheOptions): ConfigCache {
     const resultTables = { ...fresh.resultTables };
     const stillUnreadable = fresh.unreadableTables.filter((unreadable) => {
       const previous = tables?.resultTables[unreadable.table];
-      if (!previous) return true;
+      if (!previous || unreadable.missing) return true;
       resultTables[unreadable.table] = previous;
       logger.warn({ table: unreadable.table }, 'result table unreadable; serving its last good copy');
       return false;

@@ -227,3 +227,108 @@ describe('call-export CSVs', () => {
     expect(await storedIds('after')).toEqual(['after-0', 'after-1', 'after-2']);
   }, 60_000);
 });
+
+describe('an Airtable base with broken rows and a vanished table', () => {
+  afterEach(expectStillServing);
+  type Listed = {
+    slug: string;
+    configurationErrors: { table: string; rowId: string; field: string; message: string }[];
+  };
+  const candidates = async () => {
+    const response = await world.api('/candidates');
+    expect(response.status).toBe(200);
+    const body = await json(response);
+    return { body, bySlug: new Map<string, Listed>(body.candidates.map((c: Listed) => [c.slug, c])) };
+  };
+
+  test('/candidates names each broken row by table, row and field, and the good candidate is unaffected', async () => {
+    const { body, bySlug } = await candidates();
+    expect([...bySlug.keys()].sort()).toEqual(['good-candidate', 'messy-rows', 'no-table', 'soon-gone']);
+    expect(bySlug.get('good-candidate')?.configurationErrors).toEqual([]);
+    expect(body.configurationErrors).toContainEqual(
+      expect.objectContaining({
+        table: 'Listing',
+        rowId: 'recList0002',
+        field: 'Strategy',
+        message: expect.stringContaining('got "round robin"'),
+      }),
+    );
+    expect(bySlug.get('messy-rows')?.configurationErrors).toEqual([
+      {
+        table: 'Messy Rows',
+        rowId: 'recMessy0002',
+        field: 'Canvass Result Code',
+        message: 'must be a whole number id, got "1.5"',
+      },
+      {
+        table: 'Messy Rows',
+        rowId: 'recMessy0003',
+        field: 'Canvass Result Code',
+        message: 'must be a whole number id, got "two"',
+      },
+      {
+        table: 'Messy Rows',
+        rowId: 'recMessy0004',
+        field: 'QR 1',
+        message: 'must be questionId,responseId (two whole numbers), got "101;1012"',
+      },
+      {
+        table: 'Messy Rows',
+        rowId: 'recMessy0005',
+        field: 'QR 1',
+        message: 'must be questionId,responseId (two whole numbers), got "101,1011,7"',
+      },
+    ]);
+    expect(bySlug.get('no-table')?.configurationErrors).toEqual([
+      expect.objectContaining({ table: 'No Table', message: expect.stringMatching(/result table/) }),
+    ]);
+  });
+
+  test('/validate names the broken rows of one candidate and passes the good one', async () => {
+    const good = await json(await world.api('/validate/good-candidate'));
+    expect(good.ok).toBe(true);
+
+    const messy = await json(await world.api('/validate/messy-rows'));
+    expect(messy.ok).toBe(false);
+    const failed = (result: string): string[] =>
+      messy.rows
+        .find((r: { fullOnScreenResult: string }) => r.fullOnScreenResult === result)
+        ?.checks.filter((c: { ok: boolean }) => !c.ok)
+        .map((c: { message: string }) => c.message) ?? ['row missing'];
+    expect(failed('strong support')).toEqual([]);
+    expect(failed('not home').join()).toMatch(/Canvass Result Code must be a whole number id, got "1.5"/);
+    expect(failed('busy').join()).toMatch(/Canvass Result Code must be a whole number id, got "two"/);
+    expect(failed('leaning').join()).toMatch(/QR 1 must be questionId,responseId/);
+    expect(failed('volunteer').join()).toMatch(/QR 1 must be questionId,responseId .*"101,1011,7"/);
+
+    const strategy = await json(await world.api('/validate/round-robin'));
+    expect(strategy.ok).toBe(false);
+    expect(strategy.tableErrors).toEqual([
+      expect.objectContaining({ table: 'Listing', rowId: 'recList0002', field: 'Strategy' }),
+    ]);
+
+    const noTable = await json(await world.api('/validate/no-table'));
+    expect(noTable.ok).toBe(false);
+    expect(JSON.stringify(noTable)).toMatch(/No Table.*result table|result table.*No Table/);
+  });
+
+  test('a result table that vanishes before a refresh is reported for its candidate only', async () => {
+    const before = await json(await world.api('/validate/soon-gone'));
+    expect(before).toMatchObject({ ok: true, tableErrors: [] });
+    delete BASE.tables['Soon Gone'];
+    const refresh = await world.api('/config/refresh', { method: 'POST' });
+    expect(refresh.status).toBeLessThan(300);
+
+    const { bySlug } = await candidates();
+    expect(bySlug.get('soon-gone')?.configurationErrors).toEqual([
+      expect.objectContaining({
+        table: 'Soon Gone',
+        message: expect.stringMatching(/result table could not be read: .*404.*Soon Gone/),
+      }),
+    ]);
+    expect(bySlug.get('good-candidate')?.configurationErrors).toEqual([]);
+    const gone = await json(await world.api('/validate/soon-gone'));
+    expect(gone.ok).toBe(false);
+    expect((await json(await world.api('/validate/good-candidate'))).ok).toBe(true);
+  });
+});
