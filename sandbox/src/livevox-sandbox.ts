@@ -26,7 +26,8 @@ export interface LivevoxSandboxOptions extends ListenOptions {
   knobs?: Partial<LivevoxKnobs>;
 }
 
-export type LivevoxFaultKind = ThrottleOrOutageKind;
+/** `html`, `truncated-json` and `error-200` (unexpected answer shapes) are queued only through `failNextRequests`. */
+export type LivevoxFaultKind = ThrottleOrOutageKind | 'html' | 'truncated-json' | 'error-200';
 
 export interface LivevoxSandbox extends RunningServer {
   knobs(): LivevoxKnobs;
@@ -111,6 +112,17 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
     } else if (fault === '5xx') {
       ctx.status = 503;
       ctx.body = livevoxError(503, 'Service temporarily unavailable');
+    } else if (fault === 'html') {
+      ctx.status = 200;
+      ctx.type = 'text/html';
+      ctx.body = '<html><body><h1>Please sign in to the corporate proxy</h1></body></html>';
+    } else if (fault === 'truncated-json') {
+      ctx.status = 200;
+      ctx.type = 'application/json';
+      ctx.body = '{"callDetails":[{"id":"lv-1","account_number":"nc05-van-1000';
+    } else if (fault === 'error-200') {
+      ctx.status = 200;
+      ctx.body = livevoxError(500, 'Internal reporting error');
     } else {
       await next();
     }

@@ -50,8 +50,17 @@ export const DEFAULT_VAN_KNOBS: VanKnobs = {
 };
 
 /** Deterministic failures: `429` (hint only), `429-retry-after`, `5xx`, `html`, `timeout` (see knobs). */
-export type VanFaultKind = '429' | '429-retry-after' | '5xx' | 'html' | 'timeout';
-const FAULT_KINDS = ['429', '429-retry-after', '5xx', 'html', 'timeout'] as const;
+export type VanFaultKind =
+  '429' | '429-retry-after' | '5xx' | 'html' | 'timeout' | 'truncated-json' | 'error-200';
+const FAULT_KINDS = [
+  '429',
+  '429-retry-after',
+  '5xx',
+  'html',
+  'timeout',
+  'truncated-json',
+  'error-200',
+] as const;
 
 /** A write the sandbox received. Holds the key's application name, never the key. */
 export interface VanJournalEntry {
@@ -338,6 +347,17 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
         ctx.status = 503;
         ctx.type = 'text/html';
         ctx.body = HTML_ERROR_PAGE;
+        return;
+      case 'truncated-json':
+        // A connection cut by a proxy mid-answer: a 200 JSON body that stops half way.
+        ctx.status = 200;
+        ctx.type = 'application/json';
+        ctx.body = '{"items":[{"resultCodeId":1,"name":"Not H';
+        return;
+      case 'error-200':
+        // Some gateways answer errors with a 200 status and VAN's error body.
+        ctx.status = 200;
+        ctx.body = { errors: [{ code: 'INTERNAL_SERVER_ERROR', text: 'An unknown error occurred.' }] };
         return;
       case 'timeout':
         if (knobs.timeoutAnswerAfterMs === null) {

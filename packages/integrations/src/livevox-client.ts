@@ -197,6 +197,19 @@ export function createLivevoxClient(opts: LivevoxClientOptions): LivevoxClient {
       if (response.status < 200 || response.status >= 300) {
         throw new LivevoxError(endpoint, response.status, messageOf(response.data));
       }
+      // A 200 that is not a JSON object (a proxy's page, a body cut short) or that carries
+      // Livevox's {code, message} error is a failed answer, retried like a 5xx.
+      const unreadable = typeof response.data !== 'object' || response.data === null;
+      if (unreadable || isErrorBody(response.data)) {
+        if (attempt >= maxAttempts) {
+          const detail = unreadable
+            ? `answer is not JSON (${String(response.headers['content-type'] ?? 'untyped')}; a proxy page or a body cut short?)`
+            : messageOf(response.data);
+          throw new LivevoxError(endpoint, response.status, detail);
+        }
+        await sleep(fullJitterBackoffMs(attempt - 1, baseDelayMs, maxDelayMs));
+        continue;
+      }
       return response.data;
     }
   }
@@ -235,6 +248,11 @@ export function createLivevoxClient(opts: LivevoxClientOptions): LivevoxClient {
       return rows;
     },
   };
+}
+
+function isErrorBody(data: object): boolean {
+  const { code, message } = data as { code?: unknown; message?: unknown };
+  return typeof code === 'number' && typeof message === 'string';
 }
 
 function messageOf(data: unknown): string {

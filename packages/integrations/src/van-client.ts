@@ -290,11 +290,24 @@ export function createVanClient(opts: VanClientOptions): VanClient {
       const vanText = vanErrors.map((e) => e.text).join(' ');
 
       if (status >= 200 && status < 300) {
+        // VAN's successes never carry `errors`: a 200 that does is a gateway's failure, so a write
+        // may or may not have been recorded, and a read is retried like a 5xx.
+        if (vanErrors.length > 0) {
+          if (isWrite) throw new VanOutcomeUnknownError(request.endpoint, 'server-error', status);
+          if (!canRetry)
+            throw new VanServerError(request.endpoint, status, `a ${status} with errors: ${vanText}`);
+          await backoff();
+          continue;
+        }
         const needsJson = request.method === 'GET';
         if (!needsJson || (isJson && json !== undefined)) return { status, json, attempts: attemptNo };
-        // A 200 that is not JSON is a proxy's page, not VAN's answer.
+        // A 200 that is not JSON is a proxy's page, or a body cut short; not VAN's answer.
         if (!canRetry) {
-          throw new VanServerError(request.endpoint, status, `unexpected ${contentType || 'untyped'} answer`);
+          const detail =
+            isJson && response.data
+              ? 'answer is not readable JSON (cut short?)'
+              : `unexpected ${contentType || 'untyped'} answer`;
+          throw new VanServerError(request.endpoint, status, detail);
         }
         await backoff();
         continue;
