@@ -29,6 +29,7 @@ const bulkImportEnv = {
   VAN_BULK_POLL_MAX_MS: envVars.VAN_BULK_POLL_MAX_MS,
   VAN_BULK_FALLBACK_CANDIDATES: envVars.VAN_BULK_FALLBACK_CANDIDATES,
   VAN_SYNC_BATCH_SIZE: envVars.VAN_SYNC_BATCH_SIZE,
+  KAFKA_CONSUMER_GROUP: envVars.KAFKA_CONSUMER_GROUP,
 };
 
 export function loadBulkImportSettings(source: Record<string, string | undefined> = process.env) {
@@ -76,7 +77,9 @@ export async function startBulkImportWorker(
   await startTopicWorker(runtime, {
     topic: Topics.VanBulkImport,
     schema: VanBulkImportMessage,
-    groupId: 'callsync-van-writer-bulk',
+    // Derived from the per-call group: writers of separate deployments (or test worlds) sharing a
+    // broker must not take each other's bulk messages, which they would commit as unknown runs.
+    groupId: `${env.KAFKA_CONSUMER_GROUP ?? 'callsync-van-writer'}-bulk`,
     handle: (message, _meta, publisher) => runBulkImport({ ...deps, publisher }, message),
   });
   // Registered last, so it runs first on SIGTERM: a poll in progress stops, its message stays
