@@ -3,7 +3,7 @@ import { easternToEpochMs, formatDialerTime } from './eastern-clock';
 import type { AirtableFieldValue, LivevoxCallFixture, SandboxFixture, VanKeyFixture } from './fixture';
 import { createSeededRandom, type SeededRandom } from './seeded-random';
 
-export type SeedStrategy = 'full' | 'hybrid' | 'all csv';
+export type SeedStrategy = 'full' | 'hybrid' | 'all csv' | 'bulk';
 export type SeedSystem = 'van' | 'myc' | 'csv';
 
 export interface SeedOptions {
@@ -17,6 +17,12 @@ export interface SeedOptions {
    * (a non-contact without result code), so `validate` has something to find.
    */
   misconfiguredRow?: boolean;
+  /**
+   * Strategies by candidate position, over the cycled profiles (e.g. `['bulk']` makes the first
+   * candidate a VAN Bulk Import one). The calls stay the same, so two seeds differing only here
+   * can be compared call by call.
+   */
+  strategies?: (SeedStrategy | undefined)[];
 }
 
 export interface SeedCandidate {
@@ -310,7 +316,8 @@ export function generateSeed(opts: SeedOptions): SeededFixture {
 
   let callSeq = 0;
   for (let index = 0; index < opts.candidates; index += 1) {
-    const profile = PROFILES[index % PROFILES.length]!;
+    const cycled = PROFILES[index % PROFILES.length]!;
+    const profile = { ...cycled, strategy: opts.strategies?.[index] ?? cycled.strategy };
     const results = index === misconfiguredIndex ? allResults : DIALER_RESULTS;
     const round = Math.floor(index / CANDIDATE_NAMES.length);
     const referenceName = `${CANDIDATE_NAMES[index % CANDIDATE_NAMES.length]!}${round ? ` ${round + 1}` : ''}`;
@@ -466,7 +473,8 @@ function resultRowFields(
   metadata: CandidateMetadata,
 ): Record<string, AirtableFieldValue> {
   // hybrid spends VAN requests on conversations only; all csv never posts; dropped calls go nowhere.
-  const worthVan = result.contact || strategy === 'full' || result.misconfigured === true;
+  const worthVan =
+    result.contact || strategy === 'full' || strategy === 'bulk' || result.misconfigured === true;
   const sync = !result.dropped && strategy !== 'all csv' && worthVan;
   const csv = !result.dropped && !sync;
   const fields: Record<string, AirtableFieldValue> = {

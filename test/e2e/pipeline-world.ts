@@ -30,6 +30,7 @@ import {
   startVanSandbox,
   type AirtableSandbox,
   type SeededFixture,
+  type SeedOptions,
   type VanSandbox,
 } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
@@ -59,6 +60,8 @@ export async function createWorld(options: {
   callsPerCandidate: number;
   candidates: number;
   seed: number;
+  /** Strategies by candidate position (generateSeed's `strategies`). */
+  strategies?: SeedOptions['strategies'];
 }): Promise<World> {
   const servers = serverEnv();
   const fixture = generateSeed({
@@ -67,6 +70,7 @@ export async function createWorld(options: {
     seed: options.seed,
     day: DAY,
     misconfiguredRow: true,
+    ...(options.strategies ? { strategies: options.strategies } : {}),
   });
   // The test is about correctness, not VAN's limits: the writer's own limiter sets the pace.
   const van = await startVanSandbox({ fixture: fixture.van, knobs: { rateLimitPerSecond: 0 } });
