@@ -6,7 +6,7 @@ import {
   type LivevoxSandbox,
   type VanSandbox,
 } from '@call-sync/sandbox';
-import type { VanCanvassRequest } from '@call-sync/core';
+import { notHome } from './support/van-requests';
 import {
   createLivevoxClient,
   createTokenBucket,
@@ -24,16 +24,6 @@ const fixture = loadFixture(CONTRACT_FIXTURE_PATH);
 const voterKey = fixture.van.keys[0]!;
 const user = fixture.livevox.users[0]!;
 const october25 = { start: new Date('2026-10-25T04:00:00Z'), end: new Date('2026-10-26T04:00:00Z') };
-const notHome: VanCanvassRequest = {
-  canvassContext: {
-    contactTypeId: 1,
-    inputTypeId: 11,
-    dateCanvassed: '2026-10-25T18:00:00-04:00',
-    phone: { dialingPrefix: '1', phoneNumber: '9195550101' },
-    skipMatching: true,
-  },
-  resultCodeId: 1,
-};
 
 let van: VanSandbox;
 let livevox: LivevoxSandbox;

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
-import type { VanCanvassRequest } from '@call-sync/core';
+import { notHome } from './support/van-requests';
 import {
   createDailyRequestBudget,
   createTokenBucket,
@@ -17,17 +17,6 @@ import {
 
 const fixture = loadFixture(CONTRACT_FIXTURE_PATH).van;
 const voterKey = fixture.keys[0]!;
-
-const notHome: VanCanvassRequest = {
-  canvassContext: {
-    contactTypeId: 1,
-    inputTypeId: 11,
-    dateCanvassed: '2026-10-25T18:00:00-04:00',
-    phone: { dialingPrefix: '1', phoneNumber: '9195550101' },
-    skipMatching: true,
-  },
-  resultCodeId: 1,
-};
 
 let van: VanSandbox;
 beforeAll(async () => {
