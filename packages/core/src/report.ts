@@ -23,6 +23,11 @@ export interface RunSummary {
   csvUrl?: string;
   /** The presigned link of the run's caller file (every run that had calls has one). */
   callerCsvUrl?: string;
+  /**
+   * A `bulk` run's VAN requests (mapping check, jobs, polls, results files) and what posting
+   * its calls one by one would have taken (one request per call).
+   */
+  vanRequests?: { used: number; perCall: number };
 }
 
 export interface ReportText {
@@ -88,6 +93,10 @@ export function buildReport(summary: RunSummary): ReportText {
     text += summary.csvUrl
       ? `\n\nThe results we did not sync to VAN, to save you money, are in this CSV ${csvLink}`
       : '\n\nEvery result worth keeping was synced to VAN, so there is no CSV this time.';
+  }
+  if (summary.strategy === 'bulk' && summary.vanRequests) {
+    const { used, perCall } = summary.vanRequests;
+    text += `\n\nVAN Bulk Import took ${used} VAN ${used === 1 ? 'request' : 'requests'}; posting call by call would have taken ${perCall}.`;
   }
   return { subject, text: text + callerLine(summary) };
 }

@@ -29,6 +29,21 @@ describe('reports', () => {
     expect(buildReport({ ...base, strategy: 'bulk' }).text).toBe(buildReport(base).text);
   });
 
+  it('bulk: a line with the VAN requests used and what posting call by call would have used', () => {
+    expect(buildReport({ ...base, strategy: 'bulk', vanRequests: { used: 9, perCall: 1804 } }).text).toBe(
+      'Here are the dialer results for nc05-jane-doe, 60 calls between 11-02-2026 08:00 PM and 11-03-2026 08:00 PM (Eastern).\n\n' +
+        'Not home: 40\nStrong support: 12\nDropped: 3\nWrong Number: 2\n\n' +
+        'We successfully synced 52, and there were 3 errors.\n\n' +
+        'VAN Bulk Import took 9 VAN requests; posting call by call would have taken 1804.',
+    );
+  });
+
+  it('a per-call run says nothing about requests', () => {
+    expect(buildReport({ ...base, vanRequests: { used: 60, perCall: 60 } }).text).not.toContain(
+      'VAN request',
+    );
+  });
+
   it('hybrid: the full report plus the link to the results not synced, to save money', () => {
     const text = buildReport({
       ...base,

@@ -200,6 +200,33 @@ describe('run status', () => {
     expect(page).toContain('http-equiv="refresh"');
   });
 
+  test('a bulk run shows its VAN requests beside what posting call by call would have used', async () => {
+    const runId = '3f2b1c4d-0000-4000-8000-00000000b001';
+    const openedAt = new Date(Date.now() - 60_000);
+    await db.collection('runs').insertOne({
+      _id: runId as never,
+      runId,
+      candidate: 'good-candidate',
+      trigger: 'schedule',
+      state: 'completed',
+      window: { start: easternTime('2026-10-19', 22), end: easternTime('2026-10-20', 22) },
+      scheduledAt: openedAt,
+      dryRun: false,
+      callsClaimed: 1804,
+      counts: { ...emptyRunCounts(), finished: 1804 },
+      openedAt,
+      updatedAt: new Date(),
+      finishedAt: new Date(),
+      strategy: 'bulk',
+      vanRequestsUsed: 9,
+      bulkImport: { attempt: 1, prepared: true, jobs: [], calls: 1804, requests: 9 },
+    });
+    const run = await json(await world.api(`/runs/${runId}`));
+    expect(run).toMatchObject({ strategy: 'bulk', vanRequestsUsed: 9, vanRequestsPerCall: 1804 });
+    const page = await (await world.api(`/runs/${runId}`, { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain('9 VAN requests (posting call by call: 1804)');
+  });
+
   test('bad run queries are refused', async () => {
     expect((await world.api('/runs/not-a-uuid')).status).toBe(400);
     expect((await world.api('/runs/3f2b1c4d-0000-4000-8000-0000000fffff')).status).toBe(404);

@@ -11,6 +11,8 @@ export interface RunDocument extends Run {
   _id: string;
   strategy?: Strategy;
   vanRequestsUsed?: number;
+  /** A `bulk` run's jobs; `calls` is what posting them one by one would have spent. */
+  bulkImport?: { calls?: number; requests?: number };
   csvUrl?: string;
   progress?: unknown;
   dryRunResult?: DryRunResult;

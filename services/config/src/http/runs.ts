@@ -85,6 +85,8 @@ export function describeRun(
     csvUrl: run.csvUrl ?? null,
     callerCsvUrl: run.callerCsvUrl ?? null,
     vanRequestsUsed: run.vanRequestsUsed ?? null,
+    // A `bulk` run's calls sent as jobs: the requests posting them one by one would have used.
+    vanRequestsPerCall: run.bulkImport?.calls ?? null,
     dryRunResult: run.dryRunResult ?? null,
     report: reportView(report),
   };

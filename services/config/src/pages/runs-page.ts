@@ -140,7 +140,7 @@ export function renderRunPage(
       <p class="small muted">
         window ${when(run.window.start)} → ${when(run.window.end)} Eastern · opened ${when(run.openedAt)} ·
         finished
-        ${when(run.finishedAt)}${run.vanRequestsUsed !== null ? ` · ${run.vanRequestsUsed} VAN requests` : ''}
+        ${when(run.finishedAt)}${run.vanRequestsUsed !== null ? ` · ${run.vanRequestsUsed} VAN requests` : ''}${run.vanRequestsPerCall !== null ? ` (posting call by call: ${run.vanRequestsPerCall})` : ''}
       </p>
       ${run.error ? html`<p style="color:var(--bad)">${run.error}</p>` : ''}
       ${

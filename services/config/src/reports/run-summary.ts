@@ -52,6 +52,9 @@ export async function summariseRun(
     ...(syncedToVan !== undefined ? { syncedToVan } : {}),
     ...(csvUrl ? { csvUrl } : {}),
     ...(run.callerCsvUrl ? { callerCsvUrl: run.callerCsvUrl } : {}),
+    ...(run.bulkImport?.calls !== undefined
+      ? { vanRequests: { used: run.vanRequestsUsed ?? 0, perCall: run.bulkImport.calls } }
+      : {}),
   };
 }
 
