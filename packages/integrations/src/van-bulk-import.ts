@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
+import type { BulkRowLayout } from '@call-sync/core';
 import type { RequestBudget } from './request-budget';
 import { VanBudgetExhaustedError, VanOutcomeUnknownError, VanServerError } from './van-errors';
 
@@ -109,6 +110,30 @@ export function findSurveyResponseMapping(types: BulkImportMappingType[]): BulkI
   const has = (type: BulkImportMappingType, name: string): boolean =>
     type.fields.some((field) => field.name.toLowerCase() === name);
   return types.find((type) => has(type, 'surveyquestionid') && has(type, 'surveyresponseid'));
+}
+
+/** The resource canvass results, survey responses and activist codes are applied to. */
+export const BULK_IMPORT_RESOURCE = 'Contacts';
+
+/**
+ * The mappings a layout needs that the key does not offer on Contacts, by the name to tell a
+ * person. Used before a run (van-writer) and by validate (config), so both name the same ones.
+ */
+export function missingBulkImportMappings(types: BulkImportMappingType[], layout: BulkRowLayout): string[] {
+  const offered = (name: string) =>
+    types.some(
+      (t) =>
+        t.name === name && (t.resourceTypes.length === 0 || t.resourceTypes.includes(BULK_IMPORT_RESOURCE)),
+    );
+  const missing: string[] = [];
+  if (layout.hasResultCodes && !offered('CanvassResults')) missing.push('CanvassResults');
+  if (layout.surveyResponses > 0) {
+    const survey = findSurveyResponseMapping(types);
+    if (!survey || !offered(survey.name))
+      missing.push('the survey response mapping (e.g. ApplySurveyResponse)');
+  }
+  if (layout.activistCodes > 0 && !offered('ActivistCode')) missing.push('ActivistCode');
+  return missing;
 }
 
 /** Reads a results CSV: each row's number and the texts of the mappings that were not processed. */

@@ -1,12 +1,19 @@
 import type { Db } from 'mongodb';
 import type { Registry } from '@call-sync/platform';
 import type { Candidate, VanMetadata } from '@call-sync/core';
-import { createVanClient, fingerprintApiKey, type VanApiKeyProfile } from '@call-sync/integrations';
+import {
+  createVanClient,
+  fingerprintApiKey,
+  type BulkImportMappingType,
+  type VanApiKeyProfile,
+} from '@call-sync/integrations';
 import { createMongoRequestBudget } from '@call-sync/store';
 
 export interface VanView {
   profile: VanApiKeyProfile;
   metadata: VanMetadata;
+  /** The Bulk Import mappings the key may use; read only for a `bulk` candidate. */
+  bulkImportMappings?: BulkImportMappingType[];
   fetchedAt: Date;
 }
 
@@ -49,7 +56,8 @@ export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMet
       const apiKey = candidate.apiKey.reveal();
       const mode = vanModeFor(candidate);
       const fingerprint = fingerprintApiKey(apiKey);
-      const cacheKey = `${candidate.slug}:${fingerprint}:${mode}`;
+      const bulk = candidate.strategy === 'bulk';
+      const cacheKey = `${candidate.slug}:${fingerprint}:${mode}${bulk ? ':bulk' : ''}`;
       const cached = entries.get(cacheKey);
       if (cached && Date.now() - cached.fetchedAt < options.ttlMs) return cached.value;
       const van = createVanClient({
@@ -64,7 +72,13 @@ export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMet
       const value = (async (): Promise<VanView> => {
         const profile = await van.getApiKeyProfile();
         const metadata = await van.fetchMetadata();
-        return { profile, metadata, fetchedAt: new Date() };
+        const bulkImportMappings = bulk ? await van.bulkImportMappingTypes() : undefined;
+        return {
+          profile,
+          metadata,
+          ...(bulkImportMappings ? { bulkImportMappings } : {}),
+          fetchedAt: new Date(),
+        };
       })();
       entries.set(cacheKey, { fetchedAt: Date.now(), value });
       value.catch(() => {

@@ -26,10 +26,11 @@ import {
   type VanBulkImportMessage,
 } from '@call-sync/core';
 import {
+  BULK_IMPORT_RESOURCE,
   findSurveyResponseMapping,
+  missingBulkImportMappings,
   VanOutcomeUnknownError,
   type BulkImportJob,
-  type BulkImportMappingType,
 } from '@call-sync/integrations';
 import { presignDownload, Topics, type Logger, type Publisher } from '@call-sync/platform';
 import {
@@ -84,7 +85,7 @@ export interface BulkImportDeps {
   signal?: AbortSignal;
 }
 
-const RESOURCE = 'Contacts';
+const RESOURCE = BULK_IMPORT_RESOURCE;
 /** Room left in a file for the zip's own headers. */
 const ZIP_OVERHEAD_BYTES = 64 * 1024;
 const ASSIGN_BATCH = 500;
@@ -107,23 +108,6 @@ function spender(deps: BulkImportDeps, runId: string, access: CandidateVanAccess
       }
     }
   };
-}
-
-/** The mappings a layout needs that the key does not offer on Contacts, by the name to tell a person. */
-function missingMappings(types: BulkImportMappingType[], layout: BulkRowLayout): string[] {
-  const offered = (name: string) =>
-    types.some(
-      (t) => t.name === name && (t.resourceTypes.length === 0 || t.resourceTypes.includes(RESOURCE)),
-    );
-  const missing: string[] = [];
-  if (layout.hasResultCodes && !offered('CanvassResults')) missing.push('CanvassResults');
-  if (layout.surveyResponses > 0) {
-    const survey = findSurveyResponseMapping(types);
-    if (!survey || !offered(survey.name))
-      missing.push('the survey response mapping (e.g. ApplySurveyResponse)');
-  }
-  if (layout.activistCodes > 0 && !offered('ActivistCode')) missing.push('ActivistCode');
-  return missing;
 }
 
 function fallsBack(settings: BulkImportSettings, candidate: string): boolean {
@@ -500,7 +484,7 @@ export async function runBulkImport(deps: BulkImportDeps, message: VanBulkImport
     const { layout, calls } = await scanLayout(db, runId);
     if (calls > 0) {
       const types = await spend(() => access.client.bulkImportMappingTypes());
-      const missing = missingMappings(types, layout);
+      const missing = missingBulkImportMappings(types, layout);
       if (missing.length > 0) {
         const what = `VAN Bulk Import mapping not enabled for this key: ${missing.join(', ')}`;
         if (fallsBack(deps.settings, candidate)) {

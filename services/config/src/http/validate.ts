@@ -14,6 +14,7 @@ import {
   type PhoneIdShare,
 } from '@call-sync/core';
 import {
+  missingBulkImportMappings,
   VanAuthError,
   VanBudgetExhaustedError,
   VanError,
@@ -44,6 +45,8 @@ export interface ValidateAnswer {
   metadataFetchedAt: string | null;
   /** The listing's Contact Type and Input Type, resolved by name against this key's VAN lists. */
   canvassTypes: ConfigCheck[];
+  /** A `bulk` candidate: the VAN Bulk Import mappings its rows need, enabled for the key or not. */
+  bulkImport: ConfigCheck[];
   /** Of the candidate's recent calls, how many carry VAN's phone id; null when nothing goes to VAN. */
   phoneIds: (PhoneIdShare & { why: string }) | null;
   tableErrors: ConfigError[];
@@ -51,6 +54,27 @@ export interface ValidateAnswer {
 }
 
 type PhoneIdCounts = Pick<CallsRepository, 'countPhoneIds'>;
+
+/** The mappings the van-writer will check before a `bulk` run, from the rows that go to VAN. */
+function bulkImportChecks(configuration: CandidateConfiguration, view: VanView | undefined): ConfigCheck[] {
+  if (configuration.candidate.strategy !== 'bulk' || !view?.bulkImportMappings) return [];
+  const synced = configuration.rows.filter((row) => row.syncToSystem);
+  const layout = {
+    hasResultCodes: synced.some((row) => row.canvassResultCode !== undefined),
+    surveyResponses: Math.max(0, ...synced.map((row) => row.questionResponses.length)),
+    activistCodes:
+      Math.max(0, ...synced.map((row) => row.tags.length)) + configuration.candidate.tagIds.length,
+  };
+  const missing = missingBulkImportMappings(view.bulkImportMappings, layout);
+  return missing.length > 0
+    ? [
+        {
+          ok: false,
+          message: `VAN Bulk Import mapping not enabled for this key: ${missing.join(', ')} — ask VAN to enable it, or list the candidate in VAN_BULK_FALLBACK_CANDIDATES`,
+        },
+      ]
+    : [{ ok: true, message: 'VAN Bulk Import: every mapping the results need is enabled for this key' }];
+}
 
 async function phoneIdsOf(calls: PhoneIdCounts, candidate: Candidate): Promise<ValidateAnswer['phoneIds']> {
   if (deliversOnlyCsv(candidate)) return null;
@@ -93,6 +117,7 @@ async function validateAnswer(
   const canvassTypes = deliversOnlyCsv(candidate)
     ? []
     : resolveCanvassTypes(candidate, view?.metadata).checks;
+  const bulkImport = bulkImportChecks(configuration, view);
   const rowIds = new Set(rows.map((row) => row.rowId));
   // Errors of rows that could not become rows at all (no result, table missing) are only here.
   const tableErrors = errors.filter((error) => !rowIds.has(error.rowId));
@@ -100,6 +125,7 @@ async function validateAnswer(
     table.ok &&
     apiKey.ok &&
     canvassTypes.every((check) => check.ok) &&
+    bulkImport.every((check) => check.ok) &&
     tableErrors.length === 0 &&
     rows.length > 0;
   if (rows.length === 0 && tableErrors.length === 0) {
@@ -117,6 +143,7 @@ async function validateAnswer(
     apiKey,
     metadataFetchedAt: view?.fetchedAt.toISOString() ?? null,
     canvassTypes,
+    bulkImport,
     phoneIds: await phoneIdsOf(calls, candidate),
     tableErrors,
     rows: table.rows,
@@ -135,6 +162,7 @@ function brokenRowAnswer({ slug, errors }: BrokenListingRow): ValidateAnswer {
     apiKey: { ok: false, message: 'not checked: the Listing row must be fixed first' },
     metadataFetchedAt: null,
     canvassTypes: [],
+    bulkImport: [],
     phoneIds: null,
     tableErrors: errors,
     rows: [],

@@ -27,7 +27,9 @@ export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): stri
     <div class="card">
       <ul class="checks">
         <li class="${view.apiKey.ok ? 'ok' : 'bad'}">API key: ${view.apiKey.message}</li>
-        ${view.canvassTypes.map((check) => html`<li class="${check.ok ? 'ok' : 'bad'}">${check.message}</li>`)}
+        ${[...view.canvassTypes, ...view.bulkImport].map(
+          (check) => html`<li class="${check.ok ? 'ok' : 'bad'}">${check.message}</li>`,
+        )}
         ${
           view.phoneIds
             ? html`<li class="${view.phoneIds.ok ? 'ok' : 'warn'}" id="phone-ids">

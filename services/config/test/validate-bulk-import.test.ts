@@ -1,0 +1,70 @@
+import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
+
+// Validate of a `bulk` candidate, through the started service: the Bulk Import mappings its rows
+// need are read from VAN (GET /v4/bulkImportMappingTypes) and one VAN has not enabled for the key
+// is named. Both candidates are made `bulk`; the sandbox switches CanvassResults off for the
+// MyVoters key only, so the MyCampaign candidate is the control.
+
+let world: ConfigWorld;
+beforeAll(async () => {
+  world = await startConfigWorld();
+  expect((await world.api('/candidates')).status).toBe(200);
+  const listing = world.base.tables.Listing!;
+  const fieldsOf = (name: string) => listing.find((row) => row.fields['Reference Name'] === name)!.fields;
+  fieldsOf('Good Candidate').Strategy = 'bulk';
+  fieldsOf('Myc Candidate').Strategy = 'bulk';
+  expect((await world.api('/config/refresh', { method: 'POST' })).status).toBe(200);
+  world.van.bulkImport.setKnobs({
+    disabledMappings: [{ key: VAN_KEY_MYVOTERS, mapping: 'CanvassResults' }],
+  });
+}, 60_000);
+afterAll(() => world?.close());
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const json = async (response: Response): Promise<any> => response.json();
+
+test('a bulk candidate whose key lacks a mapping fails validate, naming the mapping', async () => {
+  const before = world.van.requestLog().length;
+  const body = await json(await world.api('/validate/good-candidate'));
+  expect(body.candidate.strategy).toBe('bulk');
+  expect(body.ok).toBe(false);
+  expect(body.header).toBe('THIS SYNC HAS ERRORS');
+  expect(body.bulkImport).toEqual([
+    {
+      ok: false,
+      message:
+        'VAN Bulk Import mapping not enabled for this key: CanvassResults — ask VAN to enable it, ' +
+        'or list the candidate in VAN_BULK_FALLBACK_CANDIDATES',
+    },
+  ]);
+  expect(
+    world.van
+      .requestLog()
+      .slice(before)
+      .filter((r) => r.path === '/v4/bulkImportMappingTypes'),
+  ).toHaveLength(1);
+  const page = await (
+    await world.api('/validate/good-candidate', { headers: { accept: 'text/html' } })
+  ).text();
+  expect(page).toContain('VAN Bulk Import mapping not enabled for this key: CanvassResults');
+});
+
+test('a bulk candidate whose key has every mapping passes', async () => {
+  const body = await json(await world.api('/validate/myc-candidate'));
+  expect(body.bulkImport).toEqual([
+    { ok: true, message: 'VAN Bulk Import: every mapping the results need is enabled for this key' },
+  ]);
+  expect(body.ok).toBe(true);
+});
+
+test('a per-call candidate is not asked about Bulk Import', async () => {
+  const before = world.van.requestLog().length;
+  const body = await json(await world.api('/validate/broken-candidate'));
+  expect(body.bulkImport).toEqual([]);
+  expect(
+    world.van
+      .requestLog()
+      .slice(before)
+      .map((r) => r.path),
+  ).not.toContain('/v4/bulkImportMappingTypes');
+});
