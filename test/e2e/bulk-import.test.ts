@@ -24,7 +24,7 @@ jest.setTimeout(Math.max(300_000, CALLS * 60));
 
 type BulkRun = RunDocument & {
   vanRequestsUsed?: number;
-  bulkImport?: { jobs: { state: string; jobId?: string }[]; calls: number; requests: number };
+  bulkImport?: { jobs?: { state: string; jobId?: string }[]; calls?: number; requests?: number };
 };
 
 interface Synced {
@@ -84,7 +84,7 @@ async function sync(
     const deadline = Date.now() + 120_000;
     for (;;) {
       const run = await runs.findOne({});
-      if (run?.bulkImport?.jobs[0]?.state === 'created') break;
+      if (run?.bulkImport?.jobs?.[0]?.state === 'created') break;
       if (Date.now() > deadline) throw new Error(`no job created: ${writer.output().slice(-2000)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
