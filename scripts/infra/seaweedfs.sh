@@ -43,9 +43,13 @@ start_seaweedfs() {
     # Not needed here: the legacy admin port, the Iceberg and Lance catalogs.
     -admin.port.legacy=0 -s3.port.iceberg=0 -s3.port.lance=0
   )
+  # Each bucket is a collection that grows 7 volumes; left to itself mini allows free disk / 1 GiB
+  # volumes (70 here), so the eleventh bucket of a test run got "no writable volumes". Volumes are
+  # sparse files, so many slots cost nothing until written.
+  local volume_flags=(-volume.max=5000)
   AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY_ID" AWS_SECRET_ACCESS_KEY="$S3_SECRET_ACCESS_KEY" \
     nohup "$WEED_BIN" mini -dir="$S3_DATA" -ip=127.0.0.1 -ip.bind=127.0.0.1 -master.telemetry=false \
-    "${port_flags[@]}" >"$S3_LOG" 2>&1 &
+    "${port_flags[@]}" "${volume_flags[@]}" >"$S3_LOG" 2>&1 &
   echo $! >"$S3_PID"
   wait_for_port "SeaweedFS S3" "$S3_PORT" 90 "$S3_LOG" "$S3_PID"
   # The port opens before the S3 gateway can serve; wait for a real HTTP answer.
