@@ -237,6 +237,10 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
   expect(named(samples, 'callsync_calls_total', { candidate: run!.candidate, status: 'finished' })).toEqual([
     expect.objectContaining({ value: run!.counts[SyncStatus.Finished] }),
   ]);
+  // How long each call waited from its finish to its VAN post: one observation per finished post.
+  expect(
+    sum(named(samples, 'callsync_call_finish_to_post_seconds_count', { candidate: run!.candidate })),
+  ).toBe(run!.counts[SyncStatus.Finished]);
   const requests = named(samples, 'van_requests_total');
   expect(sum(requests)).toBe(vanPosts);
   expect(new Set(requests.map((s) => `${s.labels.method} ${s.labels.endpoint}`))).toEqual(

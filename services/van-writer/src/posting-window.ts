@@ -28,6 +28,7 @@ import { context, SpanStatusCode, trace } from '@call-sync/platform';
 import {
   incrementRunCounters,
   markPostingBatch,
+  observeFinishToPost,
   OUTCOME_UNKNOWN,
   pipelineMetricsFor,
   recordOutcomes,
@@ -90,6 +91,8 @@ interface Item {
   markedAt: number;
   /** Time spent waiting for the limiter (and the budget) before the request left. */
   waitedMs: number;
+  /** When the call was made, for the finish-to-post delay (known once it is marked). */
+  called?: Pick<Call, 'finish_time' | 'timestamp'>;
   settle(result: Settled<CallResult>): void;
 }
 
@@ -234,6 +237,7 @@ export class PostingWindow {
   }
 
   private post(item: Item, call: Call, requestId: string): Promise<void> {
+    item.called = { finish_time: call.finish_time, timestamp: call.timestamp };
     const { vanId, body } = call.van_request!;
     const attributes = {
       'callsync.call_id': item.callId,
@@ -384,6 +388,8 @@ export class PostingWindow {
       run.done += 1;
       byRun.set(pending.item.runId, run);
       metrics?.callOutcomes.inc({ candidate: pending.item.candidate, status });
+      if (status === SyncStatus.Finished && this.deps.registry && pending.item.called)
+        observeFinishToPost(this.deps.registry, pending.item.candidate, pending.item.called);
     });
     let requests = this.takeRequestsUsed();
     for (const [runId, { counts, done }] of byRun) {
