@@ -55,6 +55,16 @@ function clientForDistrictOf(configuration: Configuration): (district: string) =
   return (district) => byDistrict.get(district);
 }
 
+/**
+ * The file line a record starts on: csv-parse counts to its end, and a quoted name with line
+ * breaks would otherwise send a person to the middle of the row. `raw` holds the empty lines
+ * skipped before the record and its own line end, neither of which is part of it.
+ */
+function firstLineOf(lastLine: number, raw: string): number {
+  const body = raw.replace(/^[\r\n]+/, '').replace(/(\r\n|\r|\n)$/, '');
+  return lastLine - (body.match(/\r\n|\r|\n/g)?.length ?? 0);
+}
+
 /** A request sent chunked, without Content-Length (which the route checks against the limit up front). */
 function lengthUnknown(input: Readable): boolean {
   return input instanceof IncomingMessage && input.headers['content-length'] === undefined;
@@ -148,6 +158,7 @@ export async function importCallExport(
     skip_empty_lines: true,
     relax_column_count: true,
     info: true,
+    raw: true,
     columns: (header: string[]) => {
       const columns = header.map((name) => name.trim().toLowerCase());
       const missing = REQUIRED_COLUMNS.filter((name) => !columns.includes(name));
@@ -164,11 +175,13 @@ export async function importCallExport(
     },
   });
 
-  const consume = async (records: AsyncIterable<{ record: LivevoxExportRow; info: { lines: number } }>) => {
-    for await (const { record, info } of records) {
+  const consume = async (
+    records: AsyncIterable<{ record: LivevoxExportRow; info: { lines: number }; raw: string }>,
+  ) => {
+    for await (const { record, info, raw } of records) {
       counts.rows += 1;
       const serviceName = record.service_name?.trim() || options.serviceName;
-      const outcome = parseLivevoxExportRow(record, info.lines, {
+      const outcome = parseLivevoxExportRow(record, firstLineOf(info.lines, raw), {
         ...context,
         ...(serviceName ? { serviceName } : {}),
       });

@@ -100,9 +100,12 @@ describe('call-export CSVs', () => {
     const response = await upload(corpusFile('calls/quoted-names.csv'), 'quoted-names.csv');
     expect(response.status).toBe(200);
     const job = await json(response);
-    expect(job.counts).toMatchObject({ rows: 3, inserted: 2, errors: 1 });
-    // qn-2 spans lines 3-4, so qn-3 is on line 5.
-    expect(job.rowErrors).toEqual([{ line: 5, message: expect.stringMatching(/result is empty/) }]);
+    expect(job.counts).toMatchObject({ rows: 4, inserted: 2, errors: 2 });
+    // qn-2 spans lines 3-4, so qn-3 is on line 5; qn-4 spans 6-7 and is named by its first line.
+    expect(job.rowErrors).toEqual([
+      { line: 5, message: expect.stringMatching(/result is empty/) },
+      { line: 6, message: expect.stringMatching(/start: "31-02-2026 10:00:00" is not a calendar date/) },
+    ]);
     const calls = db.collection('calls');
     expect(await calls.findOne({ id: 'qn-1' })).toMatchObject({
       first_name: 'Ada "The Countess"',
