@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { Kafka } from 'kafkajs';
+import {
+  createKafka,
+  createLogger,
+  createPublisher,
+  ensureTopics,
+  startConsumer,
+  Topics,
+  type Publisher,
+  type RunningConsumer,
+} from '@call-sync/platform';
+import { serverEnv, uniqueName } from '../../../test/support/env';
+
+// Several messages of one partition in progress at once (ConcurrentMessages), on the real broker:
+// one key's messages start in order and overlap up to perKey, and a failed message is delivered
+// again with every later one.
+
+jest.setTimeout(120_000);
+
+const logger = createLogger('kafka-concurrent-test', 'silent');
+const workSchema = z.object({ v: z.literal(1), n: z.number().int() });
+
+let kafka: Kafka;
+let publisher: Publisher;
+const running: RunningConsumer[] = [];
+
+beforeAll(async () => {
+  kafka = createKafka(uniqueName('kafka-concurrent'), serverEnv().kafkaBrokers, logger).kafka;
+  await ensureTopics(kafka, Object.values(Topics));
+  publisher = await createPublisher(kafka);
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((c) => c.stop()));
+  await publisher.disconnect();
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('one key overlaps at most perKey messages, started in order; a failure redelivers it and nothing after it is lost', async () => {
+  const key = uniqueName('key');
+  const starts: number[] = [];
+  const handled = new Map<number, number>();
+  let inFlight = 0;
+  let mostInFlight = 0;
+  let failedOnce = false;
+  running.push(
+    await startConsumer({
+      kafka,
+      groupId: uniqueName('group'),
+      topic: Topics.VanSync,
+      schema: workSchema,
+      logger,
+      publisher,
+      concurrentMessages: { perKey: 3 },
+      handle: async (value, meta) => {
+        if (meta.key !== key) return;
+        starts.push(value.n);
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, value.n === 4 ? 400 : 100));
+          if (value.n === 4 && !failedOnce) {
+            failedOnce = true;
+            throw new Error('a blip on message 4');
+          }
+          handled.set(value.n, (handled.get(value.n) ?? 0) + 1);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+    }),
+  );
+  await publisher.publish(
+    Topics.VanSync,
+    workSchema,
+    Array.from({ length: 9 }, (_, n) => ({ key, value: { v: 1 as const, n } })),
+  );
+
+  await waitUntil(() => handled.size === 9);
+  expect(mostInFlight).toBe(3);
+  // The first delivery started the key's messages in order.
+  expect(starts.slice(0, 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  // Message 4 failed once: it is delivered again, with no message after it skipped (kafkajs
+  // restarts from what was committed, which is never past the lowest unfinished message).
+  expect(starts[9]).toBeLessThanOrEqual(4);
+  expect(starts.slice(9)).toContain(4);
+  expect(handled.get(4)).toBe(1);
+});
