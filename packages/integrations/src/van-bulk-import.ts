@@ -160,7 +160,12 @@ export function parseBulkImportResults(csv: string): BulkImportResultRow[] {
 }
 
 interface BulkImportTransport {
-  getJson<T>(url: string, endpoint: string, shape: z.ZodType<T>): Promise<T>;
+  getJson<T>(
+    url: string,
+    endpoint: string,
+    shape: z.ZodType<T>,
+    options?: { errorsAreData?: boolean },
+  ): Promise<T>;
   post(url: string, endpoint: string, body: unknown): Promise<{ status: number; json: unknown }>;
   budget?: RequestBudget;
   keyFingerprint: string;
@@ -185,6 +190,8 @@ export function createBulkImportMethods(transport: BulkImportTransport): BulkImp
         `/v4/bulkImportJobs/${encodeURIComponent(jobId)}`,
         '/bulkImportJobs/{jobId}',
         jobShape,
+        // A failed job's status lists its errors: the job's answer, not a gateway's failure.
+        { errorsAreData: true },
       );
       return {
         jobId,

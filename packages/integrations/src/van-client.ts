@@ -169,6 +169,11 @@ interface VanRequest {
   /** Endpoint template for errors and metrics: never a vanId, never a query. */
   endpoint: string;
   body?: unknown;
+  /**
+   * The answer may carry `errors` as data: a bulk import job that failed reports them in its
+   * status. Elsewhere a 2xx with `errors` is a gateway's failure.
+   */
+  errorsAreData?: boolean;
 }
 
 interface VanAnswer {
@@ -292,7 +297,7 @@ export function createVanClient(opts: VanClientOptions): VanClient {
       if (status >= 200 && status < 300) {
         // VAN's successes never carry `errors`: a 200 that does is a gateway's failure, so a write
         // may or may not have been recorded, and a read is retried like a 5xx.
-        if (vanErrors.length > 0) {
+        if (vanErrors.length > 0 && !request.errorsAreData) {
           if (isWrite) throw new VanOutcomeUnknownError(request.endpoint, 'server-error', status);
           if (!canRetry)
             throw new VanServerError(request.endpoint, status, `a ${status} with errors: ${vanText}`);
@@ -348,8 +353,13 @@ export function createVanClient(opts: VanClientOptions): VanClient {
     }
   }
 
-  async function getJson<T>(url: string, endpoint: string, shape: z.ZodType<T>): Promise<T> {
-    const answer = await send({ method: 'GET', url, endpoint });
+  async function getJson<T>(
+    url: string,
+    endpoint: string,
+    shape: z.ZodType<T>,
+    options: { errorsAreData?: boolean } = {},
+  ): Promise<T> {
+    const answer = await send({ method: 'GET', url, endpoint, ...options });
     const parsed = shape.safeParse(answer.json);
     if (!parsed.success)
       throw new VanServerError(endpoint, answer.status, 'answer does not have the expected shape');
