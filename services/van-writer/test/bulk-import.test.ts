@@ -270,7 +270,7 @@ test('a writer stopped while the job is pending resumes polling the same job', a
   van.bulkImport.setKnobs({ pendingMs: 1500 });
   const stopping = new AbortController();
   const first = runBulkImport(deps({ signal: stopping.signal }), { v: 1, runId, candidate });
-  for (let i = 0; i < 100 && !(await readRunBulkImport(db, runId))?.jobs[0]?.jobId; i += 1) {
+  for (let i = 0; i < 400 && !(await readRunBulkImport(db, runId))?.jobs?.[0]?.jobId; i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   stopping.abort();
