@@ -4,10 +4,10 @@
 
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../servers';
+import { freePort } from '../support/service-process';
 
 export type PrivateServerKind = 'kafka' | 'mongo';
 
@@ -20,17 +20,6 @@ export interface PrivateServer {
   /** SIGTERM, as an orchestrator stops it (the scripts escalate to SIGKILL after 10 s). */
   stop(): void;
   close(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPrivateServer(kind: PrivateServerKind): Promise<PrivateServer> {

@@ -15,7 +15,7 @@ export interface ServiceProcess {
  * A port nothing listens on now, chosen by the kernel. A random pick in 20000-40000 ran into the
  * ephemeral range that outgoing connections (Kafka, Mongo) take their ports from.
  */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
