@@ -124,16 +124,17 @@ const serverFaults: Record<string, { kind: PrivateServerKind; fault: (server: Pr
 
 const tallies: FaultTally[] = [];
 
-afterAll(() => {
-  if (!resultsFile || tallies.length === 0) return;
-  writeFileSync(path.resolve(resultsFile), renderResults(tallies));
-});
+/** RESULTS.md is rewritten after every repetition, so a long run that is stopped still leaves its counts. */
+function record(result: FaultTally): void {
+  tallies.push(result);
+  if (resultsFile) writeFileSync(path.resolve(resultsFile), renderResults(tallies));
+}
 
 describe.each(Object.entries(faults))('%s', (name, fault) => {
   test(`${repetitions} repetition(s): nothing lost, nothing posted twice, no CSV uploaded twice`, async () => {
     for (let repetition = 1; repetition <= repetitions; repetition += 1) {
       const result = await runWithFault({ name, repetition, callsPerCandidate, fault });
-      tallies.push(result);
+      record(result);
       expect(result).toMatchObject({ lost: 0, duplicates: 0, csvUploadedTwice: 0 });
       // Every run ends: completed, or failed with a reason (its calls handed to the next run).
       expect(result.runsCompleted + result.runsFailed).toBe(3);
@@ -161,7 +162,7 @@ describe.each(Object.entries(serverFaults))('%s', (name, { kind, fault }) => {
         fault: fault(server!),
         server,
       });
-      tallies.push(result);
+      record(result);
       expect(result).toMatchObject({ lost: 0, duplicates: 0, csvUploadedTwice: 0 });
       expect(result.runsCompleted + result.runsFailed).toBe(3);
     }
