@@ -48,7 +48,7 @@ function vanFigures(van, synced, fromRequest = 0) {
 async function waitUntilSynced(world, expected, timeoutMs, writers) {
   const calls = world.mongo.db.collection(Collections.Calls);
   // By district too, as the pipeline's own queries are: the index check of npm test sees this one.
-  const districts = [...new Set(world.calls.map((call) => call.district))];
+  const districts = [...new Set(world.calls.map((entry) => entry.call.district))];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const dead = writers.find((w) => w.child.exitCode !== null);
