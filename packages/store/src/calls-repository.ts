@@ -412,6 +412,29 @@ export async function runCallerLogins(db: Db, runId: string): Promise<string[]> 
     .sort();
 }
 
+/** What a call handed back to the next run loses: everything a run wrote on it. */
+const BACK_TO_UNSYNCED = {
+  sync_status: '',
+  run_id: '',
+  display_name: '',
+  error: '',
+  ...STALE_SYNC_FIELDS,
+} as const;
+
+/**
+ * A failed hybrid or all-csv run never delivered its `queued_for_csv` calls (the export is what
+ * turns them `finished`), and no later run takes a call that is not unsynced: they go back to
+ * unsynced, which costs nothing twice (a CSV, unlike a VAN post, may be written again). Under
+ * `full` and `bulk`, `queued_for_csv` is where such calls rest.
+ */
+export async function releaseUndeliveredCsvCalls(db: Db, runId: string): Promise<number> {
+  const result = await callsCollection(db).updateMany(
+    { run_id: runId, ...whereStatus(SyncStatus.QueuedForCsv, undefined) },
+    { $unset: BACK_TO_UNSYNCED },
+  );
+  return result.modifiedCount;
+}
+
 /**
  * When a run fails, its calls still in progress must not stay claimed forever (no later run would
  * take them, and a reset leaves in_progress alone). A call never marked for posting goes back to
@@ -431,7 +454,7 @@ export async function releaseUnfinishedCalls(
       ...whereStatus(SyncStatus.InProgress, undefined),
       posting_started_at: { $exists: false },
     },
-    { $unset: { sync_status: '', run_id: '', display_name: '', error: '', ...STALE_SYNC_FIELDS } },
+    { $unset: BACK_TO_UNSYNCED },
   );
   const unknown = await calls.updateMany(
     {

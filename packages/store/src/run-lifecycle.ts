@@ -14,7 +14,7 @@ import {
   type RunCounts,
 } from '@call-sync/core';
 import { Topics, type Logger, type Publisher } from '@call-sync/platform';
-import { callsCollection, countRunCalls, releaseUnfinishedCalls, whereStatus } from './calls-repository';
+import { countRunCalls, releaseUndeliveredCsvCalls, releaseUnfinishedCalls } from './calls-repository';
 import { pipelineMetricsFor } from './pipeline-metrics';
 import {
   countsFrom,
@@ -131,21 +131,6 @@ export async function completeRun(
   return completed;
 }
 
-/**
- * A failed hybrid or all-csv run never delivered its `queued_for_csv` calls (the export is what
- * turns them `finished`), and no later run takes a call that is not unsynced: they go back to
- * unsynced for the next run, which costs nothing twice (a CSV, unlike a VAN post, may be
- * written again). Under `full` and `bulk`, `queued_for_csv` is where such calls rest.
- */
-async function releaseUndeliveredCsvCalls(db: Db, run: RunDocument): Promise<number> {
-  if (run.strategy !== 'hybrid' && run.strategy !== 'all csv') return 0;
-  const result = await callsCollection(db).updateMany(
-    { run_id: run.runId, ...whereStatus(SyncStatus.QueuedForCsv, undefined) },
-    { $unset: { sync_status: '', run_id: '', display_name: '', error: '', synced_at: '' } },
-  );
-  return result.modifiedCount;
-}
-
 /** Fails a run that is not finished yet, with a reason a person can act on, and says so on the topic. */
 export async function failRun(
   deps: RunLifecycleDeps,
@@ -157,7 +142,8 @@ export async function failRun(
   });
   if (!ended) return null;
   const released = await releaseUnfinishedCalls(deps.db, runId);
-  released.returnedToUnsynced += await releaseUndeliveredCsvCalls(deps.db, ended);
+  if (ended.strategy === 'hybrid' || ended.strategy === 'all csv')
+    released.returnedToUnsynced += await releaseUndeliveredCsvCalls(deps.db, runId);
   const counts = countsFrom(await countRunCalls(deps.db, runId));
   const failed = (await runsCollection(deps.db).findOneAndUpdate(
     { _id: runId },
