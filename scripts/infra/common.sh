@@ -46,6 +46,18 @@ wait_for_port() {
   die "$name did not open port $port within ${timeout}s (log: $logfile)"
 }
 
+# Waits until a URL answers HTTP (any status; `--ok` to require a 2xx), or fails with the log tail.
+wait_for_http() {
+  local name="$1" url="$2" logfile="$3" pidfile="$4" fail_flag=""
+  [[ "${5:-}" == "--ok" ]] && fail_flag="-f"
+  local deadline=$((SECONDS + 60))
+  until curl -s $fail_flag -m 2 -o /dev/null "$url"; do
+    is_running "$pidfile" || { tail -n 20 "$logfile" >&2; die "$name exited (log: $logfile)"; }
+    ((SECONDS < deadline)) || die "$name does not answer on $url (log: $logfile)"
+    sleep 0.5
+  done
+}
+
 is_running() {
   local pidfile="$1"
   [[ -f "$pidfile" ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null

@@ -74,12 +74,7 @@ start_prometheus() {
     >"$PROM_LOG" 2>&1 &
   echo $! >"$PROM_PID"
   wait_for_port "Prometheus" "$PROMETHEUS_PORT" 60 "$PROM_LOG" "$PROM_PID"
-  local deadline=$((SECONDS + 60))
-  until curl -sf -m 2 -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"; do
-    is_running "$PROM_PID" || { tail -n 20 "$PROM_LOG" >&2; die "Prometheus exited (log: $PROM_LOG)"; }
-    ((SECONDS < deadline)) || die "Prometheus is not ready on $PROMETHEUS_PORT (log: $PROM_LOG)"
-    sleep 0.5
-  done
+  wait_for_http "Prometheus" "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" "$PROM_LOG" "$PROM_PID" --ok
   log "Prometheus ready on http://127.0.0.1:$PROMETHEUS_PORT (targets: $PROMETHEUS_TARGETS)"
 }
 

@@ -53,12 +53,7 @@ start_seaweedfs() {
   echo $! >"$S3_PID"
   wait_for_port "SeaweedFS S3" "$S3_PORT" 90 "$S3_LOG" "$S3_PID"
   # The port opens before the S3 gateway can serve; wait for a real HTTP answer.
-  local deadline=$((SECONDS + 60))
-  until curl -s -m 2 -o /dev/null "http://127.0.0.1:$S3_PORT/"; do
-    is_running "$S3_PID" || { tail -n 20 "$S3_LOG" >&2; die "SeaweedFS exited (log: $S3_LOG)"; }
-    ((SECONDS < deadline)) || die "SeaweedFS S3 does not answer HTTP on $S3_PORT (log: $S3_LOG)"
-    sleep 0.5
-  done
+  wait_for_http "SeaweedFS S3" "http://127.0.0.1:$S3_PORT/" "$S3_LOG" "$S3_PID"
   log "S3 (SeaweedFS) ready on http://127.0.0.1:$S3_PORT"
 }
 
