@@ -31,26 +31,70 @@ export function createTokenBucket(
 }
 
 /**
- * The share of a key's rate we actually use. VAN counts requests in one-second windows on its
- * side; a bucket at exactly the limit crosses a window with one request too many whenever timers
- * or the network jitter, and ~4 % of posts came back 429 (each one a wasted request and a retry).
- * 3 % under the limit removed them at the same throughput.
+ * The rate we actually send at for a key whose limit is `keyRatePerSecond`. VAN counts requests
+ * in one-second windows on its side; a bucket at exactly the limit crosses a window with one
+ * request too many whenever timers or the network jitter (~4 % of posts came back 429 at the
+ * limit). 3 % under the limit removed them at 200/s; at small limits 3 % is less than one request,
+ * so we stay at least one request a second under.
  */
-export const KEY_RATE_PACING = 0.97;
+export function pacedRatePerSecond(keyRatePerSecond: number): number {
+  const paced = keyRatePerSecond * 0.97;
+  return keyRatePerSecond >= 2 ? Math.min(paced, keyRatePerSecond - 1) : paced;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A key's limiter as the server sees it. A token bucket alone promises spacing between
+ * *reservations*; when the event loop stalls (GC, a loaded machine), timers reserved far apart
+ * fire together and the server sees a burst. So grants are taken one at a time, and each is also
+ * held to at most `floor(limit)` grants in any window of actual grant times that the paced rate
+ * would fill — the server's one-second window plus the pacing's headroom. In steady state the
+ * window never binds; after a stall it stops the burst instead of sending it.
+ */
+export function createKeyPacer(keyRatePerSecond: number, now: () => number = Date.now): KeyRateLimiter {
+  const paced = pacedRatePerSecond(keyRatePerSecond);
+  const bucket = createTokenBucket(paced, 1, now);
+  const perWindow = Math.max(1, Math.floor(keyRatePerSecond));
+  const windowMs = (1000 * perWindow) / paced;
+  const granted: number[] = [];
+  let lastTurn: Promise<void> = Promise.resolve();
+
+  async function grant(): Promise<void> {
+    await bucket.acquire();
+    for (;;) {
+      const at = now();
+      while (granted.length > 0 && granted[0]! <= at - windowMs) granted.shift();
+      if (granted.length < perWindow) {
+        granted.push(at);
+        return;
+      }
+      await sleep(Math.ceil(granted[0]! + windowMs - at));
+    }
+  }
+
+  return {
+    ratePerSecond: keyRatePerSecond,
+    acquire(): Promise<void> {
+      const turn = lastTurn.then(grant);
+      lastTurn = turn;
+      return turn;
+    },
+  };
+}
 
 // VAN's limits are per API key across all endpoints, so every client using one key in this
-// process must draw from the same bucket. Keyed by the key's fingerprint, never the key.
+// process must draw from the same limiter. Keyed by the key's fingerprint, never the key.
 const limitersByKey = new Map<string, KeyRateLimiter>();
 
 /**
- * The process-wide limiter for one key, paced just under `ratePerSecond` (the key's limit, which
- * the limiter reports); a new rate replaces the bucket (profiles can change).
+ * The process-wide limiter for one key, paced under `ratePerSecond` (the key's limit, which the
+ * limiter reports); a new rate replaces the limiter (profiles can change).
  */
 export function getKeyRateLimiter(keyFingerprint: string, ratePerSecond: number): KeyRateLimiter {
   const existing = limitersByKey.get(keyFingerprint);
   if (existing && existing.ratePerSecond === ratePerSecond) return existing;
-  const bucket = createTokenBucket(ratePerSecond * KEY_RATE_PACING);
-  const limiter: KeyRateLimiter = { ratePerSecond, acquire: bucket.acquire };
+  const limiter = createKeyPacer(ratePerSecond);
   limitersByKey.set(keyFingerprint, limiter);
   return limiter;
 }

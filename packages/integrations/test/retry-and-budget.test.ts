@@ -4,6 +4,7 @@ import {
   fingerprintApiKey,
   fullJitterBackoffMs,
   getKeyRateLimiter,
+  pacedRatePerSecond,
   parseRetryAfterMs,
   parseTryAgainHintMs,
 } from '../src';
@@ -51,4 +52,30 @@ test('the token bucket spaces concurrent callers at its rate', async () => {
   const started = Date.now();
   await Promise.all(Array.from({ length: 11 }, () => bucket.acquire()));
   expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+});
+
+test.each([
+  [200, 194],
+  [30, 29],
+  [15, 14],
+  [1, 0.97],
+])('a key allowing %d requests/s is paced at %d', (limit, paced) => {
+  expect(pacedRatePerSecond(limit)).toBeCloseTo(paced, 6);
+});
+
+test('a stalled event loop does not make a key limiter send a burst over its limit', async () => {
+  const limit = 20;
+  const limiter = getKeyRateLimiter(fingerprintApiKey('stall-key'), limit);
+  const granted: number[] = [];
+  // Block the event loop for 900 ms shortly after the first grants, as GC or a loaded machine does.
+  setTimeout(() => {
+    const until = Date.now() + 900;
+    while (Date.now() < until);
+  }, 100);
+  await Promise.all(Array.from({ length: 45 }, () => limiter.acquire().then(() => granted.push(Date.now()))));
+  const mostInOneSecond = Math.max(
+    ...granted.map((start) => granted.filter((at) => at >= start && at < start + 1000).length),
+  );
+  expect(granted).toHaveLength(45);
+  expect(mostInOneSecond).toBeLessThanOrEqual(limit);
 });
