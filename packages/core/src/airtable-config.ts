@@ -2,7 +2,7 @@
 // reader returns the rows it could read *and* one error per problem: a broken row never hides
 // the others (SPEC 2.3), and the validate page shows each error with its table, row and field.
 
-import { CANDIDATE_SYSTEMS, STRATEGIES, slugForReferenceName, type Candidate } from './candidate';
+import { CANDIDATE_SYSTEMS, STRATEGIES, SYNC_MODES, slugForReferenceName, type Candidate } from './candidate';
 import type { QuestionResponsePair, ResultConfigRow, SuccessSetting } from './result-config';
 import { resultKey } from './result-config';
 import { Secret } from './secret';
@@ -182,12 +182,24 @@ export function parseCandidates(
     if (!active.ok) log.add(rowId, 'Active', active.message);
     const syncHour = readSyncHour(fields['Sync Time (EST)']);
     if (!syncHour.ok) log.add(rowId, 'Sync Time (EST)', syncHour.message);
+    const syncModeText = readText(fields['Sync Mode'])?.toLowerCase() ?? 'nightly';
+    const syncMode = SYNC_MODES.find((known) => known === syncModeText);
+    if (!syncMode)
+      log.add(
+        rowId,
+        'Sync Mode',
+        `must be one of ${SYNC_MODES.join(', ')}, got ${describe(fields['Sync Mode'])}`,
+      );
+    // A Bulk Import job is one file per run, made once its calls are all claimed: a day that posts
+    // call by call as they settle has no such moment, so the two cannot be combined.
+    if (syncMode === 'continuous' && strategy === 'bulk')
+      log.add(rowId, 'Sync Mode', 'continuous cannot be combined with Strategy bulk (one job per run)');
 
     if (log.errors.length > before) {
       if (slug !== undefined) for (const error of log.errors.slice(before)) error.slug = slug;
       continue;
     }
-    if (!referenceName || !slug || !district || !system || !strategy) continue;
+    if (!referenceName || !slug || !district || !system || !strategy || !syncMode) continue;
     if (!tagIds.ok || !active.ok || !syncHour.ok) continue;
     ok.push({
       slug,
@@ -201,6 +213,7 @@ export function parseCandidates(
       strategy,
       sendReportTo: readText(fields['Send Report To']),
       syncHourEastern: syncHour.value,
+      syncMode,
       // Names only: whether they exist is VAN's to say, per key (validate and each run ask it).
       contactType: readText(fields['Contact Type']) ?? DEFAULT_CONTACT_TYPE_NAME,
       inputType: readText(fields['Input Type']),

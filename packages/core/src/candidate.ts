@@ -15,6 +15,14 @@ export type CandidateSystem = (typeof CANDIDATE_SYSTEMS)[number];
 export const STRATEGIES = ['full', 'hybrid', 'all csv', 'bulk'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/**
+ * - `nightly`: one run at the Sync Time takes the whole window (the original's way).
+ * - `continuous`: the day's run is open all through its window and posts each call a settle delay
+ *   after it finished, as VAN asks of phone tools; it closes at the Sync Time like a nightly run.
+ */
+export const SYNC_MODES = ['nightly', 'continuous'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
 export interface Candidate {
   /** Reference Name lowercased, spaces → `-`; the id used in URLs, calls.client and topics. */
   slug: string;
@@ -31,8 +39,10 @@ export interface Candidate {
   active: boolean;
   strategy: Strategy;
   sendReportTo: string | undefined;
-  /** Hour of day (0–23, Eastern) of the nightly run. */
+  /** Hour of day (0–23, Eastern) of the nightly run; a continuous day closes then. */
   syncHourEastern: number;
+  /** Listing column `Sync Mode`; empty is `nightly`. */
+  syncMode: SyncMode;
   /**
    * The VAN contact type the calls are logged under, by name ("Phone", "Auto Dial", "Phone Bank"):
    * ids differ between committees, so it is resolved against the key's contact types per run.

@@ -2,6 +2,7 @@ export * from './airtable-config';
 export * from './call';
 export * from './candidate';
 export * from './config-validation';
+export * from './continuous-day';
 export * from './csv-row';
 export * from './decision';
 export * from './eastern-time';

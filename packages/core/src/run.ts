@@ -2,6 +2,7 @@
 // (the `runs` collection) so any service can show or resume them.
 
 import type { Strategy } from './candidate';
+import type { ContinuousDay } from './continuous-day';
 import type { EasternDay } from './eastern-time';
 import { SYNC_STATUSES, isTerminal, type SyncStatus } from './sync-status';
 import type { TimeWindow } from './time-window';
@@ -53,6 +54,8 @@ export interface Run {
   /** Decides every call and reports what would be posted and its cost; posts nothing. */
   dryRun: boolean;
   resumesRunId?: string;
+  /** Set on the day's run of a continuous candidate (continuous-day.ts); absent on nightly runs. */
+  continuous?: ContinuousDay;
   callsClaimed: number;
   counts: RunCounts;
   openedAt: Date;

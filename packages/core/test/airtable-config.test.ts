@@ -10,7 +10,7 @@ describe('listing table', () => {
   const errorsFor = (rowId: string) => parsed.errors.filter((error) => error.rowId === rowId);
 
   it('reads good rows into candidates with slug, lists and Eastern sync hour', () => {
-    expect([...bySlug.keys()]).toEqual(['nc05-jane-doe', 'tx07-sam-lee', 'ca12-ana-ruiz']);
+    expect([...bySlug.keys()]).toEqual(['nc05-jane-doe', 'tx07-sam-lee', 'ca12-ana-ruiz', 'ga02-kim-park']);
     const jane = bySlug.get('nc05-jane-doe');
     expect(jane).toMatchObject({
       referenceName: 'NC05 Jane Doe',
@@ -40,6 +40,11 @@ describe('listing table', () => {
     expect(bySlug.get('tx07-sam-lee')).toMatchObject({ contactType: 'Auto Dial', inputType: 'VPB' });
   });
 
+  it('reads Sync Mode case-insensitively, nightly when the cell is empty', () => {
+    expect(bySlug.get('nc05-jane-doe')?.syncMode).toBe('nightly');
+    expect(bySlug.get('ga02-kim-park')?.syncMode).toBe('continuous');
+  });
+
   it('lets a csv candidate go without an API key', () => {
     expect(bySlug.get('ca12-ana-ruiz')).toMatchObject({
       system: 'csv',
@@ -67,6 +72,13 @@ describe('listing table', () => {
     ['recListNoKey', 'no-key', 'API Key', /required for System van/],
     ['recListBadHour', 'bad-hour', 'Sync Time (EST)', /hour of day 0–23/],
     ['recListBadTags', 'bad-tags', 'Tag Ids', /comma list of whole number ids/],
+    ['recListBadSyncMode', 'bad-sync-mode', 'Sync Mode', /must be one of nightly, continuous, got "hourly"/],
+    [
+      'recListContinuousBulk',
+      'continuous-bulk',
+      'Sync Mode',
+      /continuous cannot be combined with Strategy bulk/,
+    ],
     [
       'recListDuplicate',
       'nc05-jane-doe',
@@ -80,8 +92,8 @@ describe('listing table', () => {
   });
 
   it('broken rows never hide the good ones', () => {
-    expect(parsed.ok).toHaveLength(3);
-    expect(parsed.errors).toHaveLength(7);
+    expect(parsed.ok).toHaveLength(4);
+    expect(parsed.errors).toHaveLength(9);
   });
 });
 
