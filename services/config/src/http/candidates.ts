@@ -35,8 +35,6 @@ export function describeCandidate({ candidate, errors, rows }: CandidateConfigur
   };
 }
 
-export type CandidateSummary = ReturnType<typeof describeCandidate>;
-
 /** The configuration as `principal` may see it: an organiser limited to candidates sees only theirs. */
 function describeConfiguration(configuration: Configuration, cache: ConfigCache, principal: Principal) {
   const status = cache.status();

@@ -81,8 +81,6 @@ export function describeVan(view: VanView) {
   };
 }
 
-export type ConfigureAnswer = Awaited<ReturnType<typeof configureAnswer>>;
-
 async function configureAnswer(vanCache: VanMetadataCache, { candidate }: CandidateConfiguration) {
   const van = candidate.system === 'csv' ? null : describeVan(await vanViewOrThrow(vanCache, candidate));
   return {

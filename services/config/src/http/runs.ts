@@ -92,8 +92,6 @@ export function describeRun(
   };
 }
 
-export type RunView = ReturnType<typeof describeRun>;
-
 export interface RunsRoutesDeps {
   cache: ConfigCache;
   vanCache: VanMetadataCache;

@@ -10,8 +10,6 @@ import {
   VALIDATION_HEADER_ERRORS,
   type Candidate,
   type ConfigCheck,
-  type ConfigError,
-  type PhoneIdShare,
 } from '@call-sync/core';
 import {
   missingBulkImportMappings,
@@ -23,35 +21,12 @@ import {
 import type { ConfigCache } from '../config-cache';
 import type { CallsRepository } from '../data-access/calls-repository';
 import type { VanMetadataCache, VanView } from '../van-metadata-cache';
-import { renderValidatePage } from '../pages/validate-page';
+import { renderValidatePage, type ValidateAnswer } from '../pages/validate-page';
 import { candidateHeader } from './configure';
 import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateOrBrokenRow, type BrokenListingRow } from './params';
 import { allow } from './access';
-
-export interface ValidateAnswer {
-  /** Only the slug is known when the candidate's listing row cannot be read. */
-  candidate: {
-    slug: string;
-    referenceName: string | null;
-    system: Candidate['system'] | null;
-    strategy: Candidate['strategy'] | null;
-    district: string | null;
-  };
-  ok: boolean;
-  header: string;
-  apiKey: { ok: boolean; message: string };
-  metadataFetchedAt: string | null;
-  /** The listing's Contact Type and Input Type, resolved by name against this key's VAN lists. */
-  canvassTypes: ConfigCheck[];
-  /** A `bulk` candidate: the VAN Bulk Import mappings its rows need, enabled for the key or not. */
-  bulkImport: ConfigCheck[];
-  /** Of the candidate's recent calls, how many carry VAN's phone id; null when nothing goes to VAN. */
-  phoneIds: (PhoneIdShare & { why: string }) | null;
-  tableErrors: ConfigError[];
-  rows: ReturnType<typeof validateResultTable>['rows'];
-}
 
 type PhoneIdCounts = Pick<CallsRepository, 'countPhoneIds'>;
 

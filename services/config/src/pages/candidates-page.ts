@@ -1,7 +1,18 @@
 import type Koa from 'koa';
 import type { ConfigError } from '@call-sync/core';
-import type { CandidateSummary } from '../http/candidates';
 import { html, renderPage } from './layout';
+
+/** What the list shows of each candidate (the API's candidate summary holds more). */
+interface CandidateSummary {
+  slug: string;
+  referenceName: string;
+  strategy: string;
+  system: string;
+  district: string;
+  syncHourEastern: number;
+  active: boolean;
+  configurationErrors: ConfigError[];
+}
 
 interface CandidatesView {
   candidates: CandidateSummary[];

@@ -1,8 +1,27 @@
 import type Koa from 'koa';
-import type { ConfigureAnswer } from '../http/configure';
 import { copyButton, html, renderPage } from './layout';
 
-export function renderConfigurePage(ctx: Koa.Context, view: ConfigureAnswer): string {
+/** What the configure page shows: the candidate, and the VAN ids to copy into Airtable. */
+interface ConfigureView {
+  candidate: { slug: string; referenceName: string; system: string; strategy: string; district: string };
+  van: {
+    database: string | null;
+    committee: string | null;
+    fetchedAt: string;
+    resultCodes: { id: number; name: string }[];
+    activistCodes: { id: number; label: string }[];
+    surveyQuestions: {
+      id: number;
+      name: string;
+      type: string | null;
+      responses: { name: string; pair: string }[];
+    }[];
+  } | null;
+  note: string | null;
+  instructions: readonly string[];
+}
+
+export function renderConfigurePage(ctx: Koa.Context, view: ConfigureView): string {
   const { candidate, van } = view;
   const vanSection = van
     ? html` <p class="sub">

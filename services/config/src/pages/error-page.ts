@@ -1,9 +1,15 @@
 import type Koa from 'koa';
 import type { ConfigError } from '@call-sync/core';
-import type { HttpError } from '../http/http-error';
 import { html, renderPage } from './layout';
 
-export function renderErrorPage(ctx: Koa.Context, error: HttpError): string {
+/** What the page shows of an HTTP error; `detail` is already safe to show. */
+interface ErrorView {
+  status: number;
+  detail: string;
+  extra: Record<string, unknown>;
+}
+
+export function renderErrorPage(ctx: Koa.Context, error: ErrorView): string {
   const candidates = Array.isArray(error.extra.candidates) ? (error.extra.candidates as string[]) : [];
   const rowErrors = Array.isArray(error.extra.configurationErrors)
     ? (error.extra.configurationErrors as ConfigError[])

@@ -1,7 +1,36 @@
 import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime, type RunCounts, type SyncStatus } from '@call-sync/core';
-import type { RunView } from '../http/runs';
+import type { DryRunResult } from '../dry-run';
 import { html, renderPage, type SafeHtml } from './layout';
+
+/** What the runs pages show of a run (the API's run answer holds more). */
+interface RunView {
+  runId: string;
+  candidate: string;
+  trigger: string;
+  state: string;
+  dryRun: boolean;
+  strategy: string;
+  window: { start: Date; end: Date };
+  openedAt: Date;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  callsClaimed: number;
+  counts: RunCounts;
+  progress: { settled: number; total: number; percent: number };
+  error: string | null;
+  waitingFor: string | null;
+  csvUrl: string | null;
+  callerCsvUrl: string | null;
+  vanRequestsUsed: number | null;
+  vanRequestsPerCall: number | null;
+  dryRunResult: DryRunResult | null;
+  report: {
+    subject: string;
+    to: string | null;
+    delivery: { status: string; attempts: number; lastError: string | null };
+  } | null;
+}
 
 const STATUS_LABELS: Record<string, string> = {
   finished: 'finished',

@@ -1,6 +1,30 @@
 import type Koa from 'koa';
-import type { ValidateAnswer } from '../http/validate';
+import type { Candidate, ConfigCheck, ConfigError, PhoneIdShare, validateResultTable } from '@call-sync/core';
 import { html, renderPage } from './layout';
+
+/** The validate answer: the page renders it and the API sends it as JSON. */
+export interface ValidateAnswer {
+  /** Only the slug is known when the candidate's listing row cannot be read. */
+  candidate: {
+    slug: string;
+    referenceName: string | null;
+    system: Candidate['system'] | null;
+    strategy: Candidate['strategy'] | null;
+    district: string | null;
+  };
+  ok: boolean;
+  header: string;
+  apiKey: { ok: boolean; message: string };
+  metadataFetchedAt: string | null;
+  /** The listing's Contact Type and Input Type, resolved by name against this key's VAN lists. */
+  canvassTypes: ConfigCheck[];
+  /** A `bulk` candidate: the VAN Bulk Import mappings its rows need, enabled for the key or not. */
+  bulkImport: ConfigCheck[];
+  /** Of the candidate's recent calls, how many carry VAN's phone id; null when nothing goes to VAN. */
+  phoneIds: (PhoneIdShare & { why: string }) | null;
+  tableErrors: ConfigError[];
+  rows: ReturnType<typeof validateResultTable>['rows'];
+}
 
 export function renderValidatePage(ctx: Koa.Context, view: ValidateAnswer): string {
   const { candidate } = view;
