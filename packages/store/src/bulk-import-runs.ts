@@ -7,42 +7,16 @@
 import type { Db, FindCursor } from 'mongodb';
 import { SyncStatus, VanBulkImportMessage, type BulkRowLayout, type Call } from '@call-sync/core';
 import { Topics, type Publisher } from '@call-sync/platform';
-import { callsCollection, OUTCOME_UNKNOWN, whereStatus } from './calls-repository';
-import { runsCollection, type RunDocument } from './runs-repository';
+import {
+  callsCollection,
+  runsCollection,
+  type BulkJobRecord,
+  type BulkJobState,
+  type RunBulkImport,
+  type RunDocument,
+} from './collections';
+import { OUTCOME_UNKNOWN, whereStatus } from './pipeline-calls';
 
-export type BulkJobState = 'ready' | 'creating' | 'created' | 'done' | 'failed';
-
-export interface BulkJobRecord {
-  /** Position of the file in the run, from 0. */
-  file: number;
-  /** The `posting_request_id` its calls carry. */
-  requestId: string;
-  /** Object key of its zipped file in the bucket. */
-  key: string;
-  rows: number;
-  state: BulkJobState;
-  jobId?: string;
-  status?: string;
-  error?: string;
-}
-
-export interface RunBulkImport {
-  /** Preparations started; the files of an interrupted one are written again under a new number. */
-  attempt: number;
-  prepared: boolean;
-  layout?: BulkRowLayout;
-  /** The mapping VAN names for survey responses, found when the run started. */
-  surveyMapping?: string;
-  jobs: BulkJobRecord[];
-  /** Calls sent in the jobs: what per-call posting would have spent, one request each. */
-  calls: number;
-  /** VAN requests the bulk part spent (mapping types, job creation, polls, result files). */
-  requests: number;
-  /** Set when the key lacks a mapping and the candidate falls back to posting call by call. */
-  fallback?: 'per-call';
-}
-
-type BulkRun = { bulkImport?: RunBulkImport };
 type BulkCall = Call & { bulk_row?: number; posting_request_id?: string };
 
 export function bulkRequestId(runId: string, attempt: number, file: number): string {
@@ -50,7 +24,7 @@ export function bulkRequestId(runId: string, attempt: number, file: number): str
 }
 
 export async function readRunBulkImport(db: Db, runId: string): Promise<RunBulkImport | undefined> {
-  const run = (await runsCollection(db).findOne({ _id: runId })) as (BulkRun & object) | null;
+  const run = await runsCollection(db).findOne({ _id: runId });
   return run?.bulkImport;
 }
 
@@ -72,8 +46,8 @@ export async function beginBulkPreparation(
     ...(surveyMapping ? { surveyMapping } : {}),
   };
   const updated = await runsCollection(db).updateOne(
-    { _id: runId, 'bulkImport.prepared': { $ne: true } } as never,
-    { $set: { bulkImport: fresh } } as never,
+    { _id: runId, 'bulkImport.prepared': { $ne: true } },
+    { $set: { bulkImport: fresh } },
   );
   return updated.modifiedCount === 1 ? attempt : null;
 }
@@ -85,7 +59,7 @@ export async function finishBulkPreparation(
   prepared: { layout: BulkRowLayout; jobs: BulkJobRecord[]; calls: number },
 ): Promise<boolean> {
   const updated = await runsCollection(db).updateOne(
-    { _id: runId, 'bulkImport.attempt': attempt, 'bulkImport.prepared': false } as never,
+    { _id: runId, 'bulkImport.attempt': attempt, 'bulkImport.prepared': false },
     {
       $set: {
         'bulkImport.prepared': true,
@@ -93,15 +67,18 @@ export async function finishBulkPreparation(
         'bulkImport.jobs': prepared.jobs,
         'bulkImport.calls': prepared.calls,
       },
-    } as never,
+    },
   );
   return updated.modifiedCount === 1;
 }
 
 export async function markBulkFallback(db: Db, runId: string): Promise<void> {
-  await runsCollection(db).updateOne({ _id: runId }, {
-    $set: { 'bulkImport.fallback': 'per-call' },
-  } as never);
+  await runsCollection(db).updateOne(
+    { _id: runId },
+    {
+      $set: { 'bulkImport.fallback': 'per-call' },
+    },
+  );
 }
 
 /** Moves one job from `from` to `to` (compare-and-set); false when another worker moved it first. */
@@ -119,17 +96,20 @@ export async function transitionBulkJob(
   const fields: Record<string, unknown> = { [`${at}.state`]: to };
   for (const [name, value] of Object.entries(set)) fields[`${at}.${name}`] = value;
   const updated = await runsCollection(db).updateOne(
-    { _id: runId, [`${at}.file`]: file, [`${at}.state`]: from } as never,
-    { $set: fields } as never,
+    { _id: runId, [`${at}.file`]: file, [`${at}.state`]: from },
+    { $set: fields },
   );
   return updated.modifiedCount === 1;
 }
 
 export async function addBulkRequests(db: Db, runId: string, requests: number): Promise<void> {
   if (requests > 0)
-    await runsCollection(db).updateOne({ _id: runId }, {
-      $inc: { 'bulkImport.requests': requests },
-    } as never);
+    await runsCollection(db).updateOne(
+      { _id: runId },
+      {
+        $inc: { 'bulkImport.requests': requests },
+      },
+    );
 }
 
 /** The run's calls bound for VAN and not settled, oldest first: what its files hold. */
@@ -145,7 +125,7 @@ export function bulkCandidateCalls(db: Db, runId: string, batchSize = 1000): Fin
 
 /**
  * Puts calls in a job's file: each gets the job's request id and its row. The filter names exactly
- * the fields of the `id_run_status_request` index (see calls-repository's postingFilter).
+ * the fields of the `id_run_status_request` index (see pipeline-calls' postingFilter).
  */
 export async function assignBulkRows(
   db: Db,

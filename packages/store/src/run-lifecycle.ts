@@ -14,16 +14,10 @@ import {
   type RunCounts,
 } from '@call-sync/core';
 import { Topics, type Logger, type Publisher } from '@call-sync/platform';
-import { countRunCalls, releaseUndeliveredCsvCalls, releaseUnfinishedCalls } from './calls-repository';
+import { countRunCalls, releaseUndeliveredCsvCalls, releaseUnfinishedCalls } from './pipeline-calls';
 import { pipelineMetricsFor } from './pipeline-metrics';
-import {
-  countsFrom,
-  findRun,
-  LIVE_RUN_STATES,
-  runsCollection,
-  transitionRun,
-  type RunDocument,
-} from './runs-repository';
+import { countsFrom, findRun, LIVE_RUN_STATES, transitionRun } from './pipeline-runs';
+import { runsCollection, type RunDocument } from './collections';
 
 export interface RunLifecycleDeps {
   db: Db;
@@ -175,8 +169,8 @@ async function maybePublishProgress(
         { progressEventAt: { $exists: false } },
         { progressEventAt: { $lt: new Date(now.getTime() - interval) } },
       ],
-    } as never,
-    { $set: { progressEventAt: now } } as never,
+    },
+    { $set: { progressEventAt: now } },
     { returnDocument: 'after' },
   );
   if (claimed) await publishRunEvent(deps.publisher, claimed, 'run.progress', { counts });

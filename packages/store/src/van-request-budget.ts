@@ -3,21 +3,14 @@
 // process that a restart would reset. `$inc` guarded by `used < limit` makes it exact under
 // concurrency: a request either takes one unit of today's budget or is refused.
 
-import type { Collection, Db } from 'mongodb';
+import type { Db } from 'mongodb';
 import { easternDayOf } from '@call-sync/core';
-import { Collections } from '@call-sync/platform';
+import { vanBudgetsCollection } from './collections';
 
 /** The same shape as integrations' RequestBudget, so the VAN client can be handed this one. */
 export interface SharedRequestBudget {
   tryConsume(): Promise<boolean>;
   remaining(): Promise<number>;
-}
-
-interface BudgetDocument {
-  _id: string;
-  keyFingerprint: string;
-  day: string;
-  used: number;
 }
 
 const isDuplicateKey = (error: unknown): boolean => (error as { code?: number }).code === 11000;
@@ -28,7 +21,7 @@ export function createMongoRequestBudget(
   dailyLimit: number,
   now: () => Date = () => new Date(),
 ): SharedRequestBudget {
-  const budgets: Collection<BudgetDocument> = db.collection<BudgetDocument>(Collections.VanBudgets);
+  const budgets = vanBudgetsCollection(db);
   const idFor = (day: string): string => `${keyFingerprint}:${day}`;
 
   async function take(day: string, upsert: boolean): Promise<boolean> {

@@ -14,7 +14,7 @@ import {
   type LivevoxExportRow,
 } from '@call-sync/core';
 import type { Configuration } from '@call-sync/integrations';
-import type { CallsRepository } from './data-access/calls-repository';
+import type { OperatorCalls } from '@call-sync/store';
 import type { ImportCounts, ImportJobDocument, ImportsRepository } from './data-access/imports-repository';
 
 /** Columns without which no row can become a call; the others may be empty or absent. */
@@ -37,7 +37,7 @@ export class ImportRejectedError extends Error {
 
 export interface CallsImportOptions {
   configuration: Configuration;
-  calls: CallsRepository;
+  calls: OperatorCalls;
   imports: ImportsRepository;
   maxBytes: number;
   /** For exports without a service_name column: the dialer service all rows came from. */

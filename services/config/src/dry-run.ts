@@ -8,21 +8,7 @@ import {
   type VanMetadata,
 } from '@call-sync/core';
 import type { CandidateConfiguration } from '@call-sync/integrations';
-
-/** What a run would do with a window's unsynced calls, decided exactly as the extractor decides. */
-export interface DryRunResult {
-  calls: number;
-  /** Where each call would go: one VAN post, a bulk-import row, a CSV, or nowhere. */
-  byRoute: Record<CallRoute, number>;
-  /** The status each call would be claimed into. */
-  byStatus: Partial<Record<SyncStatus, number>>;
-  byDisplayName: Record<string, number>;
-  /** Calls that would fail before reaching VAN, by message (the validate page's wording). */
-  errors: { error: string; count: number }[];
-  vanRequests: { canvassPosts: number; bulkImport: number; metadata: number; total: number };
-  /** VAN bills 1¢ a request beyond 1,000 a day; this assumes the key spent nothing else today. */
-  estimatedCostCents: number;
-}
+import type { DryRunResult } from '@call-sync/store';
 
 export const VAN_FREE_REQUESTS_PER_DAY = 1000;
 const VAN_PAGE_SIZE = 200;

@@ -1,10 +1,10 @@
 import { runMain, startServiceRuntime } from '@call-sync/platform';
 import { createAirtableClient } from '@call-sync/integrations';
+import { createOperatorCalls, createOperatorRuns } from '@call-sync/store';
 import { loadConfigSettings } from './settings';
 import { createConfigCache } from './config-cache';
 import { createVanMetadataCache } from './van-metadata-cache';
 import { createConfigCacheRepository } from './data-access/config-cache-repository';
-import { createCallsRepository } from './data-access/calls-repository';
 import { mountRoutes } from './http/routes';
 import { configRouters } from './http/routers';
 import { registerJobMetrics } from './job-metrics';
@@ -13,7 +13,6 @@ import { httpMetrics } from './http-metrics';
 import { createImportsRepository } from './data-access/imports-repository';
 import { createReportSender, type ReportSender } from './reports/report-delivery';
 import { startRunEventsConsumer, type RunEventsDeps } from './reports/run-events-consumer';
-import { createRunsRepository } from './data-access/runs-repository';
 import { createReportsRepository } from './data-access/reports-repository';
 import { createAuditRepository } from './data-access/audit-repository';
 
@@ -57,8 +56,8 @@ async function main(): Promise<void> {
         vanDailyBudget: settings.VAN_DAILY_BUDGET,
       });
       app.use(httpMetrics(registry));
-      const calls = createCallsRepository(db);
-      const runs = createRunsRepository(db);
+      const calls = createOperatorCalls(db);
+      const runs = createOperatorRuns(db);
       const reports = createReportsRepository(db);
       const audit = createAuditRepository(db);
       const delivery = createReportSender({

@@ -1,7 +1,15 @@
 import type { Db } from 'mongodb';
 import { easternDayOf, RunState, SYNC_STATUSES, type RunCounts, type Secret } from '@call-sync/core';
-import { Collections, Gauge, type Registry } from '@call-sync/platform';
-import { LIVE_RUN_STATES, runsCollection, type RunDocument } from '@call-sync/store';
+import { Gauge, type Registry } from '@call-sync/platform';
+import {
+  callsCollection,
+  LIVE_RUN_STATES,
+  reportsCollection,
+  runsCollection,
+  vanBudgetsCollection,
+  type RunDocument,
+  type RunExportRecord,
+} from '@call-sync/store';
 import { sharedRead } from './metrics-snapshot';
 import { apiKeyFingerprint } from './unloaded-api-key';
 
@@ -44,8 +52,8 @@ type RunFields = Pick<
   | 'progressEventAt'
   | 'waitingFor'
 > & {
-  csvExport?: { uploadedAt?: Date; rows?: number };
-  callerExport?: { uploadedAt?: Date; rows?: number };
+  csvExport?: Pick<RunExportRecord, 'uploadedAt' | 'rows'>;
+  callerExport?: Pick<RunExportRecord, 'uploadedAt' | 'rows'>;
 };
 
 interface Snapshot {
@@ -91,19 +99,16 @@ async function readSnapshot(options: RunMetricsOptions): Promise<Snapshot> {
         },
       )
       .toArray() as Promise<RunFields[]>,
-    db
-      .collection<{ candidate: string; createdAt: Date }>(Collections.Reports)
+    reportsCollection(db)
       .find({ createdAt: { $gte: since } }, { projection: { candidate: 1, createdAt: 1 } })
       .toArray(),
-    db
-      .collection(Collections.Calls)
+    callsCollection(db)
       .aggregate<{ _id: string | null; n: number }>([
         { $match: { outcome_unknown: true } },
         { $group: { _id: '$client', n: { $sum: 1 } } },
       ])
       .toArray(),
-    db
-      .collection<{ keyFingerprint: string; used: number }>(Collections.VanBudgets)
+    vanBudgetsCollection(db)
       .find({ day: easternDayOf(at) }, { projection: { keyFingerprint: 1, used: 1 } })
       .toArray(),
   ]);

@@ -38,6 +38,7 @@ import {
   runCallsInStatus,
   runsCollection,
   type RunDocument,
+  type RunExportRecord,
 } from '@call-sync/store';
 
 export interface ExportDeps {
@@ -48,13 +49,6 @@ export interface ExportDeps {
   s3: { client: S3Client; bucket: string };
   /** Optional caller directory: a URL answering a JSON list of {login, email, phone, from}. */
   callerDirectoryUrl?: string | undefined;
-}
-
-/** What the run document remembers of an export, so a redelivery never uploads twice. */
-interface ExportRecord {
-  key: string;
-  uploadedAt?: Date;
-  rows?: number;
 }
 
 type ExportField = 'csvExport' | 'callerExport';
@@ -69,18 +63,18 @@ async function exportKey(
   run: RunDocument,
   field: ExportField,
   fileName: () => string,
-): Promise<ExportRecord> {
-  const existing = (run as unknown as Record<string, ExportRecord | undefined>)[field];
+): Promise<RunExportRecord> {
+  const existing = run[field];
   if (existing) return existing;
-  const proposed: ExportRecord = { key: fileName() };
+  const proposed: RunExportRecord = { key: fileName() };
   const updated = await runsCollection(db).findOneAndUpdate(
-    { _id: run._id, [field]: { $exists: false } } as never,
-    { $set: { [field]: proposed } } as never,
+    { _id: run._id, [field]: { $exists: false } },
+    { $set: { [field]: proposed } },
     { returnDocument: 'after' },
   );
   if (updated) return proposed;
   const again = await findRun(db, run.runId);
-  return (again as unknown as Record<string, ExportRecord>)[field]!;
+  return again![field]!;
 }
 
 /** Streams rows into one S3 object; returns how many rows (header excluded) went in. */
@@ -125,8 +119,8 @@ async function uploadCsv(
 
 async function markUploaded(db: Db, runId: string, field: ExportField, rows: number): Promise<void> {
   await runsCollection(db).updateOne(
-    { _id: runId } as never,
-    { $set: { [`${field}.uploadedAt`]: new Date(), [`${field}.rows`]: rows } } as never,
+    { _id: runId },
+    { $set: { [`${field}.uploadedAt`]: new Date(), [`${field}.rows`]: rows } },
   );
 }
 

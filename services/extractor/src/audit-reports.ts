@@ -6,8 +6,8 @@
 import type { Db } from 'mongodb';
 import { Gauge, type Registry } from 'prom-client';
 import type { Configuration } from '@call-sync/integrations';
-import { Collections, type Logger } from '@call-sync/platform';
-import { callsCollection, pipelineMetricsFor } from '@call-sync/store';
+import type { Logger } from '@call-sync/platform';
+import { callsCollection, pipelineMetricsFor, reportsCollection } from '@call-sync/store';
 
 export interface ReportAudit {
   expected: string[];
@@ -34,7 +34,7 @@ export async function auditReports(
   const expected = [
     ...new Set([...active, ...clients.map((c) => c._id).filter((c): c is string => !!c)]),
   ].sort();
-  const reports = deps.db.collection(Collections.Reports);
+  const reports = reportsCollection(deps.db);
   const missing: string[] = [];
   for (const candidate of expected) {
     const recent = await reports.countDocuments(

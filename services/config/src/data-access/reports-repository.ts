@@ -1,31 +1,5 @@
-import { MongoServerError, type Collection, type Db } from 'mongodb';
-import { Collections } from '@call-sync/platform';
-
-export type DeliveryStatus = 'pending' | 'sent' | 'failed';
-
-export interface ReportDelivery {
-  status: DeliveryStatus;
-  attempts: number;
-  lastError?: string;
-  lastAttemptAt?: Date;
-  sentAt?: Date;
-  /** When the retry loop may try again; also a lease so two replicas never send at once. */
-  nextAttemptAt: Date;
-}
-
-/** One report per run: `_id` is the runId, so a redelivered run.completed cannot make a second. */
-export interface ReportDocument {
-  _id: string;
-  runId: string;
-  candidate: string;
-  kind: 'completed' | 'failed';
-  /** Send Report To of the candidate, when the listing has one. */
-  to?: string;
-  subject: string;
-  text: string;
-  createdAt: Date;
-  delivery: ReportDelivery;
-}
+import { MongoServerError, type Db } from 'mongodb';
+import { reportsCollection, type ReportDelivery, type ReportDocument } from '@call-sync/store';
 
 export interface ReportsRepository {
   /** Inserts the report unless one exists for the run; returns the stored one either way. */
@@ -39,7 +13,7 @@ export interface ReportsRepository {
 const DUPLICATE_KEY = 11000;
 
 export function createReportsRepository(db: Db): ReportsRepository {
-  const reports: Collection<ReportDocument> = db.collection(Collections.Reports);
+  const reports = reportsCollection(db);
   return {
     async insertOnce(report) {
       try {

@@ -1,8 +1,8 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
+import type { OperatorCalls } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
 import { ImportRejectedError, importCallExport } from '../calls-import';
-import type { CallsRepository } from '../data-access/calls-repository';
 import type { ImportJobDocument, ImportsRepository } from '../data-access/imports-repository';
 import { HttpError } from './http-error';
 import { singleQuery } from './params';
@@ -39,7 +39,7 @@ function importAudit(job: ImportJobDocument, rejection?: string) {
 
 export function callsImportRoutes(deps: {
   cache: ConfigCache;
-  calls: CallsRepository;
+  calls: OperatorCalls;
   imports: ImportsRepository;
   audit: AuditRepository;
   maxBytes: number;

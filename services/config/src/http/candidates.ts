@@ -2,8 +2,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { windowForRun, type TimeWindow } from '@call-sync/core';
 import type { CandidateConfiguration, Configuration } from '@call-sync/integrations';
+import { RESET_SCOPES, type OperatorCalls } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
-import { RESET_SCOPES, type CallsRepository } from '../data-access/calls-repository';
 import { renderCandidatesPage } from '../pages/candidates-page';
 import { HttpError } from './http-error';
 import { isApiKeyLoaded } from '../unloaded-api-key';
@@ -62,7 +62,7 @@ const windowJson = (window: TimeWindow) => ({
 
 export function candidatesRoutes(deps: {
   cache: ConfigCache;
-  calls: CallsRepository;
+  calls: OperatorCalls;
   audit: AuditRepository;
 }): Router {
   const { cache, calls, audit } = deps;
@@ -157,7 +157,7 @@ export function candidatesRoutes(deps: {
  */
 async function requireRepeatedCount(
   ctx: Context,
-  calls: CallsRepository,
+  calls: OperatorCalls,
   district: string,
   window: TimeWindow,
 ): Promise<void> {

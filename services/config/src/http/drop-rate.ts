@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { addDays, easternDayOf, windowForDay, type EasternDay } from '@call-sync/core';
-import type { CallsRepository } from '../data-access/calls-repository';
+import type { OperatorCalls } from '@call-sync/store';
 import { HttpError } from './http-error';
 import { singleQuery } from './params';
 import { allow, principalOf } from './access';
@@ -62,7 +62,7 @@ async function assertServiceAllowed(
   }
 }
 
-export function dropRateRoutes(deps: { calls: CallsRepository; cache: ConfigCache }): Router {
+export function dropRateRoutes(deps: { calls: OperatorCalls; cache: ConfigCache }): Router {
   const router = new Router();
   router.get('/drop-rate', allow('organiser'), async (ctx: Koa.Context) => {
     const startText = singleQuery(ctx, 'start_day');

@@ -1,10 +1,9 @@
 import type Router from '@koa/router';
+import type { OperatorCalls, OperatorRuns } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
 import type { AuditRepository } from '../data-access/audit-repository';
-import type { CallsRepository } from '../data-access/calls-repository';
 import type { ImportsRepository } from '../data-access/imports-repository';
 import type { ReportsRepository } from '../data-access/reports-repository';
-import type { RunsRepository } from '../data-access/runs-repository';
 import type { VanMetadataCache } from '../van-metadata-cache';
 import { auditRoutes } from './audit';
 import { callsImportRoutes } from './calls-import';
@@ -18,8 +17,8 @@ import { validateRoutes } from './validate';
 export interface ConfigRouterDeps {
   cache: ConfigCache;
   vanCache: VanMetadataCache;
-  calls: CallsRepository;
-  runs: RunsRepository;
+  calls: OperatorCalls;
+  runs: OperatorRuns;
   reports: ReportsRepository;
   imports: ImportsRepository;
   audit: AuditRepository;

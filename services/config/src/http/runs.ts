@@ -13,10 +13,9 @@ import {
   type Strategy,
 } from '@call-sync/core';
 import { VanBudgetExhaustedError, VanError } from '@call-sync/integrations';
+import type { OperatorCalls, OperatorRuns, ReportDocument, RunDocument } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
-import type { CallsRepository } from '../data-access/calls-repository';
-import type { ReportDocument, ReportsRepository } from '../data-access/reports-repository';
-import type { RunDocument, RunsRepository } from '../data-access/runs-repository';
+import type { ReportsRepository } from '../data-access/reports-repository';
 import { computeDryRun } from '../dry-run';
 import { renderRunPage, renderRunsPage } from '../pages/runs-page';
 import type { VanMetadataCache } from '../van-metadata-cache';
@@ -95,8 +94,8 @@ export function describeRun(
 export interface RunsRoutesDeps {
   cache: ConfigCache;
   vanCache: VanMetadataCache;
-  runs: RunsRepository;
-  calls: CallsRepository;
+  runs: OperatorRuns;
+  calls: OperatorCalls;
   reports: ReportsRepository;
   audit: AuditRepository;
 }

@@ -18,8 +18,8 @@ import {
   VanError,
   type CandidateConfiguration,
 } from '@call-sync/integrations';
+import type { OperatorCalls } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
-import type { CallsRepository } from '../data-access/calls-repository';
 import type { VanMetadataCache, VanView } from '../van-metadata-cache';
 import { renderValidatePage, type ValidateAnswer } from '../pages/validate-page';
 import { candidateHeader } from './configure';
@@ -28,7 +28,7 @@ import { respond } from './negotiation';
 import { candidateOrBrokenRow, type BrokenListingRow } from './params';
 import { allow } from './access';
 
-type PhoneIdCounts = Pick<CallsRepository, 'countPhoneIds'>;
+type PhoneIdCounts = Pick<OperatorCalls, 'countPhoneIds'>;
 
 /** The mappings the van-writer will check before a `bulk` run, from the rows that go to VAN. */
 function bulkImportChecks(configuration: CandidateConfiguration, view: VanView | undefined): ConfigCheck[] {

@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime, type RunCounts, type SyncStatus } from '@call-sync/core';
-import type { DryRunResult } from '../dry-run';
+import type { DryRunResult } from '@call-sync/store';
 import { html, renderPage, type SafeHtml } from './layout';
 
 /** What the runs pages show of a run (the API's run answer holds more). */

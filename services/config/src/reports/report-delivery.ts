@@ -1,5 +1,6 @@
 import type { Logger } from '@call-sync/platform';
-import type { ReportDelivery, ReportDocument, ReportsRepository } from '../data-access/reports-repository';
+import type { ReportDelivery, ReportDocument } from '@call-sync/store';
+import type { ReportsRepository } from '../data-access/reports-repository';
 
 export interface ReportDeliveryOptions {
   reports: ReportsRepository;

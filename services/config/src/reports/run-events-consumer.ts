@@ -6,18 +6,17 @@ import {
   type Logger,
   type RunningConsumer,
 } from '@call-sync/platform';
+import type { OperatorCalls, OperatorRuns } from '@call-sync/store';
 import type { Kafka } from 'kafkajs';
 import type { ConfigCache } from '../config-cache';
-import type { CallsRepository } from '../data-access/calls-repository';
 import type { ReportsRepository } from '../data-access/reports-repository';
-import type { RunsRepository } from '../data-access/runs-repository';
 import type { ReportSender } from './report-delivery';
 import { buildFailureReport, summariseRun } from './run-summary';
 
 export interface RunEventsDeps {
   cache: ConfigCache;
-  runs: RunsRepository;
-  calls: CallsRepository;
+  runs: OperatorRuns;
+  calls: OperatorCalls;
   reports: ReportsRepository;
   delivery: ReportSender;
   logger: Logger;

@@ -9,8 +9,7 @@ import {
   type SyncStatus,
 } from '@call-sync/core';
 import type { CandidateConfiguration } from '@call-sync/integrations';
-import type { CallsRepository } from '../data-access/calls-repository';
-import type { RunDocument } from '../data-access/runs-repository';
+import type { OperatorCalls, RunDocument } from '@call-sync/store';
 
 /**
  * What the report says about a run, read from the calls that carry its run_id (the truth, even
@@ -20,7 +19,7 @@ import type { RunDocument } from '../data-access/runs-repository';
 export async function summariseRun(
   run: RunDocument,
   configuration: CandidateConfiguration | undefined,
-  calls: CallsRepository,
+  calls: OperatorCalls,
   csvUrl: string | undefined,
 ): Promise<RunSummary> {
   const byStatus = await calls.countByStatusForRun(run.runId);

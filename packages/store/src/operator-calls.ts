@@ -1,6 +1,9 @@
-import type { AnyBulkWriteOperation, Collection, Db, Filter } from 'mongodb';
-import { Collections } from '@call-sync/platform';
+// The `calls` collection as the operator side uses it: the dialer import, a run's report counts,
+// the drop-rate and phone-id checks, and the reset of a window's calls.
+
+import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
 import { SyncStatus, type Call, type TimeWindow } from '@call-sync/core';
+import { callsCollection } from './collections';
 
 /**
  * `all` and `errors` never include calls whose outcome is unknown (VAN may hold them): only the
@@ -15,7 +18,7 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
-export interface CallsRepository {
+export interface OperatorCalls {
   /**
    * Upserts dialer rows by `id`, setting only the dialer's fields: sync_status, run_id,
    * receipt and error are never in the update, so a re-upload cannot un-sync a call.
@@ -79,8 +82,8 @@ function resetFilter(district: string, window: TimeWindow, scope: ResetScope): F
   return { ...inWindow, sync_status: { $in: statuses }, outcome_unknown: { $ne: true } };
 }
 
-export function createCallsRepository(db: Db): CallsRepository {
-  const calls: Collection<Call> = db.collection(Collections.Calls);
+export function createOperatorCalls(db: Db): OperatorCalls {
+  const calls = callsCollection(db);
   return {
     async upsertDialerCalls(batch) {
       if (batch.length === 0) return { inserted: 0, updated: 0, unchanged: 0 };

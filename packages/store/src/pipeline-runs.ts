@@ -1,42 +1,21 @@
-// The `runs` collection: one document per run (core `Run` plus `_id = runId`). State changes are
+// The `runs` collection as the pipeline opens, finds and moves runs. State changes are
 // compare-and-set on the expected state, so of two processes that try to move a run only one
 // wins — and only the winner publishes what follows (an export job, a run event).
 
 import { randomUUID } from 'node:crypto';
-import type { Collection, Db, Filter, UpdateFilter } from 'mongodb';
+import type { Db, Filter, UpdateFilter } from 'mongodb';
 import {
   canTransitionRun,
   emptyRunCounts,
   RunState,
   scheduleKeyFor,
   type EasternDay,
-  type Run,
   type RunCounts,
-  type RunProgress,
   type RunTrigger,
   type SyncStatus,
   type TimeWindow,
 } from '@call-sync/core';
-import { Collections } from '@call-sync/platform';
-
-/**
- * `progress` lives here rather than on core's Run: the config service reads it as an opaque
- * field of its own RunDocument, so its shape stays the pipeline's business.
- */
-export type RunDocument = Run & {
-  _id: string;
-  progress?: RunProgress;
-  progressEventAt?: Date;
-  /**
-   * Set with the move to completed/failed and cleared once run.completed/run.failed is on the topic:
-   * a worker that dies in between leaves it set, and the hourly extractor publishes the event then.
-   */
-  finalEventPending?: boolean;
-};
-
-export function runsCollection(db: Db): Collection<RunDocument> {
-  return db.collection<RunDocument>(Collections.Runs);
-}
+import { runsCollection, type RunDocument } from './collections';
 
 /** States in which a run holds its candidate: another run of it waits meanwhile. */
 export const LIVE_RUN_STATES: readonly RunState[] = [

@@ -5,7 +5,7 @@
 // MongoDB-wire server has none, and the pipeline must not need them on real MongoDB either).
 
 import { randomUUID } from 'node:crypto';
-import type { AnyBulkWriteOperation, Collection, Db, Filter, FindCursor } from 'mongodb';
+import type { AnyBulkWriteOperation, Db, Filter, FindCursor } from 'mongodb';
 import {
   canTransition,
   SyncStatus,
@@ -15,11 +15,7 @@ import {
   type TimeWindow,
   type VanCanvassRequest,
 } from '@call-sync/core';
-import { Collections } from '@call-sync/platform';
-
-export function callsCollection(db: Db): Collection<Call> {
-  return db.collection<Call>(Collections.Calls);
-}
+import { callsCollection } from './collections';
 
 /** What a call whose VAN post may or may not have landed says, for a person to check in VAN. */
 export const OUTCOME_UNKNOWN = 'outcome unknown — check VAN before replaying';

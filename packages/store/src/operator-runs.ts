@@ -1,22 +1,8 @@
-import type { Collection, Db, Filter } from 'mongodb';
-import { Collections } from '@call-sync/platform';
-import type { Run, RunState, Strategy } from '@call-sync/core';
-import type { DryRunResult } from '../dry-run';
+// The `runs` collection as the operator API reads it and records an operator's run request.
 
-/**
- * A `runs` document: the core Run with `_id = runId`. The pipeline adds fields as it works
- * (strategy, vanRequestsUsed, csvUrl, progress); they are read when present, never required.
- */
-export interface RunDocument extends Run {
-  _id: string;
-  strategy?: Strategy;
-  vanRequestsUsed?: number;
-  /** A `bulk` run's jobs; `calls` is what posting them one by one would have spent. */
-  bulkImport?: { calls?: number; requests?: number };
-  csvUrl?: string;
-  progress?: unknown;
-  dryRunResult?: DryRunResult;
-}
+import type { Db, Filter } from 'mongodb';
+import type { RunState } from '@call-sync/core';
+import { runsCollection, type RunDocument } from './collections';
 
 export interface RunListFilter {
   candidate?: string;
@@ -26,7 +12,7 @@ export interface RunListFilter {
   limit: number;
 }
 
-export interface RunsRepository {
+export interface OperatorRuns {
   insert(run: RunDocument): Promise<void>;
   get(runId: string): Promise<RunDocument | null>;
   list(filter: RunListFilter): Promise<RunDocument[]>;
@@ -34,8 +20,8 @@ export interface RunsRepository {
   findOpenRequest(candidate: string): Promise<RunDocument | null>;
 }
 
-export function createRunsRepository(db: Db): RunsRepository {
-  const runs: Collection<RunDocument> = db.collection(Collections.Runs);
+export function createOperatorRuns(db: Db): OperatorRuns {
+  const runs = runsCollection(db);
   return {
     async insert(run) {
       await runs.insertOne(run);
