@@ -85,6 +85,8 @@ export interface LivevoxCallFixture {
   serviceId: number;
   /** Start of the call in epoch ms, which the call-detail window filters on. */
   startMs: number;
+  /** End of the call in epoch ms: under the `clockMs` knob a call appears only once it has ended. */
+  finishMs?: number;
   row: LivevoxCallRow;
 }
 export interface LivevoxFixture {

@@ -11,8 +11,17 @@ export interface LivevoxKnobs {
   latencyMs: number;
   /** Idle time after which a session is refused; each use extends it, as Livevox's do. */
   sessionTtlMs: number;
+  /**
+   * The dialer's clock (epoch ms), for a day played in compressed time: call detail lists only the
+   * calls that have ended by then, as a live dialer does. Null: every call has ended.
+   */
+  clockMs: number | null;
 }
-export const DEFAULT_LIVEVOX_KNOBS: LivevoxKnobs = { latencyMs: 0, sessionTtlMs: 2 * 60 * 60 * 1000 };
+export const DEFAULT_LIVEVOX_KNOBS: LivevoxKnobs = {
+  latencyMs: 0,
+  sessionTtlMs: 2 * 60 * 60 * 1000,
+  clockMs: null,
+};
 
 export interface LivevoxRequestLogEntry {
   at: number;
@@ -41,7 +50,7 @@ export interface LivevoxSandbox extends RunningServer {
 }
 
 const knobChanges = z
-  .object({ latencyMs: z.number().min(0), sessionTtlMs: z.number().min(0) })
+  .object({ latencyMs: z.number().min(0), sessionTtlMs: z.number().min(0), clockMs: z.number().nullable() })
   .partial()
   .strict();
 const loginBody = z.object({ userName: z.string(), password: z.string(), clientName: z.string() });
@@ -211,6 +220,7 @@ export async function startLivevoxSandbox(opts: LivevoxSandboxOptions = {}): Pro
     }
     const matching = fixture.calls
       .filter((c) => c.serviceId === serviceId && c.startMs >= startDate && c.startMs < endDate)
+      .filter((c) => knobs.clockMs === null || (c.finishMs ?? c.startMs) <= knobs.clockMs)
       .sort((a, b) => a.startMs - b.startMs);
     const end = page.offset + page.count;
     ctx.body = {

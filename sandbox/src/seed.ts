@@ -23,6 +23,8 @@ export interface SeedOptions {
    * can be compared call by call.
    */
   strategies?: (SeedStrategy | undefined)[];
+  /** Sync Mode by candidate position (`continuous` or `nightly`); unset leaves the column empty (nightly). */
+  syncModes?: ('nightly' | 'continuous' | undefined)[];
 }
 
 export interface SeedCandidate {
@@ -355,6 +357,8 @@ export function generateSeed(opts: SeedOptions): SeededFixture {
     if (metadata.key) listing['API Key'] = metadata.key.apiKey;
     const contactType = CONTACT_TYPE_NAMES[index % CONTACT_TYPE_NAMES.length];
     if (contactType !== undefined) listing['Contact Type'] = contactType;
+    const syncMode = opts.syncModes?.[index];
+    if (syncMode !== undefined) listing['Sync Mode'] = syncMode;
     tables[LISTING_TABLE].push({ id: recordId(), fields: listing });
     tables[referenceName] = results.map((result) => ({
       id: recordId(),
@@ -521,6 +525,7 @@ function dialerCall(
   return {
     serviceId: at.service.id,
     startMs,
+    finishMs,
     row: {
       id: String(700_000_000 + at.callSeq * 13 + random.int(0, 12)),
       account_number: accountNumber,

@@ -103,3 +103,45 @@ test('services are listed', async () => {
   });
   expect(((await response.json()) as { services: unknown }).services).toEqual(fixture.services);
 });
+
+test('under the clock knob, call detail lists only the calls that have ended by then', async () => {
+  // The contract calls with their finish times (18:03:10, 18:05:30, 18:10:09 Eastern).
+  const withFinish = {
+    ...fixture,
+    calls: fixture.calls.map((call, i) => ({
+      ...call,
+      finishMs: call.startMs + [190_000, 30_000, 9_000, 120_000][i]!,
+    })),
+  };
+  const dialer = await startLivevoxSandbox({ fixture: withFinish });
+  try {
+    const session = await (
+      await fetch(`${dialer.url}/session/v6.0/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          userName: user.userName,
+          password: user.password,
+          clientName: user.clientName,
+        }),
+      })
+    ).json();
+    const ids = async () => {
+      const response = await fetch(`${dialer.url}/reporting/v6.0/standard/callDetail`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'LV-Session': session.sessionId },
+        body: JSON.stringify({ ...october25, serviceId: 9001 }),
+      });
+      return ((await response.json()).callDetails as { id: string }[]).map((r) => r.id);
+    };
+    // 18:05:30 Eastern (EDT): lv-1 ended at 18:03:10, lv-2 just now; lv-3 has not started.
+    dialer.setKnobs({ clockMs: Date.parse('2026-10-25T22:05:30Z') });
+    expect(await ids()).toEqual(['lv-1', 'lv-2']);
+    dialer.setKnobs({ clockMs: Date.parse('2026-10-25T22:05:29Z') });
+    expect(await ids()).toEqual(['lv-1']);
+    dialer.setKnobs({ clockMs: null });
+    expect(await ids()).toEqual(['lv-1', 'lv-2', 'lv-3']);
+  } finally {
+    await dialer.close();
+  }
+});
