@@ -1,8 +1,13 @@
-// Wall-clock arithmetic in America/New_York with nothing but Intl: campaigns, the dialer's
-// export and VAN's dateCanvassed all speak Eastern time, and DST makes "the same time
-// yesterday" anything from 23 to 25 hours away.
+// Wall-clock readings in America/New_York, on luxon: campaigns, the dialer's export and VAN's
+// dateCanvassed all speak Eastern time, and DST makes "the same time yesterday" anything from
+// 23 to 25 hours away.
+
+import { DateTime } from 'luxon';
 
 export const EASTERN_TIME_ZONE = 'America/New_York';
+
+// The locale is fixed so that AM/PM never follows the host's language.
+const EASTERN = { zone: EASTERN_TIME_ZONE, locale: 'en-US' } as const;
 
 /** A wall-clock reading in Eastern time; month 1–12. */
 export interface EasternWallClock {
@@ -17,59 +22,23 @@ export interface EasternWallClock {
 /** An Eastern calendar day written `YYYY-MM-DD`. */
 export type EasternDay = string;
 
-const PARTS_FORMAT = new Intl.DateTimeFormat('en-US', {
-  timeZone: EASTERN_TIME_ZONE,
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-});
+const inEastern = (instant: Date): DateTime => DateTime.fromJSDate(instant, EASTERN);
 
 export function easternWallClock(instant: Date): EasternWallClock {
-  const values: Record<string, number> = {};
-  for (const part of PARTS_FORMAT.formatToParts(instant)) {
-    if (part.type !== 'literal') values[part.type] = Number(part.value);
-  }
-  return {
-    year: values.year ?? NaN,
-    month: values.month ?? NaN,
-    day: values.day ?? NaN,
-    hour: values.hour ?? NaN,
-    minute: values.minute ?? NaN,
-    second: values.second ?? NaN,
-  };
-}
-
-function wallClockAsUtcMillis(wall: EasternWallClock): number {
-  return Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  const { year, month, day, hour, minute, second } = inEastern(instant);
+  return { year, month, day, hour, minute, second };
 }
 
 /** Minutes east of UTC at that instant: -300 (EST) or -240 (EDT). */
 export function easternOffsetMinutes(instant: Date): number {
-  const whole = new Date(Math.floor(instant.getTime() / 1000) * 1000);
-  return Math.round((wallClockAsUtcMillis(easternWallClock(whole)) - whole.getTime()) / 60_000);
-}
-
-function sameWallClock(a: EasternWallClock, b: EasternWallClock): boolean {
-  return (
-    a.year === b.year &&
-    a.month === b.month &&
-    a.day === b.day &&
-    a.hour === b.hour &&
-    a.minute === b.minute &&
-    a.second === b.second
-  );
+  return inEastern(instant).offset;
 }
 
 export function isValidWallClock(wall: EasternWallClock): boolean {
+  // luxon throws on NaN and takes 24:00 as the next midnight; neither is a reading of a clock.
   const { year, month, day, hour, minute, second } = wall;
-  if (![year, month, day, hour, minute, second].every(Number.isInteger)) return false;
-  if (month < 1 || month > 12 || hour < 0 || hour > 23 || minute < 0 || minute > 59) return false;
-  if (second < 0 || second > 59 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (![year, month, day, hour, minute, second].every(Number.isInteger) || hour > 23) return false;
+  return DateTime.fromObject({ year, month, day, hour, minute, second }, { zone: 'utc' }).isValid;
 }
 
 /**
@@ -84,33 +53,20 @@ export type EasternResolution =
   | { kind: 'repeated'; first: Date; second: Date }
   | { kind: 'skipped'; nextInstant: Date };
 
-// US Eastern offsets are only ever EST or EDT, so trying both finds every reading.
-const CANDIDATE_OFFSETS_MINUTES = [-240, -300];
-
 export function resolveEasternWallClock(wall: EasternWallClock): EasternResolution {
   if (!isValidWallClock(wall)) throw new RangeError(`not a calendar time: ${JSON.stringify(wall)}`);
-  const asUtc = wallClockAsUtcMillis(wall);
-  const matches = CANDIDATE_OFFSETS_MINUTES.map((offset) => new Date(asUtc - offset * 60_000))
-    .filter((instant) => sameWallClock(easternWallClock(instant), wall))
-    .sort((a, b) => a.getTime() - b.getTime());
-  const [first, second] = matches;
-  if (first && second) return { kind: 'repeated', first, second };
-  if (first) return { kind: 'unique', instant: first };
-  return { kind: 'skipped', nextInstant: transitionAfter(wall) };
-}
-
-/** Binary search for the spring-forward jump between the two readings of a skipped time. */
-function transitionAfter(wall: EasternWallClock): Date {
-  const asUtc = wallClockAsUtcMillis(wall);
-  let before = asUtc + 240 * 60_000; // read as EDT: lands before the jump
-  let after = asUtc + 300 * 60_000; // read as EST: lands after it
-  const offsetAfter = easternOffsetMinutes(new Date(after));
-  while (after - before > 1000) {
-    const middle = before + Math.floor((after - before) / 2000) * 1000;
-    if (easternOffsetMinutes(new Date(middle)) === offsetAfter) after = middle;
-    else before = middle;
+  const resolved = DateTime.fromObject({ ...wall }, EASTERN);
+  if (resolved.hour !== wall.hour || resolved.minute !== wall.minute) {
+    // luxon moves a reading in the gap forward by the gap. New York's clocks jump on the hour,
+    // so the top of the hour it lands in is the jump itself.
+    return { kind: 'skipped', nextInstant: resolved.startOf('hour').toJSDate() };
   }
-  return new Date(after);
+  const [first, second] = resolved
+    .getPossibleOffsets()
+    .map((candidate) => candidate.toJSDate())
+    .sort((a, b) => a.getTime() - b.getTime());
+  if (first && second) return { kind: 'repeated', first, second };
+  return { kind: 'unique', instant: first ?? resolved.toJSDate() };
 }
 
 /**
@@ -129,12 +85,9 @@ export function easternInstant(wall: EasternWallClock): Date {
   }
 }
 
-const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
-
 /** `YYYY-MM-DD` of the Eastern day the instant falls in. */
 export function easternDayOf(instant: Date): EasternDay {
-  const wall = easternWallClock(instant);
-  return `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}`;
+  return inEastern(instant).toFormat('yyyy-MM-dd');
 }
 
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -149,39 +102,25 @@ export function parseEasternDay(day: EasternDay): { year: number; month: number;
 }
 
 export function addDays(day: EasternDay, days: number): EasternDay {
-  const { year, month, day: dayOfMonth } = parseEasternDay(day);
-  const shifted = new Date(Date.UTC(year, month - 1, dayOfMonth + days));
-  return `${pad(shifted.getUTCFullYear(), 4)}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())}`;
+  return DateTime.fromObject(parseEasternDay(day), { zone: 'utc' }).plus({ days }).toFormat('yyyy-MM-dd');
 }
 
 /** `MM-DD-YYYY` in Eastern time (CSV "Date Called", file names). */
 export function formatEasternDate(instant: Date): string {
-  const wall = easternWallClock(instant);
-  return `${pad(wall.month)}-${pad(wall.day)}-${pad(wall.year, 4)}`;
+  return inEastern(instant).toFormat('MM-dd-yyyy');
 }
 
 /** `MM-DD` in Eastern time (report subjects). */
 export function formatEasternMonthDay(instant: Date): string {
-  const wall = easternWallClock(instant);
-  return `${pad(wall.month)}-${pad(wall.day)}`;
+  return inEastern(instant).toFormat('MM-dd');
 }
 
 /** `hh:mm AM` in Eastern time, 12-hour clock. */
 export function formatEasternTime(instant: Date): string {
-  const wall = easternWallClock(instant);
-  const hour12 = wall.hour % 12 === 0 ? 12 : wall.hour % 12;
-  return `${pad(hour12)}:${pad(wall.minute)} ${wall.hour < 12 ? 'AM' : 'PM'}`;
+  return inEastern(instant).toFormat('hh:mm a');
 }
 
 /** ISO 8601 with the Eastern offset, e.g. `2026-11-03T18:22:05-05:00` (VAN's dateCanvassed). */
 export function formatEasternIso(instant: Date): string {
-  const whole = new Date(Math.floor(instant.getTime() / 1000) * 1000);
-  const wall = easternWallClock(whole);
-  const offset = easternOffsetMinutes(whole);
-  const sign = offset < 0 ? '-' : '+';
-  const offsetText = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
-  return (
-    `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}` +
-    `T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}${offsetText}`
-  );
+  return inEastern(instant).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
 }
