@@ -7,7 +7,7 @@ import type { Logger } from './logger';
 
 export type ReadinessCheck = () => Promise<void>;
 
-export interface ServiceServerOptions {
+export interface ServiceServerOptions<Mounted = void> {
   service: string;
   port: number;
   /**
@@ -19,8 +19,11 @@ export interface ServiceServerOptions {
   registry: Registry;
   /** Each check throws when its dependency is not usable; `/readyz` answers 503 naming it. */
   readiness?: Record<string, ReadinessCheck>;
-  /** Routes of the service itself, mounted after the operational ones. */
-  routes?: (app: Koa) => void;
+  /**
+   * Routes of the service itself, mounted after the operational ones; what it returns (the parts
+   * it built) comes back as the server's `mounted`, so the caller needs no variable set inside it.
+   */
+  routes?: (app: Koa) => Mounted;
 }
 
 export interface ServiceServer {
@@ -66,7 +69,9 @@ function closeServer(server: http.Server): Promise<void> {
  * (its dependencies answer), `/metrics` (Prometheus; on its own port when `metricsPort` is set).
  * The service's own routes come after.
  */
-export async function startServiceServer(options: ServiceServerOptions): Promise<ServiceServer> {
+export async function startServiceServer<Mounted = void>(
+  options: ServiceServerOptions<Mounted>,
+): Promise<ServiceServer & { mounted: Mounted | undefined }> {
   const { logger, registry } = options;
   const app = new Koa();
   app.proxy = true;
@@ -124,12 +129,13 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
     metricsApp.use(metricsRouter(registry).routes());
     metricsServer = await listen(metricsApp, options.metricsPort);
   }
-  options.routes?.(app);
+  const mounted = options.routes?.(app);
 
   const server = await listen(app, options.port);
   const port = (server.address() as AddressInfo).port;
   return {
     app,
+    mounted,
     server,
     port,
     url: `http://127.0.0.1:${port}`,

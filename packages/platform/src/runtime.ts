@@ -28,13 +28,14 @@ export interface ServiceRuntime {
   shutdown(): Promise<void>;
 }
 
-export interface ServiceRuntimeOptions {
+export interface ServiceRuntimeOptions<Mounted = void> {
   service: string;
   defaultPort: number;
   topics?: TopicName[];
   needsS3?: boolean;
   readiness?: Record<string, ReadinessCheck>;
-  routes?: (app: Koa, runtime: Omit<ServiceRuntime, 'server'>) => void;
+  /** The service's own routes; what it returns is the runtime's `mounted` (see startServiceServer). */
+  routes?: (app: Koa, runtime: Omit<ServiceRuntime, 'server'>) => Mounted;
   env?: Record<string, string | undefined>;
 }
 
@@ -83,7 +84,9 @@ function kafkaReadiness(admin: Admin): ReadinessCheck {
  * variable), logging, tracing, metrics, MongoDB (with indexes), Kafka (with topics), S3, then the
  * HTTP side with health, readiness and metrics. `main.ts` of each service adds only its own work.
  */
-export async function startServiceRuntime(options: ServiceRuntimeOptions): Promise<ServiceRuntime> {
+export async function startServiceRuntime<Mounted = void>(
+  options: ServiceRuntimeOptions<Mounted>,
+): Promise<ServiceRuntime & { mounted: Mounted | undefined }> {
   const source = options.env ?? process.env;
   const env = parseEnv({ ...commonEnv, PORT: envVars.PORT.default(options.defaultPort) }, source);
   const kafkaOptions = kafkaSecurity(env);
@@ -134,6 +137,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
     },
     shutdown: async () => undefined,
   };
+  const routes = options.routes;
   const server = await startServiceServer({
     service: options.service,
     port: env.PORT,
@@ -141,7 +145,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
     logger,
     registry,
     readiness: { mongo: () => pingMongo(mongo.db), kafka: kafkaReadiness(admin), ...options.readiness },
-    routes: options.routes ? (app) => options.routes?.(app, base) : undefined,
+    ...(routes ? { routes: (app: Koa) => routes(app, base) } : {}),
   });
 
   const finalSteps: ShutdownStep[] = [
@@ -159,5 +163,5 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
   ];
   const shutdown = installShutdown(logger, finalSteps, env.SHUTDOWN_TIMEOUT_MS);
   logger.info({ port: server.port, metricsPort: server.metricsPort }, `${options.service} listening`);
-  return { ...base, server, shutdown };
+  return { ...base, server, shutdown, mounted: server.mounted };
 }

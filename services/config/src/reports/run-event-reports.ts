@@ -1,13 +1,6 @@
-import { buildReport, RunEvent } from '@call-sync/core';
-import {
-  createPublisher,
-  startConsumer,
-  Topics,
-  type Logger,
-  type RunningConsumer,
-} from '@call-sync/platform';
+import { buildReport, type RunEvent } from '@call-sync/core';
+import type { Logger } from '@call-sync/platform';
 import type { OperatorCalls, OperatorRuns } from '@call-sync/store';
-import type { Kafka } from 'kafkajs';
 import type { ConfigCache } from '../config-cache';
 import type { ReportsRepository } from '../data-access/reports-repository';
 import type { ReportSender } from './report-delivery';
@@ -60,33 +53,4 @@ export async function handleRunEvent(event: RunEvent, deps: RunEventsDeps): Prom
   });
   if (!created) deps.logger.info({ runId: run.runId }, 'report already stored for this run');
   await deps.delivery.deliver(run.runId);
-}
-
-export async function startRunEventsConsumer(
-  kafka: Kafka,
-  groupId: string,
-  deps: RunEventsDeps,
-): Promise<{ stop(): Promise<void> }> {
-  const publisher = await createPublisher(kafka);
-  let consumer: RunningConsumer;
-  try {
-    consumer = await startConsumer({
-      kafka,
-      groupId,
-      topic: Topics.RunEvents,
-      schema: RunEvent,
-      logger: deps.logger,
-      publisher,
-      handle: (event) => handleRunEvent(event, deps),
-    });
-  } catch (error) {
-    await publisher.disconnect();
-    throw error;
-  }
-  return {
-    async stop() {
-      await consumer.stop();
-      await publisher.disconnect();
-    },
-  };
 }
