@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Db } from 'mongodb';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
@@ -8,10 +9,15 @@ import { connectTestDb, easternTime, makeCall } from './support/calls';
 import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // The organisers' pages in a real browser (Debian's chromium driven by playwright-core), with
-// screenshots for the README. Without chromium the test fails and says how to install it.
+// screenshots. Without chromium the test fails and says how to install it.
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(repoRoot, 'docs', 'screenshots');
+// A test run leaves the tree as it was: the screenshots go to a temporary folder unless
+// `npm run screenshots` names the README's (docs/screenshots) to refresh them.
+const temporaryScreenshots = !process.env.SCREENSHOTS_DIR;
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR
+  ? path.resolve(repoRoot, process.env.SCREENSHOTS_DIR)
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'call-sync-screenshots-'));
 const chromiumMissing = !fs.existsSync(CHROMIUM);
 const MISSING_MESSAGE =
   `chromium not found at ${CHROMIUM}: run scripts/install-chromium.sh (apt-get install chromium) ` +
@@ -57,6 +63,7 @@ if (chromiumMissing) {
       await browser?.close();
       await closeDb?.();
       await world?.close();
+      if (temporaryScreenshots) fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
     });
 
     test('a browser without the cookie is asked to sign in, and signs in with a token', async () => {
