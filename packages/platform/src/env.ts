@@ -199,6 +199,15 @@ export const envVars = {
     .int()
     .positive()
     .default(30 * 60_000),
+  /**
+   * A continuous candidate's call is claimed and posted once it finished this long ago, so the
+   * dialer's final result is in; the day also closes this long after its Sync Time.
+   */
+  CONTINUOUS_SETTLE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
   /** How many missed nights a scheduled run catches up at most. */
   CATCH_UP_MAX_DAYS: z.coerce.number().int().min(0).default(3),
   /** Calls older than this move to `calls_archive`. */

@@ -8,6 +8,7 @@ import type { Registry } from 'prom-client';
 import {
   decideCall,
   emptyRunCounts,
+  hasSettled,
   planForStrategy,
   SyncStatus,
   VanSyncMessage,
@@ -96,13 +97,15 @@ async function publishVanWork(deps: ClaimDeps, run: RunDocument, callIds: string
 
 /**
  * Decides and claims every unsynced call of the run's window and district. In a dry run nothing
- * is claimed or published; the summary says what would have been.
+ * is claimed or published; the summary says what would have been. With `settledBy` (a continuous
+ * day's cycle) only the calls finished by then are taken; the others wait for a later cycle.
  */
 export async function claimRunCalls(
   deps: ClaimDeps,
   run: RunDocument,
   config: CandidateConfiguration,
   metadata: VanMetadata | undefined,
+  options: { settledBy?: Date } = {},
 ): Promise<ClaimSummary> {
   const summary: ClaimSummary = {
     decided: 0,
@@ -169,6 +172,7 @@ export async function claimRunCalls(
   let claiming: Promise<void> = Promise.resolve();
   try {
     for await (const call of cursor) {
+      if (options.settledBy && !hasSettled(call, options.settledBy)) continue;
       batch.push(call);
       if (batch.length >= batchSize) {
         await claiming;

@@ -1,13 +1,14 @@
-// `node dist/main.js [command] [flags]`; the CronJob runs `extract` (the default) hourly.
+// `node dist/main.js [command] [flags]`; the CronJob runs `extract` (the default) hourly, and
+// `extract --continuous` every few minutes when a candidate syncs continuously.
 
 export type ExtractorCommand =
-  | { name: 'extract'; candidate?: string; window?: string; now?: Date }
+  | { name: 'extract'; candidate?: string; window?: string; now?: Date; continuous?: true }
   | { name: 'resume'; runId: string }
   | { name: 'archive' }
   | { name: 'audit-reports'; now?: Date };
 
 export const USAGE = [
-  'usage: extractor [extract] [--candidate slug] [--window YYYY-MM-DD] [--now ISO-8601]',
+  'usage: extractor [extract] [--candidate slug] [--window YYYY-MM-DD | --continuous] [--now ISO-8601]',
   '       extractor resume --run <runId>',
   '       extractor archive',
   '       extractor audit-reports',
@@ -25,8 +26,15 @@ export function parseCommandLine(args: string[]): ExtractorCommand {
   const name = first === undefined || first.startsWith('--') ? 'extract' : first;
   const flagArgs = name === first ? rest : args;
   const flags = new Map<string, string>();
+  // The one flag without a value.
+  const switches = new Set<string>();
   for (let i = 0; i < flagArgs.length; i += 2) {
     const flag = flagArgs[i];
+    if (flag === '--continuous') {
+      switches.add('continuous');
+      i -= 1;
+      continue;
+    }
     const value = flagArgs[i + 1];
     if (!flag?.startsWith('--') || value === undefined || value.startsWith('--')) {
       throw new UsageError(`bad argument ${flag ?? ''}`);
@@ -34,7 +42,7 @@ export function parseCommandLine(args: string[]): ExtractorCommand {
     flags.set(flag.slice(2), value);
   }
   const allow = (...names: string[]): void => {
-    for (const flag of flags.keys())
+    for (const flag of [...flags.keys(), ...switches])
       if (!names.includes(flag)) throw new UsageError(`unknown flag --${flag} for ${name}`);
   };
   const instant = (flag: string): Date | undefined => {
@@ -46,16 +54,19 @@ export function parseCommandLine(args: string[]): ExtractorCommand {
   };
   switch (name) {
     case 'extract': {
-      allow('candidate', 'window', 'now');
+      allow('candidate', 'window', 'now', 'continuous');
       const window = flags.get('window');
       if (window !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(window))
         throw new UsageError('--window must be YYYY-MM-DD');
+      if (window !== undefined && switches.has('continuous'))
+        throw new UsageError('--window and --continuous do not go together');
       const command: ExtractorCommand = { name };
       const candidate = flags.get('candidate');
       if (candidate !== undefined) command.candidate = candidate;
       if (window !== undefined) command.window = window;
       const now = instant('now');
       if (now) command.now = now;
+      if (switches.has('continuous')) command.continuous = true;
       return command;
     }
     case 'resume': {

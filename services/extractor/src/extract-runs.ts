@@ -57,7 +57,7 @@ export function effectiveStrategy(config: CandidateConfiguration): Strategy {
 }
 
 /** Why a candidate's configuration cannot be used at all (rather than per row). */
-function unusableConfiguration(config: CandidateConfiguration): string | undefined {
+export function unusableConfiguration(config: CandidateConfiguration): string | undefined {
   if (config.rows.length > 0) return undefined;
   const tableError = config.errors.find((e) => e.rowId === '');
   return tableError
@@ -141,6 +141,15 @@ export async function extractRun(
         startedAt: now,
         vanRequestsUsed: (run.vanRequestsUsed ?? 0) + metadata.requests,
         progress: { callsDecided: 0, vanCalls: 0, vanDone: 0, lastActivityAt: now },
+        // A continuous day decides calls all day long with the metadata read now.
+        ...(run.continuous
+          ? {
+              continuous: {
+                ...run.continuous,
+                ...(metadata.metadata ? { vanMetadata: metadata.metadata } : {}),
+              },
+            }
+          : {}),
       },
       unset: ['waitingFor'],
     },
@@ -148,6 +157,8 @@ export async function extractRun(
   );
   if (!taken) return undefined; // another extractor took it first
   await publishRunEvent(deps.publisher, taken, 'run.opened');
+  // A continuous day stays in `extracting`: its cycles claim the calls as they settle.
+  if (taken.continuous) return taken;
 
   return tracer.startActiveSpan(
     'extract run',
@@ -172,21 +183,18 @@ export async function extractRun(
           const done = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Completed, {
             set: {
               counts: summary.counts,
-              dryRunPlan: { counts: summary.counts, vanPosts: summary.vanCalls, csvRows: summary.csvCalls },
+              dryRunPlan: {
+                counts: summary.counts,
+                vanPosts: summary.vanCalls,
+                bulkRows: summary.bulkCalls,
+                csvRows: summary.csvCalls,
+              },
             },
           });
           if (done) await publishRunEvent(deps.publisher, done, 'run.completed', { counts: summary.counts });
           return done ?? undefined;
         }
-        if (strategy === 'all csv' && summary.counts[SyncStatus.InProgress] > 0) {
-          const exporting = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Exporting);
-          if (exporting) await publishCsvExport(deps.publisher, exporting, SyncStatus.InProgress);
-          return exporting ?? undefined;
-        }
-        // The van-writer may have drained every call already while we were still claiming:
-        // advancing here covers that, and a run with nothing to deliver completes at once.
-        await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Writing);
-        return (await advanceRun(deps, run.runId, { exact: true })) ?? undefined;
+        return await handOnExtractedRun(deps, taken, summary.counts[SyncStatus.InProgress]);
       } catch (error) {
         // Calls claimed so far stay claimed; the stall check resumes or fails the run loudly.
         span.recordException(error as Error);
@@ -196,6 +204,26 @@ export async function extractRun(
       }
     },
   );
+}
+
+/**
+ * Moves a run whose calls are all claimed on to its writers: the CSV export of an `all csv` run
+ * that claimed calls (`inProgress`), else the van-writer. The van-writer may have drained every
+ * call already while they were still being claimed: advancing here covers that, and a run with
+ * nothing to deliver completes at once.
+ */
+export async function handOnExtractedRun(
+  deps: Pick<ExtractionDeps, 'db' | 'publisher' | 'logger' | 'registry'>,
+  run: Pick<RunDocument, 'runId' | 'strategy'>,
+  inProgress: number,
+): Promise<RunDocument | undefined> {
+  if (run.strategy === 'all csv' && inProgress > 0) {
+    const exporting = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Exporting);
+    if (exporting) await publishCsvExport(deps.publisher, exporting, SyncStatus.InProgress);
+    return exporting ?? undefined;
+  }
+  await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Writing);
+  return (await advanceRun(deps, run.runId, { exact: true })) ?? undefined;
 }
 
 /**

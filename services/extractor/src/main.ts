@@ -1,14 +1,16 @@
-import { createLivevoxClient } from '@call-sync/integrations';
 import { createPublisher, runMain, startServiceRuntime } from '@call-sync/platform';
-import { findRun, pipelineMetricsFor, recordJobRun, republishPendingFinalEvents } from '@call-sync/store';
+import { findRun, pipelineMetricsFor, recordJobRun } from '@call-sync/store';
 import { archiveCalls } from './archive-calls';
 import { auditReports } from './audit-reports';
 import { parseCommandLine, UsageError } from './command-line';
-import { extractionContinuer, extractOpenRuns } from './extract-runs';
+import { livevoxFromSettings, resumeOneRun, runExtract } from './extract-sequence';
 import { loadConfiguration } from './load-configuration';
-import { openDueRuns, openRunsForDay } from './open-due-runs';
-import { checkLiveRuns, resumeRun } from './resume-runs';
-import { loadExtractorSettings } from './settings';
+import { loadExtractorSettings, type ExtractorSettings } from './settings';
+
+function livevoxOption(settings: ExtractorSettings) {
+  const livevox = livevoxFromSettings(settings);
+  return livevox ? { livevox } : {};
+}
 
 // Wiring only: a one-shot process (the CronJob's, or a person's) that runs one command and exits.
 async function main(): Promise<void> {
@@ -33,79 +35,23 @@ async function main(): Promise<void> {
   try {
     switch (command.name) {
       case 'extract': {
-        const now = command.now ?? new Date();
-        const configuration = await loadConfiguration(settings);
-        if (command.window) {
-          await openRunsForDay(db, configuration, command.window, {
-            now,
-            ...(command.candidate ? { candidate: command.candidate } : {}),
-          });
-        } else {
-          await openDueRuns(db, logger, configuration, {
-            now,
-            maxCatchUpDays: settings.CATCH_UP_MAX_DAYS,
-            ...(command.candidate ? { candidate: command.candidate } : {}),
-          });
-        }
-        const livevox =
-          settings.LIVEVOX_API_URL &&
-          settings.LIVEVOX_USER_NAME &&
-          settings.LIVEVOX_PASSWORD &&
-          settings.LIVEVOX_CLIENT_NAME
-            ? createLivevoxClient({
-                baseUrl: settings.LIVEVOX_API_URL,
-                userName: settings.LIVEVOX_USER_NAME,
-                password: settings.LIVEVOX_PASSWORD,
-                clientName: settings.LIVEVOX_CLIENT_NAME,
-                phoneIdField: settings.LIVEVOX_PHONE_ID_FIELD,
-              })
-            : undefined;
-        const extraction = { db, publisher, logger, registry, settings, ...(livevox ? { livevox } : {}) };
-        const runs = await extractOpenRuns(extraction, configuration);
-        const checks = await checkLiveRuns(
-          {
-            db,
-            publisher,
-            logger,
-            registry,
-            vanSyncBatchSize: settings.VAN_SYNC_BATCH_SIZE,
-            continueExtraction: extractionContinuer(extraction, configuration),
-          },
-          { now: new Date(), stallAfterMs: settings.RUN_STALL_AFTER_MS },
-        );
-        // A minute's grace so a worker that is publishing right now is not raced.
-        const republished = await republishPendingFinalEvents(
-          { db, publisher, logger, registry },
-          { olderThanMs: 60_000 },
-        );
-        logger.info(
-          {
-            runs: runs.map((r) => ({ runId: r.runId, candidate: r.candidate, state: r.state })),
-            checks,
-            republished,
-          },
-          'extract done',
-        );
+        const deps = { db, publisher, logger, registry, settings, ...livevoxOption(settings) };
+        await runExtract(deps, await loadConfiguration(settings), {
+          now: command.now ?? new Date(),
+          ...(command.candidate ? { candidate: command.candidate } : {}),
+          ...(command.window ? { window: command.window } : {}),
+          ...(command.continuous ? { continuousOnly: true } : {}),
+        });
         break;
       }
       case 'resume': {
         const run = await findRun(db, command.runId);
         if (!run) throw new Error(`no run ${command.runId}`);
-        const published = await resumeRun(
-          {
-            db,
-            publisher,
-            logger,
-            registry,
-            vanSyncBatchSize: settings.VAN_SYNC_BATCH_SIZE,
-            continueExtraction: extractionContinuer(
-              { db, publisher, logger, registry, settings },
-              await loadConfiguration(settings),
-            ),
-          },
+        await resumeOneRun(
+          { db, publisher, logger, registry, settings },
+          await loadConfiguration(settings),
           run,
         );
-        logger.info({ runId: run.runId, published }, 'run work re-published');
         break;
       }
       case 'archive': {
@@ -130,7 +76,9 @@ async function main(): Promise<void> {
     logger.error({ err: failure }, `${command.name} failed`);
     exitCode = 1;
   } finally {
-    await recordJobRun(db, command.name, {
+    // Its own job name: the short CronJob's successes must not hide the hourly one's failures.
+    const job = command.name === 'extract' && command.continuous ? 'extract-continuous' : command.name;
+    await recordJobRun(db, job, {
       startedAt,
       finishedAt: new Date(),
       outcome: failure === undefined ? 'ok' : 'error',

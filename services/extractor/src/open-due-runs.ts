@@ -33,6 +33,8 @@ export async function openDueRuns(
   const opened: RunDocument[] = [];
   for (const { candidate } of configuration.candidates.values()) {
     if (options.candidate !== undefined && candidate.slug !== options.candidate) continue;
+    // Its day opened when its window began (continuous-cycle.ts) and closes at this Sync Time.
+    if (candidate.syncMode === 'continuous') continue;
     if (!isDue(candidate, options.now, await lastScheduledDay(db, candidate.slug))) continue;
     const { day, scheduledAt } = scheduledRunFor(candidate, options.now);
     // A night that never completed (outage, budget spent) is taken along, within the limit.

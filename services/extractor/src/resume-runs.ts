@@ -38,10 +38,14 @@ export interface ResumeDeps {
   continueExtraction?: (run: RunDocument) => Promise<void>;
 }
 
-export type RunCheck = 'healthy' | 'resumed' | 'failed' | 'budget-resumed' | 'waiting';
+/** `continuous`: a continuous day still taking calls, which its own cycle watches (continuous-cycle.ts). */
+export type RunCheck = 'healthy' | 'resumed' | 'failed' | 'budget-resumed' | 'waiting' | 'continuous';
 
-/** Re-publishes a run's unfinished work from Mongo; returns how many VAN calls went back on the topic. */
-export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Promise<number> {
+/** Puts a run's claimed, unposted VAN calls back on the topic; the writer's posting mark keeps it at most once. */
+export async function republishUnfinishedVanCalls(
+  deps: Pick<ResumeDeps, 'db' | 'publisher' | 'vanSyncBatchSize'>,
+  run: Pick<RunDocument, 'runId' | 'candidate'>,
+): Promise<number> {
   let published = 0;
   let batch: string[] = [];
   const flush = async (): Promise<void> => {
@@ -51,14 +55,9 @@ export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Prom
     published += batch.length;
     batch = [];
   };
-  // A `bulk` run's calls may sit in a Bulk Import job still pending at VAN: never post them one by
-  // one; the van-writer resumes the run's jobs from the run document.
-  const bulkRun = run.strategy === 'bulk' && !(await readRunBulkImport(deps.db, run.runId))?.fallback;
-  if (bulkRun && run.state === RunState.Writing) await publishBulkImport(deps.publisher, run);
   const cursor = unfinishedVanCalls(deps.db, run.runId);
   try {
     for await (const call of cursor) {
-      if (bulkRun) break;
       batch.push(call.id);
       if (batch.length >= deps.vanSyncBatchSize) await flush();
     }
@@ -66,6 +65,18 @@ export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Prom
   } finally {
     await cursor.close();
   }
+  return published;
+}
+
+/** Re-publishes a run's unfinished work from Mongo; returns how many VAN calls went back on the topic. */
+export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Promise<number> {
+  // A `bulk` run's calls may sit in a Bulk Import job still pending at VAN: never post them one by
+  // one; the van-writer resumes the run's jobs from the run document.
+  const bulkRun = run.strategy === 'bulk' && !(await readRunBulkImport(deps.db, run.runId))?.fallback;
+  if (bulkRun && run.state === RunState.Writing) await publishBulkImport(deps.publisher, run);
+  const published = bulkRun ? 0 : await republishUnfinishedVanCalls(deps, run);
+  // A continuous day still taking calls: its cycle claims the rest and closes it at its time.
+  if (run.continuous && run.state === RunState.Extracting) return published;
   if (run.state === RunState.Extracting) {
     // The extractor died while claiming: what it claimed went back on the topic above; now the
     // rest of the window is claimed, or the run fails so that the next run takes it again.
@@ -98,6 +109,9 @@ export async function checkRun(
 ): Promise<RunCheck> {
   const { now } = options;
   const metrics = deps.registry ? pipelineMetricsFor(deps.registry) : undefined;
+  // Claiming all day is not a stall, and resuming it as an interrupted extraction would close the
+  // day early: until it closes (and moves on to writing) the day's cycle resumes its work.
+  if (run.continuous && run.state === RunState.Extracting) return 'continuous';
   if (run.waitingFor !== undefined) {
     const since = (run as RunDocument & { waitingSince?: Date }).waitingSince ?? run.updatedAt;
     if (easternDayOf(since) === easternDayOf(now)) return 'waiting';

@@ -1,0 +1,270 @@
+import type { Kafka } from 'kafkajs';
+import {
+  parseLivevoxExportRow,
+  RunEvent,
+  RunState,
+  SyncStatus,
+  VanSyncMessage,
+  type Call,
+} from '@call-sync/core';
+import { parseConfiguration, type Configuration } from '@call-sync/integrations';
+import {
+  createKafka,
+  createPublisher,
+  ensureTopics,
+  startConsumer,
+  Topics,
+  type Publisher,
+  type RunningConsumer,
+} from '@call-sync/platform';
+import {
+  generateSeed,
+  SEED_VAN_APPLICATION_NAME,
+  startVanSandbox,
+  type SeededFixture,
+  type VanSandbox,
+} from '@call-sync/sandbox';
+import { callsCollection, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
+import { serverEnv, uniqueName } from '../../../test/support/env';
+import { runExtract, type ExtractSequenceDeps } from '../src/extract-sequence';
+import { loadExtractorSettings } from '../src/settings';
+import { createTestDatabase, logger, type TestDatabase } from './support/extractor-world';
+
+// One `extract` after another through a calling day, in process, on real MongoDB and Kafka and the
+// VAN sandbox: Maria Lopez syncs nightly at 21:00 Eastern, James Carter continuously with his
+// Sync Time at 22:00 and a 5-minute settle delay. On 2026-10-20 (EDT, UTC-4) both phone banks
+// call from 17:00 to 21:00 Eastern.
+
+const SETTLE_MS = 5 * 60_000;
+let database: TestDatabase;
+let van: VanSandbox;
+let kafka: Kafka;
+let publisher: Publisher;
+let fixture: SeededFixture;
+let configuration: Configuration;
+let deps: ExtractSequenceDeps;
+const consumers: RunningConsumer[] = [];
+const vanSyncIds = new Map<string, string[]>();
+const runEvents: RunEvent[] = [];
+
+beforeAll(async () => {
+  fixture = generateSeed({
+    candidates: 2,
+    callsPerCandidate: 40,
+    seed: 5,
+    day: '2026-10-20',
+    syncModes: [undefined, 'continuous'],
+  });
+  const tables = fixture.airtable.bases[0]!.tables;
+  const { listingTable, termCodeTable } = fixture.meta;
+  configuration = parseConfiguration({
+    loadedAt: new Date(),
+    listing: tables[listingTable]!,
+    termCodes: tables[termCodeTable]!,
+    resultTables: Object.fromEntries(
+      Object.entries(tables).filter(([name]) => name !== listingTable && name !== termCodeTable),
+    ),
+    unreadableTables: [],
+  });
+  van = await startVanSandbox({ fixture: fixture.van, knobs: { rateLimitPerSecond: 0 } });
+  database = await createTestDatabase('extract-sequence');
+  // The calls as the import stores them.
+  const districts = new Map(fixture.meta.candidates.map((c) => [c.district, c.slug]));
+  const calls: Call[] = [];
+  fixture.livevox.calls.forEach(({ row }, index) => {
+    const outcome = parseLivevoxExportRow({ ...row }, index + 2, {
+      termCodes: configuration.termCodes,
+      clientForDistrict: (district) => districts.get(district),
+      serviceName: row.service_name,
+    });
+    if (outcome.kind === 'call') calls.push(outcome.call);
+  });
+  await callsCollection(database.db).insertMany(calls.map((c) => ({ ...c })));
+
+  kafka = createKafka(uniqueName('extract-sequence'), serverEnv().kafkaBrokers, logger).kafka;
+  await ensureTopics(kafka, Object.values(Topics));
+  publisher = await createPublisher(kafka);
+  const consume = <T>(topic: string, schema: { parse(value: unknown): T }, handle: (value: T) => void) =>
+    startConsumer({
+      kafka,
+      groupId: uniqueName(`extract-sequence-${topic}`),
+      topic,
+      schema: schema as never,
+      logger,
+      publisher,
+      handle: async (value: T) => handle(value),
+    });
+  consumers.push(
+    await consume(Topics.VanSync, VanSyncMessage, (m: VanSyncMessage) =>
+      vanSyncIds.set(m.runId, [...(vanSyncIds.get(m.runId) ?? []), ...m.callIds]),
+    ),
+    await consume(Topics.RunEvents, RunEvent, (e: RunEvent) => runEvents.push(e)),
+  );
+  const settings = loadExtractorSettings({
+    AIRTABLE_API_KEY: 'unused',
+    AIRTABLE_BASE_ID: 'unused',
+    VAN_API_URL: van.url,
+    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
+    VAN_RATE_PER_SECOND: '100',
+    CONTINUOUS_SETTLE_MS: String(SETTLE_MS),
+  });
+  deps = { db: database.db, publisher, logger, settings };
+});
+
+afterAll(async () => {
+  await Promise.all(consumers.map((c) => c.stop()));
+  await publisher.disconnect();
+  await van.close();
+  await database.drop();
+});
+
+const MARIA = 'maria-lopez';
+const JAMES = 'james-carter';
+
+/** James's dialer rows that are real calls (not the dialer's test accounts) and ended by `instant`. */
+function jamesCallsEndedBy(instant: Date): string[] {
+  const serviceIds = fixture.meta.candidates.find((c) => c.slug === JAMES)!.serviceIds;
+  return fixture.livevox.calls
+    .filter((c) => serviceIds.includes(c.serviceId) && !/^TEST/i.test(c.row.account_number))
+    .filter((c) => c.finishMs! <= instant.getTime())
+    .map((c) => c.row.id)
+    .sort();
+}
+
+async function runsOf(candidate: string): Promise<RunDocument[]> {
+  return runsCollection(database.db).find({ candidate }).sort({ openedAt: 1 }).toArray();
+}
+
+async function claimedIds(runId: string): Promise<string[]> {
+  const calls = await callsCollection(database.db).find({ run_id: runId }).toArray();
+  return calls.map((c) => c.id).sort();
+}
+
+async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('a calling day: the nightly run at its Sync Time, the continuous day claiming settled calls all day and closing at its own', async () => {
+  // 08:00 Eastern: James's day (the window that ends at 22:00 tonight) opens; nothing has settled.
+  let outcome = await runExtract(deps, configuration, { now: new Date('2026-10-20T12:00:00Z') });
+  const [day] = await runsOf(JAMES);
+  expect(day).toMatchObject({
+    state: RunState.Extracting,
+    scheduledDay: '2026-10-20',
+    window: { start: new Date('2026-10-20T02:00:00Z'), end: new Date('2026-10-21T02:00:00Z') },
+    continuous: { cycles: 1, settleMs: SETTLE_MS, closesAt: new Date('2026-10-21T02:05:00Z') },
+    callsClaimed: 0,
+  });
+  expect(day!.continuous!.vanMetadata?.resultCodes.length).toBeGreaterThan(0);
+  expect(outcome.cycles).toEqual([
+    { runId: day!.runId, candidate: JAMES, outcome: 'claimed', claimed: 0, republished: 0 },
+  ]);
+  expect(await runsOf(MARIA)).toEqual([]);
+
+  // 19:00 Eastern: exactly the calls that ended by 18:55 are claimed; the rest wait.
+  await runExtract(deps, configuration, { now: new Date('2026-10-20T23:00:00Z') });
+  const by1855 = jamesCallsEndedBy(new Date('2026-10-20T22:55:00Z'));
+  expect(by1855.length).toBeGreaterThan(5);
+  expect(by1855.length).toBeLessThan(jamesCallsEndedBy(new Date('2026-10-21T02:00:00Z')).length);
+  expect(await claimedIds(day!.runId)).toEqual(by1855);
+
+  // 21:30 Eastern: Maria's nightly run opens and claims her window; James's day takes every call
+  // (all ended by 21:25) but stays open, and the stall check leaves it to its cycle.
+  outcome = await runExtract(deps, configuration, { now: new Date('2026-10-21T01:30:00Z') });
+  const [night] = await runsOf(MARIA);
+  expect(night).toMatchObject({ state: RunState.Writing, scheduledDay: '2026-10-20' });
+  expect(night!.continuous).toBeUndefined();
+  expect(outcome.checks[day!.runId]).toBe('continuous');
+  expect(outcome.checks[night!.runId]).toBe('healthy');
+  const allOfJames = jamesCallsEndedBy(new Date('2026-10-21T02:00:00Z'));
+  expect(await claimedIds(day!.runId)).toEqual(allOfJames);
+  expect((await runsOf(JAMES))[0]).toMatchObject({ state: RunState.Extracting, continuous: { cycles: 3 } });
+
+  // Every claimed VAN call of the day went on the topic, once so far.
+  const vanCallsOfDay = (
+    await callsCollection(database.db)
+      .find({ run_id: day!.runId, van_request: { $exists: true } })
+      .toArray()
+  )
+    .map((c) => c.id)
+    .sort();
+  expect(vanCallsOfDay.length).toBeGreaterThan(0);
+  const published = await eventually(
+    () => [...(vanSyncIds.get(day!.runId) ?? [])].sort(),
+    (ids) => ids.length >= vanCallsOfDay.length,
+  );
+  expect(published).toEqual(vanCallsOfDay);
+
+  // An extractor that died mid-cycle leaves its lease set: the next cycle publishes the day's
+  // claimed, unposted calls again (no van-writer runs here, so that is every VAN call).
+  await runsCollection(database.db).updateOne(
+    { _id: day!.runId },
+    { $set: { 'continuous.leaseUntil': new Date(Date.now() - 1_000) } },
+  );
+  outcome = await runExtract(deps, configuration, {
+    now: new Date('2026-10-21T01:40:00Z'),
+    continuousOnly: true,
+  });
+  expect(outcome.cycles).toEqual([
+    {
+      runId: day!.runId,
+      candidate: JAMES,
+      outcome: 'claimed',
+      claimed: 0,
+      republished: vanCallsOfDay.length,
+    },
+  ]);
+  expect(outcome.checks).toEqual({});
+  await eventually(
+    () => vanSyncIds.get(day!.runId)?.length ?? 0,
+    (n) => n >= 2 * vanCallsOfDay.length,
+  );
+  expect(vanSyncIds.get(day!.runId)!.length).toBe(2 * vanCallsOfDay.length);
+
+  // A run whose final event may never have reached the topic is swept by the same sequence.
+  const finished: RunDocument = {
+    ...newRunDocument({
+      candidate: uniqueName('swept'),
+      trigger: 'request',
+      window: day!.window,
+      scheduledAt: new Date(),
+    }),
+    state: RunState.Completed,
+    finishedAt: new Date(Date.now() - 2 * 60_000),
+    finalEventPending: true,
+  };
+  await runsCollection(database.db).insertOne(finished);
+
+  // 22:06 Eastern, past 22:00 + the settle delay: James's day closes and moves on to its writers;
+  // his next day opens and waits for it. Maria's night is not the short job's business.
+  outcome = await runExtract(deps, configuration, {
+    now: new Date('2026-10-21T02:06:00Z'),
+    continuousOnly: true,
+  });
+  expect(outcome.cycles.map((c) => c.outcome)).toEqual(['closed']);
+  expect(outcome.republished).toEqual([finished.runId]);
+  const [closed, next] = await runsOf(JAMES);
+  expect(closed).toMatchObject({ state: RunState.Writing, strategy: 'hybrid' });
+  expect(closed!.counts[SyncStatus.InProgress]).toBe(vanCallsOfDay.length);
+  expect(next).toMatchObject({
+    state: RunState.Open,
+    scheduledDay: '2026-10-21',
+    window: { start: new Date('2026-10-21T02:00:00Z'), end: new Date('2026-10-22T02:00:00Z') },
+    waitingFor: 'another run of this candidate is still running',
+  });
+  expect((await runsOf(MARIA)).map((r) => r.state)).toEqual([RunState.Writing]);
+  const swept = await eventually(
+    () => runEvents.filter((e) => e.runId === finished.runId),
+    (events) => events.length > 0,
+  );
+  expect(swept.map((e) => e.type)).toEqual(['run.completed']);
+  const dayEvents = () => runEvents.filter((e) => e.runId === day!.runId && e.type !== 'run.progress');
+  expect((await eventually(dayEvents, (events) => events.length > 0)).map((e) => e.type)).toEqual([
+    'run.opened',
+  ]);
+});
