@@ -80,6 +80,11 @@ export interface DryRunPlan {
   counts: RunCounts;
   /** Calls that would be posted to VAN: one request each, against the daily budget. */
   vanPosts: number;
+  /**
+   * Calls that would travel as rows of the run's VAN Bulk Import job(s) (strategy `bulk`): a few
+   * requests per job, not one per call. Absent on plans made before bulk rows were counted.
+   */
+  bulkRows?: number;
   /** Calls that would go to a CSV. */
   csvRows: number;
 }

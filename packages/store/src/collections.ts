@@ -60,6 +60,11 @@ export interface DryRunResult {
   /** Calls that would fail before reaching VAN, by message (the validate page's wording). */
   errors: { error: string; count: number }[];
   vanRequests: { canvassPosts: number; bulkImport: number; metadata: number; total: number };
+  /**
+   * A `bulk` run's rows, its Bulk Import jobs, and the requests posting those rows call by call
+   * would take. Absent on dry runs stored before bulk rows were counted.
+   */
+  bulkImport?: { rows: number; jobs: number; perCallRequests: number };
   /** VAN bills 1¢ a request beyond 1,000 a day; this assumes the key spent nothing else today. */
   estimatedCostCents: number;
 }

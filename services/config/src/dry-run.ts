@@ -8,12 +8,30 @@ import {
   type VanMetadata,
 } from '@call-sync/core';
 import type { CandidateConfiguration } from '@call-sync/integrations';
+import { envVars } from '@call-sync/platform';
 import type { DryRunResult } from '@call-sync/store';
 
 export const VAN_FREE_REQUESTS_PER_DAY = 1000;
 const VAN_PAGE_SIZE = 200;
-/** A bulk-import run: the mapping-types check, the job, and at least one status poll. */
-const BULK_IMPORT_REQUESTS = 3;
+/** Before a bulk run: the key's mapping types, read once. */
+const BULK_IMPORT_RUN_REQUESTS = 1;
+/** Each job: its creation, at least one status read, and its results file. */
+const BULK_IMPORT_JOB_REQUESTS = 3;
+/**
+ * Rows per Bulk Import job: the van-writer's own variable (VAN_BULK_MAX_ROWS_PER_JOB), so a dry run
+ * splits a night as the writer will; the platform's default when unset. The zip-size limit
+ * (19 MB) binds later: a row is well under 190 bytes.
+ */
+export const BULK_ROWS_PER_JOB: number = envVars.VAN_BULK_MAX_ROWS_PER_JOB.parse(
+  process.env.VAN_BULK_MAX_ROWS_PER_JOB,
+);
+
+/** VAN requests a `bulk` run of `rows` rows spends at least: the mapping check, then per job. */
+export function bulkImportRequests(rows: number, rowsPerJob: number): { jobs: number; requests: number } {
+  if (rows === 0) return { jobs: 0, requests: 0 };
+  const jobs = Math.ceil(rows / rowsPerJob);
+  return { jobs, requests: BULK_IMPORT_RUN_REQUESTS + jobs * BULK_IMPORT_JOB_REQUESTS };
+}
 
 /**
  * The reads a run spends on metadata: every page of questions and activist codes, and the result,
@@ -29,6 +47,7 @@ export async function computeDryRun(
   calls: AsyncIterable<Call>,
   configuration: CandidateConfiguration,
   metadata: VanMetadata | undefined,
+  bulkRowsPerJob = BULK_ROWS_PER_JOB,
 ): Promise<DryRunResult> {
   const { candidate, index } = configuration;
   const byRoute: Record<CallRoute, number> = { van: 0, 'van-bulk': 0, csv: 0, 'csv-after-van': 0, none: 0 };
@@ -47,9 +66,10 @@ export async function computeDryRun(
     if (plan.error) errors.set(plan.error, (errors.get(plan.error) ?? 0) + 1);
   }
   const touchesVan = !deliversOnlyCsv(candidate) && byRoute.van + byRoute['van-bulk'] > 0;
+  const bulk = bulkImportRequests(byRoute['van-bulk'], bulkRowsPerJob);
   const vanRequests = {
     canvassPosts: byRoute.van,
-    bulkImport: byRoute['van-bulk'] > 0 ? BULK_IMPORT_REQUESTS : 0,
+    bulkImport: bulk.requests,
     metadata: touchesVan ? metadataRequests(metadata) : 0,
     total: 0,
   };
@@ -63,6 +83,7 @@ export async function computeDryRun(
       .map(([error, count]) => ({ error, count }))
       .sort((a, b) => b.count - a.count),
     vanRequests,
+    bulkImport: { rows: byRoute['van-bulk'], jobs: bulk.jobs, perCallRequests: byRoute['van-bulk'] },
     estimatedCostCents: Math.max(0, vanRequests.total - VAN_FREE_REQUESTS_PER_DAY),
   };
 }

@@ -169,7 +169,8 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
       const finishedAt = new Date();
       const dryRunPlan = {
         counts: { ...emptyRunCounts(), ...result.byStatus },
-        vanPosts: result.byRoute.van + result.byRoute['van-bulk'],
+        vanPosts: result.byRoute.van,
+        bulkRows: result.byRoute['van-bulk'],
         csvRows: result.byRoute.csv + result.byRoute['csv-after-van'],
       };
       Object.assign(run, {

@@ -84,6 +84,13 @@ const legend = html`<p class="legend">
   ${DISPLAY_ORDER.map((status) => html`<span><i class="${status}"></i>${STATUS_LABELS[status]}</span>`)}
 </p>`;
 
+/** A bulk dry run's rows: a few requests per job instead of one per call. */
+function bulkRowsText(dry: DryRunResult): string {
+  const bulk = dry.bulkImport;
+  if (!bulk || bulk.rows === 0) return '';
+  return `${bulk.rows} rows in ${bulk.jobs} VAN Bulk Import job${bulk.jobs === 1 ? '' : 's'} (${dry.vanRequests.bulkImport} requests, where posting call by call takes ${bulk.perCallRequests}), `;
+}
+
 function countsText(counts: RunCounts): string {
   return DISPLAY_ORDER.filter((status) => (counts[status] ?? 0) > 0)
     .map((status) => `${counts[status]} ${STATUS_LABELS[status]}`)
@@ -190,9 +197,9 @@ export function renderRunPage(
             <div class="card">
               <p>
                 <strong>${dry.calls}</strong> unsynced calls: ${dry.vanRequests.canvassPosts} VAN posts,
-                ${dry.byRoute.csv + dry.byRoute['csv-after-van']} CSV rows, ${dry.byRoute.none} settled
-                without a request. ${dry.vanRequests.total} VAN requests in all (≈ ${dry.estimatedCostCents}¢
-                beyond the free 1,000 a day).
+                ${bulkRowsText(dry)}${dry.byRoute.csv + dry.byRoute['csv-after-van']} CSV rows,
+                ${dry.byRoute.none} settled without a request. ${dry.vanRequests.total} VAN requests in all (≈
+                ${dry.estimatedCostCents}¢ beyond the free 1,000 a day).
               </p>
               <table>
                 <thead>
