@@ -1,5 +1,6 @@
 import { Registry } from 'prom-client';
 import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
+import { waitUntil } from '../../../test/support/wait';
 import { notHome } from './support/van-requests';
 import {
   createDailyRequestBudget,
@@ -187,8 +188,10 @@ describe('VAN client canvass response posts', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VanOutcomeUnknownError);
     expect((error as VanOutcomeUnknownError).reason).toBe('timeout');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    // VAN did record it: exactly why the client must not have sent it again.
+    // VAN records it once its slow answer is done: exactly why the client must not have sent it again.
+    await waitUntil(() => van.journal({ vanId: 100003 }).some((e) => e.status !== null), {
+      what: 'the slow post answered in the journal',
+    });
     expect(van.journal({ vanId: 100003 }).map((e) => e.status)).toEqual([204]);
   });
 

@@ -11,6 +11,7 @@ import {
   type RunningConsumer,
 } from '@call-sync/platform';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { waitUntil } from '../../../test/support/wait';
 
 // Several messages of one partition in progress at once (ConcurrentMessages), on the real broker:
 // one key's messages start in order and overlap up to perKey, and a failed message is delivered
@@ -35,14 +36,6 @@ afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
   await publisher.disconnect();
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test('one key overlaps at most perKey messages, started in order; a failure redelivers it and nothing after it is lost', async () => {
   const key = uniqueName('key');
@@ -84,7 +77,7 @@ test('one key overlaps at most perKey messages, started in order; a failure rede
     Array.from({ length: 9 }, (_, n) => ({ key, value: { v: 1 as const, n } })),
   );
 
-  await waitUntil(() => handled.size === 9);
+  await waitUntil(() => handled.size === 9, { timeoutMs: 60_000 });
   expect(mostInFlight).toBe(3);
   // The first delivery started the key's messages in order.
   expect(starts.slice(0, 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);

@@ -16,6 +16,7 @@ import {
   type TopicName,
 } from '@call-sync/platform';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { waitForItems, waitUntil } from '../../../test/support/wait';
 
 const logger = createLogger('kafka-test', 'silent');
 const workSchema = z.object({ v: z.literal(1), callId: z.string() });
@@ -35,27 +36,6 @@ afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
   await publisher.disconnect();
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function waitFor<T>(items: T[], count: number, timeoutMs = 30_000): Promise<T[]> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const tick = () => {
-      if (items.length >= count) return resolve(items);
-      if (Date.now() - started > timeoutMs)
-        return reject(new Error(`only ${items.length} of ${count} arrived`));
-      setTimeout(tick, 50);
-    };
-    tick();
-  });
-}
 
 test('messages published with a key round-trip through a consumer group, in order per key', async () => {
   const runId = uniqueName('run');
@@ -79,7 +59,7 @@ test('messages published with a key round-trip through a consumer group, in orde
     workSchema,
     sent.map((value) => ({ key: runId, value })),
   );
-  await waitFor(received, 25);
+  await waitForItems(received, 25);
   expect(received).toEqual(sent);
 });
 

@@ -1,12 +1,6 @@
 import type { Db } from 'mongodb';
 import { RunState, SyncStatus, type Call, type RunEvent } from '@call-sync/core';
-import {
-  connectMongo,
-  createLogger,
-  ensureIndexes,
-  type MongoConnection,
-  type Publisher,
-} from '@call-sync/platform';
+import { connectMongo, createLogger, ensureIndexes, type MongoConnection } from '@call-sync/platform';
 import {
   advanceRun,
   callsCollection,
@@ -19,6 +13,7 @@ import {
   runsCollection,
 } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { recordingPublisher, type RecordingPublisher } from '../../../test/support/publisher';
 
 let connection: MongoConnection;
 let db: Db;
@@ -35,18 +30,8 @@ afterAll(async () => {
   await connection.close();
 });
 
-/** The Kafka edge: records what would reach the topic, or fails as a broker that is down. */
-function topicPublisher(options: { down?: boolean } = {}): Publisher & { events: RunEvent[] } {
-  const events: RunEvent[] = [];
-  return {
-    events,
-    async publish(_topic, schema, messages) {
-      if (options.down) throw new Error('broker unavailable');
-      for (const message of messages) events.push(schema.parse(message.value) as RunEvent);
-    },
-    disconnect: async () => undefined,
-  };
-}
+/** What reached the topics: only run events, in these tests. */
+const events = (publisher: RecordingPublisher): RunEvent[] => publisher.sent.map((m) => m.value as RunEvent);
 
 async function writingRun(): Promise<string> {
   const run = newRunDocument({
@@ -61,20 +46,20 @@ async function writingRun(): Promise<string> {
 
 test('a run completed while the broker is down keeps its final event pending until the sweep sends it', async () => {
   const runId = await writingRun();
-  await expect(completeRun({ db, logger, publisher: topicPublisher({ down: true }) }, runId)).rejects.toThrow(
-    'broker unavailable',
-  );
+  await expect(
+    completeRun({ db, logger, publisher: recordingPublisher({ down: true }) }, runId),
+  ).rejects.toThrow('broker unavailable');
   const stored = await runsCollection(db).findOne({ _id: runId });
   expect(stored).toMatchObject({ state: RunState.Completed, finalEventPending: true });
 
-  const publisher = topicPublisher();
+  const publisher = recordingPublisher();
   // Within the grace period the sweep leaves it to the worker that may still be publishing.
   expect(await republishPendingFinalEvents({ db, logger, publisher }, { olderThanMs: 60_000 })).toEqual([]);
   const later = new Date(Date.now() + 120_000);
   expect(
     await republishPendingFinalEvents({ db, logger, publisher }, { olderThanMs: 60_000, now: later }),
   ).toEqual([runId]);
-  expect(publisher.events).toEqual([expect.objectContaining({ runId, type: 'run.completed' })]);
+  expect(events(publisher)).toEqual([expect.objectContaining({ runId, type: 'run.completed' })]);
   expect((await runsCollection(db).findOne({ _id: runId }))?.finalEventPending).toBeUndefined();
 
   // Sent once: the next sweep finds nothing.
@@ -85,9 +70,9 @@ test('a run completed while the broker is down keeps its final event pending unt
 
 test('a run completed normally leaves nothing for the sweep', async () => {
   const runId = await writingRun();
-  const publisher = topicPublisher();
+  const publisher = recordingPublisher();
   await completeRun({ db, logger, publisher }, runId);
-  expect(publisher.events.map((e) => e.type)).toEqual(['run.completed']);
+  expect(events(publisher).map((e) => e.type)).toEqual(['run.completed']);
   const later = new Date(Date.now() + 120_000);
   expect(
     await republishPendingFinalEvents({ db, logger, publisher }, { olderThanMs: 60_000, now: later }),
@@ -128,7 +113,7 @@ test('a failed run gives back the calls it never posted and flags the one caught
   // A writer took the posting mark for the third call, then died before recording VAN's answer.
   expect((await markPosting(db, runId, ids[2]!, 'request-1')).kind).toBe('marked');
 
-  const publisher = topicPublisher();
+  const publisher = recordingPublisher();
   const failed = await failRun({ db, logger, publisher }, runId, 'no progress for 30 minutes');
 
   const byId = new Map(
@@ -149,7 +134,7 @@ test('a failed run gives back the calls it never posted and flags the one caught
   });
   expect(byId.get(ids[3]!)?.sync_status).toBe(SyncStatus.Finished);
   expect(failed?.counts).toMatchObject({ in_progress: 0, finished: 1, attempted_error: 1 });
-  expect(publisher.events).toEqual([
+  expect(events(publisher)).toEqual([
     expect.objectContaining({ runId, type: 'run.failed', error: 'no progress for 30 minutes' }),
   ]);
   // A writer still holding a message of the failed run finds nothing to post.
@@ -173,11 +158,11 @@ test('a run whose live counter was left one call too high still completes once i
       },
     },
   );
-  const publisher = topicPublisher();
+  const publisher = recordingPublisher();
   const run = await advanceRun({ db, logger, publisher }, runId);
   expect(run?.state).toBe(RunState.Completed);
   expect(run?.counts).toMatchObject({ in_progress: 0, finished: 2 });
-  expect(publisher.events.map((e) => e.type)).toEqual(['run.completed']);
+  expect(events(publisher).map((e) => e.type)).toEqual(['run.completed']);
 });
 
 test('advancing a live run never writes a recount over the counters writers are moving', async () => {
@@ -189,7 +174,7 @@ test('advancing a live run never writes a recount over the counters writers are 
   // What the live counters say at this instant (writers' $inc in flight may differ from a read).
   const live = { 'counts.in_progress': 7, 'counts.finished': 40 };
   await runsCollection(db).updateOne({ _id: runId }, { $set: live });
-  const run = await advanceRun({ db, logger, publisher: topicPublisher() }, runId, { exact: true });
+  const run = await advanceRun({ db, logger, publisher: recordingPublisher() }, runId, { exact: true });
   expect(run?.state).toBe(RunState.Writing);
   const stored = await runsCollection(db).findOne({ _id: runId });
   expect(stored?.counts).toMatchObject({ in_progress: 7, finished: 40 });
@@ -204,7 +189,7 @@ test('a failed hybrid run hands its undelivered CSV calls back to the next run; 
     await runsCollection(db).updateOne({ _id: runId }, { $set: { strategy } });
     const id = `queued-${strategy}-${runId}`;
     await callsCollection(db).insertOne(claimedCall(id, runId, SyncStatus.QueuedForCsv));
-    await failRun({ db, logger, publisher: topicPublisher() }, runId, 'S3 unreachable');
+    await failRun({ db, logger, publisher: recordingPublisher() }, runId, 'S3 unreachable');
     const call = await callsCollection(db).findOne({ id });
     expect([strategy, call?.sync_status]).toEqual([strategy, expected]);
     if (expected === undefined) expect(call?.run_id).toBeUndefined();

@@ -31,6 +31,7 @@ import {
 import { makeCall } from '../../../test/support/calls';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { dropTestDatabase } from '../../../test/support/mongo';
+import { recordingPublisher } from '../../../test/support/publisher';
 import { exportRunToCsv, type ExportDeps } from '../src/export-run-to-csv';
 
 // The csv-writer's exports on real MongoDB and S3 (SeaweedFS): what a campaign opens in a
@@ -42,18 +43,6 @@ let connection: MongoConnection;
 let db: Db;
 let database: string;
 let s3: S3Client;
-
-/** The Kafka edge: keeps what the writer publishes so a test can deliver it on. */
-function recordingPublisher(): Publisher & { sent: { topic: string; value: unknown }[] } {
-  const sent: { topic: string; value: unknown }[] = [];
-  return {
-    sent,
-    async publish(topic, schema, messages) {
-      for (const message of messages) sent.push({ topic, value: schema.parse(message.value) });
-    },
-    disconnect: async () => undefined,
-  };
-}
 
 beforeAll(async () => {
   const env = serverEnv();

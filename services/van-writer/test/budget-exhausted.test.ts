@@ -1,16 +1,7 @@
 import type { Db } from 'mongodb';
-import { emptyRunCounts, RunState, SyncStatus, type VanCanvassRequest } from '@call-sync/core';
-import { createTokenBucket, fingerprintApiKey } from '@call-sync/integrations';
-import {
-  connectMongo,
-  createKafka,
-  createLogger,
-  createMetricsRegistry,
-  createPublisher,
-  ensureIndexes,
-  type MongoConnection,
-  type Publisher,
-} from '@call-sync/platform';
+import { emptyRunCounts, RunState, SyncStatus } from '@call-sync/core';
+import { fingerprintApiKey } from '@call-sync/integrations';
+import { createLogger, createMetricsRegistry, type Publisher } from '@call-sync/platform';
 import {
   callsCollection,
   claimCalls,
@@ -19,11 +10,10 @@ import {
   newRunDocument,
   runsCollection,
 } from '@call-sync/store';
-import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
-import { serverEnv, uniqueName } from '../../../test/support/env';
-import { dropTestDatabase } from '../../../test/support/mongo';
-import { vanAccessWithBudget } from '../src/candidate-van-access';
+import { CONTRACT_FIXTURE_PATH, loadFixture, type VanSandbox } from '@call-sync/sandbox';
+import { uniqueName } from '../../../test/support/env';
 import { postCanvassResponses, type CandidateVanAccess } from '../src/post-canvass-responses';
+import { notHome, startVanWriterWorld, type VanWriterWorld } from './support/van-writer-world';
 
 // The van-writer when the key's daily budget (shared in Mongo by every replica) runs out in the
 // middle of a message: on real MongoDB, Kafka and the VAN sandbox.
@@ -33,56 +23,19 @@ const key = loadFixture(CONTRACT_FIXTURE_PATH).van.keys[0]!;
 const DAILY_BUDGET = 10;
 const DAY = 86_400_000;
 
+let world: VanWriterWorld;
 let van: VanSandbox;
-let connection: MongoConnection;
 let db: Db;
-let database: string;
 let publisher: Publisher;
 
 beforeAll(async () => {
-  van = await startVanSandbox({ fixture: loadFixture(CONTRACT_FIXTURE_PATH).van });
-  database = uniqueName('van-writer-budget');
-  connection = await connectMongo(serverEnv().mongoUrl, database);
-  db = connection.db;
-  await ensureIndexes(db);
-  publisher = await createPublisher(
-    createKafka(uniqueName('van-writer-test'), serverEnv().kafkaBrokers, logger).kafka,
-  );
+  world = await startVanWriterWorld('van-writer-budget');
+  ({ van, db, publisher } = world);
 });
 
-afterAll(async () => {
-  await publisher.disconnect();
-  await connection.close();
-  await dropTestDatabase(serverEnv().mongoUrl, database);
-  await van.close();
-});
+afterAll(() => world.close());
 
-/** The van-writer's own access for a key: a client whose budget is the key's day in Mongo. */
-function vanAccess(now: () => Date = () => new Date()): CandidateVanAccess {
-  return vanAccessWithBudget(
-    {
-      baseUrl: van.url,
-      applicationName: key.applicationName,
-      apiKey: key.apiKey,
-      mode: 0,
-      rateLimiter: createTokenBucket(1000, 50),
-    },
-    createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), DAILY_BUDGET, now),
-  );
-}
-
-function notHome(day: string): VanCanvassRequest {
-  return {
-    canvassContext: {
-      contactTypeId: 1,
-      inputTypeId: 11,
-      dateCanvassed: `${day}T18:00:00-04:00`,
-      phone: { dialingPrefix: '1', phoneNumber: '9195550101' },
-      skipMatching: true,
-    },
-    resultCodeId: 1,
-  };
-}
+const vanAccess = (now?: () => Date): CandidateVanAccess => world.vanAccess(DAILY_BUDGET, now);
 
 test('a spent daily budget leaves the rest of the calls claimed and the run waiting, not failed', async () => {
   const candidate = uniqueName('budget-candidate');

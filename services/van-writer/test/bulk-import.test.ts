@@ -1,31 +1,18 @@
 import type { Db } from 'mongodb';
 import { emptyRunCounts, RunState, SyncStatus, type Call, type VanCanvassRequest } from '@call-sync/core';
-import { createTokenBucket, fingerprintApiKey } from '@call-sync/integrations';
-import {
-  connectMongo,
-  createKafka,
-  createLogger,
-  createPublisher,
-  createS3Client,
-  ensureBucket,
-  ensureIndexes,
-  type MongoConnection,
-  type Publisher,
-} from '@call-sync/platform';
+import { createLogger, createS3Client, ensureBucket, type Publisher } from '@call-sync/platform';
 import {
   callsCollection,
   claimCalls,
-  createMongoRequestBudget,
   findRun,
   newRunDocument,
   readRunBulkImport,
   runsCollection,
 } from '@call-sync/store';
-import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
+import { CONTRACT_FIXTURE_PATH, loadFixture, type VanSandbox } from '@call-sync/sandbox';
 import { serverEnv, uniqueName } from '../../../test/support/env';
-import { dropTestDatabase } from '../../../test/support/mongo';
 import { runBulkImport, type BulkImportDeps } from '../src/bulk-import';
-import { vanAccessWithBudget } from '../src/candidate-van-access';
+import { startVanWriterWorld, type VanWriterWorld } from './support/van-writer-world';
 
 // The bulk job runner on real MongoDB, Kafka, the SeaweedFS S3 server (VAN downloads the file
 // through a presigned link) and the VAN sandbox's Bulk Import.
@@ -33,35 +20,22 @@ import { vanAccessWithBudget } from '../src/candidate-van-access';
 const logger = createLogger('van-writer-bulk-test', 'silent');
 const key = loadFixture(CONTRACT_FIXTURE_PATH).van.keys[0]!;
 
+let world: VanWriterWorld;
 let van: VanSandbox;
-let connection: MongoConnection;
 let db: Db;
-let database: string;
 let publisher: Publisher;
 let bucket: string;
 
 beforeAll(async () => {
-  van = await startVanSandbox({
-    fixture: loadFixture(CONTRACT_FIXTURE_PATH).van,
-    bulkImport: { pendingMs: 100, processingMs: 300 },
+  world = await startVanWriterWorld('van-writer-bulk', {
+    sandbox: { bulkImport: { pendingMs: 100, processingMs: 300 } },
   });
-  database = uniqueName('van-writer-bulk');
-  connection = await connectMongo(serverEnv().mongoUrl, database);
-  db = connection.db;
-  await ensureIndexes(db);
-  publisher = await createPublisher(
-    createKafka(uniqueName('bulk-test'), serverEnv().kafkaBrokers, logger).kafka,
-  );
+  ({ van, db, publisher } = world);
   bucket = uniqueName('bulk').toLowerCase();
   await ensureBucket(s3(), bucket);
 });
 
-afterAll(async () => {
-  await publisher.disconnect();
-  await connection.close();
-  await dropTestDatabase(serverEnv().mongoUrl, database);
-  await van.close();
-});
+afterAll(() => world.close());
 beforeEach(() => van.reset());
 
 function s3() {
@@ -70,16 +44,7 @@ function s3() {
 }
 
 function deps(overrides: Partial<BulkImportDeps> = {}): BulkImportDeps {
-  const access = vanAccessWithBudget(
-    {
-      baseUrl: van.url,
-      applicationName: key.applicationName,
-      apiKey: key.apiKey,
-      mode: 0,
-      rateLimiter: createTokenBucket(1000, 50),
-    },
-    createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), 1000),
-  );
+  const access = world.vanAccess(1000);
   return {
     db,
     logger,

@@ -1,15 +1,7 @@
 import type { Db } from 'mongodb';
-import { emptyRunCounts, RunState, SyncStatus, type Call, type VanCanvassRequest } from '@call-sync/core';
+import { emptyRunCounts, RunState, SyncStatus, type Call } from '@call-sync/core';
 import { createTokenBucket, fingerprintApiKey } from '@call-sync/integrations';
-import {
-  connectMongo,
-  createLogger,
-  createMetricsRegistry,
-  ensureIndexes,
-  PermanentMessageError,
-  type MongoConnection,
-  type Publisher,
-} from '@call-sync/platform';
+import { createLogger, createMetricsRegistry, PermanentMessageError } from '@call-sync/platform';
 import {
   callsCollection,
   claimCalls,
@@ -22,16 +14,17 @@ import {
   CONTRACT_FIXTURE_PATH,
   loadFixture,
   startAirtableSandbox,
-  startVanSandbox,
   type AirtableSandbox,
   type VanSandbox,
 } from '@call-sync/sandbox';
 import { makeCall } from '../../../test/support/calls';
-import { serverEnv, uniqueName } from '../../../test/support/env';
-import { dropTestDatabase } from '../../../test/support/mongo';
+import { uniqueName } from '../../../test/support/env';
+import { recordingPublisher } from '../../../test/support/publisher';
+import { waitUntil } from '../../../test/support/wait';
 import { createCandidateVanAccess, vanAccessWithBudget } from '../src/candidate-van-access';
 import { postCanvassResponses, RetryLaterError, type PostDeps } from '../src/post-canvass-responses';
 import { loadVanWriterSettings } from '../src/settings';
+import { notHome, startVanWriterWorld, type VanWriterWorld } from './support/van-writer-world';
 
 // What the van-writer does when something goes wrong in the middle of a message, on the real
 // MongoDB-wire server and the VAN and Airtable sandboxes. VAN's journal is the judge: each call
@@ -41,58 +34,28 @@ const logger = createLogger('van-writer-faults', 'silent');
 const fixture = loadFixture(CONTRACT_FIXTURE_PATH);
 const key = fixture.van.keys[0]!;
 
+let world: VanWriterWorld;
 let van: VanSandbox;
 let airtable: AirtableSandbox;
-let connection: MongoConnection;
 let db: Db;
-let database: string;
 
 /** Run events are not what these tests are about: the Kafka edge keeps them in memory. */
-const publisher: Publisher = { publish: async () => undefined, disconnect: async () => undefined };
+const publisher = recordingPublisher();
 
 beforeAll(async () => {
-  van = await startVanSandbox({ fixture: fixture.van });
+  world = await startVanWriterWorld('van-writer-faults', { publisher });
+  ({ van, db } = world);
   airtable = await startAirtableSandbox({ fixture: fixture.airtable, knobs: { ratePerSecondPerBase: 0 } });
-  database = uniqueName('van-writer-faults');
-  connection = await connectMongo(serverEnv().mongoUrl, database);
-  db = connection.db;
-  await ensureIndexes(db);
 });
 
 afterAll(async () => {
-  await connection.close();
-  await dropTestDatabase(serverEnv().mongoUrl, database);
-  await van.close();
+  await world.close();
   await airtable.close();
 });
 
 beforeEach(() => van.reset());
 
-function notHome(): VanCanvassRequest {
-  return {
-    canvassContext: {
-      contactTypeId: 1,
-      inputTypeId: 11,
-      dateCanvassed: '2026-10-20T18:00:00-04:00',
-      phone: { dialingPrefix: '1', phoneNumber: '9195550101' },
-      skipMatching: true,
-    },
-    resultCodeId: 1,
-  };
-}
-
-function access() {
-  return vanAccessWithBudget(
-    {
-      baseUrl: van.url,
-      applicationName: key.applicationName,
-      apiKey: key.apiKey,
-      mode: 0,
-      rateLimiter: createTokenBucket(1000, 50),
-    },
-    createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), 10_000),
-  );
-}
+const access = () => world.vanAccess(10_000);
 
 /** A writing run of `count` calls claimed for VAN, each with its own VAN id. */
 async function writingRun(
@@ -275,7 +238,14 @@ test('with Airtable down for longer than the refresh interval, the writer keeps 
   expect(await stale()).toBe(0);
 
   airtable.failNextRequests(10_000, '5xx');
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  // A refresh past the interval fails and marks the configuration stale; the post below uses it.
+  await waitUntil(
+    async () => {
+      await vanAccessFor('test-candidate');
+      return (await stale()) === 1;
+    },
+    { intervalMs: 200, what: 'a failed refresh' },
+  );
   const { runId, calls } = await writingRun(3);
   await postCanvassResponses(deps(vanAccessFor), {
     v: 1,

@@ -1,0 +1,26 @@
+/**
+ * Polls until `condition` holds, and fails naming `what` once `timeoutMs` has passed: a test waits
+ * for the side effect it needs, never for a fixed time that a loaded machine may not honour.
+ */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string) } = {},
+): Promise<void> {
+  const { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = options;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`${typeof what === 'function' ? what() : what} not met within ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Waits until `items` (filled by a consumer) holds at least `count`, and returns it. */
+export async function waitForItems<T>(items: T[], count: number, timeoutMs = 30_000): Promise<T[]> {
+  await waitUntil(() => items.length >= count, {
+    timeoutMs,
+    what: () => `${count} items (only ${items.length} arrived)`,
+  });
+  return items;
+}
