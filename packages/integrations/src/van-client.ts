@@ -1,4 +1,4 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, { type AxiosInstance } from 'axios';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import type {
@@ -6,7 +6,6 @@ import type {
   VanCanvassRequest,
   VanContactType,
   VanInputType,
-  VanErrorItem,
   VanMetadata,
   VanResultCode,
   VanSurveyQuestion,
@@ -15,26 +14,12 @@ import { fingerprintApiKey } from './key-fingerprint';
 import { createBulkImportMethods, type BulkImportMethods } from './van-bulk-import';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
 import type { RequestBudget } from './request-budget';
-import { fullJitterBackoffMs, parseRetryAfterMs, parseTryAgainHintMs, sleep } from './retry-delays';
-import {
-  VanAuthError,
-  VanRequestRefusedError,
-  VanBudgetExhaustedError,
-  VanOutcomeUnknownError,
-  VanServerError,
-  VanThrottledError,
-  VanTimeoutError,
-  VanValidationError,
-} from './van-errors';
+import { sleep } from './retry-delays';
+import { VanRequestRefusedError, VanServerError } from './van-errors';
 import { vanMetricsFor, type VanMetrics } from './van-metrics';
+import { classifyVanAttempt, type VanAttemptResult, type VanRetryPolicy } from './van-retry-rules';
 
-export interface VanRetryPolicy {
-  /** Attempts per request, the first included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  /** Longest wait between attempts; a Retry-After beyond it ends the retries instead. */
-  maxDelayMs: number;
-}
+export type { VanRetryPolicy } from './van-retry-rules';
 
 export interface VanClientOptions {
   /** VAN's API root, e.g. `https://api.securevan.com` (a trailing `/v4` is accepted). */
@@ -151,17 +136,6 @@ const pageShape = <T extends z.ZodType>(item: T) =>
     count: z.number().optional(),
   });
 
-const errorBodyShape = z.object({
-  errors: z.array(
-    z.object({
-      code: z.union([z.string(), z.number()]).transform(String),
-      text: z.string().optional().default(''),
-      properties: z.array(z.string()).optional(),
-      referenceCode: z.string().optional(),
-    }),
-  ),
-});
-
 interface VanRequest {
   method: 'GET' | 'POST';
   /** Path under the API root, e.g. `/v4/surveyQuestions?$top=200`. */
@@ -181,12 +155,6 @@ interface VanAnswer {
   json: unknown;
   attempts: number;
 }
-
-type Attempt =
-  | { outcome: 'answered'; response: AxiosResponse<string> }
-  | { outcome: 'timeout' }
-  | { outcome: 'not-sent'; code: string }
-  | { outcome: 'connection-lost'; code: string };
 
 // Connection failures that happen before a byte of the request left us: safe to retry even a write.
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
@@ -212,7 +180,7 @@ export function createVanClient(opts: VanClientOptions): VanClient {
     maxRedirects: 0,
   });
 
-  async function attempt(request: VanRequest): Promise<Attempt> {
+  async function attempt(request: VanRequest): Promise<VanAttemptResult> {
     const endTimer = metrics?.duration.startTimer({ endpoint: request.endpoint, method: request.method });
     try {
       const response = await http.request<string>({
@@ -225,7 +193,14 @@ export function createVanClient(opts: VanClientOptions): VanClient {
         method: request.method,
         status: String(response.status),
       });
-      return { outcome: 'answered', response };
+      const retryAfter: unknown = response.headers['retry-after'];
+      return {
+        outcome: 'answered',
+        status: response.status,
+        contentType: String(response.headers['content-type'] ?? ''),
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+        body: response.data,
+      };
     } catch (err) {
       // Only the error code is kept: the axios error's config holds the Authorization header.
       const code = (err as { code?: string }).code ?? 'UNKNOWN';
@@ -242,114 +217,31 @@ export function createVanClient(opts: VanClientOptions): VanClient {
     }
   }
 
-  /**
-   * Sends a request with the retry policy. Reads are retried on 429, 5xx, proxy pages, timeouts and
-   * lost connections. A write (POST) is retried only on 429 and on connections that never opened:
-   * a 429 means VAN refused it before processing, so sending it again cannot record it twice.
-   * After a 5xx, a timeout or a dropped connection VAN may already have recorded the canvass
-   * response, and VAN has no idempotency key (its own merging covers only about an hour), so a
-   * retry could post the same call twice: we stop and report the outcome as unknown instead.
-   */
+  /** Sends a request, retrying as van-retry-rules.ts decides. */
   async function send(request: VanRequest): Promise<VanAnswer> {
-    const isWrite = request.method !== 'GET';
     for (let attemptNo = 1; ; attemptNo += 1) {
-      if (opts.budget && !(await opts.budget.tryConsume())) {
-        throw new VanBudgetExhaustedError(request.endpoint, keyFingerprint);
+      let result: VanAttemptResult;
+      if (opts.budget && !(await opts.budget.tryConsume())) result = { outcome: 'budget-spent' };
+      else {
+        await rateLimiter.acquire();
+        result = await attempt(request);
       }
-      await rateLimiter.acquire();
-      const result = await attempt(request);
-      const canRetry = attemptNo < retry.maxAttempts;
-      const backoff = (): Promise<void> =>
-        sleep(fullJitterBackoffMs(attemptNo - 1, retry.baseDelayMs, retry.maxDelayMs));
-
-      if (result.outcome === 'timeout') {
-        if (isWrite) throw new VanOutcomeUnknownError(request.endpoint, 'timeout');
-        if (!canRetry) throw new VanTimeoutError(request.endpoint, timeoutMs);
-        await backoff();
-        continue;
-      }
-      if (result.outcome === 'not-sent' || result.outcome === 'connection-lost') {
-        if (isWrite && result.outcome === 'connection-lost') {
-          throw new VanOutcomeUnknownError(request.endpoint, 'connection-lost');
-        }
-        if (!canRetry)
-          throw new VanServerError(request.endpoint, undefined, `connection failed (${result.code})`);
-        await backoff();
-        continue;
-      }
-
-      const { response } = result;
-      const status = response.status;
-      const contentType = String(response.headers['content-type'] ?? '');
-      const isJson = /\bjson\b/i.test(contentType);
-      let json: unknown;
-      if (isJson && response.data) {
-        try {
-          json = JSON.parse(response.data);
-        } catch {
-          json = undefined;
-        }
-      }
-      const errors = errorBodyShape.safeParse(json);
-      const vanErrors: VanErrorItem[] = errors.success ? errors.data.errors : [];
-      const vanText = vanErrors.map((e) => e.text).join(' ');
-
-      if (status >= 200 && status < 300) {
-        // VAN's successes never carry `errors`: a 200 that does is a gateway's failure, so a write
-        // may or may not have been recorded, and a read is retried like a 5xx.
-        if (vanErrors.length > 0 && !request.errorsAreData) {
-          if (isWrite) throw new VanOutcomeUnknownError(request.endpoint, 'server-error', status);
-          if (!canRetry)
-            throw new VanServerError(request.endpoint, status, `a ${status} with errors: ${vanText}`);
-          await backoff();
-          continue;
-        }
-        const needsJson = request.method === 'GET';
-        if (!needsJson || (isJson && json !== undefined)) return { status, json, attempts: attemptNo };
-        // A 200 that is not JSON is a proxy's page, or a body cut short; not VAN's answer.
-        if (!canRetry) {
-          const detail =
-            isJson && response.data
-              ? 'answer is not readable JSON (cut short?)'
-              : `unexpected ${contentType || 'untyped'} answer`;
-          throw new VanServerError(request.endpoint, status, detail);
-        }
-        await backoff();
-        continue;
-      }
-      if (status === 429) {
-        const hintMs =
-          parseRetryAfterMs(response.headers['retry-after'] as string | undefined) ??
-          parseTryAgainHintMs(vanText);
-        const waitMs = hintMs ?? fullJitterBackoffMs(attemptNo - 1, retry.baseDelayMs, retry.maxDelayMs);
-        if (!canRetry || waitMs > retry.maxDelayMs) {
-          throw new VanThrottledError(request.endpoint, vanText || 'rate limit exceeded', hintMs);
-        }
-        await sleep(waitMs);
-        continue;
-      }
-      if (status === 401 || status === 403) throw new VanAuthError(request.endpoint, status);
-      if (status >= 500 || !isJson) {
-        const detail = !isJson
-          ? `${contentType || 'untyped'} error page (from a proxy?)`
-          : vanText || 'server error';
-        if (isWrite) throw new VanOutcomeUnknownError(request.endpoint, 'server-error', status);
-        if (status < 500 && status !== 408) {
-          throw new VanValidationError(request.endpoint, status, [{ code: String(status), text: detail }]);
-        }
-        if (!canRetry) throw new VanServerError(request.endpoint, status, detail);
-        const retryAfterMs = parseRetryAfterMs(response.headers['retry-after'] as string | undefined);
-        await (retryAfterMs !== undefined && retryAfterMs <= retry.maxDelayMs
-          ? sleep(retryAfterMs)
-          : backoff());
-        continue;
-      }
-      // Any other 4xx is VAN's judgement of what we sent; asking again gets the same answer.
-      throw new VanValidationError(
-        request.endpoint,
-        status,
-        vanErrors.length > 0 ? vanErrors : [{ code: String(status), text: `VAN answered ${status}` }],
-      );
+      const verdict = classifyVanAttempt({
+        method: request.method,
+        endpoint: request.endpoint,
+        errorsAreData: request.errorsAreData,
+        attempt: attemptNo,
+        result,
+        policy: retry,
+        timeoutMs,
+        keyFingerprint,
+        random: Math.random,
+        now: Date.now(),
+      });
+      if (verdict.kind === 'answer')
+        return { status: verdict.status, json: verdict.json, attempts: attemptNo };
+      if (verdict.kind !== 'retry') throw verdict.error;
+      await sleep(verdict.afterMs);
     }
   }
 
