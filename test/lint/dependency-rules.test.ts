@@ -1,0 +1,191 @@
+// `npm run lint:deps` (part of `npm run lint`) on a small monorepo shaped like ours, in a temporary
+// folder: clean, it passes; fed one violation, it fails and names it. The commands and the rule
+// files are the repository's own, so a rule dropped from them fails here.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const repo = path.resolve(__dirname, '..', '..');
+const rootManifest = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8'));
+const lintDepsScript: string = rootManifest.scripts['lint:deps'];
+const commands = lintDepsScript.split(' && ');
+
+type Files = Record<string, string>;
+
+const manifest = (name: string, dependencies: Files = {}, devDependencies: Files = {}) =>
+  JSON.stringify({
+    name,
+    version: '0.1.0',
+    private: true,
+    main: 'dist/index.js',
+    dependencies,
+    devDependencies,
+  });
+
+/** Core, platform on core, the sandbox, and two services on both; every import declared. */
+const cleanTree: Files = {
+  'package.json': JSON.stringify({
+    name: 'fixture',
+    private: true,
+    workspaces: ['packages/*', 'sandbox', 'services/*'],
+  }),
+  'tsconfig.test.json': JSON.stringify({
+    compilerOptions: {
+      baseUrl: '.',
+      paths: {
+        '@call-sync/core': ['packages/core/src'],
+        '@call-sync/platform': ['packages/platform/src'],
+        '@call-sync/sandbox': ['sandbox/src'],
+        '@call-sync/alpha': ['services/alpha/src'],
+        '@call-sync/beta': ['services/beta/src'],
+      },
+    },
+  }),
+  'packages/core/package.json': manifest('@call-sync/core'),
+  'packages/core/src/index.ts': "export { windowStart } from './window';\n",
+  'packages/core/src/window.ts': 'export const windowStart = (day: string): string => `${day}T00:00`;\n',
+  'packages/platform/package.json': manifest('@call-sync/platform', { '@call-sync/core': '0.1.0' }),
+  'packages/platform/src/index.ts':
+    "import { windowStart } from '@call-sync/core';\nexport const today = windowStart('2026-11-26');\n",
+  'sandbox/package.json': manifest('@call-sync/sandbox', { '@call-sync/core': '0.1.0' }),
+  'sandbox/src/index.ts': "export { windowStart as fakeWindow } from '@call-sync/core';\n",
+  'services/alpha/package.json': manifest(
+    '@call-sync/alpha',
+    { '@call-sync/platform': '0.1.0' },
+    { '@call-sync/sandbox': '0.1.0' },
+  ),
+  'services/alpha/src/index.ts':
+    "import { today } from '@call-sync/platform';\nexport const alpha = today;\n",
+  'services/alpha/test/alpha.test.ts':
+    "import { fakeWindow } from '@call-sync/sandbox';\nexport const fake = fakeWindow('x');\n",
+  'services/beta/package.json': manifest('@call-sync/beta', { '@call-sync/core': '0.1.0' }),
+  'services/beta/src/index.ts':
+    "import { windowStart } from '@call-sync/core';\nexport const beta = windowStart('y');\n",
+  // Each workspace builds src/ into dist/, as ours do: knip maps `main` back to the source by it.
+  ...Object.fromEntries(
+    ['packages/core', 'packages/platform', 'sandbox', 'services/alpha', 'services/beta'].map((dir) => [
+      `${dir}/tsconfig.json`,
+      JSON.stringify({ compilerOptions: { rootDir: 'src', outDir: 'dist' }, include: ['src'] }),
+    ]),
+  ),
+  // Folders the lint command names.
+  'test/.keep': '',
+  'bench/.keep': '',
+  'scripts/.keep': '',
+};
+
+interface Outcome {
+  status: number | null;
+  output: string;
+}
+
+const [depcruise = '', knip = ''] = commands;
+
+/**
+ * Lays out the tree in a temporary folder, runs one lint:deps command there, and removes it.
+ * Output is read with its line breaks folded, as depcruise wraps long paths.
+ */
+function runInTree(changes: Files, command: string): Outcome {
+  const dir = mkdtempSync(path.join(tmpdir(), 'call-sync-lint-'));
+  try {
+    for (const [file, text] of Object.entries({ ...cleanTree, ...changes })) {
+      mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      writeFileSync(path.join(dir, file), text);
+    }
+    for (const config of ['.dependency-cruiser.mjs', 'knip.jsonc'])
+      copyFileSync(path.join(repo, config), path.join(dir, config));
+    const env = {
+      ...process.env,
+      PATH: `${path.join(repo, 'node_modules', '.bin')}${path.delimiter}${process.env.PATH}`,
+    };
+    const run = spawnSync('sh', ['-c', command], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
+    return { status: run.status, output: `${run.stdout}${run.stderr}`.replace(/\s+/g, ' ') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the lint command is dependency-cruiser, then knip', () => {
+  expect(commands).toHaveLength(2);
+  expect(depcruise).toMatch(/^depcruise --config \.dependency-cruiser\.mjs /);
+  expect(knip).toMatch(/^knip /);
+});
+
+test('a tree that keeps the rules passes both tools', () => {
+  expect(runInTree({}, depcruise).status).toBe(0);
+  expect(runInTree({}, knip).status).toBe(0);
+});
+
+const violations: { violation: string; changes: Files; reported: string }[] = [
+  {
+    violation: 'a cycle (through a type-only import)',
+    changes: {
+      'packages/core/src/window.ts':
+        "import type { Day } from './day';\nexport const windowStart = (day: Day): string => `${day}T00:00`;\n",
+      'packages/core/src/day.ts':
+        "import { windowStart } from './window';\nexport type Day = string;\nexport const first = windowStart('1');\n",
+    },
+    reported: 'error no-cycles: packages/core/src/day.ts → packages/core/src/window.ts',
+  },
+  {
+    violation: 'core importing platform',
+    changes: {
+      'packages/core/src/index.ts':
+        "export { windowStart } from './window';\nexport { today } from '@call-sync/platform';\n",
+    },
+    reported:
+      'error core-imports-nothing-of-ours: packages/core/src/index.ts → packages/platform/src/index.ts',
+  },
+  {
+    violation: 'a service importing another service',
+    changes: {
+      'services/alpha/src/index.ts':
+        "import { beta } from '../../beta/src/index';\nexport const alpha = beta;\n",
+    },
+    reported:
+      'error services-never-import-each-other: services/alpha/src/index.ts → services/beta/src/index.ts',
+  },
+  {
+    violation: 'production code importing the sandbox',
+    changes: {
+      'services/alpha/src/index.ts':
+        "import { fakeWindow } from '@call-sync/sandbox';\nexport const alpha = fakeWindow('z');\n",
+    },
+    reported: 'error production-never-imports-sandbox: services/alpha/src/index.ts → sandbox/src/index.ts',
+  },
+  {
+    violation: 'a test importing a workspace its package.json does not list',
+    changes: {
+      'services/beta/test/beta.test.ts':
+        "import { fakeWindow } from '@call-sync/sandbox';\nexport const fake = fakeWindow('b');\n",
+    },
+    reported: 'error undeclared-workspace-dependency: services/beta/test/beta.test.ts → sandbox/src/index.ts',
+  },
+];
+
+test.each(violations)('dependency-cruiser fails on $violation', ({ changes, reported }) => {
+  const cruise = runInTree(changes, depcruise);
+  expect(cruise.status).not.toBe(0);
+  expect(cruise.output).toContain(reported);
+});
+
+test('knip fails on an undeclared npm dependency', () => {
+  const outcome = runInTree(
+    { 'services/beta/src/index.ts': "import pad from 'left-pad';\nexport const beta = pad('y', 3);\n" },
+    knip,
+  );
+  expect(outcome.status).not.toBe(0);
+  expect(outcome.output).toMatch(/Unlisted dependencies \(1\) left-pad services\/beta\/src\/index\.ts/);
+});
+
+test('knip fails on a dependency nothing imports', () => {
+  const outcome = runInTree(
+    {
+      'services/beta/package.json': manifest('@call-sync/beta', { '@call-sync/core': '0.1.0', zod: '4.0.0' }),
+    },
+    knip,
+  );
+  expect(outcome.status).not.toBe(0);
+  expect(outcome.output).toMatch(/Unused dependencies \(1\) zod services\/beta\/package\.json/);
+});
