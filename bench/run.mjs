@@ -1,15 +1,58 @@
 // `npm run bench`: every benchmark, each figure the median of several runs, results as JSON in
 // bench/results/ and the table in bench/README.md (between the markers), with the machine.
-//   npm run bench [-- --runs 3 --van-calls … ]   (flags of each benchmark: bench/README.md)
+//   npm run bench [-- --runs 3 --only van,csv --no-extract --csv-rows 100000 …]
+// A benchmark's own flags take its prefix (`--csv-rows`, `--import-rows`, `--van-calls`, …; see
+// bench/README.md); `--runs` goes to all. The table is rendered from every JSON in bench/results/,
+// so a benchmark run alone (`npm run bench:csv`) shows up in the next `npm run bench -- --only table`.
 // Starts the local servers if needed (scripts/infra/infra.sh up) and sets up the Parsons venv.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchConfigLoad } from './config-load.mjs';
+import { benchCsvExport } from './csv-export.mjs';
 import { benchExtract } from './extract.mjs';
+import { benchImport } from './import.mjs';
 import { repoRoot, useLocalServers } from './lib/services.mjs';
+import { benchStrategies } from './strategies.mjs';
 import { benchVanSync } from './van-sync.mjs';
+
+const results = path.join(repoRoot, 'bench/results');
+
+/**
+ * Every benchmark `npm run bench` runs, in order: its prefix for flags, its JSON, and the flags it
+ * gets by default here. The defaults keep the whole run near 25 minutes on a quiet 2-core machine;
+ * each benchmark alone defaults to the issue's sizes (bench/README.md says which differ).
+ */
+const BENCHMARKS = [
+  { name: 'van', file: 'van-sync.json', run: benchVanSync, defaults: [] },
+  {
+    name: 'replicas',
+    file: 'van-replicas.json',
+    run: benchVanSync,
+    defaults: ['--regime', 'replicas', '--runs', '1'],
+  },
+  { name: 'extract', file: 'extract.json', run: benchExtract, defaults: [] },
+  { name: 'csv', file: 'csv-export.json', run: benchCsvExport, defaults: ['--rows', '20000,100000'] },
+  { name: 'import', file: 'import.json', run: benchImport, defaults: ['--rows', '20000'] },
+  { name: 'config', file: 'config-load.json', run: benchConfigLoad, defaults: [] },
+  { name: 'strategies', file: 'strategies.json', run: benchStrategies, defaults: [] },
+];
+
+/** The flags of one benchmark: its defaults here, `--runs`, then `--<prefix>-<flag>` without the prefix. */
+export function benchArgs(argv, bench) {
+  const out = [...bench.defaults];
+  for (let i = 0; i < argv.length; i += 1) {
+    const match = /^--([a-z-]+)$/.exec(argv[i]);
+    if (!match) continue;
+    const value = argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'true';
+    if (match[1] === 'runs') out.push('--runs', value);
+    else if (match[1].startsWith(`${bench.name}-`))
+      out.push(`--${match[1].slice(bench.name.length + 1)}`, value);
+  }
+  return [...out, '--out', path.join(results, bench.file)];
+}
 
 export function machine() {
   const cpus = os.cpus();
@@ -27,21 +70,22 @@ export function machine() {
 
 const fmt = (value, digits = 1) => (typeof value === 'number' ? value.toFixed(digits) : '—');
 
-export function table(van, extract, host) {
+/** The rows of every benchmark that has results; `r` holds each benchmark's JSON by name. */
+export function table(r, host) {
   const rows = [];
   const row = (...cells) => rows.push(`| ${cells.join(' | ')} |`);
   row(
     'benchmark',
-    'calls',
-    'calls/s',
-    'ratio to bound',
+    'calls / rows / requests',
+    'per second',
+    'ratio to bound / what else',
     'p50 / p99 ms',
     'VAN req. per call',
-    'duplicates',
+    'duplicates / errors',
     'peak RSS MB',
   );
   row('---', '---:', '---:', '---:', '---:', '---:', '---:', '---:');
-  for (const [name, entry] of Object.entries(van.regimes)) {
+  for (const [name, entry] of Object.entries(r.van?.regimes ?? {})) {
     const w = entry.writer;
     row(
       `VAN sync, ${name}-bound, van-writer (whole run / posting phase)`,
@@ -72,8 +116,21 @@ export function table(van, extract, host) {
       );
     }
   }
-  if (extract) {
-    const e = extract.extract;
+  const replicas = r.replicas?.regimes?.replicas?.byReplicas ?? {};
+  for (const [count, w] of Object.entries(replicas)) {
+    row(
+      `VAN sync, ${r.replicas.settings.candidates ?? 8} candidates, ${count} van-writer replica${count === '1' ? '' : 's'} (whole run / posting phase)`,
+      w.calls,
+      `${fmt(w.callsPerSecond)} / ${fmt(w.postingCallsPerSecond)}`,
+      `${fmt(w.speedup, 2)}× / ${fmt(w.postingSpeedup, 2)}× one replica; ${fmt(w.ratioToBound, 2)} of ${fmt(w.bound, 0)}`,
+      `${fmt(w.p50Ms, 0)} / ${fmt(w.p99Ms, 0)}`,
+      fmt(w.requestsPerCall, 3),
+      w.duplicates,
+      fmt(w.writerPeakRssMb, 0),
+    );
+  }
+  if (r.extract) {
+    const e = r.extract.extract;
     row(
       `Extraction of ${e.calls} of ${e.total} calls (claim phase / whole process)`,
       e.claimed,
@@ -85,15 +142,68 @@ export function table(van, extract, host) {
       fmt(e.extractorPeakRssMb, 0),
     );
   }
-  const speedups = Object.entries(van.regimes)
+  for (const c of r.csv?.sizes ?? []) {
+    row(
+      'CSV export, MongoDB → S3, csv-writer (export / to every call finished)',
+      c.rows,
+      `${fmt(c.rowsPerSecond, 0)} / ${fmt(c.rowsPerSecondToFinished, 0)}`,
+      `the MongoDB-wire server's cursor alone: ${fmt(c.mongoWireCursorSeconds)} s of ${fmt(c.uploadSeconds)} s`,
+      '',
+      '',
+      '',
+      `${fmt(c.writerPeakRssMb, 0)} (idle ${fmt(c.writerIdleRssMb, 0)})`,
+    );
+  }
+  if (r.import) {
+    const i = r.import.import;
+    row(
+      'Import of a call export, `POST /calls/import` (request / service)',
+      i.rows,
+      `${fmt(i.rowsPerSecond, 0)} / ${fmt(i.serviceRowsPerSecond, 0)}`,
+      `the MongoDB-wire server's upserts alone: ${fmt(i.mongoWireUpsertSeconds)} s of ${fmt(i.seconds)} s`,
+      '',
+      '',
+      i.rowErrors,
+      `${fmt(i.configPeakRssMb, 0)} (idle ${fmt(i.configIdleRssMb, 0)})`,
+    );
+  }
+  for (const [name, c] of Object.entries(r.config?.paths ?? {})) {
+    const s = r.config.settings;
+    row(
+      `config \`/${name}/:candidate\` at ${s.rate}/s for ${s.duration} s, warm`,
+      c.requests,
+      fmt(c.requestsPerSecond, 0),
+      `VAN requests during the load: ${c.vanRequests}`,
+      `${fmt(c.p50Ms, 0)} / ${fmt(c.p99Ms, 0)}`,
+      '',
+      c.errors,
+      '',
+    );
+  }
+  for (const [name, st] of Object.entries(r.strategies?.strategies ?? {})) {
+    row(
+      `VAN requests per synced call, strategy \`${name}\`, same ${r.strategies.settings.calls}-call night`,
+      `${st.syncedToVan} synced of ${st.calls}`,
+      '',
+      `${st.vanRequests} VAN requests (${st.canvassPosts} posts, ${st.bulkJobs} bulk jobs)${st.sameStatusesAsFull === undefined ? '' : st.sameStatusesAsFull ? '; every call as under full' : '; NOT every call as under full'}`,
+      '',
+      fmt(st.requestsPerSyncedCall, 3),
+      '',
+      '',
+    );
+  }
+  const speedups = Object.entries(r.van?.regimes ?? {})
     .filter(([, e]) => e.speedupOverOriginal)
     .map(
       ([name, e]) =>
         `${name}-bound: ${fmt(e.speedupOverOriginal)}× the original algorithm` +
         (e.speedupOverParsons ? `, ${fmt(e.speedupOverParsons)}× the Parsons loop` : ''),
     );
+  const runs = Object.entries(r)
+    .filter(([, report]) => report?.at)
+    .map(([name, report]) => `${name} ${report.at.slice(0, 16)}Z`);
   return [
-    `Run ${van.at} on ${host.cpu}, ${host.memoryGb} GB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart}.`,
+    `Run on ${host.cpu}, ${host.memoryGb} GB, ${host.os}, Node ${host.node}; load average at start ${host.loadAverageAtStart}. Results of: ${runs.join(', ')}.`,
     '',
     ...rows,
     '',
@@ -101,29 +211,51 @@ export function table(van, extract, host) {
   ].join('\n');
 }
 
-async function main() {
-  const argv = process.argv.slice(2);
-  useLocalServers();
-  if (!existsSync(path.join(repoRoot, 'services/van-writer/dist/main.js'))) {
-    throw new Error('build first: npm run build');
+/** Each benchmark's latest JSON in bench/results/, by name. */
+function readResults() {
+  const out = {};
+  for (const bench of BENCHMARKS) {
+    const file = path.join(results, bench.file);
+    if (existsSync(file)) out[bench.name] = JSON.parse(readFileSync(file, 'utf8'));
   }
-  try {
-    execFileSync('bash', [path.join(repoRoot, 'bench/setup-parsons.sh')], { stdio: 'inherit' });
-  } catch {
-    console.error('!! the Parsons venv could not be set up: its column is skipped (see above)');
-  }
-  const host = machine();
-  const van = await benchVanSync(argv);
-  const extract = argv.includes('--no-extract')
-    ? undefined
-    : await benchExtract(argv.filter((a) => a !== '--no-extract'));
+  return out;
+}
+
+export function writeTable(host) {
   const readme = path.join(repoRoot, 'bench/README.md');
   const text = readFileSync(readme, 'utf8');
   const begin = '<!-- results:begin -->';
   const end = '<!-- results:end -->';
-  const updated = `${text.slice(0, text.indexOf(begin) + begin.length)}\n${table(van, extract, host)}\n${text.slice(text.indexOf(end))}`;
+  const updated = `${text.slice(0, text.indexOf(begin) + begin.length)}\n${table(readResults(), host)}\n${text.slice(text.indexOf(end))}`;
   writeFileSync(readme, updated);
-  writeFileSync(path.join(repoRoot, 'bench/results/machine.json'), `${JSON.stringify(host, null, 2)}\n`);
+}
+
+async function main() {
+  const argv = process.argv.slice(2);
+  const onlyAt = argv.indexOf('--only');
+  const only = onlyAt >= 0 ? argv[onlyAt + 1].split(',') : BENCHMARKS.map((b) => b.name);
+  const chosen = BENCHMARKS.filter((b) => only.includes(b.name) && !argv.includes(`--no-${b.name}`));
+  const machineFile = path.join(results, 'machine.json');
+  if (chosen.length > 0) {
+    useLocalServers();
+    if (!existsSync(path.join(repoRoot, 'services/van-writer/dist/main.js'))) {
+      throw new Error('build first: npm run build');
+    }
+    if (chosen.some((b) => b.name === 'van')) {
+      try {
+        execFileSync('bash', [path.join(repoRoot, 'bench/setup-parsons.sh')], { stdio: 'inherit' });
+      } catch {
+        console.error('!! the Parsons venv could not be set up: its column is skipped (see above)');
+      }
+    }
+    writeFileSync(machineFile, `${JSON.stringify(machine(), null, 2)}\n`);
+  }
+  for (const bench of chosen) {
+    const started = Date.now();
+    await bench.run(benchArgs(argv, bench));
+    console.error(`== ${bench.name}: ${((Date.now() - started) / 60_000).toFixed(1)} min`);
+  }
+  writeTable(JSON.parse(readFileSync(machineFile, 'utf8')));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

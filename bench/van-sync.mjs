@@ -1,8 +1,10 @@
 // VAN sync benchmark: the built extractor and van-writer(s) as processes against the VAN sandbox
 // at a fixed latency, in two regimes, beside the original algorithm and a Parsons loop.
-//   node bench/van-sync.mjs [--regime latency|rate|both] [--runs 3] [--calls N] [--candidates N]
-//        [--rate R] [--latency-ms 80] [--replicas 1] [--baseline-calls 1000] [--baselines yes|no]
-//        [--out bench/results/van-sync.json]
+//   node bench/van-sync.mjs [--regime latency|rate|both|replicas] [--runs 3] [--calls N]
+//        [--candidates N] [--rate R] [--latency-ms 80] [--replicas 1] [--replica-counts 1,2,4]
+//        [--baseline-calls 1000] [--baselines yes|no] [--out bench/results/van-sync.json]
+// The replicas regime runs the same many-candidate world with each count of van-writer replicas
+// in turn (one consumer group), and reports each count's throughput over one replica's.
 // Every figure is the median of the runs. Needs the local servers (`npm run infra:up`) and a build.
 
 import { spawn } from 'node:child_process';
@@ -17,6 +19,8 @@ import { createVanWorld, NOW } from './lib/world.mjs';
 const REGIMES = {
   latency: { candidates: 1, calls: 10_000, rate: 200 },
   rate: { candidates: 4, calls: 2_500, rate: 15 },
+  // Keys fast enough that the writers, not VAN, are what limits: where replicas can help.
+  replicas: { candidates: 8, calls: 500, rate: 200 },
 };
 /** The van-writer's default cap on posts in flight per key (VAN_WRITER_CONCURRENCY). */
 const DEFAULT_IN_FLIGHT = 128;
@@ -189,6 +193,28 @@ async function baselines(opts, world, regime) {
   return result;
 }
 
+/** The same world with 1, 2, 4, … van-writer replicas: each count's median, and its speed-up. */
+async function replicasRegime(opts) {
+  const counts = String(opts.replicaCounts).split(',').map(Number);
+  const byReplicas = {};
+  for (const replicas of counts) {
+    const runs = [];
+    for (let i = 0; i < opts.runs; i += 1) {
+      const { world, figures } = await writerRun({ ...opts, replicas }, REGIMES.replicas);
+      await world.close();
+      console.error(`replicas ${replicas} run ${i + 1}: ${JSON.stringify(figures)}`);
+      runs.push({ ...figures, replicas });
+    }
+    byReplicas[replicas] = medianOfRuns(runs);
+  }
+  const one = byReplicas[counts[0]];
+  for (const figures of Object.values(byReplicas)) {
+    figures.speedup = figures.callsPerSecond / one.callsPerSecond;
+    figures.postingSpeedup = figures.postingCallsPerSecond / one.postingCallsPerSecond;
+  }
+  return { byReplicas };
+}
+
 export async function benchVanSync(argv) {
   const opts = flags(argv, {
     regime: 'both',
@@ -198,6 +224,7 @@ export async function benchVanSync(argv) {
     rate: undefined,
     latencyMs: 80,
     replicas: 1,
+    replicaCounts: '1,2,4',
     baselines: 'yes',
     baselineCalls: 1000,
     parsonsCalls: 300,
@@ -208,6 +235,10 @@ export async function benchVanSync(argv) {
   const regimes = opts.regime === 'both' ? ['latency', 'rate'] : [opts.regime];
   const report = { at: new Date().toISOString(), settings: { ...opts }, regimes: {} };
   for (const name of regimes) {
+    if (name === 'replicas') {
+      report.regimes.replicas = await replicasRegime(opts);
+      continue;
+    }
     const regime = REGIMES[name];
     const runs = [];
     const baselineRuns = [];

@@ -56,6 +56,7 @@ export async function startService(name, env, args = [], timeoutMs = 60_000) {
   }
   return {
     child,
+    url: `http://127.0.0.1:${port}`,
     output: () => output,
     peakRssMb: () => peakRssMb(child.pid),
     stop: async () => {

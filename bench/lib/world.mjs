@@ -42,9 +42,6 @@ export function serverEnv() {
   };
 }
 
-/**
- * @param {{ candidates: number, calls: number, ratePerSecond: number, latencyMs: number, seed?: number }} opts
- */
 async function startSandboxes(fixture, knobs) {
   const van = await startVanSandbox({ fixture: fixture.van, knobs });
   const airtable = await startAirtableSandbox({
@@ -80,6 +77,9 @@ async function insertInBatches(db, docs) {
   }
 }
 
+/** An operator's token for the config service's API (API_TOKENS of every bench world). */
+export const BENCH_API_TOKEN = 'bench-operator-token-0123456789';
+
 async function databaseFor(servers, airtable, van, ratePerSecond) {
   const database = `bench-${randomUUID().slice(0, 8)}`;
   const mongo = await connectMongo(servers.MONGODB_URL, database);
@@ -98,6 +98,7 @@ async function databaseFor(servers, airtable, van, ratePerSecond) {
     VAN_RATE_PER_SECOND: String(ratePerSecond),
     VAN_DAILY_BUDGET: '10000000',
     KAFKA_CONSUMER_GROUP: `bench-${randomUUID().slice(0, 8)}`,
+    API_TOKENS: `bench:operator:${BENCH_API_TOKEN}`,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LOG_LEVEL: 'warn',
   };
@@ -204,6 +205,48 @@ export async function createVanWorld(opts) {
     env,
     calls,
     candidates: chosen.map(([slug]) => slug),
+    close: async () => {
+      await mongo.db.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      await van.close();
+      await airtable.close();
+    },
+  };
+}
+
+/**
+ * A night as the seed makes it: every dialer call of `candidates` candidates (all routes: VAN,
+ * CSV, nothing), with the candidates' strategies set by position. With `store: false` the calls
+ * are only returned (an import benchmark sends them itself), with their dialer rows.
+ * @param {{ candidates?: number, callsPerCandidate: number, strategies?: string[], latencyMs?: number,
+ *   ratePerSecond?: number, seed?: number, store?: boolean }} opts
+ */
+export async function createPipelineWorld(opts) {
+  const servers = serverEnv();
+  const fixture = generateSeed({
+    candidates: opts.candidates ?? 1,
+    callsPerCandidate: opts.callsPerCandidate,
+    seed: opts.seed ?? 7,
+    day: DAY,
+    ...(opts.strategies ? { strategies: opts.strategies } : {}),
+  });
+  const ratePerSecond = opts.ratePerSecond ?? 200;
+  const { van, airtable, configuration } = await startSandboxes(fixture, {
+    latencyMs: opts.latencyMs ?? 0,
+    rateLimitPerSecond: ratePerSecond,
+  });
+  const calls = fixtureCalls(fixture, configuration);
+  const { mongo, env } = await databaseFor(servers, airtable, van, ratePerSecond);
+  if (opts.store !== false) await insertInBatches(mongo.db, calls);
+  van.reset();
+  return {
+    van,
+    airtable,
+    mongo,
+    env,
+    calls,
+    rows: fixture.livevox.calls.map((c) => c.row),
+    candidates: fixture.meta.candidates.map((c) => c.slug),
     close: async () => {
       await mongo.db.dropDatabase().catch(() => undefined);
       await mongo.close();
