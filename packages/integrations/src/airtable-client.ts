@@ -1,6 +1,7 @@
 import Airtable from 'airtable';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
-import { fullJitterBackoffMs, sleep } from './retry-delays';
+import { fullJitterBackoffMs } from './retry-delays';
+import { withRetries } from './with-retries';
 
 export type AirtableFields = Record<string, unknown>;
 export interface AirtableRecord {
@@ -27,28 +28,32 @@ export interface AirtableClient {
   listAllRecords(table: string): Promise<AirtableRecord[]>;
 }
 
+const TRANSIENT_TYPES = new Set([
+  'TOO_MANY_REQUESTS',
+  'SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'CONNECTION_ERROR',
+]);
+
 /** Airtable failed us; the message names the table and Airtable's error type, never the token. */
 export class AirtableRequestError extends Error {
   readonly table: string;
   readonly status: number | undefined;
   readonly type: string;
+  /** Throttling, Airtable's own failures and lost connections: worth asking again. */
+  readonly transient: boolean;
   constructor(table: string, status: number | undefined, type: string, detail: string) {
     super(`Airtable ${type}${status ? ` (${status})` : ''} reading table "${table}": ${detail}`);
     this.name = 'AirtableRequestError';
     this.table = table;
     this.status = status;
     this.type = type;
+    this.transient = TRANSIENT_TYPES.has(type) || (status !== undefined && status >= 500);
   }
 }
 
 // A step under Airtable's 5 requests/s, so timer jitter never tips a second over the limit.
 const AIRTABLE_RATE_PER_SECOND = 4;
-const RETRYABLE_TYPES = new Set([
-  'TOO_MANY_REQUESTS',
-  'SERVER_ERROR',
-  'SERVICE_UNAVAILABLE',
-  'CONNECTION_ERROR',
-]);
 
 export function createAirtableClient(opts: AirtableClientOptions): AirtableClient {
   const base = new Airtable({
@@ -71,34 +76,40 @@ export function createAirtableClient(opts: AirtableClientOptions): AirtableClien
   const baseDelayMs = opts.retry?.baseDelayMs ?? 2_000;
   const maxDelayMs = opts.retry?.maxDelayMs ?? 30_000;
 
-  async function readPage(
+  const readPage = (
     table: string,
     offset: string | undefined,
-  ): Promise<{ records: unknown; offset?: unknown }> {
-    for (let attempt = 1; ; attempt += 1) {
-      await rateLimiter.acquire();
-      try {
-        const response = await base.makeRequest({
-          method: 'GET',
-          path: `/${encodeURIComponent(table)}`,
-          qs: offset ? { pageSize, offset } : { pageSize },
-        });
-        return response.body as { records: unknown; offset?: unknown };
-      } catch (err) {
-        const { error, message, statusCode } = err as {
-          error?: string;
-          message?: string;
-          statusCode?: number;
-        };
-        const type = error ?? 'UNKNOWN';
-        const retryable = RETRYABLE_TYPES.has(type) || (statusCode !== undefined && statusCode >= 500);
-        if (!retryable || attempt >= maxAttempts) {
-          throw new AirtableRequestError(table, statusCode ?? undefined, type, message ?? 'request failed');
+  ): Promise<{ records: unknown; offset?: unknown }> =>
+    withRetries(
+      async () => {
+        await rateLimiter.acquire();
+        try {
+          const response = await base.makeRequest({
+            method: 'GET',
+            path: `/${encodeURIComponent(table)}`,
+            qs: offset ? { pageSize, offset } : { pageSize },
+          });
+          return response.body as { records: unknown; offset?: unknown };
+        } catch (err) {
+          const { error, message, statusCode } = err as {
+            error?: string;
+            message?: string;
+            statusCode?: number;
+          };
+          throw new AirtableRequestError(
+            table,
+            statusCode ?? undefined,
+            error ?? 'UNKNOWN',
+            message ?? 'request failed',
+          );
         }
-        await sleep(fullJitterBackoffMs(attempt - 1, baseDelayMs, maxDelayMs));
-      }
-    }
-  }
+      },
+      {
+        maxAttempts,
+        delayMs: (attempt) => fullJitterBackoffMs(attempt - 1, baseDelayMs, maxDelayMs),
+        retryable: (error) => error instanceof AirtableRequestError && error.transient,
+      },
+    );
 
   return {
     async listAllRecords(table: string): Promise<AirtableRecord[]> {

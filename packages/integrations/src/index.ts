@@ -9,3 +9,4 @@ export * from './van-bulk-import';
 export * from './airtable-client';
 export * from './livevox-client';
 export * from './candidate-configuration';
+export * from './with-retries';

@@ -1,6 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
-import { fullJitterBackoffMs, sleep } from './retry-delays';
+import { fullJitterBackoffMs } from './retry-delays';
+import { withRetries } from './with-retries';
 
 /** One call as Livevox's call detail reports it: the columns of the dialer's call-export CSV. */
 export interface LivevoxCallDetailRow {
@@ -57,11 +58,14 @@ export interface LivevoxClient {
 export class LivevoxError extends Error {
   readonly status: number | undefined;
   readonly endpoint: string;
-  constructor(endpoint: string, status: number | undefined, detail: string) {
+  /** A lost connection, throttling, a 5xx or an unreadable answer: worth asking again. */
+  readonly transient: boolean;
+  constructor(endpoint: string, status: number | undefined, detail: string, transient = false) {
     super(`Livevox ${endpoint}${status ? ` (${status})` : ''}: ${detail}`);
     this.name = 'LivevoxError';
     this.endpoint = endpoint;
     this.status = status;
+    this.transient = transient;
   }
 }
 export class LivevoxAuthError extends LivevoxError {
@@ -168,50 +172,32 @@ export function createLivevoxClient(opts: LivevoxClientOptions): LivevoxClient {
     body?: unknown,
   ): Promise<unknown> {
     let reloggedIn = false;
-    for (let attempt = 1; ; attempt += 1) {
-      const sessionPromise = currentSession();
-      const sessionId = await sessionPromise;
-      let response: AxiosResponse;
-      try {
-        response = await http.request({ method, url, data: body, headers: { 'LV-Session': sessionId } });
-      } catch (err) {
-        const code = (err as { code?: string }).code ?? 'network';
-        if (attempt >= maxAttempts) throw new LivevoxError(endpoint, undefined, `request failed (${code})`);
-        await sleep(fullJitterBackoffMs(attempt - 1, baseDelayMs, maxDelayMs));
-        continue;
-      }
-      if (response.status === 401) {
-        // Sessions expire after idle time: log in again, once. A second 401 is a real refusal.
-        if (reloggedIn) throw new LivevoxAuthError(endpoint, 401, messageOf(response.data));
-        reloggedIn = true;
-        if (session === sessionPromise) session = undefined;
-        attempt -= 1;
-        continue;
-      }
-      if (response.status === 429 || response.status >= 500) {
-        if (attempt >= maxAttempts)
-          throw new LivevoxError(endpoint, response.status, messageOf(response.data));
-        await sleep(fullJitterBackoffMs(attempt - 1, baseDelayMs, maxDelayMs));
-        continue;
-      }
-      if (response.status < 200 || response.status >= 300) {
-        throw new LivevoxError(endpoint, response.status, messageOf(response.data));
-      }
-      // A 200 that is not a JSON object (a proxy's page, a body cut short) or that carries
-      // Livevox's {code, message} error is a failed answer, retried like a 5xx.
-      const unreadable = typeof response.data !== 'object' || response.data === null;
-      if (unreadable || isErrorBody(response.data)) {
-        if (attempt >= maxAttempts) {
-          const detail = unreadable
-            ? `answer is not JSON (${String(response.headers['content-type'] ?? 'untyped')}; a proxy page or a body cut short?)`
-            : messageOf(response.data);
-          throw new LivevoxError(endpoint, response.status, detail);
+    return withRetries(
+      async () => {
+        // Sessions expire after idle time: a 401 logs in again, once, without spending an
+        // attempt. A second 401 is a real refusal.
+        for (;;) {
+          const sessionPromise = currentSession();
+          const sessionId = await sessionPromise;
+          let response: AxiosResponse;
+          try {
+            response = await http.request({ method, url, data: body, headers: { 'LV-Session': sessionId } });
+          } catch (err) {
+            const code = (err as { code?: string }).code ?? 'network';
+            throw new LivevoxError(endpoint, undefined, `request failed (${code})`, true);
+          }
+          if (response.status !== 401) return readAnswer(endpoint, response);
+          if (reloggedIn) throw new LivevoxAuthError(endpoint, 401, messageOf(response.data));
+          reloggedIn = true;
+          if (session === sessionPromise) session = undefined;
         }
-        await sleep(fullJitterBackoffMs(attempt - 1, baseDelayMs, maxDelayMs));
-        continue;
-      }
-      return response.data;
-    }
+      },
+      {
+        maxAttempts,
+        delayMs: (attempt) => fullJitterBackoffMs(attempt - 1, baseDelayMs, maxDelayMs),
+        retryable: (error) => error instanceof LivevoxError && error.transient,
+      },
+    );
   }
 
   return {
@@ -248,6 +234,30 @@ export function createLivevoxClient(opts: LivevoxClientOptions): LivevoxClient {
       return rows;
     },
   };
+}
+
+/** Livevox's data, or the LivevoxError its answer amounts to. */
+function readAnswer(endpoint: string, response: AxiosResponse): unknown {
+  if (response.status === 429 || response.status >= 500) {
+    throw new LivevoxError(endpoint, response.status, messageOf(response.data), true);
+  }
+  if (response.status < 200 || response.status >= 300) {
+    throw new LivevoxError(endpoint, response.status, messageOf(response.data));
+  }
+  // A 200 that is not a JSON object (a proxy's page, a body cut short) or that carries
+  // Livevox's {code, message} error is a failed answer, retried like a 5xx.
+  if (typeof response.data !== 'object' || response.data === null) {
+    const contentType = String(response.headers['content-type'] ?? 'untyped');
+    throw new LivevoxError(
+      endpoint,
+      response.status,
+      `answer is not JSON (${contentType}; a proxy page or a body cut short?)`,
+      true,
+    );
+  }
+  if (isErrorBody(response.data))
+    throw new LivevoxError(endpoint, response.status, messageOf(response.data), true);
+  return response.data;
 }
 
 function isErrorBody(data: object): boolean {

@@ -1,3 +1,4 @@
+import { withRetries } from '@call-sync/integrations';
 import type { Logger } from '@call-sync/platform';
 import type { ReportDelivery, ReportDocument } from '@call-sync/store';
 import type { ReportsRepository } from '../data-access/reports-repository';
@@ -68,21 +69,10 @@ export function createReportSender(options: ReportDeliveryOptions): ReportSender
       return;
     }
     let delivery: ReportDelivery = { ...report.delivery };
-    for (let attempt = 1; attempt <= attemptsPerRound; attempt += 1) {
-      try {
-        await post(report);
-        delivery = {
-          ...delivery,
-          status: 'sent',
-          attempts: delivery.attempts + 1,
-          sentAt: new Date(),
-          lastAttemptAt: new Date(),
-        };
-        delete delivery.lastError;
-        await reports.recordDelivery(report.runId, delivery);
-        logger.info({ runId: report.runId, candidate: report.candidate }, 'report sent');
-        return;
-      } catch (error) {
+    const sent = await withRetries(() => post(report), {
+      maxAttempts: attemptsPerRound,
+      delayMs: (attempt) => 250 * 4 ** (attempt - 1),
+      onFailure: (error) => {
         // Only our own message or fetch's cause: the webhook URL may carry a token in its path.
         const reason =
           (error as Error).name === 'TimeoutError'
@@ -95,10 +85,25 @@ export function createReportSender(options: ReportDeliveryOptions): ReportSender
           lastError: reason,
           lastAttemptAt: new Date(),
         };
-        if (attempt < attemptsPerRound)
-          await new Promise((resolve) => setTimeout(resolve, 250 * 4 ** (attempt - 1)));
-      }
+      },
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (sent) {
+      delivery = {
+        ...delivery,
+        status: 'sent',
+        attempts: delivery.attempts + 1,
+        sentAt: new Date(),
+        lastAttemptAt: new Date(),
+      };
+      delete delivery.lastError;
+      await reports.recordDelivery(report.runId, delivery);
+      logger.info({ runId: report.runId, candidate: report.candidate }, 'report sent');
+      return;
     }
+    // Every attempt of this round failed: the report waits for the retry loop.
     const rounds = Math.ceil(delivery.attempts / attemptsPerRound);
     const waitMs = Math.min(options.retryIntervalMs * 2 ** Math.max(0, rounds - 1), MAX_BACKOFF_MS);
     await reports.recordDelivery(report.runId, { ...delivery, nextAttemptAt: new Date(Date.now() + waitMs) });
