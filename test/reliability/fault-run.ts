@@ -1,6 +1,8 @@
 // One repetition of a fault: a fresh pipeline world (three candidates: full, hybrid, all csv),
 // the writers as processes, one extraction, the fault injected at a random moment, recovery, and
-// the tally of what matters — calls lost, calls posted twice, calls flagged "outcome unknown".
+// the tally of what matters — calls lost, calls posted twice, calls flagged "outcome unknown",
+// CSVs uploaded twice, reports sent more than once (the config service runs with its report
+// webhook pointed at a sink of the repetition).
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -13,6 +15,14 @@ import { repoRoot } from '../servers';
 import { serverEnv, uniqueName } from '../support/env';
 import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import type { PrivateServer } from './private-servers';
+import { startReportSink, type ReportSink } from './report-sink';
+import type { S3Gate } from './s3-gate';
+
+/** The operator token of the repetition's config service (the import fault uploads with it). */
+export const OPERATOR_TOKEN = 'faults-operator-token-3c9e1a7f';
+
+/** A service's start-up, on a machine other suites load too: readiness is not what is tested here. */
+const READY_WITHIN_MS = 90_000;
 
 export interface FaultTally {
   fault: string;
@@ -33,6 +43,10 @@ export interface FaultTally {
   failures: string[];
   /** Results CSVs uploaded more than once for one export. */
   csvUploadedTwice: number;
+  /** Reports the webhook received; runs it received more than one for; terminal runs it got none for. */
+  reportsSent: number;
+  runsReportedTwice: number;
+  runsUnreported: number;
   seconds: number;
 }
 
@@ -40,9 +54,13 @@ export interface FaultContext {
   world: World;
   env: Record<string, string>;
   /** The writers now running; a fault may replace them. */
-  writers: { van: ServiceProcess[]; csv: ServiceProcess[] };
+  writers: { van: ServiceProcess[]; csv: ServiceProcess[]; config: ServiceProcess[] };
   startVanWriter(extra?: Record<string, string>): Promise<ServiceProcess>;
   startCsvWriter(): Promise<ServiceProcess>;
+  /** The config service: operator API, and the run-events consumer that sends the reports. */
+  startConfig(): Promise<ServiceProcess>;
+  /** Run when the repetition ends, whatever happened (sandboxes a fault started). */
+  cleanup: (() => Promise<void>)[];
   /** The extractor as the CronJob runs it; resolves when it exits. */
   spawnExtractor(): { child: ChildProcess; done: Promise<number | null> };
   kills: number;
@@ -80,6 +98,13 @@ export async function runWithFault(options: {
   extraEnv?: Record<string, string>;
   /** A server of the fault's own (a broker or database it stops), instead of the shared one. */
   server?: PrivateServer;
+  /** The csv-writer reaches S3 through this gate, which the fault shuts. */
+  s3Gate?: S3Gate;
+  /**
+   * The window's calls start outside MongoDB (the fault brings them in: an import, a Livevox pull);
+   * each must arrive, once, and end terminal — a missing one is lost.
+   */
+  windowCallsAbsent?: boolean;
 }): Promise<FaultTally> {
   const started = Date.now();
   const seed = 1000 + options.repetition * 7 + options.name.length;
@@ -87,6 +112,8 @@ export async function runWithFault(options: {
   const world = await withServer(options.server, () =>
     createWorld({ candidates: 3, callsPerCandidate: options.callsPerCandidate, seed }),
   );
+  const expectedCalls = options.windowCallsAbsent ? await removeWindowCalls(world) : undefined;
+  const sink = await startReportSink();
   const env: Record<string, string> = {
     ...world.env,
     S3_BUCKET: uniqueName('faults').toLowerCase(),
@@ -96,25 +123,57 @@ export async function runWithFault(options: {
     VAN_TIMEOUT_MS: '3000',
     ...options.extraEnv,
   };
-  const groups = { van: uniqueName('faults-van'), csv: uniqueName('faults-csv') };
+  const groups = {
+    van: uniqueName('faults-van'),
+    csv: uniqueName('faults-csv'),
+    config: uniqueName('faults-config'),
+  };
   const context: FaultContext = {
     world,
     env,
-    writers: { van: [], csv: [] },
+    writers: { van: [], csv: [], config: [] },
+    cleanup: [],
     kills: 0,
     startVanWriter: async (extra = {}) => {
-      const writer = await startServiceProcess('van-writer', {
-        ...env,
-        KAFKA_CONSUMER_GROUP: groups.van,
-        ...extra,
-      });
+      const writer = await startServiceProcess(
+        'van-writer',
+        { ...env, KAFKA_CONSUMER_GROUP: groups.van, ...extra },
+        [],
+        READY_WITHIN_MS,
+      );
       context.writers.van.push(writer);
       return writer;
     },
     startCsvWriter: async () => {
-      const writer = await startServiceProcess('csv-writer', { ...env, KAFKA_CONSUMER_GROUP: groups.csv });
+      const writer = await startServiceProcess(
+        'csv-writer',
+        {
+          ...env,
+          ...(options.s3Gate ? { S3_ENDPOINT: options.s3Gate.url } : {}),
+          KAFKA_CONSUMER_GROUP: groups.csv,
+        },
+        [],
+        READY_WITHIN_MS,
+      );
       context.writers.csv.push(writer);
       return writer;
+    },
+    startConfig: async () => {
+      const config = await startServiceProcess(
+        'config',
+        {
+          ...env,
+          API_TOKENS: `faults:operator:${OPERATOR_TOKEN}`,
+          REPORT_WEBHOOK_URL: sink.url,
+          // A report that missed its webhook (the config service was down) is tried again soon.
+          REPORT_RETRY_INTERVAL_MS: '2000',
+          KAFKA_CONSUMER_GROUP: groups.config,
+        },
+        [],
+        READY_WITHIN_MS,
+      );
+      context.writers.config.push(config);
+      return config;
     },
     spawnExtractor: () => {
       const child = spawn(
@@ -127,7 +186,7 @@ export async function runWithFault(options: {
     },
   };
   try {
-    await Promise.all([context.startVanWriter(), context.startCsvWriter()]);
+    await Promise.all([context.startVanWriter(), context.startCsvWriter(), context.startConfig()]);
     await options.fault(context, random);
     // Recovery: writers that gave up are started again (as Kubernetes restarts a pod), and the
     // hourly extractor checks live runs (resumes the stalled ones), until every run has ended.
@@ -138,9 +197,17 @@ export async function runWithFault(options: {
       await context.spawnExtractor().done;
       lastCheck = Date.now();
     });
-    return await tally(options.name, options.repetition, world, env, runs, context.kills, started);
+    const reports = await settledReports(context, sink, runs);
+    const counts = await tally(options.name, options.repetition, world, env, runs, context.kills, started, {
+      expectedCalls,
+      uploads: options.s3Gate?.completedUploads(),
+    });
+    return { ...counts, ...reports };
   } finally {
-    await Promise.all([...context.writers.van, ...context.writers.csv].map((w) => w.stop().catch(() => 0)));
+    const all = [...context.writers.van, ...context.writers.csv, ...context.writers.config];
+    await Promise.all(all.map((w) => w.stop().catch(() => 0)));
+    for (const step of context.cleanup) await step().catch(() => undefined);
+    await sink.close();
     await world.close();
   }
 }
@@ -159,12 +226,51 @@ async function withServer<T>(server: PrivateServer | undefined, work: () => Prom
 
 async function restartExited(context: FaultContext): Promise<void> {
   const exited = (w: ServiceProcess) => w.child.exitCode !== null || w.child.signalCode !== null;
-  const deadVan = context.writers.van.filter(exited);
-  const deadCsv = context.writers.csv.filter(exited);
-  context.writers.van = context.writers.van.filter((w) => !exited(w));
-  context.writers.csv = context.writers.csv.filter((w) => !exited(w));
-  for (const _ of deadVan) await context.startVanWriter().catch(() => undefined);
-  for (const _ of deadCsv) await context.startCsvWriter().catch(() => undefined);
+  const starts = { van: context.startVanWriter, csv: context.startCsvWriter, config: context.startConfig };
+  for (const kind of ['van', 'csv', 'config'] as const) {
+    const dead = context.writers[kind].filter(exited);
+    context.writers[kind] = context.writers[kind].filter((w) => !exited(w));
+    for (const _ of dead) await starts[kind]().catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the window's calls (those a run of the world's candidates would claim) out of MongoDB and
+ * returns their ids: the fault's import or Livevox pull must bring each of them back.
+ */
+async function removeWindowCalls(world: World): Promise<Pick<Call, 'id' | 'district'>[]> {
+  const districts = [...world.configuration.candidates.values()].map((c) => c.candidate.district);
+  const untouchable = new Set(world.untouchableIds);
+  const calls = world.mongo.db.collection<Call>(Collections.Calls);
+  const window = (await calls.find({}, { projection: { id: 1, district: 1 } }).toArray()).filter(
+    (c) => !untouchable.has(c.id) && districts.includes(c.district),
+  );
+  await calls.deleteMany({ id: { $in: window.map((c) => c.id) } });
+  return window.map(({ id, district }) => ({ id, district }));
+}
+
+/**
+ * Waits until every ended run's report reached the webhook (the config service may have been down
+ * or behind), then a little longer so that a second delivery would be seen, and counts.
+ */
+async function settledReports(
+  context: FaultContext,
+  sink: ReportSink,
+  runs: RunDocument[],
+): Promise<Pick<FaultTally, 'reportsSent' | 'runsReportedTwice' | 'runsUnreported'>> {
+  const reported = () => runs.every((run) => sink.deliveries().has(run.runId));
+  const deadline = Date.now() + 60_000;
+  while (!reported() && Date.now() < deadline) {
+    await restartExited(context);
+    await sleep(250);
+  }
+  await sleep(3_000);
+  const counts = runs.map((run) => sink.deliveries().get(run.runId) ?? 0);
+  return {
+    reportsSent: [...sink.deliveries().values()].reduce((sum, n) => sum + n, 0),
+    runsReportedTwice: counts.filter((n) => n > 1).length,
+    runsUnreported: counts.filter((n) => n === 0).length,
+  };
 }
 
 async function tally(
@@ -175,8 +281,18 @@ async function tally(
   runs: RunDocument[],
   kills: number,
   started: number,
-): Promise<FaultTally> {
+  checks: {
+    expectedCalls?: Pick<Call, 'id' | 'district'>[] | undefined;
+    uploads?: Map<string, number> | undefined;
+  },
+): Promise<Omit<FaultTally, 'reportsSent' | 'runsReportedTwice' | 'runsUnreported'>> {
   const calls = await world.mongo.db.collection<Call>(Collections.Calls).find().toArray();
+  // A call the fault had to bring in (an import, a Livevox pull) that never arrived is lost too,
+  // and one that arrived twice (two documents for one dialer call id) would be synced twice.
+  const present = new Map<string, number>();
+  for (const c of calls) present.set(c.id, (present.get(c.id) ?? 0) + 1);
+  const storedTwice = [...present.values()].filter((n) => n > 1).length;
+  const absent = (checks.expectedCalls ?? []).filter((c) => !present.has(c.id));
   const untouchable = new Set(world.untouchableIds);
   const strategyOf = new Map(runs.map((r) => [r.candidate, r.strategy]));
   const candidateOf = new Map(
@@ -192,7 +308,15 @@ async function tally(
     (c) => c.sync_status === undefined && failedCandidates.has(candidateOf.get(c.district)!),
   );
   const lostCalls = unfinished.filter((c) => !returned.includes(c));
-  const lost = lostCalls.length;
+  // Not brought in for a run that failed: still at the dialer, for the run that takes the window next.
+  const failedRun = (c: Pick<Call, 'district'>) => failedCandidates.has(candidateOf.get(c.district)!);
+  const neverArrived = absent.filter((c) => !failedRun(c));
+  const lost = lostCalls.length + neverArrived.length;
+  if (neverArrived.length > 0)
+    console.log(
+      `${fault} #${repetition}: ${neverArrived.length} calls never arrived`,
+      neverArrived.slice(0, 5),
+    );
   if (lost > 0) {
     const detail = new Map<string, number>();
     for (const c of lostCalls) {
@@ -212,7 +336,7 @@ async function tally(
     const key = `${entry.path} ${JSON.stringify(entry.body)}`;
     applied.set(key, (applied.get(key) ?? 0) + 1);
   }
-  const duplicates = [...applied.values()].filter((n) => n > 1).length;
+  const duplicates = [...applied.values()].filter((n) => n > 1).length + storedTwice;
 
   const s3 = createS3Client({ ...serverEnv().s3, forcePathStyle: true });
   let csvUploadedTwice = 0;
@@ -227,6 +351,8 @@ async function tally(
   } finally {
     s3.destroy();
   }
+  // Through the gate, S3's own count: one export key completed twice is a second upload too.
+  for (const n of checks.uploads?.values() ?? []) csvUploadedTwice += Math.max(0, n - 1);
   return {
     fault,
     repetition,
@@ -234,7 +360,7 @@ async function tally(
     lost,
     duplicates,
     outcomeUnknown: inWindow.filter((c) => c.outcome_unknown).length,
-    returnedForNextRun: returned.length,
+    returnedForNextRun: returned.length + absent.filter(failedRun).length,
     kills,
     runsCompleted: runs.filter((r) => r.state === 'completed').length,
     runsFailed: runs.filter((r) => r.state === 'failed').length,

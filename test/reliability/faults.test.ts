@@ -6,10 +6,23 @@
 //   npm run test:faults    FAULT_REPETITIONS (10) of each, more calls, counts to RESULTS.md
 
 import { writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
+import { SEED_LIVEVOX_USER, startLivevoxSandbox } from '@call-sync/sandbox';
+import { serverEnv } from '../support/env';
+import { callExportFile } from './call-export-file';
 import { startPrivateServer, type PrivateServer, type PrivateServerKind } from './private-servers';
-import { runWithFault, sleep, until, type Fault, type FaultTally } from './fault-run';
+import {
+  OPERATOR_TOKEN,
+  runWithFault,
+  sleep,
+  until,
+  type Fault,
+  type FaultContext,
+  type FaultTally,
+} from './fault-run';
+import { startS3Gate, type S3Gate } from './s3-gate';
 
 const repetitions = Number(process.env.FAULT_REPETITIONS ?? 1);
 const callsPerCandidate = Number(process.env.FAULT_CALLS_PER_CANDIDATE ?? 150);
@@ -96,6 +109,100 @@ const faults: Record<string, Fault> = {
   },
 };
 
+/**
+ * POSTs the call export to the config service's import in 64 KiB pieces with a Content-Length (so
+ * the import writes as it reads), a little at a time when `slowly`; resolves with the answer, or
+ * with the error of a connection the service dropped.
+ */
+function uploadCallExport(
+  config: { url: string },
+  csv: string,
+  slowly: boolean,
+): Promise<{ status: number; body: string } | Error> {
+  const body = Buffer.from(csv);
+  return new Promise((resolve) => {
+    const request = http.request(`${config.url}/calls/import?file_name=faults.csv`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${OPERATOR_TOKEN}`,
+        'content-type': 'text/csv',
+        'content-length': body.length,
+      },
+    });
+    request.on('response', (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      response.on('error', resolve);
+    });
+    request.on('error', resolve);
+    void (async () => {
+      for (let at = 0; at < body.length && !request.destroyed; at += 65_536) {
+        if (!request.write(body.subarray(at, at + 65_536)))
+          await new Promise((drained) => request.once('drain', drained));
+        if (slowly) await sleep(15);
+      }
+      request.end();
+    })();
+  });
+}
+
+/** Faults that bring the window's calls in themselves (runWithFault's windowCallsAbsent). */
+const arrivalFaults: Record<string, Fault> = {
+  'config SIGKILLed mid-import of a large call export, the file uploaded again': async (context, random) => {
+    const { csv, rows } = callExportFile(context.world.fixture);
+    const calls = context.world.mongo.db.collection(Collections.Calls);
+    const before = await calls.countDocuments({});
+    // Killed after some batches (of 2000 rows) are written and before the last.
+    const target = before + 1 + Math.floor(random() * (rows - 4_000));
+    const upload = uploadCallExport(context.writers.config[0]!, csv, true);
+    await until(async () => (await calls.countDocuments({})) >= target, 120_000);
+    await context.writers.config.pop()!.stop('SIGKILL');
+    context.kills += 1;
+    const dropped = await upload;
+    const restarted = await context.startConfig();
+    // Counted once the service is back: the database finishes a batch it was sent before the kill.
+    const written = (await calls.countDocuments({})) - before;
+    // (Not `instanceof Error`: node's errors come from another realm than jest's.)
+    if ('status' in dropped || written <= 0 || written >= rows)
+      throw new Error(
+        `the kill did not land mid-import: ${written} of ${rows} rows written, ${String(dropped)}`,
+      );
+    // Resumable: the same file again writes what is missing and nothing twice.
+    const again = await uploadCallExport(restarted, csv, false);
+    if (!('status' in again) || again.status !== 200)
+      throw new Error(`re-upload failed: ${'body' in again ? again.body : String(again)}`);
+    const job = JSON.parse(again.body) as { counts: { inserted: number } };
+    const stored = (await calls.countDocuments({})) - before;
+    if (job.counts.inserted !== rows - written || stored !== rows)
+      throw new Error(
+        `re-upload inserted ${job.counts.inserted} (expected ${rows - written}); ${stored} of ${rows} calls stored`,
+      );
+    await context.spawnExtractor().done;
+  },
+  "Livevox failing part-way through the extractor's pull": async (context, random) => {
+    const livevox = await startLivevoxSandbox({
+      fixture: context.world.fixture.livevox,
+      // Slow enough that the failure lands between the pull's requests.
+      knobs: { latencyMs: 40 },
+    });
+    context.cleanup.push(() => livevox.close());
+    Object.assign(context.env, {
+      LIVEVOX_API_URL: livevox.url,
+      LIVEVOX_USER_NAME: SEED_LIVEVOX_USER.userName,
+      LIVEVOX_PASSWORD: SEED_LIVEVOX_USER.password,
+      LIVEVOX_CLIENT_NAME: SEED_LIVEVOX_USER.clientName,
+    });
+    const extraction = context.spawnExtractor();
+    await until(() => livevox.requestLog().length >= 2 + Math.floor(random() * 8), 60_000);
+    // More failures in a row than the client's attempts: the pull gives up mid-way.
+    livevox.failNextRequests(4, random() < 0.5 ? '5xx' : '429');
+    await extraction.done;
+    await sleep(random() * 2_000);
+    livevox.reset();
+  },
+};
+
 /** Faults that stop a server: each gets a broker or database of its own (private-servers.ts). */
 const serverFaults: Record<string, { kind: PrivateServerKind; fault: (server: PrivateServer) => Fault }> = {
   'Kafka broker stopped and restarted mid-run': {
@@ -122,6 +229,19 @@ const serverFaults: Record<string, { kind: PrivateServerKind; fault: (server: Pr
   },
 };
 
+/** The S3 server stopped while the csv-writer uploads an export (s3-gate.ts), then back. */
+const s3Fault =
+  (gate: S3Gate): Fault =>
+  async (context: FaultContext, random) => {
+    const shut = gate.shutOnUpload(1 + Math.floor(random() * 3));
+    const extraction = context.spawnExtractor();
+    await extraction.done;
+    const shutMidUpload = await Promise.race([shut.then(() => true), sleep(60_000).then(() => false)]);
+    if (!shutMidUpload) throw new Error('no upload reached the S3 server to be cut off');
+    await sleep(1_000 + random() * 4_000);
+    await gate.open();
+  };
+
 const tallies: FaultTally[] = [];
 
 /** RESULTS.md is rewritten after every repetition, so a long run that is stopped still leaves its counts. */
@@ -130,20 +250,48 @@ function record(result: FaultTally): void {
   if (resultsFile) writeFileSync(path.resolve(resultsFile), renderResults(tallies));
 }
 
-describe.each(Object.entries(faults))('%s', (name, fault) => {
-  test(`${repetitions} repetition(s): nothing lost, nothing posted twice, no CSV uploaded twice`, async () => {
-    for (let repetition = 1; repetition <= repetitions; repetition += 1) {
-      const result = await runWithFault({ name, repetition, callsPerCandidate, fault });
-      record(result);
-      expect(result).toMatchObject({ lost: 0, duplicates: 0, csvUploadedTwice: 0 });
-      // Every run ends: completed, or failed with a reason (its calls handed to the next run).
-      expect(result.runsCompleted + result.runsFailed).toBe(3);
-      expect(result.failures.every((f) => !f.endsWith('no reason'))).toBe(true);
-      // Only posts in flight at a kill can be unknown (the writer's window), never more.
-      if (result.kills > 0 && !name.startsWith('VAN storm'))
-        expect(result.outcomeUnknown).toBeLessThanOrEqual(result.kills * 64);
-    }
+/** The repetitions of one fault, each checked as it ends. */
+async function repeatFault(
+  name: string,
+  options: () => Omit<Parameters<typeof runWithFault>[0], 'name' | 'repetition' | 'callsPerCandidate'>,
+): Promise<void> {
+  for (let repetition = 1; repetition <= repetitions; repetition += 1) {
+    const result = await runWithFault({ name, repetition, callsPerCandidate, ...options() });
+    record(result);
+    expect(result).toMatchObject({ lost: 0, duplicates: 0, csvUploadedTwice: 0, runsReportedTwice: 0 });
+    // Every run ends: completed, or failed with a reason (its calls handed to the next run).
+    expect(result.runsCompleted + result.runsFailed).toBe(3);
+    expect(result.failures.every((f) => !f.endsWith('no reason'))).toBe(true);
+    // Only posts in flight at a kill can be unknown (the writer's window), never more.
+    if (result.kills > 0 && !name.startsWith('VAN storm'))
+      expect(result.outcomeUnknown).toBeLessThanOrEqual(result.kills * 64);
+  }
+}
+
+// The faults added last run first, so a long run cut short has tried them.
+const title = `${repetitions} repetition(s): nothing lost, nothing posted twice, no CSV uploaded twice, each report sent once`;
+
+describe.each(Object.entries(arrivalFaults))('%s', (name, fault) => {
+  test(title, () => repeatFault(name, () => ({ fault, windowCallsAbsent: true })));
+});
+
+describe('S3 server stopped during a CSV upload, then back', () => {
+  let gate: S3Gate | undefined;
+  beforeAll(async () => {
+    gate = await startS3Gate(serverEnv().s3.endpoint);
   });
+  afterAll(() => gate?.close());
+
+  test(title, () =>
+    repeatFault('S3 server stopped during a CSV upload, then back', () => {
+      gate!.reset();
+      return { fault: s3Fault(gate!), s3Gate: gate! };
+    }),
+  );
+});
+
+describe.each(Object.entries(faults))('%s', (name, fault) => {
+  test(title, () => repeatFault(name, () => ({ fault })));
 });
 
 describe.each(Object.entries(serverFaults))('%s', (name, { kind, fault }) => {
@@ -153,20 +301,7 @@ describe.each(Object.entries(serverFaults))('%s', (name, { kind, fault }) => {
   });
   afterAll(() => server?.close());
 
-  test(`${repetitions} repetition(s): nothing lost, nothing posted twice, no CSV uploaded twice`, async () => {
-    for (let repetition = 1; repetition <= repetitions; repetition += 1) {
-      const result = await runWithFault({
-        name,
-        repetition,
-        callsPerCandidate,
-        fault: fault(server!),
-        server,
-      });
-      record(result);
-      expect(result).toMatchObject({ lost: 0, duplicates: 0, csvUploadedTwice: 0 });
-      expect(result.runsCompleted + result.runsFailed).toBe(3);
-    }
-  });
+  test(title, () => repeatFault(name, () => ({ fault: fault(server!), server: server! })));
 });
 
 function renderResults(rows: FaultTally[]): string {
@@ -184,14 +319,17 @@ function renderResults(rows: FaultTally[]): string {
     "sandbox's journal applied more than once; *outcome unknown* calls were caught mid-post (a kill, a",
     'timeout or a 5xx on a post) and are flagged for a person, never re-posted.',
     '',
-    '| fault | repetitions | calls | kills | lost | posted twice | outcome unknown | runs completed | runs failed (calls handed to the next run) | CSV uploaded twice |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '*Reports* counts what the report webhook received: each run that ended should get one, never two.',
+    '',
+    '| fault | repetitions | calls | kills | lost | posted twice | outcome unknown | runs completed | runs failed (calls handed to the next run) | CSV uploaded twice | reports (runs reported twice / unreported) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const [fault, list] of byFault) {
     lines.push(
       `| ${fault} | ${list.length} | ${sum(list, 'calls')} | ${sum(list, 'kills')} | ${sum(list, 'lost')} | ` +
         `${sum(list, 'duplicates')} | ${sum(list, 'outcomeUnknown')} | ${sum(list, 'runsCompleted')} / ${list.length * 3} | ` +
-        `${sum(list, 'runsFailed')} (${sum(list, 'returnedForNextRun')}) | ${sum(list, 'csvUploadedTwice')} |`,
+        `${sum(list, 'runsFailed')} (${sum(list, 'returnedForNextRun')}) | ${sum(list, 'csvUploadedTwice')} | ` +
+        `${sum(list, 'reportsSent')} (${sum(list, 'runsReportedTwice')} / ${sum(list, 'runsUnreported')}) |`,
     );
   }
   const all = [...byFault.values()].flat();
@@ -200,10 +338,10 @@ function renderResults(rows: FaultTally[]): string {
   lines.push(
     '',
     `Totals: ${sum(all, 'calls')} calls, ${sum(all, 'kills')} kills, **${sum(all, 'lost')} lost, ` +
-      `${sum(all, 'duplicates')} posted twice**, ${sum(all, 'outcomeUnknown')} flagged outcome unknown.`,
-    '',
-    'Not covered yet: the S3 server stopped mid-upload, config SIGKILLed mid-import, Livevox failing',
-    'mid-pull, report delivery counted once per run.',
+      `${sum(all, 'duplicates')} posted twice**, ${sum(all, 'outcomeUnknown')} flagged outcome unknown, ` +
+      `${sum(all, 'csvUploadedTwice')} CSVs uploaded twice; ${sum(all, 'reportsSent')} reports for ` +
+      `${all.length * 3} runs, **${sum(all, 'runsReportedTwice')} runs reported more than once**, ` +
+      `${sum(all, 'runsUnreported')} unreported.`,
     '',
   );
   return lines.join('\n');

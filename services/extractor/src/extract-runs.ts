@@ -241,6 +241,10 @@ export function extractionContinuer(
     const metadata = await fetchRunMetadata(deps, config);
     if (metadata.kind === 'budget') throw new Error('the VAN daily request budget is spent');
     if (metadata.kind === 'error') throw new Error(metadata.error);
+    // The pull may be what stopped the first extraction (Livevox failing part-way): the window's
+    // calls it had not brought in yet are pulled now, or none of them would ever be claimed.
+    if (deps.livevox)
+      await pullLivevoxCalls(deps.db, deps.logger, deps.livevox, configuration, config, run.window);
     const summary = await claimRunCalls(
       { ...deps, vanSyncBatchSize: deps.settings.VAN_SYNC_BATCH_SIZE },
       run,
