@@ -1,6 +1,7 @@
 import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime, type RunCounts, type SyncStatus } from '@call-sync/core';
 import type { DryRunResult } from '@call-sync/store';
+import { continuousDayLine, type ContinuousDayView } from './continuous-day-view';
 import { html, renderPage, type SafeHtml } from './layout';
 
 /** What the runs pages show of a run (the API's run answer holds more). */
@@ -25,6 +26,8 @@ interface RunView {
   vanRequestsUsed: number | null;
   vanRequestsPerCall: number | null;
   dryRunResult: DryRunResult | null;
+  /** A continuous candidate's day (Sync Mode continuous), else null. */
+  continuous?: ContinuousDayView | null;
   report: {
     subject: string;
     to: string | null;
@@ -141,7 +144,7 @@ export function renderRunsPage(
                 >
               </td>
               <td>
-                ${statePill(run.state)}${run.error ? html`<br /><span class="small" style="color:var(--bad)">${run.error}</span>` : ''}${run.waitingFor ? html`<br /><span class="small muted">waiting: ${run.waitingFor}</span>` : ''}
+                ${statePill(run.state)}${run.error ? html`<br /><span class="small" style="color:var(--bad)">${run.error}</span>` : ''}${run.waitingFor ? html`<br /><span class="small muted">waiting: ${run.waitingFor}</span>` : ''}${continuousDayLine(run.continuous, when)}
               </td>
               <td class="small">${when(run.window.start)}<br />→ ${when(run.window.end)}</td>
               <td>
@@ -168,7 +171,7 @@ export function renderRunPage(
   const body = html`<h1>Run for ${run.candidate}</h1>
     <p class="sub">
       ${statePill(run.state)} ${run.trigger}${run.dryRun ? ' · dry run' : ''} · ${run.strategy} ·
-      <code>${run.runId}</code>
+      <code>${run.runId}</code>${continuousDayLine(run.continuous, when)}
     </p>
     <div class="card">
       ${progressBar(run.counts, run.callsClaimed)}
