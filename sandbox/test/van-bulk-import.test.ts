@@ -28,7 +28,7 @@ function zip(text: string): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  van = await startVanSandbox({ fixture, bulkImport: { pendingMs: 50, processingMs: 200 } });
+  van = await startVanSandbox({ fixture, bulkImport: { pendingMs: 1000, processingMs: 1000 } });
   fileServer = http.createServer((_req, res) => res.end(served));
   await new Promise<void>((resolve) => fileServer.listen(0, '127.0.0.1', resolve));
   fileUrl = `http://127.0.0.1:${(fileServer.address() as AddressInfo).port}/rows.zip`;
@@ -80,7 +80,7 @@ async function waitForFinal(
   jobId: number,
 ): Promise<{ status: string; resultFiles: { url: string; dateExpired: string }[]; errors: unknown[] }> {
   const seen: string[] = [];
-  for (let i = 0; i < 100; i += 1) {
+  for (let i = 0; i < 400; i += 1) {
     const { json } = await call(`/v4/bulkImportJobs/${jobId}`);
     seen.push(json.status);
     if (['Completed', 'Complete', 'CompletedWithErrors', 'Failed'].includes(json.status))
@@ -171,7 +171,7 @@ describe('VAN sandbox bulk import', () => {
         '100002,1,2026-10-25T18:00:00-04:00,19,,,',
       ].join('\n'),
     );
-    van.bulkImport.setKnobs({ resultLinkTtlMs: 100, omitResultRows: [2], completedStatus: 'Complete' });
+    van.bulkImport.setKnobs({ resultLinkTtlMs: 1000, omitResultRows: [2], completedStatus: 'Complete' });
     const { jobId } = (await call('/v4/bulkImportJobs', { method: 'POST', body: jobBody() })).json as {
       jobId: number;
     };
@@ -179,7 +179,7 @@ describe('VAN sandbox bulk import', () => {
     expect(final.status).toBe('Complete');
     const link = final.resultFiles[0]!.url;
     expect((await (await fetch(link)).text()).trim().split('\n')).toHaveLength(2);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     expect((await fetch(link)).status).toBe(403);
     // A new status read hands out a new link.
     const again = (await call(`/v4/bulkImportJobs/${jobId}`)).json as { resultFiles: { url: string }[] };

@@ -38,7 +38,7 @@ let zipped: Buffer = Buffer.alloc(0);
 const seenAuthorization: (string | undefined)[] = [];
 
 beforeAll(async () => {
-  van = await startVanSandbox({ fixture, bulkImport: { pendingMs: 20, processingMs: 100 } });
+  van = await startVanSandbox({ fixture, bulkImport: { pendingMs: 1000, processingMs: 300 } });
   fileServer = http.createServer((req, res) => {
     seenAuthorization.push(req.headers.authorization);
     res.end(zipped);

@@ -32,7 +32,7 @@ function client(overrides: Partial<VanClientOptions> = {}) {
     applicationName: voterKey.applicationName,
     apiKey: voterKey.apiKey,
     mode: 0,
-    timeoutMs: 300,
+    timeoutMs: 5000, // tests of timeouts set their own; a loaded machine must not make the rest time out
     // A private limiter per test, so tests do not queue behind each other's shared bucket.
     rateLimiter: createTokenBucket(1000, 50),
     retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 2000 },
