@@ -35,9 +35,9 @@ const EXPECTED_ROLES: Record<string, 'organiser' | 'operator'> = {
   'POST /candidates/:candidate/reset': 'operator',
   'GET /configure/:candidate': 'organiser',
   'GET /validate/:candidate': 'organiser',
-  'POST /runs/:candidate': 'operator',
+  'POST /runs/:ref': 'operator',
   'GET /runs': 'organiser',
-  'GET /runs/:id': 'organiser',
+  'GET /runs/:ref': 'organiser',
   'GET /drop-rate': 'organiser',
   'GET /openapi.json': 'organiser',
   'GET /audit': 'operator',
@@ -64,9 +64,15 @@ const PUBLIC_ROUTES: [route: string, init: RequestInit, status: number][] = [
 ];
 
 const RUN_ID = '0b9a4c1e-1111-4222-8333-444455556666';
-/** A path for the route with its parameters filled in, naming a candidate the limited token may not see. */
-const samplePath = (path: string) =>
-  path.replace(':candidate', 'csv-candidate').replace(':id', RUN_ID) +
+/**
+ * A path for the route with its parameters filled in, naming a candidate the limited token may not
+ * see (`/runs/:ref` names a candidate to POST to, a run to GET).
+ */
+const samplePath = (path: string, method: string) =>
+  path
+    .replace(':candidate', 'csv-candidate')
+    .replace(':id', RUN_ID)
+    .replace(':ref', method === 'POST' ? 'csv-candidate' : RUN_ID) +
   (path === '/drop-rate' ? '?start_day=01-01&count=1&service_name=CC%20Calls' : '');
 
 // The routers are built only to be walked: their dependencies are never called.
@@ -81,7 +87,7 @@ test('the router holds exactly the routes this test expects, each with its role'
 describe.each(routes.map(([route, role]) => ({ route, role })))('$route', ({ route }) => {
   const [method = '', path = ''] = route.split(' ');
   const call = (token: string | null, init: RequestInit = {}) =>
-    world.api(samplePath(path), { method, token, ...init });
+    world.api(samplePath(path, method), { method, token, ...init });
 
   test('refuses no token and a wrong token with 401', async () => {
     for (const token of [null, 'wrong-token-0123456789abcdef', `${API_TOKEN}x`]) {
@@ -108,7 +114,8 @@ describe.each(routes.map(([route, role]) => ({ route, role })))('$route', ({ rou
     // Lists are filtered to the token's candidates; an unknown run is 404 whoever asks (a known one
     // of another candidate is 403, below).
     const expected =
-      { '/candidates': 200, '/runs': 200, '/openapi.json': 200, '/runs/:id': 404 }[path] ?? 403;
+      { 'GET /candidates': 200, 'GET /runs': 200, 'GET /openapi.json': 200, 'GET /runs/:ref': 404 }[route] ??
+      403;
     expect(response.status).toBe(expected);
   });
 });
@@ -239,7 +246,7 @@ describe('request bodies', () => {
   test.each(stateChanging.map(([route]) => route))(
     '%s refuses a body over its limit with 413',
     async (route) => {
-      const path = samplePath(route.slice('POST '.length)).replace('csv-candidate', 'good-candidate');
+      const path = samplePath(route.slice('POST '.length), 'POST').replace('csv-candidate', 'good-candidate');
       const streamed = path.startsWith('/calls/import');
       const response = await world.api(path, {
         method: 'POST',

@@ -3,10 +3,10 @@ import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime } from '@call-sync/core';
 import type { AuditRepository, NewAuditEntry } from '../data-access/audit-repository';
 import { renderAuditPage } from '../pages/audit-page';
-import { allow, assertCandidateAllowed, principalOf } from './access';
-import { HttpError } from './http-error';
+import { assertCandidateAllowed, principalOf } from './access';
 import { respond } from './negotiation';
-import { singleQuery } from './params';
+import { operations } from './api/operations';
+import { serve } from './serve-operation';
 
 /** Stores an operator action under the name of the token that made the request. */
 export function recordAudit(
@@ -33,17 +33,10 @@ export const windowText = (window: { start: Date; end: Date }) => ({
 
 export function auditRoutes(deps: { audit: AuditRepository }): Router {
   const router = new Router();
-  router.get('/audit', allow('operator'), async (ctx: Koa.Context) => {
-    const candidate = singleQuery(ctx, 'candidate');
-    const limitText = singleQuery(ctx, 'limit') ?? '100';
-    if (candidate !== undefined && !/^[a-z0-9][a-z0-9-]{0,79}$/.test(candidate)) {
-      throw new HttpError(400, 'bad_parameter', 'candidate must be a slug');
-    }
+  serve(router, operations.audit, async (ctx: Koa.Context, { query }) => {
+    const { candidate, limit } = query;
     if (candidate !== undefined) assertCandidateAllowed(ctx, candidate);
-    if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 500) {
-      throw new HttpError(400, 'bad_parameter', 'limit must be a whole number from 1 to 500');
-    }
-    const entries = await deps.audit.list({ limit: Number(limitText), ...(candidate ? { candidate } : {}) });
+    const entries = await deps.audit.list({ limit, ...(candidate ? { candidate } : {}) });
     const answer = { entries: entries.map(({ _id, ...entry }) => ({ id: _id, ...entry })) };
     respond(ctx, answer, () => renderAuditPage(ctx, answer.entries, { candidate }));
   });

@@ -3,7 +3,8 @@ import type Koa from 'koa';
 import Router from '@koa/router';
 import { HttpError } from './http-error';
 import { html, renderPage } from '../pages/layout';
-import { bodyFields, singleQuery } from './params';
+import { operations } from './api/operations';
+import { serve } from './serve-operation';
 import type { ApiToken } from '@call-sync/platform';
 import { principalOf, type SessionCheck, type Sessions } from './session';
 
@@ -161,7 +162,7 @@ function setCookie(ctx: Koa.Context, name: string, value: string, maxAge: number
 export function loginRoutes(tokens: readonly ApiToken[], sessions: Sessions): Router {
   const match = tokenMatcher(tokens);
   const router = new Router();
-  router.get('/login', (ctx) => {
+  serve(router, operations.loginForm, (ctx, { query }) => {
     if (ctx.query.token !== undefined) {
       throw new HttpError(
         400,
@@ -169,7 +170,7 @@ export function loginRoutes(tokens: readonly ApiToken[], sessions: Sessions): Ro
         'a token in a URL is kept by proxies and browser history: sign in with the form at /login instead',
       );
     }
-    const next = singleQuery(ctx, 'next');
+    const { next } = query;
     ctx.type = 'html';
     ctx.body = renderPage(ctx, {
       title: 'Sign in',
@@ -187,18 +188,17 @@ export function loginRoutes(tokens: readonly ApiToken[], sessions: Sessions): Ro
         </div>`,
     });
   });
-  router.post('/login', (ctx) => {
-    const body = bodyFields(ctx, ['token', 'next']);
-    const token = typeof body.token === 'string' ? body.token : undefined;
+  serve(router, operations.login, (ctx, { body }) => {
+    const token = typeof body?.token === 'string' ? body.token : undefined;
     const entry = token ? match(token) : undefined;
     if (!entry) throw new HttpError(401, 'unauthorized', 'the token is not valid');
     setCookie(ctx, SESSION_COOKIE, sessions.issue(entry), SESSION_TTL_MS);
     // Browsers of the earlier sign-in still hold the raw token in this cookie: drop it.
     setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);
     ctx.status = 303;
-    ctx.redirect(safeNext(typeof body.next === 'string' ? body.next : undefined));
+    ctx.redirect(safeNext(typeof body?.next === 'string' ? body.next : undefined));
   });
-  router.post('/logout', (ctx) => {
+  serve(router, operations.logout, (ctx) => {
     setCookie(ctx, SESSION_COOKIE, '', 0);
     setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);
     ctx.status = 204;

@@ -5,12 +5,11 @@ import type { ConfigCache } from '../config-cache';
 import { ImportRejectedError, importCallExport } from '../calls-import';
 import type { ImportJobDocument, ImportsRepository } from '../data-access/imports-repository';
 import { HttpError } from './http-error';
-import { singleQuery } from './params';
-import { allow } from './access';
+import { operations } from './api/operations';
+import { serve } from './serve-operation';
 import type { AuditRepository } from '../data-access/audit-repository';
 import { recordAudit } from './audit';
 
-const IMPORT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACCEPTED_TYPES = ['text/csv', 'text/plain', 'application/csv', 'application/octet-stream'];
 
 function describeImport(job: ImportJobDocument) {
@@ -48,7 +47,7 @@ export function callsImportRoutes(deps: {
 
   // The body is the CSV itself (curl --data-binary @export.csv -H 'Content-Type: text/csv'),
   // read as a stream: the answer comes when the last row is stored.
-  router.post('/calls/import', allow('operator'), async (ctx: Koa.Context) => {
+  serve(router, operations.importCalls, async (ctx: Koa.Context, { query }) => {
     const type = (ctx.get('content-type').split(';')[0] ?? '').trim().toLowerCase();
     if (!ACCEPTED_TYPES.includes(type)) {
       throw new HttpError(
@@ -61,10 +60,7 @@ export function callsImportRoutes(deps: {
     if (Number.isFinite(declared) && declared > deps.maxBytes) {
       throw new HttpError(413, 'too_large', `the upload is larger than ${deps.maxBytes} bytes`);
     }
-    const serviceName = singleQuery(ctx, 'service_name');
-    const fileName = singleQuery(ctx, 'file_name');
-    if (serviceName && serviceName.length > 200)
-      throw new HttpError(400, 'bad_parameter', 'service_name is too long');
+    const { service_name: serviceName, file_name: fileName } = query;
     try {
       const job = await importCallExport(ctx.req, {
         configuration: await deps.cache.current(),
@@ -88,13 +84,12 @@ export function callsImportRoutes(deps: {
     }
   });
 
-  router.get('/calls/imports', allow('operator'), async (ctx: Koa.Context) => {
+  serve(router, operations.imports, async (ctx: Koa.Context) => {
     ctx.body = { imports: (await deps.imports.list(50)).map(describeImport) };
   });
 
-  router.get('/calls/imports/:id', allow('operator'), async (ctx: Koa.Context) => {
-    const importId = String(ctx.params.id ?? '');
-    if (!IMPORT_ID.test(importId)) throw new HttpError(400, 'bad_parameter', 'an import id is a UUID');
+  serve(router, operations.importJob, async (ctx: Koa.Context, { params }) => {
+    const importId = params.id;
     const job = await deps.imports.get(importId);
     if (!job) throw new HttpError(404, 'unknown_import', `no import ${importId}`);
     ctx.body = describeImport(job);

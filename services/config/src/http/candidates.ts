@@ -1,15 +1,17 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
-import { windowForRun, type TimeWindow } from '@call-sync/core';
+import { windowForDay, windowForRun, type TimeWindow } from '@call-sync/core';
 import type { CandidateConfiguration, Configuration } from '@call-sync/integrations';
-import { RESET_SCOPES, type OperatorCalls } from '@call-sync/store';
+import type { OperatorCalls } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
 import { renderCandidatesPage } from '../pages/candidates-page';
 import { HttpError } from './http-error';
 import { isApiKeyLoaded } from '../unloaded-api-key';
 import { respond } from './negotiation';
-import { bodyFields, booleanQuery, candidateParam, singleQuery, windowParam } from './params';
-import { allow, mayAccessCandidate, principalOf } from './access';
+import { candidateParam } from './params';
+import { mayAccessCandidate, principalOf } from './access';
+import { operations } from './api/operations';
+import { isSet } from './api/fields';
+import { serve } from './serve-operation';
 import type { Principal } from './session';
 import type { AuditRepository } from '../data-access/audit-repository';
 import { describeWindow, recordAudit } from './audit';
@@ -68,13 +70,12 @@ export function candidatesRoutes(deps: {
   const { cache, calls, audit } = deps;
   const router = new Router();
 
-  router.get('/candidates', allow('organiser'), async (ctx) => {
+  serve(router, operations.candidates, async (ctx) => {
     const answer = describeConfiguration(await cache.current(), cache, principalOf(ctx));
     respond(ctx, answer, () => renderCandidatesPage(ctx, answer));
   });
 
-  router.post('/config/refresh', allow('operator'), async (ctx) => {
-    bodyFields(ctx, []);
+  serve(router, operations.refresh, async (ctx) => {
     let configuration: Configuration;
     try {
       configuration = await cache.refresh();
@@ -104,16 +105,13 @@ export function candidatesRoutes(deps: {
 
   // Returns a window's calls to unsynced so the next run takes them again. Without confirm=true
   // it only counts: resetting finished calls re-posts them, which is worth a second look.
-  router.post('/candidates/:candidate/reset', allow('operator'), async (ctx) => {
-    bodyFields(ctx, []);
-    const { candidate } = await candidateParam(ctx, cache);
-    const scopeText = singleQuery(ctx, 'scope') ?? 'errors';
-    const scope = RESET_SCOPES.find((s) => s === scopeText);
-    if (!scope) {
-      throw new HttpError(400, 'bad_parameter', 'scope must be "all", "errors" or "outcome-unknown"');
-    }
-    const window = windowParam(ctx) ?? windowForRun(new Date(), candidate.syncHourEastern);
-    const confirm = booleanQuery(ctx, 'confirm');
+  serve(router, operations.reset, async (ctx, { params, query }) => {
+    const { candidate } = await candidateParam(ctx, cache, params.candidate);
+    const { scope } = query;
+    const window = query.window
+      ? windowForDay(query.window)
+      : windowForRun(new Date(), candidate.syncHourEastern);
+    const confirm = isSet(query.confirm);
     const base = { candidate: candidate.slug, scope, window: windowJson(window) };
     if (!confirm) {
       const [count, inVan] = await Promise.all([
@@ -136,7 +134,8 @@ export function candidatesRoutes(deps: {
       };
       return;
     }
-    if (scope === 'outcome-unknown') await requireRepeatedCount(ctx, calls, candidate.district, window);
+    if (scope === 'outcome-unknown')
+      await requireRepeatedCount(calls, candidate.district, window, query.expected);
     const reset = await calls.reset(candidate.district, window, scope);
     await recordAudit(ctx, audit, {
       action: 'reset',
@@ -156,14 +155,13 @@ export function candidatesRoutes(deps: {
  * call answered), so a person who read one number cannot reset a different set.
  */
 async function requireRepeatedCount(
-  ctx: Context,
   calls: OperatorCalls,
   district: string,
   window: TimeWindow,
+  expected: string | undefined,
 ): Promise<void> {
-  const expected = singleQuery(ctx, 'expected');
   const count = await calls.countResettable(district, window, 'outcome-unknown');
-  if (expected === undefined || !/^\d+$/.test(expected)) {
+  if (expected === undefined) {
     throw new HttpError(
       400,
       'bad_parameter',

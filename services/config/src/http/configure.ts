@@ -13,7 +13,8 @@ import { renderConfigurePage } from '../pages/configure-page';
 import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateParam } from './params';
-import { allow } from './access';
+import { operations } from './api/operations';
+import { serve } from './serve-operation';
 
 /** How to fill the result table, as the original's configure page told organisers. */
 export const CONFIGURE_INSTRUCTIONS = [
@@ -96,8 +97,8 @@ async function configureAnswer(vanCache: VanMetadataCache, { candidate }: Candid
 
 export function configureRoutes(deps: { cache: ConfigCache; vanCache: VanMetadataCache }): Router {
   const router = new Router();
-  router.get('/configure/:candidate', allow('organiser'), async (ctx: Koa.Context) => {
-    const configuration = await candidateParam(ctx, deps.cache);
+  serve(router, operations.configure, async (ctx: Koa.Context, { params }) => {
+    const configuration = await candidateParam(ctx, deps.cache, params.candidate);
     const answer = await configureAnswer(deps.vanCache, configuration);
     respond(ctx, answer, () => renderConfigurePage(ctx, answer));
   });

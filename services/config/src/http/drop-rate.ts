@@ -3,14 +3,10 @@ import type Koa from 'koa';
 import { addDays, easternDayOf, windowForDay, type EasternDay } from '@call-sync/core';
 import type { OperatorCalls } from '@call-sync/store';
 import { HttpError } from './http-error';
-import { singleQuery } from './params';
-import { allow, principalOf } from './access';
+import { principalOf } from './access';
+import { DROP_RATE_USAGE, operations } from './api/operations';
+import { serve } from './serve-operation';
 import type { ConfigCache } from '../config-cache';
-
-export const DROP_RATE_USAGE =
-  'GET /drop-rate?start_day=MM-DD&count=N&service_name=NAME — N days (1–92) from start_day (Eastern), ' +
-  'for one dialer service; the rate is drops / (drops + contacts), N/A when there were no contacts';
-const MAX_DAYS = 92;
 
 function badParameter(detail: string): HttpError {
   return new HttpError(400, 'bad_parameter', detail, { usage: DROP_RATE_USAGE });
@@ -64,20 +60,11 @@ async function assertServiceAllowed(
 
 export function dropRateRoutes(deps: { calls: OperatorCalls; cache: ConfigCache }): Router {
   const router = new Router();
-  router.get('/drop-rate', allow('organiser'), async (ctx: Koa.Context) => {
-    const startText = singleQuery(ctx, 'start_day');
-    const countText = singleQuery(ctx, 'count');
-    const serviceName = singleQuery(ctx, 'service_name');
-    if (startText === undefined || countText === undefined || serviceName === undefined) {
-      throw badParameter('start_day, count and service_name are required');
-    }
-    if (!/^\d{1,3}$/.test(countText) || Number(countText) < 1 || Number(countText) > MAX_DAYS) {
-      throw badParameter(`count must be a whole number from 1 to ${MAX_DAYS}, got "${countText}"`);
-    }
-    if (serviceName.length > 200) throw badParameter('service_name is too long');
+  serve(router, operations.dropRate, async (ctx: Koa.Context, { query }) => {
+    const { start_day: startText, count, service_name: serviceName } = query;
     await assertServiceAllowed(ctx, deps.cache, serviceName);
     const start = resolveStartDay(startText, easternDayOf(new Date()));
-    const days: EasternDay[] = Array.from({ length: Number(countText) }, (_, i) => addDays(start, i));
+    const days: EasternDay[] = Array.from({ length: count }, (_, i) => addDays(start, i));
     const perDay = await Promise.all(
       days.map(async (day) => {
         const { drops, contacts } = await deps.calls.countDropsAndContacts(serviceName, windowForDay(day));

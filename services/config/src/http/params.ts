@@ -1,12 +1,9 @@
 import type Koa from 'koa';
-import { parseEasternDay, windowForDay, type ConfigError, type TimeWindow } from '@call-sync/core';
+import type { ConfigError } from '@call-sync/core';
 import type { ConfigCache } from '../config-cache';
 import type { CandidateConfiguration } from '@call-sync/integrations';
 import { HttpError } from './http-error';
 import { assertCandidateAllowed, mayAccessCandidate, principalOf } from './access';
-
-/** Lowercase letters, digits and dashes, as `slugForReferenceName` makes them. */
-const SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
 
 /**
  * Query parameter names are plain words: `service_name[$ne]=x` is refused, not silently ignored,
@@ -26,42 +23,6 @@ export function plainQueryNames(): Koa.Middleware {
   };
 }
 
-/**
- * The parsed body (JSON or form) as an object of only the `allowed` fields: anything else — an
- * array, `{"$gt": ""}`, a misspelt field — is a 400 naming it, never passed on.
- */
-export function bodyFields(ctx: Koa.Context, allowed: readonly string[]): Record<string, unknown> {
-  const body: unknown = ctx.request.body ?? {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError(400, 'bad_body', 'the body must be a JSON object');
-  }
-  const unknown = Object.keys(body).filter((key) => !allowed.includes(key));
-  if (unknown.length > 0) {
-    const accepted =
-      allowed.length > 0 ? `accepted: ${allowed.join(', ')}` : 'this request takes no body fields';
-    throw new HttpError(
-      400,
-      'bad_body',
-      `unknown body field ${unknown.map((key) => `"${key.slice(0, 60)}"`).join(', ')}; ${accepted}`,
-    );
-  }
-  return body as Record<string, unknown>;
-}
-
-/** A query parameter given at most once; a repeated one is refused rather than guessed at. */
-export function singleQuery(ctx: Koa.Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  if (Array.isArray(value)) throw new HttpError(400, 'bad_parameter', `${name} is given more than once`);
-  return value === undefined || value === '' ? undefined : value;
-}
-
-export function booleanQuery(ctx: Koa.Context, name: string, fallback?: unknown): boolean {
-  const value = singleQuery(ctx, name) ?? (typeof fallback === 'boolean' ? String(fallback) : fallback);
-  if (value === undefined || value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1') return true;
-  throw new HttpError(400, 'bad_parameter', `${name} must be true or false`);
-}
-
 /** A listing row that names a candidate but cannot be read (no district, an unknown strategy). */
 export interface BrokenListingRow {
   slug: string;
@@ -71,16 +32,13 @@ export interface BrokenListingRow {
 /**
  * The candidate named in the path, or the errors of its listing row when the row exists but
  * cannot be read (SPEC 2.3: a broken row is a validation error for that row, not an unknown
- * candidate). 400 for a malformed slug, 404 listing the valid ones when no row names it.
+ * candidate). 404 listing the valid ones when no row names it; the slug's form is the operation's check.
  */
 export async function candidateOrBrokenRow(
   ctx: Koa.Context,
   cache: ConfigCache,
+  slug: string,
 ): Promise<CandidateConfiguration | BrokenListingRow> {
-  const slug = String(ctx.params.candidate ?? '');
-  if (!SLUG.test(slug)) {
-    throw new HttpError(400, 'bad_candidate', 'a candidate slug is lowercase letters, digits and dashes');
-  }
   assertCandidateAllowed(ctx, slug);
   const configuration = await cache.current();
   const found = configuration.candidates.get(slug);
@@ -99,8 +57,12 @@ export async function candidateOrBrokenRow(
 }
 
 /** The candidate named in the path; a broken listing row is a 422 that names the row's problems. */
-export async function candidateParam(ctx: Koa.Context, cache: ConfigCache): Promise<CandidateConfiguration> {
-  const found = await candidateOrBrokenRow(ctx, cache);
+export async function candidateParam(
+  ctx: Koa.Context,
+  cache: ConfigCache,
+  slug: string,
+): Promise<CandidateConfiguration> {
+  const found = await candidateOrBrokenRow(ctx, cache, slug);
   if ('candidate' in found) return found;
   const problems = found.errors.map((error) => `${error.field} ${error.message}`).join('; ');
   throw new HttpError(
@@ -109,18 +71,4 @@ export async function candidateParam(ctx: Koa.Context, cache: ConfigCache): Prom
     `the Listing row of "${found.slug}" cannot be read, so the candidate is not configured: ${problems}`,
     { candidate: found.slug, configurationErrors: found.errors },
   );
-}
-
-/** `?window=YYYY-MM-DD`: that Eastern day, midnight to midnight. */
-export function windowParam(ctx: Koa.Context, name = 'window', fallback?: unknown): TimeWindow | undefined {
-  const day = singleQuery(ctx, name) ?? fallback;
-  if (day === undefined) return undefined;
-  if (typeof day !== 'string')
-    throw new HttpError(400, 'bad_parameter', `${name} must be a day written YYYY-MM-DD`);
-  try {
-    parseEasternDay(day);
-  } catch {
-    throw new HttpError(400, 'bad_parameter', `${name} must be a day written YYYY-MM-DD, got "${day}"`);
-  }
-  return windowForDay(day);
 }

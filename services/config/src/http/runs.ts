@@ -8,6 +8,7 @@ import {
   RunState,
   settledCalls,
   SYNC_STATUSES,
+  windowForDay,
   windowForRun,
   type RunCounts,
   type Strategy,
@@ -21,13 +22,13 @@ import { renderRunPage, renderRunsPage } from '../pages/runs-page';
 import type { VanMetadataCache } from '../van-metadata-cache';
 import { HttpError, VAN_BUDGET_SPENT, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
-import { bodyFields, booleanQuery, candidateParam, singleQuery, windowParam } from './params';
-import { allow, assertCandidateAllowed, principalOf } from './access';
+import { candidateParam } from './params';
+import { assertCandidateAllowed, principalOf } from './access';
+import { operations } from './api/operations';
+import { isSet } from './api/fields';
+import { serve } from './serve-operation';
 import type { AuditRepository } from '../data-access/audit-repository';
 import { describeWindow, recordAudit, windowText } from './audit';
-
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const RUN_STATES = Object.values(RunState) as string[];
 
 function reportView(report: ReportDocument | undefined) {
   if (!report) return null;
@@ -109,14 +110,14 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
 
   // "Run now": records a request the extractor picks up (it decides, claims and publishes), or,
   // for a dry run, decides every call here with the same pure functions and stores the answer.
-  router.post('/runs/:candidate', allow('operator'), async (ctx: Koa.Context) => {
-    const configuration = await candidateParam(ctx, cache);
+  serve(router, operations.runNow, async (ctx: Koa.Context, { params, query, body }) => {
+    const configuration = await candidateParam(ctx, cache, params.ref);
     const { candidate } = configuration;
-    const body = bodyFields(ctx, ['window', 'dryRun']);
     const now = new Date();
     // Query parameters, or the same names in a JSON body.
-    const window = windowParam(ctx, 'window', body.window) ?? windowForRun(now, candidate.syncHourEastern);
-    const dryRun = booleanQuery(ctx, 'dryRun', body.dryRun);
+    const day = query.window ?? body?.window;
+    const window = day ? windowForDay(day) : windowForRun(now, candidate.syncHourEastern);
+    const dryRun = isSet(query.dryRun ?? body?.dryRun);
     const runId = randomUUID();
     const run: RunDocument = {
       _id: runId,
@@ -206,25 +207,14 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
     }
   });
 
-  router.get('/runs', allow('organiser'), async (ctx: Koa.Context) => {
-    const candidate = singleQuery(ctx, 'candidate');
-    const state = singleQuery(ctx, 'state');
-    const limitText = singleQuery(ctx, 'limit') ?? '50';
-    if (candidate !== undefined && !/^[a-z0-9][a-z0-9-]{0,79}$/.test(candidate)) {
-      throw new HttpError(400, 'bad_parameter', 'candidate must be a slug');
-    }
-    if (state !== undefined && !RUN_STATES.includes(state)) {
-      throw new HttpError(400, 'bad_parameter', `state must be one of ${RUN_STATES.join(', ')}`);
-    }
-    if (!/^\d{1,3}$/.test(limitText) || Number(limitText) < 1 || Number(limitText) > 200) {
-      throw new HttpError(400, 'bad_parameter', 'limit must be a whole number from 1 to 200');
-    }
+  serve(router, operations.runs, async (ctx: Koa.Context, { query }) => {
+    const { candidate, state, limit } = query;
     if (candidate !== undefined) assertCandidateAllowed(ctx, candidate);
     const { candidates: allowed } = principalOf(ctx);
     const found = await runs.list({
-      limit: Number(limitText),
+      limit,
       ...(candidate ? { candidate } : allowed ? { candidates: allowed } : {}),
-      ...(state ? { state: state as RunState } : {}),
+      ...(state ? { state } : {}),
     });
     const reportByRun = await reports.getForRuns(found.map((run) => run.runId));
     const views = await Promise.all(
@@ -234,9 +224,8 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
     respond(ctx, answer, () => renderRunsPage(ctx, answer, { candidate, state }));
   });
 
-  router.get('/runs/:id', allow('organiser'), async (ctx: Koa.Context) => {
-    const runId = String(ctx.params.id ?? '');
-    if (!RUN_ID.test(runId)) throw new HttpError(400, 'bad_parameter', 'a run id is a UUID');
+  serve(router, operations.run, async (ctx: Koa.Context, { params }) => {
+    const runId = params.ref;
     const run = await runs.get(runId);
     if (!run) throw new HttpError(404, 'unknown_run', `no run ${runId}`);
     assertCandidateAllowed(ctx, run.candidate);

@@ -26,7 +26,8 @@ import { candidateHeader } from './configure';
 import { HttpError, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateOrBrokenRow, type BrokenListingRow } from './params';
-import { allow } from './access';
+import { operations } from './api/operations';
+import { serve } from './serve-operation';
 
 type PhoneIdCounts = Pick<OperatorCalls, 'countPhoneIds'>;
 
@@ -150,8 +151,8 @@ export function validateRoutes(deps: {
   calls: PhoneIdCounts;
 }): Router {
   const router = new Router();
-  router.get('/validate/:candidate', allow('organiser'), async (ctx: Koa.Context) => {
-    const found = await candidateOrBrokenRow(ctx, deps.cache);
+  serve(router, operations.validate, async (ctx: Koa.Context, { params }) => {
+    const found = await candidateOrBrokenRow(ctx, deps.cache, params.candidate);
     const answer =
       'candidate' in found ? await validateAnswer(deps.vanCache, deps.calls, found) : brokenRowAnswer(found);
     respond(ctx, answer, () => renderValidatePage(ctx, answer));

@@ -14,6 +14,7 @@ import { serverEnv, uniqueName } from '../../../../test/support/env';
 import { dropTestDatabase } from '../../../../test/support/mongo';
 import { startServiceProcess, type ServiceProcess } from '../../../../test/support/service-process';
 import { connectTestDb } from './calls';
+import { checkAnswer } from './answer-check';
 
 // One small, readable world for the config service's tests: a VAN sandbox with the contract
 // fixture's two keys, an Airtable base with a good, a broken, a CSV-only, a MyCampaign and a
@@ -294,11 +295,14 @@ export async function startConfigWorld(extraEnv: Record<string, string> = {}): P
       testDb ??= connectTestDb(database);
       return (await testDb).db;
     },
-    api(path, init = {}) {
+    async api(path, init = {}) {
       const { token = API_TOKEN, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (token !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-      return fetch(`${service.url}${path}`, { ...rest, headers, redirect: 'manual' });
+      const url = `${service.url}${path}`;
+      const response = await fetch(url, { ...rest, headers, redirect: 'manual' });
+      await checkAnswer(rest.method ?? 'GET', url, response);
+      return response;
     },
     async restartService(changes = {}) {
       await service.stop();

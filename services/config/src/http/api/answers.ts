@@ -1,0 +1,326 @@
+import { SYNC_STATUSES } from '@call-sync/core';
+import { RESET_SCOPES } from '@call-sync/store';
+import { AUDIT_ACTIONS } from '../../data-access/audit-repository';
+import { z } from './zod';
+import {
+  candidateSystem,
+  check,
+  configError,
+  runState,
+  runTrigger,
+  strategy,
+  timestamp,
+  window,
+} from './fields';
+
+// What each operation answers in JSON, as the wire carries it (dates as ISO strings). The config
+// tests check every answer they receive against these.
+
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+const count = z.number().int().min(0);
+
+export const candidateAnswer = z
+  .object({
+    slug: z.string(),
+    referenceName: z.string(),
+    strategy,
+    system: candidateSystem,
+    district: z.string(),
+    syncHourEastern: z.number().int().min(0).max(23),
+    active: z.boolean(),
+    serviceNames: z.array(z.string()),
+    tagIds: z.array(z.number().int()),
+    sendReportTo: nullable(z.string()),
+    hasApiKey: z.boolean(),
+    apiKeyLoaded: z.boolean(),
+    resultRows: count,
+    configurationErrors: z.array(configError),
+  })
+  .openapi('Candidate', { description: 'A candidate as the listing configures it; never its API key' });
+
+export const configurationAnswer = z
+  .object({
+    candidates: z.array(candidateAnswer),
+    configurationErrors: z.array(configError),
+    source: z.enum(['airtable', 'mongo', 'none']),
+    loadedAt: nullable(timestamp),
+    lastRefreshAt: nullable(timestamp),
+    lastRefreshError: nullable(z.string()),
+  })
+  .openapi('Configuration');
+
+const candidateHeader = z.object({
+  slug: z.string(),
+  referenceName: z.string(),
+  system: candidateSystem,
+  strategy,
+  district: z.string(),
+});
+
+export const configureAnswer = z
+  .object({
+    candidate: candidateHeader,
+    van: nullable(
+      z.object({
+        database: nullable(z.string()),
+        committee: nullable(z.string()),
+        fetchedAt: timestamp,
+        resultCodes: z.array(
+          z.object({ id: z.number().int(), name: z.string(), shortName: nullable(z.string()) }),
+        ),
+        activistCodes: z.array(
+          z.object({
+            id: z.number().int(),
+            name: z.string(),
+            description: nullable(z.string()),
+            label: z.string(),
+          }),
+        ),
+        surveyQuestions: z.array(
+          z.object({
+            id: z.number().int(),
+            name: z.string(),
+            type: nullable(z.string()),
+            responses: z.array(
+              z.object({ id: z.number().int(), name: z.string(), pair: z.string(), label: z.string() }),
+            ),
+          }),
+        ),
+      }),
+    ),
+    note: nullable(z.string()),
+    instructions: z.array(z.string()),
+  })
+  .openapi('Configure', { description: "The VAN ids a candidate's result table may use" });
+
+export const validateAnswer = z
+  .object({
+    candidate: z.object({
+      slug: z.string(),
+      referenceName: nullable(z.string()),
+      system: nullable(candidateSystem),
+      strategy: nullable(strategy),
+      district: nullable(z.string()),
+    }),
+    ok: z.boolean(),
+    header: z.string(),
+    apiKey: check,
+    metadataFetchedAt: nullable(timestamp),
+    canvassTypes: z.array(check),
+    bulkImport: z.array(check),
+    phoneIds: nullable(
+      z.object({
+        days: count,
+        calls: count,
+        withPhoneId: count,
+        share: nullable(z.number().min(0).max(1)),
+        ok: z.boolean(),
+        message: z.string(),
+        why: z.string(),
+      }),
+    ),
+    tableErrors: z.array(configError),
+    rows: z.array(
+      z.object({
+        rowId: z.string(),
+        fullOnScreenResult: z.string(),
+        displayName: z.string(),
+        ok: z.boolean(),
+        checks: z.array(check),
+        warnings: z.array(z.string()),
+      }),
+    ),
+  })
+  .openapi('Validation', { description: 'The verdict on a candidate’s configuration, row by row' });
+
+const runCounts = z.object(Object.fromEntries(SYNC_STATUSES.map((status) => [status, count])));
+const callRoutes = z.object({
+  van: count,
+  'van-bulk': count,
+  csv: count,
+  'csv-after-van': count,
+  none: count,
+});
+
+const dryRunResult = z
+  .object({
+    calls: count,
+    byRoute: callRoutes,
+    byStatus: z.partialRecord(z.enum(SYNC_STATUSES as [string, ...string[]]), count),
+    byDisplayName: z.record(z.string(), count),
+    errors: z.array(z.object({ error: z.string(), count })),
+    vanRequests: z.object({ canvassPosts: count, bulkImport: count, metadata: count, total: count }),
+    estimatedCostCents: z.number().min(0),
+  })
+  .openapi('DryRunResult', { description: 'What a run would do with the window’s unsynced calls' });
+
+const report = z.object({
+  subject: z.string(),
+  to: nullable(z.string()),
+  createdAt: timestamp,
+  delivery: z.object({
+    status: z.enum(['pending', 'sent', 'failed']),
+    attempts: count,
+    lastError: nullable(z.string()),
+    sentAt: nullable(timestamp),
+    nextAttemptAt: nullable(timestamp),
+  }),
+});
+
+export const runAnswer = z
+  .object({
+    runId: z.uuid(),
+    candidate: z.string(),
+    trigger: runTrigger,
+    state: runState,
+    dryRun: z.boolean(),
+    strategy,
+    window,
+    scheduledAt: timestamp,
+    openedAt: timestamp,
+    startedAt: nullable(timestamp),
+    updatedAt: timestamp,
+    finishedAt: nullable(timestamp),
+    durationMs: nullable(count),
+    callsClaimed: count,
+    counts: runCounts,
+    progress: z.object({
+      settled: count,
+      total: count,
+      percent: z.number().int().min(0).max(100),
+      pipeline: z
+        .object({
+          callsDecided: count.optional(),
+          vanCalls: count.optional(),
+          vanDone: count.optional(),
+          lastActivityAt: timestamp.optional(),
+        })
+        .optional(),
+    }),
+    error: nullable(z.string()),
+    waitingFor: nullable(z.string()),
+    csvUrl: nullable(z.string()),
+    callerCsvUrl: nullable(z.string()),
+    vanRequestsUsed: nullable(count),
+    vanRequestsPerCall: nullable(count),
+    dryRunResult: nullable(dryRunResult),
+    report: nullable(report),
+  })
+  .openapi('Run');
+
+export const runsAnswer = z
+  .object({ runs: z.array(runAnswer), live: count.openapi({ description: 'runs not finished' }) })
+  .openapi('Runs');
+
+const receipt = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('van'),
+    vanId: z.number().int(),
+    dateCanvassed: z.string(),
+    requestId: z.string(),
+    postedAt: timestamp,
+    httpStatus: z.number().int(),
+  }),
+  z.object({ kind: z.literal('van-bulk'), jobId: z.string(), row: z.number().int() }),
+  z.object({ kind: z.literal('csv'), url: z.string() }),
+]);
+
+export const runDetailAnswer = runAnswer
+  .extend({
+    outcomeUnknown: count.openapi({
+      description: 'calls VAN may or may not hold: check them before a replay',
+    }),
+    errors: z.array(z.object({ error: z.string(), count })),
+    receipts: z.array(z.object({ id: z.string(), sync_status: z.enum(SYNC_STATUSES), receipt })),
+  })
+  .openapi('RunDetail');
+
+const resetBase = {
+  candidate: z.string(),
+  scope: z.enum(RESET_SCOPES),
+  window,
+};
+
+export const resetAnswer = z
+  .union([
+    z.object({
+      ...resetBase,
+      confirmed: z.literal(false),
+      wouldReset: count,
+      alreadyInVan: count,
+      detail: z.string(),
+    }),
+    z.object({ ...resetBase, confirmed: z.literal(true), reset: count }),
+  ])
+  .openapi('Reset', { description: 'Without confirm the count; with confirm=true how many were reset' });
+
+const dropRate = z.union([z.number().min(0).max(1), z.literal('N/A')]);
+
+export const dropRateAnswer = z
+  .object({
+    serviceName: z.string(),
+    startDay: z.iso.date(),
+    days: z.array(z.object({ day: z.iso.date(), drops: count, contacts: count, dropRate })),
+    total: z.object({ drops: count, contacts: count, dropRate }),
+  })
+  .openapi('DropRate');
+
+export const importAnswer = z
+  .object({
+    importId: z.uuid(),
+    state: z.enum(['running', 'completed', 'failed']),
+    fileName: z.string().optional(),
+    serviceName: z.string().optional(),
+    bytesRead: count,
+    counts: z.object({
+      rows: count,
+      inserted: count,
+      updated: count,
+      unchanged: count,
+      testAccountsSkipped: count,
+      errors: count,
+    }),
+    rowErrors: z.array(z.object({ line: z.number().int().min(1), message: z.string() })),
+    startedAt: timestamp,
+    updatedAt: timestamp,
+    finishedAt: timestamp.optional(),
+    durationMs: count.optional(),
+    error: z.string().optional(),
+    rowsPerSecond: nullable(count),
+  })
+  .openapi('ImportJob');
+
+export const importsAnswer = z.object({ imports: z.array(importAnswer) }).openapi('ImportJobs');
+
+export const auditAnswer = z
+  .object({
+    entries: z.array(
+      z.object({
+        id: z.string(),
+        at: timestamp,
+        actor: z.string(),
+        role: z.enum(['organiser', 'operator']),
+        via: z.enum(['bearer', 'session']),
+        action: z.enum(AUDIT_ACTIONS),
+        candidate: z.string().optional(),
+        outcome: z.enum(['done', 'failed']),
+        summary: z.string(),
+        details: z.record(z.string(), z.unknown()),
+      }),
+    ),
+  })
+  .openapi('Audit');
+
+export const healthAnswer = z.object({ status: z.literal('ok'), service: z.string() });
+export const readyAnswer = z.union([
+  z.object({ status: z.literal('ready'), service: z.string() }),
+  z.object({ status: z.literal('not ready'), failures: z.record(z.string(), z.string()) }),
+]);
+
+export const openApiAnswer = z
+  .looseObject({
+    openapi: z.string().startsWith('3.1'),
+    info: z.object({ title: z.string() }),
+    paths: z.record(z.string(), z.unknown()),
+  })
+  .openapi({ description: 'An OpenAPI 3.1 document' });
