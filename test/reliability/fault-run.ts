@@ -298,7 +298,16 @@ async function tally(
   const candidateOf = new Map(
     [...world.configuration.candidates.values()].map((c) => [c.candidate.district, c.candidate.slug]),
   );
-  const inWindow = calls.filter((c) => !untouchable.has(c.id) && candidateOf.has(c.district));
+  // Calls of other days (the import fault's file carries two weeks of them) are no run's business.
+  const windowOf = new Map(runs.map((r) => [r.candidate, r.window]));
+  const inRunWindow = (c: Call) => {
+    const window = windowOf.get(candidateOf.get(c.district)!);
+    const at = new Date(c.timestamp).getTime();
+    return !window || (at >= new Date(window.start).getTime() && at <= new Date(window.end).getTime());
+  };
+  const inWindow = calls.filter(
+    (c) => !untouchable.has(c.id) && candidateOf.has(c.district) && inRunWindow(c),
+  );
   // A failed run hands its never-delivered calls back, unsynced, to the next run: not lost.
   const failedCandidates = new Set(runs.filter((r) => r.state === 'failed').map((r) => r.candidate));
   const unfinished = inWindow.filter(
