@@ -2,11 +2,14 @@
 // password, the API tokens, the S3 secret, the session secret — and a grep of everything it
 // produced for them: every service's output (at debug level), error answers, /metrics of each
 // service, the config service's pages and JSON, the CSVs on S3, every document of every MongoDB
-// collection. Zero hits, in any of the encodings a leak would take. Build first: `npx tsc -b`.
+// collection, and every span the services exported (OpenTelemetry on, as deployed, sending to an
+// OTLP/HTTP receiver in this test). Zero hits, in any of the encodings a leak would take. Build
+// first: `npx tsc -b`.
 
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@call-sync/platform';
 import { SEED_LIVEVOX_USER, startLivevoxSandbox, type LivevoxSandbox } from '@call-sync/sandbox';
+import { startOtlpReceiver } from '../support/otlp-receiver';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { serverEnv, uniqueName } from '../support/env';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
@@ -20,6 +23,7 @@ const SESSION_SECRET = 'secret-session-signing-key-5a0f3d9b7e2c4a6f';
 
 let world: World;
 let livevox: LivevoxSandbox;
+let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 const services: ServiceProcess[] = [];
 let extractorOutput = '';
 
@@ -30,9 +34,14 @@ beforeAll(async () => {
   livevox = await startLivevoxSandbox({
     fixture: { ...world.fixture.livevox, users: [{ ...SEED_LIVEVOX_USER, password: LIVEVOX_PASSWORD }] },
   });
+  receiver = await startOtlpReceiver();
   const env = {
     ...world.env,
     LOG_LEVEL: 'debug',
+    // Tracing on, as deployed: every service (the preload of service-process) exports its spans.
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '200',
     LIVEVOX_API_URL: livevox.url,
     LIVEVOX_USER_NAME: SEED_LIVEVOX_USER.userName,
     LIVEVOX_PASSWORD,
@@ -64,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(services.map((s) => s.stop()));
   await livevox?.close();
+  await receiver?.close();
   await world?.close();
 });
 
@@ -187,8 +197,15 @@ test('no secret appears in anything the pipeline produced', async () => {
     produced.push([`mongo ${name}`, JSON.stringify(documents)]);
   }
 
-  // Every service's output last, so it holds what the requests above made them log.
+  // Every service's output last, so it holds what the requests above made them log; stopped
+  // first (SIGTERM flushes their last spans), so the spans of those requests are in too.
+  await Promise.all(services.map((s) => s.stop()));
   for (const service of services) produced.push([`output ${service.url}`, service.output()]);
+  // Every span every service exported, attributes and events included, as it came over the wire.
+  const spanServices = new Set(receiver.spans.map((span) => span.service));
+  expect([...spanServices].sort()).toEqual(['config', 'csv-writer', 'extractor', 'van-writer']);
+  expect(receiver.spans.length).toBeGreaterThan(100);
+  receiver.rawBodies.forEach((body, i) => produced.push([`spans (export ${i + 1})`, body]));
   produced.push(['output extractor', extractorOutput]);
 
   const total = produced.reduce((sum, [, text]) => sum + text.length, 0);
