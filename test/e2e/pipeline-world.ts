@@ -26,9 +26,12 @@ import {
   SEED_AIRTABLE_BASE_ID,
   SEED_AIRTABLE_TOKEN,
   SEED_VAN_APPLICATION_NAME,
+  SEED_LIVEVOX_USER,
   startAirtableSandbox,
+  startLivevoxSandbox,
   startVanSandbox,
   type AirtableSandbox,
+  type LivevoxSandbox,
   type SeededFixture,
   type SeedOptions,
   type VanSandbox,
@@ -46,6 +49,8 @@ export interface World {
   fixture: SeededFixture;
   van: VanSandbox;
   airtable: AirtableSandbox;
+  /** With `callsFrom: 'livevox'`: the dialer the extractor pulls the calls from. */
+  livevox?: LivevoxSandbox;
   mongo: MongoConnection;
   database: string;
   configuration: Configuration;
@@ -62,6 +67,12 @@ export async function createWorld(options: {
   seed: number;
   /** Strategies by candidate position (generateSeed's `strategies`). */
   strategies?: SeedOptions['strategies'];
+  syncModes?: SeedOptions['syncModes'];
+  /**
+   * `mongo` (default): the calls are stored as the import would, with calls no run may touch.
+   * `livevox`: MongoDB starts empty and the extractor pulls the calls from the Livevox sandbox.
+   */
+  callsFrom?: 'mongo' | 'livevox';
 }): Promise<World> {
   const servers = serverEnv();
   const fixture = generateSeed({
@@ -71,6 +82,7 @@ export async function createWorld(options: {
     day: DAY,
     misconfiguredRow: true,
     ...(options.strategies ? { strategies: options.strategies } : {}),
+    ...(options.syncModes ? { syncModes: options.syncModes } : {}),
   });
   // The test is about correctness, not VAN's limits: the writer's own limiter sets the pace.
   const van = await startVanSandbox({ fixture: fixture.van, knobs: { rateLimitPerSecond: 0 } });
@@ -128,7 +140,12 @@ export async function createWorld(options: {
       start_time: timestamp,
     });
   });
-  await mongo.db.collection(Collections.Calls).insertMany([...calls, ...untouchable].map((c) => ({ ...c })));
+  const livevox =
+    options.callsFrom === 'livevox' ? await startLivevoxSandbox({ fixture: fixture.livevox }) : undefined;
+  if (!livevox)
+    await mongo.db
+      .collection(Collections.Calls)
+      .insertMany([...calls, ...untouchable].map((c) => ({ ...c })));
 
   const env: Record<string, string> = {
     MONGODB_URL: servers.mongoUrl,
@@ -149,22 +166,32 @@ export async function createWorld(options: {
     VAN_WRITER_CONCURRENCY: '16',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LOG_LEVEL: 'warn',
+    ...(livevox
+      ? {
+          LIVEVOX_API_URL: livevox.url,
+          LIVEVOX_USER_NAME: SEED_LIVEVOX_USER.userName,
+          LIVEVOX_PASSWORD: SEED_LIVEVOX_USER.password,
+          LIVEVOX_CLIENT_NAME: SEED_LIVEVOX_USER.clientName,
+        }
+      : {}),
   };
   return {
     fixture,
     van,
     airtable,
+    ...(livevox ? { livevox } : {}),
     mongo,
     database,
     configuration,
     metadata,
-    untouchableIds: untouchable.map((c) => c.id),
+    untouchableIds: livevox ? [] : untouchable.map((c) => c.id),
     env,
     close: async () => {
       await mongo.db.dropDatabase().catch(() => undefined);
       await mongo.close();
       await van.close();
       await airtable.close();
+      await livevox?.close();
     },
   };
 }
