@@ -5,10 +5,10 @@
 // p50/p99 of the answers, errors (connection errors, timeouts and non-2xx answers), and the VAN
 // requests the service made during the load (the VAN sandbox's request log): 0 when warm.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import { repoRoot, startService, useLocalServers } from './lib/services.mjs';
+import { writeReport, runWhenMain } from './lib/cli.mjs';
+import { repoRoot, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { BENCH_API_TOKEN, createPipelineWorld } from './lib/world.mjs';
 
@@ -70,19 +70,7 @@ export async function benchConfigLoad(argv) {
     settings: opts,
     paths: Object.fromEntries(PATHS.map((name) => [name, medianOfRuns(byPath[name])])),
   };
-  mkdirSync(path.dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  console.error(`written ${opts.out}`);
-  return report;
+  return writeReport(opts.out, report);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  useLocalServers();
-  benchConfigLoad(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, benchConfigLoad);

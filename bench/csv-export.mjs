@@ -6,12 +6,12 @@
 // the csv-writer's peak RSS (VmHWM) for each size, from a fresh process per run, so its growth
 // from the smallest to the largest size shows whether memory follows the rows.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CsvExportMessage, emptyRunCounts, RunState, SyncStatus } from '@call-sync/core';
 import { Collections, createKafka, createLogger, createPublisher, Topics } from '@call-sync/platform';
 import { newRunDocument, runCallsInStatus } from '@call-sync/store';
-import { repoRoot, startService, useLocalServers } from './lib/services.mjs';
+import { writeReport, runWhenMain } from './lib/cli.mjs';
+import { repoRoot, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { createPipelineWorld, DAY } from './lib/world.mjs';
 
@@ -165,19 +165,7 @@ export async function benchCsvExport(argv) {
   const [smallest] = report.sizes;
   const largest = report.sizes.at(-1);
   report.rssGrowthMb = largest.writerPeakRssMb - smallest.writerPeakRssMb;
-  mkdirSync(path.dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  console.error(`written ${opts.out}`);
-  return report;
+  return writeReport(opts.out, report);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  useLocalServers();
-  benchCsvExport(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, benchCsvExport);

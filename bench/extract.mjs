@@ -5,12 +5,12 @@
 // calls/s counts from the run's start to its last claim (the run document's own times), and the
 // process's whole wall time beside it; peak RSS of the extractor process.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SyncStatus } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import { claimCalls, unsyncedCallsInWindow } from '@call-sync/store';
-import { repoRoot, runOnce, useLocalServers } from './lib/services.mjs';
+import { writeReport, runWhenMain } from './lib/cli.mjs';
+import { repoRoot, runOnce } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { createExtractionWorld, NOW } from './lib/world.mjs';
 
@@ -75,10 +75,7 @@ export async function benchExtract(argv) {
   extract.mongoWireClaimSeconds = serverTime.claimSeconds;
   extract.callsPerSecondWithoutMongoWire = ownSeconds > 0 ? extract.claimed / ownSeconds : undefined;
   const report = { at: new Date().toISOString(), settings: opts, extract };
-  mkdirSync(path.dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  console.error(`written ${opts.out}`);
-  return report;
+  return writeReport(opts.out, report);
 }
 
 /**
@@ -107,13 +104,4 @@ async function mongoServerTime(world) {
   return { cursorSeconds, claimSeconds: (Date.now() - started) / 1000, calls: ids.length };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  useLocalServers();
-  benchExtract(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, benchExtract);

@@ -5,13 +5,14 @@
 // (its import job's duration) beside it, and the config service's peak RSS (VmHWM) with its RSS
 // before the upload.
 
-import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { Collections } from '@call-sync/platform';
-import { repoRoot, startService, useLocalServers } from './lib/services.mjs';
+import { writeReport, runWhenMain } from './lib/cli.mjs';
+import { repoRoot, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { BENCH_API_TOKEN, createPipelineWorld } from './lib/world.mjs';
 
@@ -102,19 +103,7 @@ export async function benchImport(argv) {
   const figures = medianOfRuns(runs);
   figures.mongoWireUpsertSeconds = serverSeconds;
   const report = { at: new Date().toISOString(), settings: opts, import: figures };
-  mkdirSync(path.dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  console.error(`written ${opts.out}`);
-  return report;
+  return writeReport(opts.out, report);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  useLocalServers();
-  benchImport(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, benchImport);

@@ -26,18 +26,24 @@ const results = path.join(repoRoot, 'bench/results');
  * each benchmark alone defaults to the issue's sizes (bench/README.md says which differ).
  */
 const BENCHMARKS = [
-  { name: 'van', file: 'van-sync.json', run: benchVanSync, defaults: [] },
+  // Rate-bound at 4 × 1,000 calls: its steady rate is reached in the first seconds.
+  { name: 'van', file: 'van-sync.json', run: benchVanSync, defaults: ['--rate-calls', '1000'] },
   {
     name: 'replicas',
     file: 'van-replicas.json',
     run: benchVanSync,
     defaults: ['--regime', 'replicas', '--runs', '1'],
   },
-  { name: 'extract', file: 'extract.json', run: benchExtract, defaults: [] },
+  { name: 'extract', file: 'extract.json', run: benchExtract, defaults: ['--runs', '1'] },
   { name: 'csv', file: 'csv-export.json', run: benchCsvExport, defaults: ['--rows', '20000,100000'] },
-  { name: 'import', file: 'import.json', run: benchImport, defaults: ['--rows', '20000'] },
-  { name: 'config', file: 'config-load.json', run: benchConfigLoad, defaults: [] },
-  { name: 'strategies', file: 'strategies.json', run: benchStrategies, defaults: [] },
+  { name: 'import', file: 'import.json', run: benchImport, defaults: ['--rows', '10000'] },
+  { name: 'config', file: 'config-load.json', run: benchConfigLoad, defaults: ['--runs', '1'] },
+  {
+    name: 'strategies',
+    file: 'strategies.json',
+    run: benchStrategies,
+    defaults: ['--calls', '1000', '--runs', '1'],
+  },
 ];
 
 /** The flags of one benchmark: its defaults here, `--runs`, then `--<prefix>-<flag>` without the prefix. */

@@ -8,10 +8,10 @@
 // (finished through VAN, or refused by VAN). The run's own count (`vanRequestsUsed`, which also
 // counts reading Bulk Import's results file) is beside it.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
-import { repoRoot, runOnce, startService, useLocalServers } from './lib/services.mjs';
+import { writeReport, runWhenMain } from './lib/cli.mjs';
+import { repoRoot, runOnce, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { createPipelineWorld, NOW } from './lib/world.mjs';
 
@@ -110,19 +110,7 @@ export async function benchStrategies(argv) {
     if (strategy === 'bulk' && reference)
       report.strategies.bulk.sameStatusesAsFull = runs.every((r) => r.sameStatusesAsFull);
   }
-  mkdirSync(path.dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  console.error(`written ${opts.out}`);
-  return report;
+  return writeReport(opts.out, report);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  useLocalServers();
-  benchStrategies(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, benchStrategies);

@@ -2,17 +2,19 @@
 // at a fixed latency, in two regimes, beside the original algorithm and a Parsons loop.
 //   node bench/van-sync.mjs [--regime latency|rate|both|replicas] [--runs 3] [--calls N]
 //        [--candidates N] [--rate R] [--latency-ms 80] [--replicas 1] [--replica-counts 1,2,4]
-//        [--baseline-calls 1000] [--baselines yes|no] [--out bench/results/van-sync.json]
+//        [--latency-calls N] [--rate-calls N] [--baseline-calls 1000] [--baselines yes|no]
+//        [--out bench/results/van-sync.json]
 // The replicas regime runs the same many-candidate world with each count of van-writer replicas
 // in turn (one consumer group), and reports each count's throughput over one replica's.
 // Every figure is the median of the runs. Needs the local servers (`npm run infra:up`) and a build.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
 import { runOriginal } from './baselines/original.mjs';
-import { repoRoot, runOnce, startService, useLocalServers } from './lib/services.mjs';
+import { writeReport, runWhenMain } from './lib/cli.mjs';
+import { repoRoot, runOnce, startService } from './lib/services.mjs';
 import { flags, medianOfRuns, percentile } from './lib/stats.mjs';
 import { createVanWorld, NOW } from './lib/world.mjs';
 
@@ -239,7 +241,8 @@ export async function benchVanSync(argv) {
       report.regimes.replicas = await replicasRegime(opts);
       continue;
     }
-    const regime = REGIMES[name];
+    // `--rate-calls N` sizes one regime of `both` (npm run bench keeps the rate-bound one short).
+    const regime = { ...REGIMES[name], calls: Number(opts[`${name}Calls`] ?? REGIMES[name].calls) };
     const runs = [];
     const baselineRuns = [];
     for (let i = 0; i < opts.runs; i += 1) {
@@ -271,19 +274,7 @@ export async function benchVanSync(argv) {
     }
     report.regimes[name] = entry;
   }
-  mkdirSync(path.dirname(opts.out), { recursive: true });
-  writeFileSync(opts.out, `${JSON.stringify(report, null, 2)}\n`);
-  console.error(`written ${opts.out}`);
-  return report;
+  return writeReport(opts.out, report);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  useLocalServers();
-  benchVanSync(process.argv.slice(2)).then(
-    () => process.exit(0),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runWhenMain(import.meta.url, benchVanSync);

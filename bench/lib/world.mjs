@@ -77,6 +77,14 @@ async function insertInBatches(db, docs) {
   }
 }
 
+/** Drops the world's database and stops its sandboxes. */
+async function closeWorld(mongo, van, airtable) {
+  await mongo.db.dropDatabase().catch(() => undefined);
+  await mongo.close();
+  await van.close();
+  await airtable.close();
+}
+
 /** An operator's token for the config service's API (API_TOKENS of every bench world). */
 export const BENCH_API_TOKEN = 'bench-operator-token-0123456789';
 
@@ -150,12 +158,7 @@ export async function createExtractionWorld(opts) {
     mongo,
     env,
     calls: calls.length,
-    close: async () => {
-      await mongo.db.dropDatabase().catch(() => undefined);
-      await mongo.close();
-      await van.close();
-      await airtable.close();
-    },
+    close: () => closeWorld(mongo, van, airtable),
   };
 }
 
@@ -205,12 +208,7 @@ export async function createVanWorld(opts) {
     env,
     calls,
     candidates: chosen.map(([slug]) => slug),
-    close: async () => {
-      await mongo.db.dropDatabase().catch(() => undefined);
-      await mongo.close();
-      await van.close();
-      await airtable.close();
-    },
+    close: () => closeWorld(mongo, van, airtable),
   };
 }
 
@@ -247,11 +245,6 @@ export async function createPipelineWorld(opts) {
     calls,
     rows: fixture.livevox.calls.map((c) => c.row),
     candidates: fixture.meta.candidates.map((c) => c.slug),
-    close: async () => {
-      await mongo.db.dropDatabase().catch(() => undefined);
-      await mongo.close();
-      await van.close();
-      await airtable.close();
-    },
+    close: () => closeWorld(mongo, van, airtable),
   };
 }

@@ -1,6 +1,8 @@
 // The benchmark's smoke run: `bench/van-sync.mjs` at a small size, with the built services, must
-// sync every call exactly once with one VAN request each. Correctness only: no figure of time is
-// asserted (the machine is shared). Build first: `npx tsc -b`.
+// sync every call exactly once with one VAN request each; the other benchmarks at tiny sizes must
+// do what they measure (export every row, import every row, answer under load from a warm cache,
+// sync the same night with each strategy). Correctness only: no figure of time is asserted (the
+// machine is shared). Build first: `npx tsc -b`.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -18,9 +20,9 @@ interface WriterFigures {
   duplicates: number;
 }
 
-function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
+function runBench(args: string[], script = 'van-sync.mjs'): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'bench/van-sync.mjs'), ...args], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'bench', script), ...args], {
       env: process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -61,3 +63,60 @@ test.each([
   expect(writer.requestsPerCall).toBe(1);
   expect(writer.duplicates).toBe(0);
 });
+
+/** Runs a benchmark with its JSON in a temporary folder; fails with its output when it fails. */
+async function benchReport<T>(script: string, args: string[]): Promise<T> {
+  const out = path.join(mkdtempSync(path.join(tmpdir(), 'bench-smoke-')), 'report.json');
+  const { code, output } = await runBench([...args, '--runs', '1', '--out', out], script);
+  expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+  return JSON.parse(readFileSync(out, 'utf8')) as T;
+}
+
+test('the CSV export benchmark exports every row of each size', async () => {
+  const report = await benchReport<{ sizes: { rows: number }[] }>('csv-export.mjs', ['--rows', '200,400']);
+  // The benchmark itself fails unless the run completed with exactly this many rows in the file.
+  expect(report.sizes.map((size) => size.rows)).toEqual([200, 400]);
+});
+
+test('the import benchmark imports every row of the export', async () => {
+  const report = await benchReport<{ import: { rows: number; rowErrors: number } }>('import.mjs', [
+    '--rows',
+    '300',
+  ]);
+  expect(report.import).toMatchObject({ rows: 300, rowErrors: 0 });
+});
+
+test('the config load benchmark: no error and no VAN request from a warm cache', async () => {
+  const report = await benchReport<{
+    paths: Record<string, { requests: number; errors: number; vanRequests: number }>;
+  }>('config-load.mjs', ['--rate', '20', '--duration', '2', '--connections', '4']);
+  for (const name of ['validate', 'configure']) {
+    expect(report.paths[name]!.requests).toBeGreaterThan(0);
+    expect(report.paths[name]).toMatchObject({ errors: 0, vanRequests: 0 });
+  }
+});
+
+test('the strategies benchmark: bulk ends every call as full does, for a dozen VAN requests', async () => {
+  const report = await benchReport<{
+    strategies: Record<
+      string,
+      {
+        syncedToVan: number;
+        vanRequests: number;
+        canvassPosts: number;
+        bulkJobs: number;
+        sameStatusesAsFull?: boolean;
+      }
+    >;
+  }>('strategies.mjs', ['--calls', '150', '--strategies', 'full,bulk', '--latency-ms', '10']);
+  const { full, bulk } = report.strategies;
+  expect(full!.syncedToVan).toBeGreaterThan(0);
+  expect(full!.canvassPosts).toBeGreaterThanOrEqual(full!.syncedToVan);
+  expect(bulk).toMatchObject({
+    syncedToVan: full!.syncedToVan,
+    canvassPosts: 0,
+    bulkJobs: 1,
+    sameStatusesAsFull: true,
+  });
+  expect(bulk!.vanRequests).toBeLessThanOrEqual(12);
+}, 600_000);
