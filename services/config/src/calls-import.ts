@@ -15,7 +15,12 @@ import {
 } from '@call-sync/core';
 import type { Configuration } from '@call-sync/integrations';
 import type { OperatorCalls } from '@call-sync/store';
-import type { ImportCounts, ImportJobDocument, ImportsRepository } from './data-access/imports-repository';
+import {
+  IMPORT_HEARTBEAT_MS,
+  type ImportCounts,
+  type ImportJobDocument,
+  type ImportsRepository,
+} from './data-access/imports-repository';
 
 /** Columns without which no row can become a call; the others may be empty or absent. */
 const REQUIRED_COLUMNS = ['id', 'account_number', 'start', 'result'];
@@ -214,6 +219,10 @@ export async function importCallExport(
   // does not destroy the request's socket before the 400/413 answer can be sent.
   input.pipe(byteCounter);
   let spoolDir: string | undefined;
+  // Between batches (a slow upload) the document must still say this process is alive.
+  const heartbeat = setInterval(() => {
+    imports.update(importId, { counts, bytesRead: job.bytesRead }).catch(() => undefined);
+  }, IMPORT_HEARTBEAT_MS);
   try {
     if (lengthUnknown(input)) {
       // Without a Content-Length the size limit can only be found while reading; the upload is
@@ -240,6 +249,7 @@ export async function importCallExport(
     await imports.update(importId, { ...job, updatedAt: finishedAt });
     throw reason;
   } finally {
+    clearInterval(heartbeat);
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   }
   const finishedAt = new Date();

@@ -223,3 +223,49 @@ test('an upload that is not text/csv, or larger than allowed, is refused', async
   expect(status).toBe(413);
   expect((await world.api('/calls/imports/not-an-id')).status).toBe(400);
 });
+
+test('an import whose config process died is read as failed, interrupted; a live one stays running', async () => {
+  const KILLED = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c01';
+  const LIVE = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c02';
+  const imports = db.collection<{ _id: string }>('imports');
+  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+  const base = {
+    bytesRead: 4096,
+    rowErrors: [],
+    counts: { rows: 2000, inserted: 2000, updated: 0, unchanged: 0, testAccountsSkipped: 0, errors: 0 },
+  };
+  await imports.insertMany([
+    {
+      _id: KILLED,
+      importId: KILLED,
+      state: 'running',
+      ...base,
+      startedAt: minutesAgo(12),
+      updatedAt: minutesAgo(10),
+    },
+    {
+      _id: LIVE,
+      importId: LIVE,
+      state: 'running',
+      ...base,
+      startedAt: minutesAgo(1),
+      updatedAt: new Date(),
+    },
+  ]);
+
+  const killed = await json(await world.api(`/calls/imports/${KILLED}`));
+  expect(killed).toMatchObject({ importId: KILLED, state: 'failed' });
+  expect(killed.error).toMatch(/^interrupted: the config service stopped during this import/);
+  expect(await imports.findOne({ _id: KILLED })).toMatchObject({
+    state: 'failed',
+    durationMs: 120_000,
+  });
+
+  const listed = (await json(await world.api('/calls/imports'))).imports as {
+    importId: string;
+    state: string;
+  }[];
+  expect(listed.find((i) => i.importId === LIVE)?.state).toBe('running');
+  expect(listed.find((i) => i.importId === KILLED)?.state).toBe('failed');
+  expect(await imports.findOne({ _id: LIVE })).toMatchObject({ state: 'running' });
+});

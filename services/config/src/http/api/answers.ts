@@ -290,7 +290,10 @@ export const importAnswer = z
   })
   .openapi('ImportJob');
 
-export const importsAnswer = z.object({ imports: z.array(importAnswer) }).openapi('ImportJobs');
+// The list leaves out each job's row errors (up to a thousand each); one job's page has them.
+export const importsAnswer = z
+  .object({ imports: z.array(importAnswer.omit({ rowErrors: true }).openapi('ImportJobSummary')) })
+  .openapi('ImportJobs');
 
 export const auditAnswer = z
   .object({
