@@ -21,12 +21,15 @@ ENV NODE_ENV=production
 WORKDIR /app
 USER 1000:1000
 
-# The workspaces every service imports (their package.json files say so; the check verifies it).
-FROM toolchain AS service-workspaces
+# The workspaces the services import (their package.json files say so; the check verifies it):
+# every service needs core, platform and store; all but the csv-writer also talk to the outside APIs.
+FROM toolchain AS store-workspaces
 COPY packages/core/ packages/core/
 COPY packages/platform/ packages/platform/
-COPY packages/integrations/ packages/integrations/
 COPY packages/store/ packages/store/
+
+FROM store-workspaces AS service-workspaces
+COPY packages/integrations/ packages/integrations/
 
 FROM service-workspaces AS config-build
 COPY services/config/ services/config/
@@ -57,7 +60,7 @@ COPY --from=van-writer-build /app /app
 EXPOSE 8082
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--require", "@call-sync/platform/dist/instrumentation.js", "services/van-writer/dist/main.js"]
 
-FROM service-workspaces AS csv-writer-build
+FROM store-workspaces AS csv-writer-build
 COPY services/csv-writer/ services/csv-writer/
 RUN build-workspace services/csv-writer
 
@@ -68,7 +71,6 @@ ENTRYPOINT ["/usr/bin/tini", "--", "node", "--require", "@call-sync/platform/dis
 
 FROM toolchain AS sandbox-build
 COPY packages/core/ packages/core/
-COPY packages/platform/ packages/platform/
 COPY sandbox/ sandbox/
 RUN build-workspace sandbox
 
