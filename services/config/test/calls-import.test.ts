@@ -227,7 +227,7 @@ test('an upload that is not text/csv, or larger than allowed, is refused', async
 test('an import whose config process died is read as failed, interrupted; a live one stays running', async () => {
   const KILLED = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c01';
   const LIVE = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c02';
-  const imports = db.collection<{ _id: string }>('imports');
+  const imports = db.collection<{ _id: string; [field: string]: unknown }>('imports');
   const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
   const base = {
     bytesRead: 4096,
