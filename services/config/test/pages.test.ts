@@ -116,10 +116,45 @@ if (chromiumMissing) {
       await page.close();
       expect(cspViolations).toEqual([]);
     });
+
+    test("a continuous candidate's open day shows its progress through the window; a nightly run none of it", async () => {
+      // The day of 10-21 (window from 10 pm on the 20th), its last cycle at 4 pm: 18 of 24 hours.
+      const expected =
+        'continuous day 75% through · 216 cycles, last 10-21-2026 04:00 PM · posts calls 5 min after they end · closes 10-21-2026 10:05 PM';
+      const page = await context.newPage();
+      await page.goto(`${world.service.url}/runs`);
+      const row = (runId: string) => page.locator(`tr:has(a[href="/runs/${runId}"])`);
+      expect(normalised(await row(CONTINUOUS_RUN).locator('.continuous-day').textContent())).toBe(expected);
+      expect(await row(NIGHTLY_RUN).count()).toBe(1);
+      expect(await row(NIGHTLY_RUN).textContent()).not.toMatch(/continuous|cycles|closes/);
+      await page.goto(`${world.service.url}/runs/${CONTINUOUS_RUN}`);
+      expect(normalised(await page.textContent('.continuous-day'))).toBe(expected);
+      await page.goto(`${world.service.url}/runs/${NIGHTLY_RUN}`);
+      expect(await page.locator('.continuous-day').count()).toBe(0);
+      expect(await page.textContent('body')).not.toMatch(/continuous|cycles/);
+      await page.close();
+
+      const answer = async (runId: string) =>
+        (await (await world.api(`/runs/${runId}`)).json()) as { continuous: unknown };
+      expect((await answer(CONTINUOUS_RUN)).continuous).toEqual({
+        open: true,
+        closesAt: '2026-10-22T02:05:00.000Z',
+        settleMinutes: 5,
+        cycles: 216,
+        lastCycleAt: '2026-10-21T20:00:00.000Z',
+        dayPercent: 75,
+      });
+      expect((await answer(NIGHTLY_RUN)).continuous).toBeNull();
+    });
   });
 }
 
-/** A morning's runs page: one writing, one completed with its report sent, one failed, one dry run. */
+const normalised = (text: string | null) => text?.replace(/\s+/g, ' ').trim();
+
+const NIGHTLY_RUN = '0b7f8a9c-1111-4000-8000-000000000001';
+const CONTINUOUS_RUN = '0b7f8a9c-1111-4000-8000-000000000005';
+
+/** A morning's runs page: one writing, one completed with its report sent, one failed, one dry run, a continuous day. */
 async function arrangeRuns(db: Db): Promise<void> {
   const window = { start: easternTime('2026-10-19', 22), end: easternTime('2026-10-20', 22) };
   const run = (runId: string, candidate: string, fields: Record<string, unknown>) => ({
@@ -136,7 +171,7 @@ async function arrangeRuns(db: Db): Promise<void> {
   });
   const counts = (values: Record<string, number>) => ({ ...emptyRunCounts(), ...values });
   await db.collection('runs').insertMany([
-    run('0b7f8a9c-1111-4000-8000-000000000001', 'good-candidate', {
+    run(NIGHTLY_RUN, 'good-candidate', {
       state: 'writing',
       strategy: 'full',
       callsClaimed: 480,
@@ -180,6 +215,21 @@ async function arrangeRuns(db: Db): Promise<void> {
         errors: [],
         vanRequests: { canvassPosts: 431, bulkImport: 0, metadata: 3, total: 434 },
         estimatedCostCents: 0,
+      },
+    }),
+    // The next day of a continuous candidate (Sync Mode continuous), still taking calls.
+    run(CONTINUOUS_RUN, 'good-candidate', {
+      state: 'extracting',
+      strategy: 'full',
+      window: { start: window.end, end: easternTime('2026-10-21', 22) },
+      scheduledAt: easternTime('2026-10-21', 22),
+      callsClaimed: 150,
+      counts: counts({ finished: 141, ignored: 6, in_progress: 3 }),
+      continuous: {
+        settleMs: 5 * 60_000,
+        closesAt: easternTime('2026-10-21', 22, 5),
+        cycles: 216,
+        lastCycleAt: easternTime('2026-10-21', 16),
       },
     }),
   ] as never[]);

@@ -19,6 +19,7 @@ import type { ConfigCache } from '../config-cache';
 import type { ReportsRepository } from '../data-access/reports-repository';
 import { computeDryRun } from '../dry-run';
 import { renderRunPage, renderRunsPage } from '../pages/runs-page';
+import { continuousDayView } from '../pages/continuous-day-view';
 import type { VanMetadataCache } from '../van-metadata-cache';
 import { HttpError, VAN_BUDGET_SPENT, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
@@ -88,6 +89,7 @@ export function describeRun(
     // A `bulk` run's calls sent as jobs: the requests posting them one by one would have used.
     vanRequestsPerCall: run.bulkImport?.calls ?? null,
     dryRunResult: run.dryRunResult ?? null,
+    continuous: continuousDayView(run),
     report: reportView(report),
   };
 }

@@ -27,7 +27,7 @@ interface RunView {
   vanRequestsPerCall: number | null;
   dryRunResult: DryRunResult | null;
   /** A continuous candidate's day (Sync Mode continuous), else null. */
-  continuous?: ContinuousDayView | null;
+  continuous: ContinuousDayView | null;
   report: {
     subject: string;
     to: string | null;

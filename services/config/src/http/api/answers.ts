@@ -167,6 +167,20 @@ const report = z.object({
   }),
 });
 
+const continuousDay = z
+  .object({
+    open: z.boolean(),
+    closesAt: timestamp,
+    settleMinutes: count,
+    cycles: count,
+    lastCycleAt: nullable(timestamp),
+    dayPercent: z.number().int().min(0).max(100),
+  })
+  .openapi('ContinuousDay', {
+    description:
+      "A continuous candidate's day: while open, how far its cycles have reached through the window, and when it closes",
+  });
+
 export const runAnswer = z
   .object({
     runId: z.uuid(),
@@ -204,6 +218,7 @@ export const runAnswer = z
     vanRequestsUsed: nullable(count),
     vanRequestsPerCall: nullable(count),
     dryRunResult: nullable(dryRunResult),
+    continuous: nullable(continuousDay).openapi({ description: 'null for a nightly run' }),
     report: nullable(report),
   })
   .openapi('Run');
