@@ -33,7 +33,7 @@ export interface BulkImportKnobs {
   completedStatus: 'Completed' | 'Complete';
 }
 
-export const DEFAULT_BULK_IMPORT_KNOBS: BulkImportKnobs = {
+const DEFAULT_BULK_IMPORT_KNOBS: BulkImportKnobs = {
   pendingMs: 500,
   processingMs: 1500,
   resultLinkTtlMs: 60_000,
@@ -66,7 +66,7 @@ interface MappingField {
   parents: { parentFieldName: string; limitedToParentValues: null }[] | null;
 }
 
-export interface MappingType {
+interface MappingType {
   name: string;
   displayName: string;
   allowMultipleMode: 'Single' | 'Multiple';
@@ -91,7 +91,7 @@ const contactFields = (): MappingField[] => [
 ];
 
 /** What the sandbox offers; names and fields as VAN's answer and Parsons' fixtures show them. */
-export const MAPPING_TYPES: MappingType[] = [
+const MAPPING_TYPES: MappingType[] = [
   {
     name: 'CanvassResults',
     displayName: 'Apply Canvass Results',
@@ -186,7 +186,7 @@ const jobRequest = z.object({
 type JobRequest = z.infer<typeof jobRequest>;
 type MappingUse = JobRequest['actions'][number]['mappingTypes'][number];
 
-export type BulkImportStatus =
+type BulkImportStatus =
   | 'Pending'
   | 'InProgress'
   | 'InProgressWithErrors'
@@ -196,7 +196,7 @@ export type BulkImportStatus =
   | 'Failed';
 
 /** A job as the sandbox keeps it; tests read these through `jobs()`. */
-export interface BulkImportJob {
+interface BulkImportJob {
   jobId: number;
   applicationName: string;
   status: BulkImportStatus;
@@ -211,7 +211,7 @@ export interface BulkImportJob {
 }
 
 /** One applied row, written to the sandbox's journal beside the per-call posts. */
-export interface BulkJournalRow {
+interface BulkJournalRow {
   vanId: number;
   applicationName: string;
   jobId: number;

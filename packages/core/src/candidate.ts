@@ -21,7 +21,7 @@ export type Strategy = (typeof STRATEGIES)[number];
  *   after it finished, as VAN asks of phone tools; it closes at the Sync Time like a nightly run.
  */
 export const SYNC_MODES = ['nightly', 'continuous'] as const;
-export type SyncMode = (typeof SYNC_MODES)[number];
+type SyncMode = (typeof SYNC_MODES)[number];
 
 export interface Candidate {
   /** Reference Name lowercased, spaces → `-`; the id used in URLs, calls.client and topics. */

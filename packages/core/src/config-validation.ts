@@ -31,7 +31,7 @@ export interface TableValidation {
   rows: RowValidation[];
 }
 
-export const VALIDATION_HEADER_OK = 'This sync is good to go!';
+const VALIDATION_HEADER_OK = 'This sync is good to go!';
 export const VALIDATION_HEADER_ERRORS = 'THIS SYNC HAS ERRORS';
 
 const describe = (value: unknown): string => JSON.stringify(value) ?? String(value);
@@ -243,8 +243,7 @@ export function phoneIdShare(
   return { days, calls, withPhoneId, share, ok: withPhoneId === calls, message };
 }
 
-export const IGNORED_ROW_MESSAGE =
-  'Neither Sync to System nor Include in CSV is checked: these calls are ignored';
+const IGNORED_ROW_MESSAGE = 'Neither Sync to System nor Include in CSV is checked: these calls are ignored';
 
 function warningsFor(row: ResultConfigRow): string[] {
   const warnings: string[] = [];

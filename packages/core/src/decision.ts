@@ -32,9 +32,9 @@ export type CallDecision =
 /** Contact Type and Input Type may be absent: Phone and API. */
 export type DecisionCandidate = Pick<Candidate, 'system' | 'strategy'> & CanvassTypeNames;
 
-export const INVALID_CONFIGURATION = 'invalid configuration';
+const INVALID_CONFIGURATION = 'invalid configuration';
 
-export function missingConfigMessage(fullOnScreenResult: string | undefined): string {
+function missingConfigMessage(fullOnScreenResult: string | undefined): string {
   return `missing config for ${fullOnScreenResult?.trim() ? fullOnScreenResult.trim() : '(no result)'}`;
 }
 

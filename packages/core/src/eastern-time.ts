@@ -4,7 +4,7 @@
 
 import { DateTime } from 'luxon';
 
-export const EASTERN_TIME_ZONE = 'America/New_York';
+const EASTERN_TIME_ZONE = 'America/New_York';
 
 // The locale is fixed so that AM/PM never follows the host's language.
 const EASTERN = { zone: EASTERN_TIME_ZONE, locale: 'en-US' } as const;
@@ -24,17 +24,53 @@ export type EasternDay = string;
 
 const inEastern = (instant: Date): DateTime => DateTime.fromJSDate(instant, EASTERN);
 
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const offsetByHour = new Map<number, number>();
+
+/**
+ * Eastern's offset from UTC in minutes at `ms`, from luxon's zone rules, kept per UTC hour. Every
+ * call's CSV row, VAN date and import row needs one, and asking luxon each time cost ~15 µs a
+ * call — the most of the per-row work once MongoDB is out of the way. New York changes offset only
+ * on a whole UTC hour; an hour whose two ends disagree (before 1884) is never cached.
+ */
+function offsetMinutesAt(ms: number): number {
+  const hour = Math.floor(ms / HOUR_MS);
+  const cached = offsetByHour.get(hour);
+  if (cached !== undefined) return cached;
+  const start = DateTime.fromMillis(hour * HOUR_MS, EASTERN).offset;
+  if (DateTime.fromMillis((hour + 1) * HOUR_MS - 1, EASTERN).offset !== start) {
+    return DateTime.fromMillis(ms, EASTERN).offset;
+  }
+  if (offsetByHour.size >= 50_000) offsetByHour.clear();
+  offsetByHour.set(hour, start);
+  return start;
+}
+
 export function easternWallClock(instant: Date): EasternWallClock {
-  const { year, month, day, hour, minute, second } = inEastern(instant);
-  return { year, month, day, hour, minute, second };
+  const shifted = new Date(instant.getTime() + offsetMinutesAt(instant.getTime()) * 60_000);
+  return {
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+    hour: shifted.getUTCHours(),
+    minute: shifted.getUTCMinutes(),
+    second: shifted.getUTCSeconds(),
+  };
 }
 
-/** Minutes east of UTC at that instant: -300 (EST) or -240 (EDT). */
-export function easternOffsetMinutes(instant: Date): number {
-  return inEastern(instant).offset;
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+const ymd = (w: EasternWallClock) => `${pad(w.year, 4)}-${pad(w.month)}-${pad(w.day)}`;
+
+/** The wall-clock reading as if it were UTC, in ms (any year, unlike Date.UTC's 0–99 rule). */
+function wallAsUtcMs(wall: EasternWallClock): number {
+  const date = new Date(0);
+  date.setUTCFullYear(wall.year, wall.month - 1, wall.day);
+  date.setUTCHours(wall.hour, wall.minute, wall.second, 0);
+  return date.getTime();
 }
 
-export function isValidWallClock(wall: EasternWallClock): boolean {
+function isValidWallClock(wall: EasternWallClock): boolean {
   // luxon throws on NaN and takes 24:00 as the next midnight; neither is a reading of a clock.
   const { year, month, day, hour, minute, second } = wall;
   if (![year, month, day, hour, minute, second].every(Number.isInteger) || hour > 23) return false;
@@ -55,18 +91,21 @@ export type EasternResolution =
 
 export function resolveEasternWallClock(wall: EasternWallClock): EasternResolution {
   if (!isValidWallClock(wall)) throw new RangeError(`not a calendar time: ${JSON.stringify(wall)}`);
-  const resolved = DateTime.fromObject({ ...wall }, EASTERN);
-  if (resolved.hour !== wall.hour || resolved.minute !== wall.minute) {
-    // luxon moves a reading in the gap forward by the gap. New York's clocks jump on the hour,
-    // so the top of the hour it lands in is the jump itself.
-    return { kind: 'skipped', nextInstant: resolved.startOf('hour').toJSDate() };
-  }
-  const [first, second] = resolved
-    .getPossibleOffsets()
-    .map((candidate) => candidate.toJSDate())
+  // The offsets in force a day either side are the only ones this reading can have (New York
+  // changes offset at most once in two days); each is right if the instant it gives has it.
+  const asUtc = wallAsUtcMs(wall);
+  const offsets = new Set([offsetMinutesAt(asUtc - DAY_MS), offsetMinutesAt(asUtc + DAY_MS)]);
+  const [first, second] = [...offsets]
+    .map((offset) => ({ offset, instant: asUtc - offset * 60_000 }))
+    .filter(({ offset, instant }) => offsetMinutesAt(instant) === offset)
+    .map(({ instant }) => new Date(instant))
     .sort((a, b) => a.getTime() - b.getTime());
   if (first && second) return { kind: 'repeated', first, second };
-  return { kind: 'unique', instant: first ?? resolved.toJSDate() };
+  if (first) return { kind: 'unique', instant: first };
+  // luxon moves a reading in the gap forward by the gap. New York's clocks jump on the hour,
+  // so the top of the hour it lands in is the jump itself.
+  const movedOn = DateTime.fromObject({ ...wall }, EASTERN);
+  return { kind: 'skipped', nextInstant: movedOn.startOf('hour').toJSDate() };
 }
 
 /**
@@ -87,7 +126,7 @@ export function easternInstant(wall: EasternWallClock): Date {
 
 /** `YYYY-MM-DD` of the Eastern day the instant falls in. */
 export function easternDayOf(instant: Date): EasternDay {
-  return inEastern(instant).toFormat('yyyy-MM-dd');
+  return ymd(easternWallClock(instant));
 }
 
 const DAY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -107,20 +146,27 @@ export function addDays(day: EasternDay, days: number): EasternDay {
 
 /** `MM-DD-YYYY` in Eastern time (CSV "Date Called", file names). */
 export function formatEasternDate(instant: Date): string {
-  return inEastern(instant).toFormat('MM-dd-yyyy');
+  const w = easternWallClock(instant);
+  return `${pad(w.month)}-${pad(w.day)}-${pad(w.year, 4)}`;
 }
 
 /** `MM-DD` in Eastern time (report subjects). */
 export function formatEasternMonthDay(instant: Date): string {
-  return inEastern(instant).toFormat('MM-dd');
+  const w = easternWallClock(instant);
+  return `${pad(w.month)}-${pad(w.day)}`;
 }
 
 /** `hh:mm AM` in Eastern time, 12-hour clock. */
 export function formatEasternTime(instant: Date): string {
-  return inEastern(instant).toFormat('hh:mm a');
+  const w = easternWallClock(instant);
+  return `${pad(w.hour % 12 || 12)}:${pad(w.minute)} ${w.hour < 12 ? 'AM' : 'PM'}`;
 }
 
 /** ISO 8601 with the Eastern offset, e.g. `2026-11-03T18:22:05-05:00` (VAN's dateCanvassed). */
 export function formatEasternIso(instant: Date): string {
-  return inEastern(instant).toFormat("yyyy-MM-dd'T'HH:mm:ssZZ");
+  const offset = offsetMinutesAt(instant.getTime());
+  const w = easternWallClock(instant);
+  const sign = offset < 0 ? '-' : '+';
+  const zone = `${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${ymd(w)}T${pad(w.hour)}:${pad(w.minute)}:${pad(w.second)}${zone}`;
 }

@@ -41,7 +41,7 @@ export const CsvExportMessage = z.discriminatedUnion('kind', [
 ]);
 export type CsvExportMessage = z.infer<typeof CsvExportMessage>;
 
-export const RUN_EVENT_TYPES = ['run.opened', 'run.progress', 'run.completed', 'run.failed'] as const;
+const RUN_EVENT_TYPES = ['run.opened', 'run.progress', 'run.completed', 'run.failed'] as const;
 
 const statusCounts = z.partialRecord(
   z.enum(SYNC_STATUSES as [SyncStatus, ...SyncStatus[]]),

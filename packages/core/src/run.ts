@@ -76,7 +76,7 @@ export interface RunProgress {
   lastActivityAt: Date;
 }
 
-export interface DryRunPlan {
+interface DryRunPlan {
   counts: RunCounts;
   /** Calls that would be posted to VAN: one request each, against the daily budget. */
   vanPosts: number;

@@ -19,7 +19,7 @@ export interface BulkMappingNames {
   activistCode: string;
 }
 
-export const BULK_BASE_COLUMNS = ['VanID', 'ContactTypeID', 'DateCanvassed', 'Phone', 'ResultID'] as const;
+const BULK_BASE_COLUMNS = ['VanID', 'ContactTypeID', 'DateCanvassed', 'Phone', 'ResultID'] as const;
 
 export function emptyBulkRowLayout(): BulkRowLayout {
   return { hasResultCodes: false, surveyResponses: 0, activistCodes: 0 };

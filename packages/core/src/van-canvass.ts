@@ -14,7 +14,7 @@ export const DEFAULT_CONTACT_TYPE_NAME = 'Phone';
 /** The dialing prefix of the ten-digit US numbers the decision sends. */
 export const US_DIALING_PREFIX = '1';
 
-export interface VanPhone {
+interface VanPhone {
   dialingPrefix?: string;
   phoneNumber: string;
 }
@@ -35,13 +35,13 @@ export interface VanCanvassContext {
   omitActivistCodeContactHistory?: boolean;
 }
 
-export interface VanSurveyResponse {
+interface VanSurveyResponse {
   type: 'SurveyResponse';
   surveyQuestionId: number;
   surveyResponseId: number;
 }
 
-export interface VanActivistCodeResponse {
+interface VanActivistCodeResponse {
   type: 'ActivistCode';
   activistCodeId: number;
   action: 'Apply' | 'Remove';
@@ -60,9 +60,6 @@ export interface VanErrorItem {
   text: string;
   properties?: string[];
   referenceCode?: string;
-}
-export interface VanErrorBody {
-  errors: VanErrorItem[];
 }
 
 /** VAN metadata a run fetches once: what ids exist for this key. */

@@ -3,8 +3,8 @@ import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
 import { fullJitterBackoffMs } from './retry-delays';
 import { withRetries } from './with-retries';
 
-export type AirtableFields = Record<string, unknown>;
-export interface AirtableRecord {
+type AirtableFields = Record<string, unknown>;
+interface AirtableRecord {
   id: string;
   /** As Airtable sends them: empty cells and unchecked checkboxes are absent. */
   fields: AirtableFields;

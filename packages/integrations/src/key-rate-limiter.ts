@@ -52,7 +52,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * would fill — the server's one-second window plus the pacing's headroom. In steady state the
  * window never binds; after a stall it stops the burst instead of sending it.
  */
-export function createKeyPacer(keyRatePerSecond: number, now: () => number = Date.now): KeyRateLimiter {
+function createKeyPacer(keyRatePerSecond: number, now: () => number = Date.now): KeyRateLimiter {
   const paced = pacedRatePerSecond(keyRatePerSecond);
   const bucket = createTokenBucket(paced, 1, now);
   const perWindow = Math.max(1, Math.floor(keyRatePerSecond));

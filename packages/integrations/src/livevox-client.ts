@@ -4,7 +4,7 @@ import { fullJitterBackoffMs } from './retry-delays';
 import { withRetries } from './with-retries';
 
 /** One call as Livevox's call detail reports it: the columns of the dialer's call-export CSV. */
-export interface LivevoxCallDetailRow {
+interface LivevoxCallDetailRow {
   id: string;
   account_number: string;
   first_name: string;
@@ -21,7 +21,7 @@ export interface LivevoxCallDetailRow {
   phone_id?: string;
 }
 
-export interface LivevoxService {
+interface LivevoxService {
   id: number;
   name: string;
 }
@@ -44,7 +44,7 @@ export interface LivevoxClientOptions {
 }
 
 /** A window of call start times: start included, end excluded. */
-export interface CallWindow {
+interface CallWindow {
   start: Date;
   end: Date;
 }

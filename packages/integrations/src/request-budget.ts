@@ -45,15 +45,3 @@ export function createDailyRequestBudget(
     },
   };
 }
-
-const budgetsByKey = new Map<string, RequestBudget>();
-
-/** The process-wide daily budget of one key (by fingerprint), created on first use. */
-export function getKeyDailyBudget(keyFingerprint: string, dailyLimit: number): RequestBudget {
-  let budget = budgetsByKey.get(keyFingerprint);
-  if (!budget) {
-    budget = createDailyRequestBudget(dailyLimit);
-    budgetsByKey.set(keyFingerprint, budget);
-  }
-  return budget;
-}

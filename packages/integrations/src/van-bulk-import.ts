@@ -23,8 +23,8 @@ const mappingTypeShape = z.object({
 });
 export type BulkImportMappingType = z.infer<typeof mappingTypeShape>;
 
-export const BULK_IMPORT_FINAL_STATUSES = ['Completed', 'CompletedWithErrors', 'Failed'] as const;
-export type BulkImportJobStatus =
+const BULK_IMPORT_FINAL_STATUSES = ['Completed', 'CompletedWithErrors', 'Failed'] as const;
+type BulkImportJobStatus =
   'Pending' | 'InProgress' | 'InProgressWithErrors' | (typeof BULK_IMPORT_FINAL_STATUSES)[number];
 
 const jobShape = z.object({
@@ -52,15 +52,15 @@ export interface BulkImportJob {
   resultFiles: { url: string; dateExpired?: string }[];
 }
 
-export interface BulkImportColumn {
+interface BulkImportColumn {
   name: string;
 }
-export interface BulkImportFieldValueMapping {
+interface BulkImportFieldValueMapping {
   fieldName: string;
   columnName?: string;
   staticValue?: string | number;
 }
-export interface BulkImportMappingUse {
+interface BulkImportMappingUse {
   name: string;
   fieldValueMappings?: BulkImportFieldValueMapping[];
 }
@@ -83,7 +83,7 @@ export interface BulkImportJobRequest {
 }
 
 /** One line of a results file: the row of our file (from 1) and what VAN said about each mapping. */
-export interface BulkImportResultRow {
+interface BulkImportResultRow {
   row: number;
   primaryKey: string;
   /** Empty when every mapping of the row was processed. */
@@ -137,7 +137,7 @@ export function missingBulkImportMappings(types: BulkImportMappingType[], layout
 }
 
 /** Reads a results CSV: each row's number and the texts of the mappings that were not processed. */
-export function parseBulkImportResults(csv: string): BulkImportResultRow[] {
+function parseBulkImportResults(csv: string): BulkImportResultRow[] {
   const records = parse(csv, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<
     string,
     string

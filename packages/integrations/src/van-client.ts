@@ -19,8 +19,6 @@ import { VanRequestRefusedError, VanServerError } from './van-errors';
 import { vanMetricsFor, type VanMetrics } from './van-metrics';
 import { classifyVanAttempt, type VanAttemptResult, type VanRetryPolicy } from './van-retry-rules';
 
-export type { VanRetryPolicy } from './van-retry-rules';
-
 export interface VanClientOptions {
   /** VAN's API root, e.g. `https://api.securevan.com` (a trailing `/v4` is accepted). */
   baseUrl: string;
@@ -53,10 +51,9 @@ export interface VanApiKeyProfile {
   userFirstName?: string;
   userLastName?: string;
 }
-export type { VanContactType, VanInputType } from '@call-sync/core';
 
 /** What VAN accepted. VAN v4 returns no identifier for a canvass response, so this is our record. */
-export interface VanCanvassReceipt {
+interface VanCanvassReceipt {
   vanId: number;
   status: number;
   dateCanvassed: string;

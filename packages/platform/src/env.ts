@@ -11,7 +11,7 @@ export class EnvError extends Error {
   }
 }
 
-export const API_ROLES = ['organiser', 'operator'] as const;
+const API_ROLES = ['organiser', 'operator'] as const;
 export type ApiRole = (typeof API_ROLES)[number];
 
 /** One entry of API_TOKENS: who holds the token (its name, shown in audits), and what it may do. */
@@ -242,8 +242,6 @@ export const envGroups = {
   },
 } as const;
 
-export const booleanEnv = booleanFromString;
-
 /** Parses `source` against `shape`; throws EnvError naming every bad variable (never its value). */
 export function parseEnv<S extends z.ZodRawShape>(
   shape: S,
@@ -264,17 +262,4 @@ export function parseEnv<S extends z.ZodRawShape>(
     throw new EnvError(problems);
   }
   return result.data;
-}
-
-/** For main.ts: parse or print the problem and exit non-zero, before anything else starts. */
-export function loadEnvOrExit<S extends z.ZodRawShape>(shape: S): z.infer<z.ZodObject<S>> {
-  try {
-    return parseEnv(shape);
-  } catch (error) {
-    if (error instanceof EnvError) {
-      console.error(error.message);
-      process.exit(78); // EX_CONFIG
-    }
-    throw error;
-  }
 }

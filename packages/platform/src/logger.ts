@@ -6,7 +6,7 @@ export type { Logger };
  * Keys whose values are secrets wherever they appear in a logged object. pino replaces them
  * before serialisation, so a careless `log.info({ candidate })` cannot leak an API key.
  */
-export const redactedPaths = [
+const redactedPaths = [
   'apiKey',
   '*.apiKey',
   '*.*.apiKey',
@@ -65,7 +65,7 @@ const isSerializedError = (value: unknown): value is Record<string, unknown> & {
  * HTTP client's error carries about the request: an unexpected failure keeps its stack in the log
  * and no credential goes with it.
  */
-export function serializeError(error: unknown): unknown {
+function serializeError(error: unknown): unknown {
   const serialized: unknown = pino.stdSerializers.err(error as Error);
   if (typeof serialized !== 'object' || serialized === null || serialized === error) return serialized;
   return withoutTransport(serialized as Record<string, unknown>, 0);

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
-export { Counter, Gauge, Histogram, Registry } from 'prom-client';
+export { Gauge, Histogram, Registry } from 'prom-client';
 
 /** One registry per service process, with Node's default metrics and the service label. */
 export function createMetricsRegistry(service: string): Registry {

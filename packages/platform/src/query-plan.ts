@@ -7,7 +7,7 @@
 import type { Document, IndexDescription } from 'mongodb';
 
 /** How a filter uses a field: bounds an index scan (eq, range), or is checked on each document. */
-export type FieldUse = 'eq' | 'range' | 'residual';
+type FieldUse = 'eq' | 'range' | 'residual';
 
 export interface QueryShape {
   collection: string;

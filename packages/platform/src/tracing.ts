@@ -9,10 +9,8 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
 import { KoaInstrumentation } from '@opentelemetry/instrumentation-koa';
 import { MongoDBInstrumentation } from '@opentelemetry/instrumentation-mongodb';
-import { trace, type Tracer } from '@opentelemetry/api';
 
-export { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
-export type { Span, Tracer } from '@opentelemetry/api';
+export { context, SpanStatusCode, trace } from '@opentelemetry/api';
 
 /** Probes and scrapes arrive every few seconds and tell nothing about the work: no span for them. */
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -49,8 +47,4 @@ export function startTracing(service: string, endpoint: string | undefined): () 
   }
   const sdk = started;
   return sdk ? () => sdk.shutdown() : async () => undefined;
-}
-
-export function getTracer(service: string): Tracer {
-  return trace.getTracer(`call-sync.${service}`);
 }

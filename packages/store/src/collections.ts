@@ -93,7 +93,7 @@ export function runsCollection(db: Db): Collection<RunDocument> {
   return db.collection<RunDocument>(Collections.Runs);
 }
 
-export type DeliveryStatus = 'pending' | 'sent' | 'failed';
+type DeliveryStatus = 'pending' | 'sent' | 'failed';
 
 export interface ReportDelivery {
   status: DeliveryStatus;

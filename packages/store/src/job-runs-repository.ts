@@ -17,7 +17,7 @@ export interface JobRunDocument {
   lastError?: string;
 }
 
-export function jobRunsCollection(db: Db): Collection<JobRunDocument> {
+function jobRunsCollection(db: Db): Collection<JobRunDocument> {
   return db.collection<JobRunDocument>(Collections.JobRuns);
 }
 

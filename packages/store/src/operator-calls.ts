@@ -12,7 +12,7 @@ import { callsCollection } from './collections';
 export type ResetScope = 'all' | 'errors' | 'outcome-unknown';
 export const RESET_SCOPES: readonly ResetScope[] = ['all', 'errors', 'outcome-unknown'];
 
-export interface UpsertCounts {
+interface UpsertCounts {
   inserted: number;
   updated: number;
   unchanged: number;

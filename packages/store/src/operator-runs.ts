@@ -4,7 +4,7 @@ import type { Db, Filter } from 'mongodb';
 import type { RunState } from '@call-sync/core';
 import { runsCollection, type RunDocument } from './collections';
 
-export interface RunListFilter {
+interface RunListFilter {
   candidate?: string;
   /** Any of these candidates (an organiser's token limited to them). */
   candidates?: string[];

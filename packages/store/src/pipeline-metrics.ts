@@ -20,7 +20,7 @@ export interface PipelineMetrics {
  * VAN's guidance asks to keep short ("as close to real time as possible"). Nightly runs show
  * hours here, a continuous mode minutes; the buckets cover both, up to the two-day catch-up.
  */
-export const FINISH_TO_POST_BUCKETS = [
+const FINISH_TO_POST_BUCKETS = [
   30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800,
 ];
 

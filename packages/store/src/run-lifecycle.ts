@@ -246,7 +246,7 @@ export async function advanceRun(
 }
 
 /** Asks the csv-writer for the run's caller file (runs whose strategy exports no results). */
-export async function publishCallerExport(
+async function publishCallerExport(
   publisher: Publisher,
   run: Pick<RunDocument, 'runId' | 'candidate'>,
 ): Promise<void> {

@@ -11,7 +11,7 @@ import { LISTING_API_KEY_FIELD } from '@call-sync/core';
 import type { ConfigCacheRepository, StoredConfiguration } from './data-access/config-cache-repository';
 import { UnloadedApiKey } from './unloaded-api-key';
 
-export interface ConfigCacheStatus {
+interface ConfigCacheStatus {
   /** Where the configuration in memory came from: Airtable now, or the Mongo copy of an earlier read. */
   source: 'airtable' | 'mongo' | 'none';
   loadedAt: Date | undefined;

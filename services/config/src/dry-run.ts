@@ -11,7 +11,7 @@ import type { CandidateConfiguration } from '@call-sync/integrations';
 import { envVars } from '@call-sync/platform';
 import type { DryRunResult } from '@call-sync/store';
 
-export const VAN_FREE_REQUESTS_PER_DAY = 1000;
+const VAN_FREE_REQUESTS_PER_DAY = 1000;
 const VAN_PAGE_SIZE = 200;
 /** Before a bulk run: the key's mapping types, read once. */
 const BULK_IMPORT_RUN_REQUESTS = 1;
@@ -22,12 +22,12 @@ const BULK_IMPORT_JOB_REQUESTS = 3;
  * splits a night as the writer will; the platform's default when unset. The zip-size limit
  * (19 MB) binds later: a row is well under 190 bytes.
  */
-export const BULK_ROWS_PER_JOB: number = envVars.VAN_BULK_MAX_ROWS_PER_JOB.parse(
+const BULK_ROWS_PER_JOB: number = envVars.VAN_BULK_MAX_ROWS_PER_JOB.parse(
   process.env.VAN_BULK_MAX_ROWS_PER_JOB,
 );
 
 /** VAN requests a `bulk` run of `rows` rows spends at least: the mapping check, then per job. */
-export function bulkImportRequests(rows: number, rowsPerJob: number): { jobs: number; requests: number } {
+function bulkImportRequests(rows: number, rowsPerJob: number): { jobs: number; requests: number } {
   if (rows === 0) return { jobs: 0, requests: 0 };
   const jobs = Math.ceil(rows / rowsPerJob);
   return { jobs, requests: BULK_IMPORT_RUN_REQUESTS + jobs * BULK_IMPORT_JOB_REQUESTS };

@@ -35,8 +35,7 @@ export interface VanMetadataCacheOptions {
 }
 
 /** VAN mode of a candidate's key: 0 for the voter file (System van), 1 for MyCampaign. */
-export const vanModeFor = (candidate: Pick<Candidate, 'system'>): 0 | 1 =>
-  candidate.system === 'myc' ? 1 : 0;
+const vanModeFor = (candidate: Pick<Candidate, 'system'>): 0 | 1 => (candidate.system === 'myc' ? 1 : 0);
 
 /**
  * Per-candidate VAN metadata, reused for a short time so that opening configure or validate twice

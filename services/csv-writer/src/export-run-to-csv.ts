@@ -139,7 +139,7 @@ async function callerRecords(deps: ExportDeps, logins: string[]): Promise<Caller
 }
 
 /** The run's caller file; returns its presigned link. */
-export async function exportCallers(deps: ExportDeps, run: RunDocument): Promise<string> {
+async function exportCallers(deps: ExportDeps, run: RunDocument): Promise<string> {
   const dayCalled = callingDay(run.window);
   const record = await exportKey(deps.db, run, 'callerExport', () =>
     callerCsvFileName(run.candidate, dayCalled, token()),

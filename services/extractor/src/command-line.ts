@@ -7,7 +7,7 @@ export type ExtractorCommand =
   | { name: 'archive' }
   | { name: 'audit-reports'; now?: Date };
 
-export const USAGE = [
+const USAGE = [
   'usage: extractor [extract] [--candidate slug] [--window YYYY-MM-DD | --continuous] [--now ISO-8601]',
   '       extractor resume --run <runId>',
   '       extractor archive',

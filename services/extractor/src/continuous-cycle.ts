@@ -49,7 +49,7 @@ export interface ContinuousOptions {
   candidate?: string;
 }
 
-export type CycleOutcome = 'claimed' | 'closed' | 'busy' | 'failed';
+type CycleOutcome = 'claimed' | 'closed' | 'busy' | 'failed';
 
 export interface CycleResult {
   runId: string;
@@ -167,7 +167,7 @@ function resumeReason(run: RunDocument, holderDied: boolean, options: Continuous
 }
 
 /** One cycle of one continuous day that is being extracted. */
-export async function runContinuousCycle(
+async function runContinuousCycle(
   deps: ExtractionDeps,
   configuration: Configuration,
   found: RunDocument,

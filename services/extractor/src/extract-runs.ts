@@ -52,7 +52,7 @@ export interface ExtractionDeps {
 const tracer = trace.getTracer('call-sync.extractor');
 
 /** The strategy the run follows: a System `csv` candidate delivers like `all csv` whatever its Strategy says. */
-export function effectiveStrategy(config: CandidateConfiguration): Strategy {
+function effectiveStrategy(config: CandidateConfiguration): Strategy {
   return deliversOnlyCsv(config.candidate) ? 'all csv' : config.candidate.strategy;
 }
 
@@ -108,7 +108,7 @@ async function fetchRunMetadata(
 }
 
 /** Extracts one open run; returns the run as it stands afterwards (or undefined if another process took it). */
-export async function extractRun(
+async function extractRun(
   deps: ExtractionDeps,
   configuration: Configuration,
   run: RunDocument,

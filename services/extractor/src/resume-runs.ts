@@ -69,7 +69,7 @@ export async function republishUnfinishedVanCalls(
 }
 
 /** Re-publishes a run's unfinished work from Mongo; returns how many VAN calls went back on the topic. */
-export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Promise<number> {
+async function republishRunWork(deps: ResumeDeps, run: RunDocument): Promise<number> {
   // A `bulk` run's calls may sit in a Bulk Import job still pending at VAN: never post them one by
   // one; the van-writer resumes the run's jobs from the run document.
   const bulkRun = run.strategy === 'bulk' && !(await readRunBulkImport(deps.db, run.runId))?.fallback;
@@ -102,7 +102,7 @@ export async function republishRunWork(deps: ResumeDeps, run: RunDocument): Prom
   return published;
 }
 
-export async function checkRun(
+async function checkRun(
   deps: ResumeDeps,
   run: RunDocument,
   options: { now: Date; stallAfterMs: number },

@@ -32,7 +32,7 @@ const bulkImportEnv = {
   KAFKA_CONSUMER_GROUP: envVars.KAFKA_CONSUMER_GROUP,
 };
 
-export function loadBulkImportSettings(source: Record<string, string | undefined> = process.env) {
+function loadBulkImportSettings(source: Record<string, string | undefined> = process.env) {
   return parseEnv(bulkImportEnv, source);
 }
 

@@ -59,7 +59,7 @@ import {
 } from '@call-sync/store';
 import type { CandidateVanAccess } from './posting-window';
 
-export interface BulkImportSettings {
+interface BulkImportSettings {
   bucket: string;
   linkSeconds: number;
   maxZipBytes: number;

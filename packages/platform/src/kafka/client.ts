@@ -81,7 +81,7 @@ export interface TopicSettings {
   minInsyncReplicas: number;
 }
 
-export const LOCAL_TOPIC_SETTINGS: TopicSettings = { replicationFactor: 1, minInsyncReplicas: 1 };
+const LOCAL_TOPIC_SETTINGS: TopicSettings = { replicationFactor: 1, minInsyncReplicas: 1 };
 
 /**
  * Creates the topics that do not exist yet (the broker does not auto-create them). Topics that

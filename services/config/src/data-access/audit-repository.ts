@@ -3,7 +3,7 @@ import type { Collection, Db, Filter } from 'mongodb';
 import { Collections, type ApiRole } from '@call-sync/platform';
 
 export const AUDIT_ACTIONS = ['run_requested', 'dry_run', 'reset', 'import', 'config_refresh'] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
  * One operator action: who (the token's name from API_TOKENS — never the token), when, what, and
@@ -26,7 +26,7 @@ export interface AuditEntry {
 
 export type NewAuditEntry = Omit<AuditEntry, '_id' | 'at'>;
 
-export interface AuditListFilter {
+interface AuditListFilter {
   candidate?: string;
   limit: number;
 }

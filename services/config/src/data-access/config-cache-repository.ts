@@ -10,7 +10,7 @@ import { fingerprintApiKey, type ConfigurationTables } from '@call-sync/integrat
 // from Airtable; a start-up from this copy has none until Airtable answers.
 
 /** What the copy says about one listing row's VAN key, in place of the key. */
-export interface StoredApiKey {
+interface StoredApiKey {
   rowId: string;
   hasApiKey: boolean;
   /** `fingerprintApiKey` of the key: tells keys apart (budgets, metrics) and cannot be reversed. */
@@ -45,7 +45,7 @@ function apiKeyText(value: unknown): string | undefined {
 }
 
 /** The tables without any VAN key, and per listing row whether it had one and its fingerprint. */
-export function withoutApiKeys(tables: ConfigurationTables): StoredConfiguration & { hadKeys: boolean } {
+function withoutApiKeys(tables: ConfigurationTables): StoredConfiguration & { hadKeys: boolean } {
   const apiKeys: StoredApiKey[] = [];
   let hadKeys = false;
   const listing = tables.listing.map((record): AirtableRecord => {

@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { Collections } from '@call-sync/platform';
 
-export interface ImportRowError {
+interface ImportRowError {
   line: number;
   message: string;
 }
@@ -40,7 +40,7 @@ export interface ImportJobDocument {
  * finish it, so it is read as failed rather than shown running forever.
  */
 export const IMPORT_HEARTBEAT_MS = 10_000;
-export const IMPORT_STALE_AFTER_MS = 6 * IMPORT_HEARTBEAT_MS;
+const IMPORT_STALE_AFTER_MS = 6 * IMPORT_HEARTBEAT_MS;
 
 const INTERRUPTED =
   'interrupted: the config service stopped during this import. Every row it stored is kept; ' +

@@ -8,13 +8,13 @@ import { serve } from './serve-operation';
 import type { ApiToken } from '@call-sync/platform';
 import { principalOf, type SessionCheck, type Sessions } from './session';
 
-export const SESSION_COOKIE = 'callsync_session';
+const SESSION_COOKIE = 'callsync_session';
 const LEGACY_TOKEN_COOKIE = 'callsync_token';
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
 // Tokens are compared as SHA-256 digests with timingSafeEqual, against every token without an
 // early exit, so neither the length nor the first differing byte of a guess shows in the timing.
-export function tokenMatcher(tokens: readonly ApiToken[]): (candidate: string) => ApiToken | undefined {
+function tokenMatcher(tokens: readonly ApiToken[]): (candidate: string) => ApiToken | undefined {
   const digests = tokens.map((entry) => ({
     entry,
     digest: createHash('sha256').update(entry.token).digest(),
@@ -50,7 +50,7 @@ export function securityHeaders(): Koa.Middleware {
 }
 
 /** Reachable without a token: signing in, and signing out (which only clears the cookie). */
-export const PUBLIC_PATHS = new Set(['/login', '/logout']);
+const PUBLIC_PATHS = new Set(['/login', '/logout']);
 
 function refuse(ctx: Koa.Context, detail: string, error?: string): never {
   ctx.set('WWW-Authenticate', `Bearer realm="call-sync"${error ? `, error="${error}"` : ''}`);

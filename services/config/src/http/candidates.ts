@@ -17,7 +17,7 @@ import type { AuditRepository } from '../data-access/audit-repository';
 import { describeWindow, recordAudit } from './audit';
 
 /** What the API says about a candidate: everything but the API key, which only says whether it is set. */
-export function describeCandidate({ candidate, errors, rows }: CandidateConfiguration) {
+function describeCandidate({ candidate, errors, rows }: CandidateConfiguration) {
   return {
     slug: candidate.slug,
     referenceName: candidate.referenceName,

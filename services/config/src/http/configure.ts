@@ -17,7 +17,7 @@ import { operations } from './api/operations';
 import { serve } from './serve-operation';
 
 /** How to fill the result table, as the original's configure page told organisers. */
-export const CONFIGURE_INSTRUCTIONS = [
+const CONFIGURE_INSTRUCTIONS = [
   'Each row of the result table named after the candidate is one dialer result: type it in "Full On Screen Result" as the dialer shows it (case does not matter).',
   'Check "Success" when the voter was reached; leave it unchecked for a non-contact (busy, not home, wrong number).',
   'Not reached: put the id of a VAN result code in "Canvass Result Code" (e.g. 1 for Not Home). QR pairs and Tags are not sent for these rows.',
@@ -49,7 +49,7 @@ async function vanViewOrThrow(vanCache: VanMetadataCache, candidate: Candidate):
   }
 }
 
-export function describeVan(view: VanView) {
+function describeVan(view: VanView) {
   const { metadata } = view;
   return {
     database: view.profile.databaseName ?? null,

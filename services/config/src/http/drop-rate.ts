@@ -13,7 +13,7 @@ function badParameter(detail: string): HttpError {
 }
 
 /** `MM-DD` in the current Eastern year, or last year's when that day has not come yet. */
-export function resolveStartDay(monthDay: string, today: EasternDay): EasternDay {
+function resolveStartDay(monthDay: string, today: EasternDay): EasternDay {
   const match = /^(\d{2})-(\d{2})$/.exec(monthDay);
   if (!match) throw badParameter(`start_day must be MM-DD, got "${monthDay}"`);
   const year = Number(today.slice(0, 4));

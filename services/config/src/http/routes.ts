@@ -18,7 +18,7 @@ import { plainQueryNames } from './params';
 const STREAMED_PATHS = new Set(['/calls/import']);
 
 /** Limits of the bodies the parser reads; the streamed upload has its own (IMPORT_MAX_BYTES). */
-export const BODY_LIMITS = { jsonLimit: '64kb', formLimit: '16kb' } as const;
+const BODY_LIMITS = { jsonLimit: '64kb', formLimit: '16kb' } as const;
 
 /**
  * The order matters: security headers and the error handler wrap everything; the token check

@@ -14,7 +14,7 @@ export interface Input<O extends Operation> {
 }
 
 /** `/runs/{ref}` as koa-router writes it, `/runs/:ref`. */
-export const routePath = (op: Pick<Operation, 'path'>): string => op.path.replace(/\{(\w+)\}/g, ':$1');
+const routePath = (op: Pick<Operation, 'path'>): string => op.path.replace(/\{(\w+)\}/g, ':$1');
 
 /**
  * Serves an operation: the role guard first (the access check walks every route for it), then the
@@ -33,7 +33,7 @@ export function serve<O extends Operation>(
   else router[op.method](path, allow(op.role), handle);
 }
 
-export function readInput<O extends Operation>(ctx: Koa.Context, op: O): Input<O> {
+function readInput<O extends Operation>(ctx: Koa.Context, op: O): Input<O> {
   const params = op.params ? parsePart(op, 'params', op.params, ctx.params) : {};
   const body =
     op.body && PARSED_BODIES.has(op.body.mediaType)

@@ -11,7 +11,7 @@ const ESCAPES: Record<string, string> = {
   "'": '&#39;',
 };
 
-export function escapeHtml(value: unknown): string {
+function escapeHtml(value: unknown): string {
   return String(value ?? '').replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
 }
 
@@ -92,7 +92,7 @@ document.addEventListener('click', async (event) => {
   setTimeout(() => { button.textContent = 'copy'; button.classList.remove('done'); }, 1200);
 });`;
 
-export function nonceOf(ctx: Koa.Context): string {
+function nonceOf(ctx: Koa.Context): string {
   return String(ctx.state.cspNonce ?? '');
 }
 

@@ -11,7 +11,7 @@ const routes = (Object.values(operations) as Operation[]).map((op) => ({
   pattern: new RegExp(`^${op.path.replace(/\{[^}]+\}/g, '[^/]+')}$`),
 }));
 
-export function operationOf(method: string, pathname: string): Operation | undefined {
+function operationOf(method: string, pathname: string): Operation | undefined {
   const wanted = method.toLowerCase();
   return routes.find((route) => route.op.method === wanted && route.pattern.test(pathname))?.op;
 }

@@ -5,7 +5,7 @@ import { z } from './zod';
 // detail of the 400 it answers, word for word what the handlers said before the schemas.
 
 /** Lowercase letters, digits and dashes, as `slugForReferenceName` makes them. */
-export const SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
+const SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const quoted = (input: unknown) => (typeof input === 'string' ? `, got "${input}"` : '');

@@ -376,5 +376,3 @@ export const operations = {
     responses: { 200: page('the audit entries', auditAnswer), 400: badParameter },
   }),
 } as const;
-
-export type OperationName = keyof typeof operations;
