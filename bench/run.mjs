@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchConfigLoad } from './config-load.mjs';
+import { benchContinuous } from './continuous.mjs';
 import { benchCsvExport } from './csv-export.mjs';
 import { benchExtract } from './extract.mjs';
 import { benchImport } from './import.mjs';
@@ -44,6 +45,8 @@ const BENCHMARKS = [
     run: benchStrategies,
     defaults: ['--calls', '1000', '--runs', '1'],
   },
+  // A day of 2,000 calls, nightly then in 5-minute cycles: a few minutes, most of it the cycles.
+  { name: 'continuous', file: 'continuous.json', run: benchContinuous, defaults: ['--runs', '1'] },
 ];
 
 /** The flags of one benchmark: its defaults here, `--runs`, then `--<prefix>-<flag>` without the prefix. */
@@ -195,6 +198,24 @@ export function table(r, host) {
       '',
       fmt(st.requestsPerSyncedCall, 3),
       '',
+      '',
+    );
+  }
+  const day = r.continuous;
+  for (const [mode, d] of Object.entries(day?.modes ?? {})) {
+    const s = day.settings;
+    const how =
+      mode === 'nightly'
+        ? 'nightly (one run after Sync Time)'
+        : `continuous (a cycle every ${s.cycleMinutes} min, settle ${s.settleMinutes} min)`;
+    row(
+      `Peak VAN request rate, a day of ${s.calls} calls, ${how}`,
+      `${d.posted} posted of ${d.calls}`,
+      `peak ${d.peakPerSecond}`,
+      `peak per minute ${d.peakPerMinute}${mode === 'nightly' ? '' : ` (nightly's ÷ ${fmt(day.peakPerMinuteRatio)}, over ${d.cycles} cycles)`}; minutes of the day with requests: ${d.minutesWithRequests}; call end → post p50 / p99 ${fmt(d.finishToPostP50Minutes, 0)} / ${fmt(d.finishToPostP99Minutes, 0)} min`,
+      '',
+      fmt(d.requests / d.vanCalls, 3),
+      d.duplicates,
       '',
     );
   }

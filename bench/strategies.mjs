@@ -13,20 +13,7 @@ import { Collections } from '@call-sync/platform';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
 import { repoRoot, runOnce, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
-import { createPipelineWorld, NOW } from './lib/world.mjs';
-
-async function waitForRun(world, slug, timeoutMs, services) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const dead = services.find((s) => s.child.exitCode !== null);
-    if (dead) throw new Error(`a service exited with ${dead.child.exitCode}:\n${dead.output()}`);
-    const run = await world.mongo.db.collection(Collections.Runs).findOne({ candidate: slug });
-    if (run && (run.state === 'completed' || run.state === 'failed')) return run;
-    if (Date.now() > deadline)
-      throw new Error(`the ${slug} run is still ${run?.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+import { createPipelineWorld, NOW, waitForRun } from './lib/world.mjs';
 
 async function syncOnce(opts, strategy) {
   const world = await createPipelineWorld({
@@ -50,7 +37,7 @@ async function syncOnce(opts, strategy) {
     const started = Date.now();
     const extraction = await runOnce('extractor', world.env, ['extract', '--now', NOW]);
     if (extraction.code !== 0) throw new Error(`extractor failed:\n${extraction.output}`);
-    const run = await waitForRun(world, slug, 600_000 + opts.calls * 100, services);
+    const run = await waitForRun(world, { candidate: slug }, 600_000 + opts.calls * 100, services);
     if (run.state !== 'completed') throw new Error(`the ${strategy} run failed: ${run.error}`);
     const seconds = (Date.now() - started) / 1000;
     const requests = world.van.requestLog().slice(from);

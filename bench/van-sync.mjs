@@ -16,6 +16,7 @@ import { runOriginal } from './baselines/original.mjs';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
 import { repoRoot, runOnce, startService } from './lib/services.mjs';
 import { flags, medianOfRuns, percentile } from './lib/stats.mjs';
+import { vanFigures } from './lib/van-requests.mjs';
 import { createVanWorld, NOW } from './lib/world.mjs';
 
 const REGIMES = {
@@ -28,28 +29,6 @@ const REGIMES = {
 const DEFAULT_IN_FLIGHT = 128;
 const cacheDir = process.env.CALL_SYNC_CACHE ?? path.join(process.env.HOME ?? '/tmp', '.cache/call-sync');
 const parsonsPython = path.join(cacheDir, 'parsons-venv/bin/python');
-
-const isCanvassPost = (entry) => entry.method === 'POST' && /\/canvassResponses$/.test(entry.path);
-
-/** Counts what VAN saw: requests, accepted posts, and calls posted more than once. */
-function vanFigures(van, synced, fromRequest = 0) {
-  const log = van.requestLog().slice(fromRequest);
-  const requests = log.filter(isCanvassPost).length;
-  const accepted = van.journal().filter((e) => isCanvassPost(e) && e.status !== null && e.status < 300);
-  const seen = new Map();
-  for (const entry of accepted) {
-    const key = `${entry.vanId} ${JSON.stringify(entry.body)}`;
-    seen.set(key, (seen.get(key) ?? 0) + 1);
-  }
-  const duplicates = [...seen.values()].filter((n) => n > 1).reduce((a, n) => a + n - 1, 0);
-  const throttled = log.filter((e) => isCanvassPost(e) && e.status === 429).length;
-  return {
-    vanRequests: requests,
-    requestsPerCall: synced ? requests / synced : undefined,
-    duplicates,
-    throttled,
-  };
-}
 
 async function waitUntilSynced(world, expected, timeoutMs, writers) {
   const calls = world.mongo.db.collection(Collections.Calls);

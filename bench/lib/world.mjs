@@ -15,8 +15,10 @@ import {
   generateSeed,
   SEED_AIRTABLE_BASE_ID,
   SEED_AIRTABLE_TOKEN,
+  SEED_LIVEVOX_USER,
   SEED_VAN_APPLICATION_NAME,
   startAirtableSandbox,
+  startLivevoxSandbox,
   startVanSandbox,
 } from '@call-sync/sandbox';
 
@@ -78,11 +80,26 @@ async function insertInBatches(db, docs) {
 }
 
 /** Drops the world's database and stops its sandboxes. */
-async function closeWorld(mongo, van, airtable) {
+async function closeWorld(mongo, van, airtable, livevox) {
   await mongo.db.dropDatabase().catch(() => undefined);
   await mongo.close();
   await van.close();
   await airtable.close();
+  await livevox?.close();
+}
+
+/** Waits until the run that `query` finds has ended (completed or failed), failing when a service exits. */
+export async function waitForRun(world, query, timeoutMs, services) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = services.find((s) => s.child.exitCode !== null);
+    if (dead) throw new Error(`a service exited with ${dead.child.exitCode}:\n${dead.output()}`);
+    const run = await world.mongo.db.collection(Collections.Runs).findOne(query);
+    if (run && (run.state === 'completed' || run.state === 'failed')) return run;
+    if (Date.now() > deadline)
+      throw new Error(`the run ${JSON.stringify(query)} is still ${run?.state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
 
 /** An operator's token for the config service's API (API_TOKENS of every bench world). */
@@ -215,9 +232,10 @@ export async function createVanWorld(opts) {
 /**
  * A night as the seed makes it: every dialer call of `candidates` candidates (all routes: VAN,
  * CSV, nothing), with the candidates' strategies set by position. With `store: false` the calls
- * are only returned (an import benchmark sends them itself), with their dialer rows.
- * @param {{ candidates?: number, callsPerCandidate: number, strategies?: string[], latencyMs?: number,
- *   ratePerSecond?: number, seed?: number, store?: boolean }} opts
+ * are only returned (an import benchmark sends them itself), with their dialer rows. With
+ * `livevox: true` the calls are the Livevox sandbox's, for the extractor to pull (nothing stored).
+ * @param {{ candidates?: number, callsPerCandidate: number, strategies?: string[], syncModes?: string[],
+ *   latencyMs?: number, ratePerSecond?: number, seed?: number, store?: boolean, livevox?: boolean }} opts
  */
 export async function createPipelineWorld(opts) {
   const servers = serverEnv();
@@ -227,6 +245,7 @@ export async function createPipelineWorld(opts) {
     seed: opts.seed ?? 7,
     day: DAY,
     ...(opts.strategies ? { strategies: opts.strategies } : {}),
+    ...(opts.syncModes ? { syncModes: opts.syncModes } : {}),
   });
   const ratePerSecond = opts.ratePerSecond ?? 200;
   const { van, airtable, configuration } = await startSandboxes(fixture, {
@@ -235,16 +254,26 @@ export async function createPipelineWorld(opts) {
   });
   const calls = fixtureCalls(fixture, configuration);
   const { mongo, env } = await databaseFor(servers, airtable, van, ratePerSecond);
-  if (opts.store !== false) await insertInBatches(mongo.db, calls);
+  const livevox = opts.livevox ? await startLivevoxSandbox({ fixture: fixture.livevox }) : undefined;
+  if (livevox)
+    Object.assign(env, {
+      LIVEVOX_API_URL: livevox.url,
+      LIVEVOX_USER_NAME: SEED_LIVEVOX_USER.userName,
+      LIVEVOX_PASSWORD: SEED_LIVEVOX_USER.password,
+      LIVEVOX_CLIENT_NAME: SEED_LIVEVOX_USER.clientName,
+    });
+  else if (opts.store !== false) await insertInBatches(mongo.db, calls);
   van.reset();
   return {
     van,
     airtable,
+    livevox,
     mongo,
     env,
     calls,
+    fixture,
     rows: fixture.livevox.calls.map((c) => c.row),
     candidates: fixture.meta.candidates.map((c) => c.slug),
-    close: () => closeWorld(mongo, van, airtable),
+    close: () => closeWorld(mongo, van, airtable, livevox),
   };
 }
