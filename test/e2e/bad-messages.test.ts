@@ -18,6 +18,7 @@ import {
 import type { Kafka } from 'kafkajs';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { serverEnv, uniqueName } from '../support/env';
+import { waitUntil } from '../support/wait';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(120_000);
@@ -43,14 +44,6 @@ afterAll(async () => {
   await publisher?.disconnect();
   await world?.close();
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 test('bad van-sync messages are dead-lettered with their reason; the writer keeps serving and syncs the next run', async () => {
   const key = uniqueName('bad-van-sync');
@@ -84,7 +77,10 @@ test('bad van-sync messages are dead-lettered with their reason; the writer keep
 
   const reasons = (original: string) =>
     letters.filter((l) => l.original === original && l.topic === Topics.VanSync).map((l) => l.error);
-  await waitUntil(() => [notJson, wrongVersion, noCalls].every((m) => reasons(m).length > 0));
+  await waitUntil(() => [notJson, wrongVersion, noCalls].every((m) => reasons(m).length > 0), {
+    timeoutMs: 60_000,
+    what: 'the three bad messages dead-lettered',
+  });
   expect(reasons(notJson)[0]).toMatch(/^invalid message: [\s\S]*JSON/i);
   expect(reasons(wrongVersion)[0]).toMatch(/^invalid message: [\s\S]*expected 1[\s\S]*at v$/);
   expect(reasons(noCalls)[0]).toMatch(/^invalid message: [\s\S]*at callIds$/);

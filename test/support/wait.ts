@@ -24,3 +24,13 @@ export async function waitForItems<T>(items: T[], count: number, timeoutMs = 30_
   });
   return items;
 }
+
+/** Polls until `read` gives a value (not undefined) and returns it; fails as `waitUntil` does. */
+export async function waitForValue<T>(
+  read: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string) } = {},
+): Promise<T> {
+  let value: T | undefined;
+  await waitUntil(async () => (value = await read()) !== undefined, { intervalMs: 200, ...options });
+  return value as T;
+}

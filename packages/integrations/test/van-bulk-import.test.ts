@@ -13,6 +13,7 @@ import {
   type BulkImportJobRequest,
   type VanClientOptions,
 } from '../src';
+import { waitForValue } from '../../../test/support/wait';
 
 // The client's Bulk Import methods against the VAN sandbox.
 
@@ -53,6 +54,17 @@ afterAll(async () => {
 });
 beforeEach(() => van.reset());
 
+/** Polls the job as the writer does until VAN calls it final. */
+function finalJob(van4: ReturnType<typeof client>, jobId: string) {
+  return waitForValue(
+    async () => {
+      const job = await van4.getBulkImportJob(jobId);
+      return job.final ? job : undefined;
+    },
+    { intervalMs: 30, what: `bulk-import job ${jobId} final` },
+  );
+}
+
 function client(overrides: Partial<VanClientOptions> = {}) {
   return createVanClient({
     baseUrl: van.url,
@@ -92,12 +104,13 @@ test('finds the survey response mapping by its fields, creates a job, polls it a
   expect(findSurveyResponseMapping(types)?.name).toBe('ApplySurveyResponse');
 
   const { jobId } = await van4.createBulkImportJob(request());
-  let job = await van4.getBulkImportJob(jobId);
-  expect(job).toMatchObject({ jobId, status: 'Pending', final: false, resultFiles: [] });
-  while (!job.final) {
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    job = await van4.getBulkImportJob(jobId);
-  }
+  expect(await van4.getBulkImportJob(jobId)).toMatchObject({
+    jobId,
+    status: 'Pending',
+    final: false,
+    resultFiles: [],
+  });
+  const job = await finalJob(van4, jobId);
   expect(job.status).toBe('CompletedWithErrors');
   const rows = await van4.readBulkImportResults(job.resultFiles[0]!.url);
   expect(rows).toEqual([
@@ -117,9 +130,7 @@ test('"Complete" reads as Completed; a spent budget stops the request before it 
   zipped = await zipOf(`${HEADER}100001,1,2026-10-25,18\n`);
   const van4 = client();
   const { jobId } = await van4.createBulkImportJob(request());
-  let job = await van4.getBulkImportJob(jobId);
-  while (!job.final)
-    job = await new Promise((resolve) => setTimeout(() => resolve(van4.getBulkImportJob(jobId)), 30));
+  const job = await finalJob(van4, jobId);
   zipped = all;
   expect(job.status).toBe('Completed');
 
@@ -138,9 +149,7 @@ test('an expired results link is an error that does not show the link', async ()
   van.bulkImport.setKnobs({ resultLinkTtlMs: 0 });
   const van4 = client();
   const { jobId } = await van4.createBulkImportJob(request());
-  let job = await van4.getBulkImportJob(jobId);
-  while (!job.final)
-    job = await new Promise((resolve) => setTimeout(() => resolve(van4.getBulkImportJob(jobId)), 30));
+  const job = await finalJob(van4, jobId);
   await new Promise((resolve) => setTimeout(resolve, 5));
   const error = await van4.readBulkImportResults(job.resultFiles[0]!.url).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(VanServerError);

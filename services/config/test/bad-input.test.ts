@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
-import { startAirtableSandbox, type AirtableBaseFixture, type AirtableSandbox } from '@call-sync/sandbox';
+import type { AirtableBaseFixture } from '@call-sync/sandbox';
 import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // The bad-input corpus (test/fixtures/bad/) fed through the running service: every bad file or
@@ -20,21 +20,16 @@ const AIRTABLE = JSON.parse(corpusFile('airtable/broken-base.json').toString('ut
 const BASE = AIRTABLE.bases[0]!;
 
 let world: ConfigWorld;
-let airtable: AirtableSandbox;
 let db: Db;
 beforeAll(async () => {
-  airtable = await startAirtableSandbox({ port: 0, fixture: AIRTABLE, knobs: { ratePerSecondPerBase: 0 } });
-  world = await startConfigWorld({
-    AIRTABLE_ENDPOINT_URL: airtable.url,
-    AIRTABLE_BASE_ID: BASE.baseId,
-    AIRTABLE_API_KEY: BASE.apiKeys[0]!,
-    IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES),
-  });
+  world = await startConfigWorld(
+    { IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES) },
+    { airtableBases: AIRTABLE.bases },
+  );
   db = await world.connectDb();
 }, 60_000);
 afterAll(async () => {
   await world?.close();
-  await airtable?.close();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,18 +1,16 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import type { Db } from 'mongodb';
-import { connectTestDb } from './support/calls';
-import { API_TOKEN, eventually, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { waitForValue } from '../../../test/support/wait';
+import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
 
 let world: ConfigWorld;
 let db: Db;
-let closeDb: () => Promise<void>;
 beforeAll(async () => {
   world = await startConfigWorld();
-  ({ db, close: closeDb } = await connectTestDb(world.database));
+  db = await world.connectDb();
 }, 60_000);
 afterAll(async () => {
-  await closeDb?.();
   await world?.close();
 });
 
@@ -82,11 +80,14 @@ test('a 100k-row export is imported in batches with per-row errors, progress, an
   const pending = upload(csv, '?service_name=GC%20Persuasion&file_name=export.csv');
 
   // While it runs, the job shows its progress.
-  const running = await eventually(async () => {
-    const list = await json(await world.api('/calls/imports'));
-    const job = list.imports.find((j: { fileName?: string }) => j.fileName === 'export.csv');
-    return job && (job.state !== 'running' || job.counts.rows > 0) ? job : undefined;
-  }, 60_000);
+  const running = await waitForValue(
+    async () => {
+      const list = await json(await world.api('/calls/imports'));
+      const job = list.imports.find((j: { fileName?: string }) => j.fileName === 'export.csv');
+      return job && (job.state !== 'running' || job.counts.rows > 0) ? job : undefined;
+    },
+    { timeoutMs: 60_000, what: 'the import job listed' },
+  );
   expect(['running', 'completed']).toContain(running.state);
 
   const response = await pending;

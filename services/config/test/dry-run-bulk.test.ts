@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { connectTestDb, easternTime, makeCall } from './support/calls';
+import { easternTime, makeCall } from './support/calls';
 import { startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // A dry run of a `bulk` candidate, through the started service: its VAN-bound calls are rows of
@@ -9,10 +9,9 @@ import { startConfigWorld, type ConfigWorld } from './support/config-world';
 
 let world: ConfigWorld;
 let db: Db;
-let closeDb: () => Promise<void>;
 beforeAll(async () => {
   world = await startConfigWorld({ VAN_BULK_MAX_ROWS_PER_JOB: '4' });
-  ({ db, close: closeDb } = await connectTestDb(world.database));
+  db = await world.connectDb();
   expect((await world.api('/candidates')).status).toBe(200);
   world.base.tables
     .Listing!.filter((row) => row.fields['Reference Name'] === 'Good Candidate')
@@ -20,7 +19,6 @@ beforeAll(async () => {
   expect((await world.api('/config/refresh', { method: 'POST' })).status).toBe(200);
 }, 60_000);
 afterAll(async () => {
-  await closeDb?.();
   await world?.close();
 });
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from 'mongodb';
+import { waitForValue } from '../../../test/support/wait';
 import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // An unexpected failure answers a bare 500 — never a stack or a secret to the caller — and the
@@ -37,14 +38,13 @@ test('an unexpected 500 is logged with its stack, and the caller sees none of it
   expect(JSON.parse(text)).toEqual({ error: 'internal', detail: 'internal error; see the service log' });
   expect(text).not.toMatch(/TypeError|\bat /);
 
-  let logged: LogRecord | undefined;
-  for (let i = 0; i < 50 && !logged; i += 1) {
-    logged = logRecords().find((r) => r.msg === 'request failed' && r.path === `/runs/${runId}`);
-    if (!logged) await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const logged = await waitForValue(
+    async () => logRecords().find((r) => r.msg === 'request failed' && r.path === `/runs/${runId}`),
+    { timeoutMs: 10_000, what: 'the failed request in the service log' },
+  );
   expect(logged).toMatchObject({ level: 50, method: 'GET', err: { type: 'TypeError' } });
-  expect(logged!.err.message).toMatch(/Cannot read properties of null/);
-  expect(logged!.err.stack).toMatch(
+  expect(logged.err.message).toMatch(/Cannot read properties of null/);
+  expect(logged.err.stack).toMatch(
     /^TypeError: Cannot read properties of null[^\n]*\n\s+at describeRun \(.*runs\.js:\d+:\d+\)/,
   );
   expect(world.service.output()).not.toContain(API_TOKEN);

@@ -1,21 +1,18 @@
 import type { Db } from 'mongodb';
 import { recordJobRun } from '@call-sync/store';
-import { connectTestDb } from './support/calls';
 import { startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // The extractor is a CronJob that exits; the config service serves how its commands last ended.
 
 let world: ConfigWorld;
 let db: Db;
-let closeDb: () => Promise<void>;
 
 beforeAll(async () => {
   world = await startConfigWorld();
-  ({ db, close: closeDb } = await connectTestDb(world.database));
+  db = await world.connectDb();
 });
 
 afterAll(async () => {
-  await closeDb();
   await world.close();
 });
 

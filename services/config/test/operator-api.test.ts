@@ -1,17 +1,15 @@
 import type { Db } from 'mongodb';
 import { addDays, easternDayOf, emptyRunCounts } from '@call-sync/core';
-import { connectTestDb, easternTime, makeCall } from './support/calls';
+import { easternTime, makeCall } from './support/calls';
 import { startConfigWorld, type ConfigWorld } from './support/config-world';
 
 let world: ConfigWorld;
 let db: Db;
-let closeDb: () => Promise<void>;
 beforeAll(async () => {
   world = await startConfigWorld();
-  ({ db, close: closeDb } = await connectTestDb(world.database));
+  db = await world.connectDb();
 }, 60_000);
 afterAll(async () => {
-  await closeDb?.();
   await world?.close();
 });
 

@@ -5,7 +5,7 @@ import type { Db } from 'mongodb';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { emptyRunCounts } from '@call-sync/core';
 import { repoRoot } from '../../../test/servers';
-import { connectTestDb, easternTime, makeCall } from './support/calls';
+import { easternTime, makeCall } from './support/calls';
 import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // The organisers' pages in a real browser (Debian's chromium driven by playwright-core), with
@@ -33,14 +33,13 @@ if (chromiumMissing) {
   describe('the pages in a browser', () => {
     let world: ConfigWorld;
     let db: Db;
-    let closeDb: () => Promise<void>;
     let browser: Browser;
     let context: BrowserContext;
     const cspViolations: string[] = [];
 
     beforeAll(async () => {
       world = await startConfigWorld();
-      ({ db, close: closeDb } = await connectTestDb(world.database));
+      db = await world.connectDb();
       await arrangeRuns(db);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -61,7 +60,6 @@ if (chromiumMissing) {
     }, 90_000);
     afterAll(async () => {
       await browser?.close();
-      await closeDb?.();
       await world?.close();
       if (temporaryScreenshots) fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
     });

@@ -3,16 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { emptyRunCounts, RunEvent, type Call } from '@call-sync/core';
 import { createKafka, createLogger, createPublisher, Topics, type Publisher } from '@call-sync/platform';
 import { serverEnv } from '../../../test/support/env';
-import { connectTestDb, easternTime, makeCall } from './support/calls';
-import { eventually, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { easternTime, makeCall } from './support/calls';
+import { waitForValue } from '../../../test/support/wait';
+import { startConfigWorld, type ConfigWorld } from './support/config-world';
 
 let world: ConfigWorld;
 let db: Db;
-let closeDb: () => Promise<void>;
 let publisher: Publisher;
 beforeAll(async () => {
   world = await startConfigWorld();
-  ({ db, close: closeDb } = await connectTestDb(world.database));
+  db = await world.connectDb();
   const { kafka } = createKafka(
     'config-reports-test',
     serverEnv().kafkaBrokers,
@@ -22,7 +22,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await publisher?.disconnect();
-  await closeDb?.();
   await world?.close();
 });
 
@@ -67,10 +66,13 @@ const publish = (event: Omit<RunEvent, 'v' | 'at'>) =>
   ]);
 
 async function deliveredReport(runId: string) {
-  return eventually(async () => {
-    const run = await json(await world.api(`/runs/${runId}`));
-    return run.report?.delivery.status === 'sent' ? run.report : undefined;
-  }, 30_000);
+  return waitForValue(
+    async () => {
+      const run = await json(await world.api(`/runs/${runId}`));
+      return run.report?.delivery.status === 'sent' ? run.report : undefined;
+    },
+    { timeoutMs: 30_000, what: `the report of run ${runId} sent` },
+  );
 }
 const received = (runId: string) => world.webhook.received.filter((report) => report.runId === runId);
 
@@ -187,10 +189,13 @@ test('a failed webhook is visible on the run and the report is retried until it 
   world.webhook.failNext(1_000);
   const runId = await finishedRun('good-candidate', [synced('Not home')]);
   await publish({ runId, candidate: 'good-candidate', type: 'run.completed' });
-  const failed = await eventually(async () => {
-    const run = await json(await world.api(`/runs/${runId}`));
-    return run.report?.delivery.status === 'failed' ? run.report : undefined;
-  });
+  const failed = await waitForValue(
+    async () => {
+      const run = await json(await world.api(`/runs/${runId}`));
+      return run.report?.delivery.status === 'failed' ? run.report : undefined;
+    },
+    { timeoutMs: 20_000, what: 'the report delivery failed' },
+  );
   expect(failed.delivery).toMatchObject({
     attempts: expect.any(Number),
     lastError: 'the report webhook answered 500',

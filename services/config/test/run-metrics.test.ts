@@ -3,7 +3,6 @@ import { easternDayOf, emptyRunCounts, type RunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { Collections } from '@call-sync/platform';
 import { makeCall } from '../../../test/support/calls';
-import { connectTestDb } from './support/calls';
 import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
 
 // The pipeline's state as Prometheus sees it: the config service reads runs, reports, calls and
@@ -12,15 +11,13 @@ import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/
 const HOUR = 3_600_000;
 let world: ConfigWorld;
 let db: Db;
-let closeDb: () => Promise<void>;
 
 beforeAll(async () => {
   world = await startConfigWorld({ VAN_DAILY_BUDGET: '500' });
-  ({ db, close: closeDb } = await connectTestDb(world.database));
+  db = await world.connectDb();
 });
 
 afterAll(async () => {
-  await closeDb();
   await world.close();
 });
 

@@ -1,7 +1,7 @@
+import type { Db } from 'mongodb';
 import { fingerprintApiKey } from '@call-sync/integrations';
-import { Collections, connectMongo, type MongoConnection } from '@call-sync/platform';
+import { Collections } from '@call-sync/platform';
 import { createMongoRequestBudget } from '@call-sync/store';
-import { serverEnv } from '../../../test/support/env';
 import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
 
 // The pages' VAN reads count against the key's daily budget in Mongo, the one the pipeline
@@ -11,21 +11,18 @@ const DAILY_BUDGET = 40;
 const SPENT = "VAN's daily request budget for this key is spent; the pages work again tomorrow (Eastern).";
 
 let world: ConfigWorld;
-let mongo: MongoConnection;
+let db: Db;
 
 beforeAll(async () => {
   // No metadata cache: every page load asks VAN, as the first load of the day would.
   world = await startConfigWorld({ VAN_DAILY_BUDGET: String(DAILY_BUDGET), VAN_METADATA_CACHE_MS: '0' });
-  mongo = await connectMongo(serverEnv().mongoUrl, world.database);
+  db = await world.connectDb();
 }, 60_000);
 
-afterAll(async () => {
-  await mongo?.close();
-  await world?.close();
-});
+afterAll(() => world?.close());
 
 test("a page load spends the key's shared budget, and a spent budget answers 503 with a clear message", async () => {
-  const budget = createMongoRequestBudget(mongo.db, fingerprintApiKey(VAN_KEY_MYVOTERS), DAILY_BUDGET);
+  const budget = createMongoRequestBudget(db, fingerprintApiKey(VAN_KEY_MYVOTERS), DAILY_BUDGET);
   world.van.reset();
 
   const validate = await world.api('/validate/good-candidate');
@@ -35,7 +32,7 @@ test("a page load spends the key's shared budget, and a spent budget answers 503
   const sent = world.van.requestLog().length;
   expect(sent).toBeGreaterThan(1);
   expect(await budget.remaining()).toBe(DAILY_BUDGET - sent);
-  const [day] = await mongo.db.collection(Collections.VanBudgets).find().toArray();
+  const [day] = await db.collection(Collections.VanBudgets).find().toArray();
   expect(day).toMatchObject({ keyFingerprint: fingerprintApiKey(VAN_KEY_MYVOTERS), used: sent });
 
   // The night's run spends the rest.

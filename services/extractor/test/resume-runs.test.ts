@@ -12,6 +12,7 @@ import {
 } from '@call-sync/platform';
 import { callsCollection, findRun, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { waitUntil } from '../../../test/support/wait';
 import { checkLiveRuns } from '../src/resume-runs';
 import { createTestDatabase, logger, makeCall, type TestDatabase } from './support/extractor-world';
 
@@ -76,11 +77,9 @@ async function vanSyncOf(candidate: string): Promise<VanSyncMessage[]> {
   await publisher.publish(Topics.VanSync, VanSyncMessage, [
     { key: candidate, value: { v: 1, runId: marker, candidate, callIds: [marker] } },
   ]);
-  const deadline = Date.now() + 30_000;
-  while (!vanSync.some((m) => m.value.runId === marker)) {
-    if (Date.now() > deadline) throw new Error('the marker never came back from Kafka');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(() => vanSync.some((m) => m.value.runId === marker), {
+    what: 'the marker back from Kafka',
+  });
   return vanSync
     .filter((m) => m.key === candidate && !m.value.runId.startsWith('marker-'))
     .map((m) => m.value);
@@ -166,10 +165,8 @@ test('a stalled run is re-published once, and failed with the reason when it sta
   const reason = 'no progress for 30 minutes, even after a resume';
   expect(await findRun(db, run.runId)).toMatchObject({ state: RunState.Failed, error: reason });
   expect(await vanSyncOf(run.candidate)).toHaveLength(1);
-  const deadline = Date.now() + 30_000;
   const finalEvents = () => runEvents.filter((e) => e.runId === run.runId && e.type !== 'run.progress');
-  while (finalEvents().length === 0 && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  await waitUntil(() => finalEvents().length > 0, { what: 'the run.failed event' });
   expect(finalEvents()).toEqual([
     expect.objectContaining({ type: 'run.failed', state: RunState.Failed, error: reason }),
   ]);

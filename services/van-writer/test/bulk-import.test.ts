@@ -11,6 +11,7 @@ import {
 } from '@call-sync/store';
 import { CONTRACT_FIXTURE_PATH, loadFixture, type VanSandbox } from '@call-sync/sandbox';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { waitUntil } from '../../../test/support/wait';
 import { runBulkImport, type BulkImportDeps } from '../src/bulk-import';
 import { startVanWriterWorld, type VanWriterWorld } from './support/van-writer-world';
 
@@ -235,9 +236,10 @@ test('a writer stopped while the job is pending resumes polling the same job', a
   van.bulkImport.setKnobs({ pendingMs: 1500 });
   const stopping = new AbortController();
   const first = runBulkImport(deps({ signal: stopping.signal }), { v: 1, runId, candidate });
-  for (let i = 0; i < 400 && !(await readRunBulkImport(db, runId))?.jobs?.[0]?.jobId; i += 1) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitUntil(async () => !!(await readRunBulkImport(db, runId))?.jobs?.[0]?.jobId, {
+    timeoutMs: 20_000,
+    what: 'the bulk-import job recorded on the run',
+  });
   stopping.abort();
   await expect(first).rejects.toThrow(/shutting down/);
   expect(van.bulkImport.jobs()[0]!.status).toBe('Pending');

@@ -260,10 +260,12 @@ test('with Airtable down for longer than the refresh interval, the writer keeps 
 
   // Airtable is back: the refresh under way gets through and the metric says so.
   airtable.reset();
-  const deadline = Date.now() + 30_000;
-  while ((await stale()) !== 0 && Date.now() < deadline) {
-    await vanAccessFor('test-candidate');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntil(
+    async () => {
+      await vanAccessFor('test-candidate');
+      return (await stale()) === 0;
+    },
+    { intervalMs: 200, what: 'the stale-configuration metric back to 0' },
+  );
   expect(await stale()).toBe(0);
 });

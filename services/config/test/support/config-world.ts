@@ -41,7 +41,7 @@ type Fields = AirtableBaseFixture['tables'][string][number]['fields'];
 const rows = (prefix: string, list: Fields[]) =>
   list.map((fields, i) => ({ id: `${prefix}${String(i + 1).padStart(4, '0')}`, fields }));
 
-export function airtableBase(): AirtableBaseFixture {
+function airtableBase(): AirtableBaseFixture {
   return {
     baseId: BASE_ID,
     apiKeys: [AIRTABLE_TOKEN],
@@ -195,7 +195,7 @@ export function airtableBase(): AirtableBaseFixture {
   };
 }
 
-export interface WebhookReceiver {
+interface WebhookReceiver {
   url: string;
   received: { to?: string; subject: string; text: string; candidate: string; runId: string }[];
   /** Answer the next `count` posts with a 500. */
@@ -203,7 +203,7 @@ export interface WebhookReceiver {
   close(): Promise<void>;
 }
 
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: WebhookReceiver['received'] = [];
   let failures = 0;
   const server = http.createServer((req, res) => {
@@ -251,14 +251,22 @@ export interface ConfigWorld {
   close(): Promise<void>;
 }
 
-export async function startConfigWorld(extraEnv: Record<string, string> = {}): Promise<ConfigWorld> {
+/**
+ * Starts the world; `extraEnv` overrides the service's environment, and `airtableBases` replaces the
+ * world's Airtable base (the service reads the first, with its first key).
+ */
+export async function startConfigWorld(
+  extraEnv: Record<string, string> = {},
+  options: { airtableBases?: AirtableBaseFixture[] } = {},
+): Promise<ConfigWorld> {
   const servers = serverEnv();
   const contract = loadFixture(CONTRACT_FIXTURE_PATH);
-  const base = airtableBase();
+  const bases = options.airtableBases ?? [airtableBase()];
+  const base = bases[0]!;
   const van = await startVanSandbox({ port: 0, fixture: contract.van });
   const airtable = await startAirtableSandbox({
     port: 0,
-    fixture: { bases: [base] },
+    fixture: { bases },
     knobs: { ratePerSecondPerBase: 0 },
   });
   const webhook = await startWebhookReceiver();
@@ -267,8 +275,8 @@ export async function startConfigWorld(extraEnv: Record<string, string> = {}): P
     MONGODB_URL: servers.mongoUrl,
     MONGODB_DATABASE: database,
     KAFKA_BROKERS: servers.kafkaBrokers.join(','),
-    AIRTABLE_API_KEY: AIRTABLE_TOKEN,
-    AIRTABLE_BASE_ID: BASE_ID,
+    AIRTABLE_API_KEY: base.apiKeys[0]!,
+    AIRTABLE_BASE_ID: base.baseId,
     AIRTABLE_ENDPOINT_URL: airtable.url,
     VAN_API_URL: van.url,
     VAN_APPLICATION_NAME: 'call-sync-test',
@@ -317,15 +325,4 @@ export async function startConfigWorld(extraEnv: Record<string, string> = {}): P
     },
   };
   return world;
-}
-
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
