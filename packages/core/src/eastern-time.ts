@@ -22,7 +22,6 @@ export interface EasternWallClock {
 /** An Eastern calendar day written `YYYY-MM-DD`. */
 export type EasternDay = string;
 
-const inEastern = (instant: Date): DateTime => DateTime.fromJSDate(instant, EASTERN);
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -71,10 +70,12 @@ function wallAsUtcMs(wall: EasternWallClock): number {
 }
 
 function isValidWallClock(wall: EasternWallClock): boolean {
-  // luxon throws on NaN and takes 24:00 as the next midnight; neither is a reading of a clock.
   const { year, month, day, hour, minute, second } = wall;
-  if (![year, month, day, hour, minute, second].every(Number.isInteger) || hour > 23) return false;
-  return DateTime.fromObject({ year, month, day, hour, minute, second }, { zone: 'utc' }).isValid;
+  if (![year, month, day, hour, minute, second].every(Number.isInteger)) return false;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  // A day past its month's end rolls over into the next month: then it is not a calendar date.
+  const date = new Date(wallAsUtcMs(wall));
+  return month >= 1 && month <= 12 && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /**
