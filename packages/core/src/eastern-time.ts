@@ -22,7 +22,6 @@ export interface EasternWallClock {
 /** An Eastern calendar day written `YYYY-MM-DD`. */
 export type EasternDay = string;
 
-
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 const offsetByHour = new Map<number, number>();
