@@ -86,6 +86,7 @@ function mountConfig(
       imports: createImportsRepository(db),
       audit: createAuditRepository(db),
       maxImportBytes: settings.IMPORT_MAX_BYTES,
+      phoneIdShareCacheMs: settings.PHONE_ID_SHARE_CACHE_MS,
     }),
   });
   return { stopRefresh: () => cache.stop(), reportDeps: { cache, runs, calls, reports, delivery, logger } };

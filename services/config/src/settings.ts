@@ -18,6 +18,8 @@ const configServiceEnv = {
     .int()
     .min(0)
     .default(5 * 60_000),
+  /** How long validate reuses a district's count of recent calls carrying a phone id. */
+  PHONE_ID_SHARE_CACHE_MS: z.coerce.number().int().min(0).default(60_000),
   /** How often undelivered reports are tried again. */
   REPORT_RETRY_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   /** Consumer group of the run-events consumer that sends the reports (tests isolate with their own). */

@@ -24,6 +24,8 @@ export interface ConfigRouterDeps {
   audit: AuditRepository;
   /** IMPORT_MAX_BYTES. */
   maxImportBytes: number;
+  /** PHONE_ID_SHARE_CACHE_MS. */
+  phoneIdShareCacheMs?: number;
 }
 
 /** Every router of the service, in one list: main mounts it, the access test walks it. */
@@ -32,7 +34,7 @@ export function configRouters(deps: ConfigRouterDeps): Router[] {
   return [
     candidatesRoutes({ cache, calls, audit }),
     configureRoutes({ cache, vanCache }),
-    validateRoutes({ cache, vanCache, calls }),
+    validateRoutes({ cache, vanCache, calls, phoneIdShareCacheMs: deps.phoneIdShareCacheMs ?? 60_000 }),
     runsRoutes({ cache, vanCache, runs, calls, reports, audit }),
     dropRateRoutes({ calls, cache }),
     openApiRoutes(),

@@ -145,16 +145,37 @@ function brokenRowAnswer({ slug, errors }: BrokenListingRow): ValidateAnswer {
   };
 }
 
+/**
+ * A district's phone-id counts, reused for `ttlMs`: they are a week of calls, and counting them on
+ * every validate made MongoDB the cost of the page (a share a minute old says the same thing).
+ * Concurrent requests for a district share one count.
+ */
+function phoneIdCountsReused(calls: PhoneIdCounts, ttlMs: number): PhoneIdCounts {
+  const counted = new Map<string, { at: number; counts: ReturnType<PhoneIdCounts['countPhoneIds']> }>();
+  return {
+    countPhoneIds(district, since) {
+      const known = counted.get(district);
+      if (known && Date.now() - known.at < ttlMs) return known.counts;
+      const counts = calls.countPhoneIds(district, since);
+      counted.set(district, { at: Date.now(), counts });
+      counts.catch(() => counted.delete(district));
+      return counts;
+    },
+  };
+}
+
 export function validateRoutes(deps: {
   cache: ConfigCache;
   vanCache: VanMetadataCache;
   calls: PhoneIdCounts;
+  phoneIdShareCacheMs: number;
 }): Router {
   const router = new Router();
+  const calls = phoneIdCountsReused(deps.calls, deps.phoneIdShareCacheMs);
   serve(router, operations.validate, async (ctx: Koa.Context, { params }) => {
     const found = await candidateOrBrokenRow(ctx, deps.cache, params.candidate);
     const answer =
-      'candidate' in found ? await validateAnswer(deps.vanCache, deps.calls, found) : brokenRowAnswer(found);
+      'candidate' in found ? await validateAnswer(deps.vanCache, calls, found) : brokenRowAnswer(found);
     respond(ctx, answer, () => renderValidatePage(ctx, answer));
   });
   return router;
