@@ -35,7 +35,7 @@ import {
 import { claimRunCalls } from './claim-calls';
 import { handOnExtractedRun, unusableConfiguration, type ExtractionDeps } from './extract-runs';
 import { pullLivevoxCalls } from './pull-livevox-calls';
-import { republishUnfinishedVanCalls } from './resume-runs';
+import { noProgressFor, republishUnfinishedVanCalls } from './resume-runs';
 
 export interface ContinuousOptions {
   /** The schedule's instant (`--now` replays another): which day is open, what has settled, when it closes. */
@@ -162,7 +162,7 @@ function resumeReason(run: RunDocument, holderDied: boolean, options: Continuous
   const lastActivity = run.progress?.lastActivityAt ?? run.startedAt ?? run.updatedAt;
   const inProgress = run.counts[SyncStatus.InProgress];
   return inProgress > 0 && realNow.getTime() - lastActivity.getTime() >= options.stallAfterMs
-    ? `no progress for ${Math.round(options.stallAfterMs / 60_000)} minutes`
+    ? noProgressFor(options.stallAfterMs)
     : undefined;
 }
 

@@ -39,6 +39,13 @@ export interface ResumeDeps {
 }
 
 /** `continuous`: a continuous day still taking calls, which its own cycle watches (continuous-cycle.ts). */
+/** "no progress for 30 minutes"; seconds when the setting is under a minute (tests, drills). */
+export function noProgressFor(stallAfterMs: number): string {
+  return stallAfterMs < 60_000
+    ? `no progress for ${Math.round(stallAfterMs / 1000)} seconds`
+    : `no progress for ${Math.round(stallAfterMs / 60_000)} minutes`;
+}
+
 export type RunCheck = 'healthy' | 'resumed' | 'failed' | 'budget-resumed' | 'waiting' | 'continuous';
 
 /** Puts a run's claimed, unposted VAN calls back on the topic; the writer's posting mark keeps it at most once. */
@@ -128,7 +135,6 @@ async function checkRun(
   }
   const lastActivity = run.progress?.lastActivityAt ?? run.startedAt ?? run.updatedAt;
   if (now.getTime() - new Date(lastActivity).getTime() < options.stallAfterMs) return 'healthy';
-  const minutes = Math.round(options.stallAfterMs / 60_000);
   if (!run.resumedAt) {
     await updateLiveRun(deps.db, run.runId, { resumedAt: now, 'progress.lastActivityAt': now });
     const published = await republishRunWork(deps, run);
@@ -136,7 +142,7 @@ async function checkRun(
     deps.logger.warn({ runId: run.runId, candidate: run.candidate, published }, 'stalled run resumed');
     return 'resumed';
   }
-  await failRun(deps, run.runId, `no progress for ${minutes} minutes, even after a resume`);
+  await failRun(deps, run.runId, `${noProgressFor(options.stallAfterMs)}, even after a resume`);
   metrics?.runAlerts.inc({ reason: 'run_stalled_failed' });
   return 'failed';
 }
