@@ -2,7 +2,15 @@
 // folder: clean, it passes; fed one violation, it fails and names it. The commands and the rule
 // files are the repository's own, so a rule dropped from them fails here.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -12,6 +20,15 @@ const lintDepsScript: string = rootManifest.scripts['lint:deps'];
 const commands = lintDepsScript.split(' && ');
 
 type Files = Record<string, string>;
+
+/** The fixture's workspaces, by the name after `@call-sync/`. */
+const WORKSPACES: Record<string, string> = {
+  core: 'packages/core',
+  platform: 'packages/platform',
+  sandbox: 'sandbox',
+  alpha: 'services/alpha',
+  beta: 'services/beta',
+};
 
 const manifest = (name: string, dependencies: Files = {}, devDependencies: Files = {}) =>
   JSON.stringify({
@@ -62,13 +79,15 @@ const cleanTree: Files = {
   'services/beta/package.json': manifest('@call-sync/beta', { '@call-sync/core': '0.1.0' }),
   'services/beta/src/index.ts':
     "import { windowStart } from '@call-sync/core';\nexport const beta = windowStart('y');\n",
-  // Each workspace builds src/ into dist/, as ours do: knip maps `main` back to the source by it.
+  // Each workspace builds src/ into dist/, as ours do: knip maps `main` back to the source by it,
+  // once built (CI builds before it lints; so must a fresh clone, or exports read as unused).
   ...Object.fromEntries(
-    ['packages/core', 'packages/platform', 'sandbox', 'services/alpha', 'services/beta'].map((dir) => [
+    Object.values(WORKSPACES).map((dir) => [
       `${dir}/tsconfig.json`,
       JSON.stringify({ compilerOptions: { rootDir: 'src', outDir: 'dist' }, include: ['src'] }),
     ]),
   ),
+  ...Object.fromEntries(Object.values(WORKSPACES).map((dir) => [`${dir}/dist/index.js`, ''])),
   // Folders the lint command names.
   'test/.keep': '',
   'bench/.keep': '',
@@ -93,6 +112,10 @@ function runInTree(changes: Files, command: string): Outcome {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       writeFileSync(path.join(dir, file), text);
     }
+    // As `npm install` links the workspaces: knip follows these links to see who imports an export.
+    mkdirSync(path.join(dir, 'node_modules', '@call-sync'), { recursive: true });
+    for (const [name, folder] of Object.entries(WORKSPACES))
+      symlinkSync(path.join(dir, folder), path.join(dir, 'node_modules', '@call-sync', name));
     for (const config of ['.dependency-cruiser.mjs', 'knip.jsonc'])
       copyFileSync(path.join(repo, config), path.join(dir, config));
     const env = {
@@ -177,6 +200,32 @@ test('knip fails on an undeclared npm dependency', () => {
   );
   expect(outcome.status).not.toBe(0);
   expect(outcome.output).toMatch(/Unlisted dependencies \(1\) left-pad services\/beta\/src\/index\.ts/);
+});
+
+const unusedExports: { place: string; changes: Files; reported: RegExp }[] = [
+  {
+    place: "a package's entry (our packages have no readers outside this repository)",
+    changes: {
+      'packages/platform/src/index.ts':
+        "import { windowStart } from '@call-sync/core';\nexport const today = windowStart('2026-11-26');\nexport const yesterday = windowStart('2026-11-25');\n",
+    },
+    reported: /Unused exports \(1\) yesterday packages\/platform\/src\/index\.ts/,
+  },
+  {
+    place: "a service's module",
+    changes: {
+      'services/beta/src/index.ts':
+        "import { windowStart } from '@call-sync/core';\nimport { label } from './label';\nexport const beta = windowStart(label);\n",
+      'services/beta/src/label.ts': "export const label = 'y';\nexport const unusedLabel = 'z';\n",
+    },
+    reported: /Unused exports \(1\) unusedLabel services\/beta\/src\/label\.ts/,
+  },
+];
+
+test.each(unusedExports)('knip fails on an export nothing imports, in $place', ({ changes, reported }) => {
+  const outcome = runInTree(changes, knip);
+  expect(outcome.status).not.toBe(0);
+  expect(outcome.output).toMatch(reported);
 });
 
 test('knip fails on a dependency nothing imports', () => {

@@ -56,12 +56,7 @@ function progressOf(run: RunDocument, counts: RunCounts, strategy: Strategy) {
   return { settled, total, percent, ...(run.progress ? { pipeline: run.progress } : {}) };
 }
 
-export function describeRun(
-  run: RunDocument,
-  strategy: Strategy,
-  report?: ReportDocument,
-  liveCounts?: RunCounts,
-) {
+function describeRun(run: RunDocument, strategy: Strategy, report?: ReportDocument, liveCounts?: RunCounts) {
   const counts = liveCounts ?? { ...emptyRunCounts(), ...run.counts };
   const end = run.finishedAt ?? (isRunFinished(run.state) ? run.updatedAt : undefined);
   return {

@@ -60,7 +60,7 @@ const when = (value: Date | string | null) =>
 
 const STATE_PILL: Record<string, string> = { completed: 'ok', failed: 'bad', open: 'muted' };
 
-export function statePill(state: string): SafeHtml {
+function statePill(state: string): SafeHtml {
   return html`<span class="pill ${STATE_PILL[state] ?? 'warn'}">${state}</span>`;
 }
 

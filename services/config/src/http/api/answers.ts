@@ -19,7 +19,7 @@ import {
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 const count = z.number().int().min(0);
 
-export const candidateAnswer = z
+const candidateAnswer = z
   .object({
     slug: z.string(),
     referenceName: z.string(),
