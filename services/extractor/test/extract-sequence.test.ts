@@ -15,6 +15,7 @@ import {
   startConsumer,
   Topics,
   type Publisher,
+  type TopicName,
   type RunningConsumer,
 } from '@call-sync/platform';
 import {
@@ -84,7 +85,7 @@ beforeAll(async () => {
   kafka = createKafka(uniqueName('extract-sequence'), serverEnv().kafkaBrokers, logger).kafka;
   await ensureTopics(kafka, Object.values(Topics));
   publisher = await createPublisher(kafka);
-  const consume = <T>(topic: string, schema: { parse(value: unknown): T }, handle: (value: T) => void) =>
+  const consume = <T>(topic: TopicName, schema: { parse(value: unknown): T }, handle: (value: T) => void) =>
     startConsumer({
       kafka,
       groupId: uniqueName(`extract-sequence-${topic}`),
