@@ -8,7 +8,6 @@ import {
   type VanMetadata,
 } from '@call-sync/core';
 import type { CandidateConfiguration } from '@call-sync/integrations';
-import { envVars } from '@call-sync/platform';
 import type { DryRunResult } from '@call-sync/store';
 
 const VAN_FREE_REQUESTS_PER_DAY = 1000;
@@ -17,15 +16,6 @@ const VAN_PAGE_SIZE = 200;
 const BULK_IMPORT_RUN_REQUESTS = 1;
 /** Each job: its creation, at least one status read, and its results file. */
 const BULK_IMPORT_JOB_REQUESTS = 3;
-/**
- * Rows per Bulk Import job: the van-writer's own variable (VAN_BULK_MAX_ROWS_PER_JOB), so a dry run
- * splits a night as the writer will; the platform's default when unset. The zip-size limit
- * (19 MB) binds later: a row is well under 190 bytes.
- */
-const BULK_ROWS_PER_JOB: number = envVars.VAN_BULK_MAX_ROWS_PER_JOB.parse(
-  process.env.VAN_BULK_MAX_ROWS_PER_JOB,
-);
-
 /** VAN requests a `bulk` run of `rows` rows spends at least: the mapping check, then per job. */
 function bulkImportRequests(rows: number, rowsPerJob: number): { jobs: number; requests: number } {
   if (rows === 0) return { jobs: 0, requests: 0 };
@@ -47,7 +37,12 @@ export async function computeDryRun(
   calls: AsyncIterable<Call>,
   configuration: CandidateConfiguration,
   metadata: VanMetadata | undefined,
-  bulkRowsPerJob = BULK_ROWS_PER_JOB,
+  /**
+   * Rows per Bulk Import job: the van-writer's own setting (VAN_BULK_MAX_ROWS_PER_JOB), so a dry run
+   * splits a night as the writer will. The zip-size limit (19 MB) binds later: a row is well under
+   * 190 bytes.
+   */
+  bulkRowsPerJob: number,
 ): Promise<DryRunResult> {
   const { candidate, index } = configuration;
   const byRoute: Record<CallRoute, number> = { van: 0, 'van-bulk': 0, csv: 0, 'csv-after-van': 0, none: 0 };

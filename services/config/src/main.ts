@@ -87,6 +87,7 @@ function mountConfig(
       audit: createAuditRepository(db),
       maxImportBytes: settings.IMPORT_MAX_BYTES,
       phoneIdShareCacheMs: settings.PHONE_ID_SHARE_CACHE_MS,
+      bulkRowsPerJob: settings.VAN_BULK_MAX_ROWS_PER_JOB,
     }),
   });
   return { stopRefresh: () => cache.stop(), reportDeps: { cache, runs, calls, reports, delivery, logger } };

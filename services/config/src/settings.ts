@@ -12,6 +12,8 @@ const configServiceEnv = {
   API_TOKENS: envVars.API_TOKENS,
   SESSION_SECRET: envVars.SESSION_SECRET,
   REPORT_WEBHOOK_URL: envVars.REPORT_WEBHOOK_URL,
+  /** The van-writer's split of a bulk run into jobs, which a dry run counts the same way. */
+  VAN_BULK_MAX_ROWS_PER_JOB: envVars.VAN_BULK_MAX_ROWS_PER_JOB,
   /** How long a candidate's VAN metadata is reused by configure/validate/dry runs. */
   VAN_METADATA_CACHE_MS: z.coerce
     .number()

@@ -26,6 +26,8 @@ export interface ConfigRouterDeps {
   maxImportBytes: number;
   /** PHONE_ID_SHARE_CACHE_MS. */
   phoneIdShareCacheMs?: number;
+  /** VAN_BULK_MAX_ROWS_PER_JOB. */
+  bulkRowsPerJob: number;
 }
 
 /** Every router of the service, in one list: main mounts it, the access test walks it. */
@@ -35,7 +37,7 @@ export function configRouters(deps: ConfigRouterDeps): Router[] {
     candidatesRoutes({ cache, calls, audit }),
     configureRoutes({ cache, vanCache }),
     validateRoutes({ cache, vanCache, calls, phoneIdShareCacheMs: deps.phoneIdShareCacheMs ?? 60_000 }),
-    runsRoutes({ cache, vanCache, runs, calls, reports, audit }),
+    runsRoutes({ cache, vanCache, runs, calls, reports, audit, bulkRowsPerJob: deps.bulkRowsPerJob }),
     dropRateRoutes({ calls, cache }),
     openApiRoutes(),
     auditRoutes({ audit }),

@@ -96,6 +96,8 @@ export interface RunsRoutesDeps {
   calls: OperatorCalls;
   reports: ReportsRepository;
   audit: AuditRepository;
+  /** VAN_BULK_MAX_ROWS_PER_JOB, as the van-writer splits a bulk run. */
+  bulkRowsPerJob: number;
 }
 
 export function runsRoutes(deps: RunsRoutesDeps): Router {
@@ -163,6 +165,7 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
         calls.unsyncedInWindow(candidate.district, window),
         configuration,
         metadata,
+        deps.bulkRowsPerJob,
       );
       const finishedAt = new Date();
       const dryRunPlan = {
