@@ -8,14 +8,12 @@ import {
   createKafka,
   createLogger,
   createPublisher,
-  deadLetterSchema,
-  startConsumer,
   Topics,
-  type DeadLetter,
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
 import type { Kafka } from 'kafkajs';
+import { readDeadLetters } from '../support/dead-letters';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { serverEnv, uniqueName } from '../support/env';
 import { waitUntil } from '../support/wait';
@@ -47,18 +45,9 @@ afterAll(async () => {
 
 test('bad van-sync messages are dead-lettered with their reason; the writer keeps serving and syncs the next run', async () => {
   const key = uniqueName('bad-van-sync');
-  const letters: DeadLetter[] = [];
-  dlqReader = await startConsumer({
-    kafka,
-    groupId: uniqueName('bad-messages-dlq'),
-    topic: Topics.DeadLetter,
-    schema: deadLetterSchema,
-    logger,
-    publisher,
-    handle: async (letter) => {
-      if (letter.key === key) letters.push(letter);
-    },
-  });
+  const deadLetters = await readDeadLetters({ kafka, publisher, logger }, key);
+  dlqReader = deadLetters.consumer;
+  const { letters } = deadLetters;
   writer = await startServiceProcess('van-writer', {
     ...world.env,
     KAFKA_CONSUMER_GROUP: uniqueName('bad-messages-writer'),

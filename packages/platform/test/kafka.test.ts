@@ -5,17 +5,16 @@ import {
   createLogger,
   createMetricsRegistry,
   createPublisher,
-  deadLetterSchema,
   ensureTopics,
   PermanentMessageError,
   startConsumer,
   Topics,
-  type DeadLetter,
   type Publisher,
   type RunningConsumer,
   type TopicName,
 } from '@call-sync/platform';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { readDeadLetters } from '../../../test/support/dead-letters';
 import { waitForItems, waitUntil } from '../../../test/support/wait';
 
 const logger = createLogger('kafka-test', 'silent');
@@ -97,22 +96,10 @@ test('new topics take their partitions, replication and min.insync.replicas from
 
 test('an invalid message and a permanently failing one go to the dead-letter topic with their reason', async () => {
   const key = uniqueName('poison');
-  const letters: DeadLetter[] = [];
+  const { letters, consumer: deadLetterReader } = await readDeadLetters({ kafka, publisher, logger }, key);
+  running.push(deadLetterReader);
   const registry = createMetricsRegistry('kafka-test');
   const handled: string[] = [];
-  running.push(
-    await startConsumer({
-      kafka,
-      groupId: uniqueName('dlq-reader'),
-      topic: Topics.DeadLetter,
-      schema: deadLetterSchema,
-      logger,
-      publisher,
-      handle: async (letter) => {
-        if (letter.key === key) letters.push(letter);
-      },
-    }),
-  );
   running.push(
     await startConsumer({
       kafka,

@@ -1,0 +1,34 @@
+import type { Kafka } from 'kafkajs';
+import {
+  deadLetterSchema,
+  startConsumer,
+  Topics,
+  type DeadLetter,
+  type Logger,
+  type Publisher,
+  type RunningConsumer,
+} from '@call-sync/platform';
+import { uniqueName } from './env';
+
+/**
+ * Reads the dead-letter topic in a consumer group of its own and keeps the letters whose key is
+ * `key` (the topic is shared by every test on the broker). Stop the consumer after the test.
+ */
+export async function readDeadLetters(
+  bus: { kafka: Kafka; publisher: Publisher; logger: Logger },
+  key: string,
+): Promise<{ letters: DeadLetter[]; consumer: RunningConsumer }> {
+  const letters: DeadLetter[] = [];
+  const consumer = await startConsumer({
+    kafka: bus.kafka,
+    groupId: uniqueName('dead-letter-reader'),
+    topic: Topics.DeadLetter,
+    schema: deadLetterSchema,
+    logger: bus.logger,
+    publisher: bus.publisher,
+    handle: async (letter) => {
+      if (letter.key === key) letters.push(letter);
+    },
+  });
+  return { letters, consumer };
+}
