@@ -70,7 +70,10 @@ async function writerRun(opts, regime) {
     );
     const docs = await world.mongo.db
       .collection(Collections.Calls)
-      .find({}, { projection: { sync_status: 1, synced_at: 1, posting_started_at: 1, receipt: 1 } })
+      .find(
+        {},
+        { projection: { client: 1, sync_status: 1, synced_at: 1, posting_started_at: 1, receipt: 1 } },
+      )
       .toArray();
     const finished = docs.filter((d) => d.sync_status === 'finished').length;
     const lastAt = Math.max(...docs.map((d) => d.synced_at?.getTime() ?? 0));
@@ -83,6 +86,16 @@ async function writerRun(opts, regime) {
     const firstMark = Math.min(...docs.map((d) => d.posting_started_at?.getTime() ?? Infinity));
     const postingSeconds = (lastAt - firstMark) / 1000;
     const rate = opts.rate ?? regime.rate;
+    // How long the last candidate waited for its first post after the first one's: candidates
+    // served one after another show here.
+    const firstMarkByCandidate = new Map();
+    for (const d of docs) {
+      const at = d.posting_started_at?.getTime();
+      if (at !== undefined)
+        firstMarkByCandidate.set(d.client, Math.min(firstMarkByCandidate.get(d.client) ?? at, at));
+    }
+    const candidateStartSpreadSeconds =
+      (Math.max(...firstMarkByCandidate.values()) - Math.min(...firstMarkByCandidate.values())) / 1000;
     const keys = world.candidates.length;
     const bound = Math.min(keys * rate, (keys * DEFAULT_IN_FLIGHT) / (opts.latencyMs / 1000));
     return {
@@ -101,6 +114,7 @@ async function writerRun(opts, regime) {
         ...vanFigures(world.van, expected),
         writerPeakRssMb: Math.max(...writers.map((w) => w.peakRssMb() ?? 0)),
         firstPostAfterSeconds: (firstMark - started) / 1000,
+        candidateStartSpreadSeconds,
       },
     };
   } finally {

@@ -21,6 +21,7 @@ import {
   startLivevoxSandbox,
   startVanSandbox,
 } from '@call-sync/sandbox';
+import { startGroupsAtTopicEnds } from './consumer-groups.mjs';
 
 export const DAY = '2026-10-20';
 /** 23:30 Eastern on DAY: both sync hours of the seed have come. */
@@ -109,6 +110,8 @@ async function databaseFor(servers, airtable, van, ratePerSecond) {
   const database = `bench-${randomUUID().slice(0, 8)}`;
   const mongo = await connectMongo(servers.MONGODB_URL, database);
   await ensureIndexes(mongo.db);
+  const group = `bench-${randomUUID().slice(0, 8)}`;
+  await startGroupsAtTopicEnds(servers.KAFKA_BROKERS, group);
   const env = {
     ...servers,
     MONGODB_DATABASE: database,
@@ -122,7 +125,7 @@ async function databaseFor(servers, airtable, van, ratePerSecond) {
     // The key's limit as VAN states it; everything else at its default.
     VAN_RATE_PER_SECOND: String(ratePerSecond),
     VAN_DAILY_BUDGET: '10000000',
-    KAFKA_CONSUMER_GROUP: `bench-${randomUUID().slice(0, 8)}`,
+    KAFKA_CONSUMER_GROUP: group,
     API_TOKENS: `bench:operator:${BENCH_API_TOKEN}`,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LOG_LEVEL: 'warn',

@@ -6,11 +6,13 @@ import {
   createPublisher,
   ensureTopics,
   startConsumer,
+  topicPartitions,
   Topics,
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { startGroupAtTopicEnd } from '../../../test/support/consumer-group';
 import { waitUntil } from '../../../test/support/wait';
 
 // Several messages of one partition in progress at once (ConcurrentMessages), on the real broker:
@@ -86,4 +88,67 @@ test('one key overlaps at most perKey messages, started in order; a failure rede
   expect(starts[9]).toBeLessThanOrEqual(4);
   expect(starts.slice(9)).toContain(4);
   expect(handled.get(4)).toBe(1);
+});
+
+test('a batch fetched after an idle spell starts messages only for its short budget: a key published just after is not held up by a long one, and an admission the batch cannot use is handed back', async () => {
+  const slow = uniqueName('slow');
+  const next = uniqueName('next');
+  const starts: string[] = [];
+  const handled = new Map<string, number>();
+  let admissions = 0;
+  let handedBack = 0;
+  let delayedOnce = false;
+  const groupId = uniqueName('group');
+  await startGroupAtTopicEnd(kafka, groupId, Topics.VanSync);
+  running.push(
+    await startConsumer({
+      kafka,
+      groupId,
+      topic: Topics.VanSync,
+      schema: workSchema,
+      logger,
+      publisher,
+      // Every partition's batch at once, as the van-writer consumes.
+      partitionsConsumedConcurrently: topicPartitions[Topics.VanSync],
+      concurrentMessages: {
+        perKey: 1,
+        batchTimeBudgetMs: 60_000,
+        batchTimeBudgetAfterIdleMs: 1_000,
+        admit: async (value, key) => {
+          if (key !== slow && key !== next) return undefined;
+          admissions += 1;
+          // The third message of the slow key waits for room past the batch's budget.
+          if (key === slow && value.n === 2 && !delayedOnce) {
+            delayedOnce = true;
+            await new Promise((resolve) => setTimeout(resolve, 1_500));
+          }
+          return () => (handedBack += 1);
+        },
+      },
+      handle: async (value, meta) => {
+        if (meta.key !== slow && meta.key !== next) return;
+        const id = `${meta.key === slow ? 'slow' : 'next'}-${value.n}`;
+        starts.push(id);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        handled.set(id, (handled.get(id) ?? 0) + 1);
+      },
+    }),
+  );
+  await publisher.publish(
+    Topics.VanSync,
+    workSchema,
+    Array.from({ length: 20 }, (_, n) => ({ key: slow, value: { v: 1 as const, n } })),
+  );
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await publisher.publish(Topics.VanSync, workSchema, [{ key: next, value: { v: 1, n: 0 } }]);
+
+  await waitUntil(() => handled.size === 21, { timeoutMs: 60_000 });
+  // The admission that came too late for the first batch was handed back, not lost: every
+  // message was handled once, and every admission either started a message or was handed back.
+  expect(handedBack).toBe(1);
+  expect([...handled.values()].every((count) => count === 1)).toBe(true);
+  expect(admissions).toBe(starts.length + handedBack);
+  // The slow key's first batch ended at its budget, so the other key started long before the
+  // slow key's last message (with one long budget it waited for all twenty).
+  expect(starts.indexOf('next-0')).toBeLessThan(starts.indexOf('slow-10'));
 });

@@ -52,7 +52,6 @@ export class RetryLaterError extends Error {
 
 // One window per client (a key changes: a new client, a new window); by candidate for admission.
 const windows = new WeakMap<CandidateVanAccess, PostingWindow>();
-const windowsByCandidate = new Map<string, PostingWindow>();
 
 function windowFor(deps: PostDeps, candidate: string, access: CandidateVanAccess): PostingWindow {
   let window = windows.get(access);
@@ -63,16 +62,61 @@ function windowFor(deps: PostDeps, candidate: string, access: CandidateVanAccess
     );
     windows.set(access, window);
   }
-  windowsByCandidate.set(candidate, window);
+  admissionFor(candidate).window = window;
   return window;
 }
 
 /**
- * Resolves when the candidate's window has room for another message's calls: the consumer starts
- * the next message of a key only then, so queued calls stay about one window deep.
+ * Which of a candidate's messages may start. One admitted message at a time until it has queued
+ * its calls in the window (or ended without), and then only while the window has room: otherwise
+ * every message of a fetched batch came in before the first had queued anything, and the batch
+ * held the consumer, and every other candidate's partition, until all its calls were posted.
  */
-export function roomForMessage(candidate: string): Promise<void> {
-  return windowsByCandidate.get(candidate)?.whenRoom() ?? Promise.resolve();
+class CandidateAdmission {
+  private admitted = 0;
+  private waiters: (() => void)[] = [];
+  window: PostingWindow | undefined;
+
+  /** Resolves with what hands the admission back if the message does not start after all. */
+  async admit(): Promise<() => void> {
+    for (;;) {
+      if (this.admitted > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+      else if (this.window && !this.window.hasRoom()) await this.window.whenRoom();
+      else {
+        this.admitted += 1;
+        return this.queued();
+      }
+    }
+  }
+
+  /** The admitted message has queued its calls, or ended: the next one may be considered. */
+  queued(): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.admitted = Math.max(0, this.admitted - 1);
+      const waiters = this.waiters;
+      this.waiters = [];
+      for (const wake of waiters) wake();
+    };
+  }
+}
+
+const admissions = new Map<string, CandidateAdmission>();
+
+function admissionFor(candidate: string): CandidateAdmission {
+  let admission = admissions.get(candidate);
+  if (!admission) {
+    admission = new CandidateAdmission();
+    admissions.set(candidate, admission);
+  }
+  return admission;
+}
+
+/** Resolves when the candidate's next message may start (the consumer's `admit`). */
+export function roomForMessage(candidate: string): Promise<() => void> {
+  return admissionFor(candidate).admit();
 }
 
 /**
@@ -82,6 +126,19 @@ export function roomForMessage(candidate: string): Promise<void> {
 export async function postCanvassResponses(
   deps: PostDeps,
   message: VanSyncMessage,
+): Promise<{ outcomes: Partial<Record<SyncStatus, number>>; budgetExhausted: boolean }> {
+  const queued = admissionFor(message.candidate).queued();
+  try {
+    return await postThroughWindow(deps, message, queued);
+  } finally {
+    queued();
+  }
+}
+
+async function postThroughWindow(
+  deps: PostDeps,
+  message: VanSyncMessage,
+  queued: () => void,
 ): Promise<{ outcomes: Partial<Record<SyncStatus, number>>; budgetExhausted: boolean }> {
   const outcomes: Partial<Record<SyncStatus, number>> = {};
   const run = await findRun(deps.db, message.runId);
@@ -104,7 +161,9 @@ export async function postCanvassResponses(
   // must not abandon posts in flight, whose outcomes would then never be recorded and whose
   // redelivery would flag good posts "outcome unknown". The window counts each recorded outcome
   // on the run before the call settles.
-  const settled = await window.submit(message.runId, message.candidate, message.callIds);
+  const submitted = window.submit(message.runId, message.candidate, message.callIds);
+  queued();
+  const settled = await submitted;
 
   const results = settled.flatMap((r) => (r.ok ? [r.value] : []));
   const failures = settled.flatMap((r) => (r.ok ? [] : [r.error]));

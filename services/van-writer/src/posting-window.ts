@@ -147,8 +147,12 @@ export class PostingWindow {
   }
 
   /** Resolves once fewer calls wait than the window holds: the next message may come in. */
+  hasRoom(): boolean {
+    return this.queue.length < this.size();
+  }
+
   whenRoom(): Promise<void> {
-    if (this.queue.length < this.size()) return Promise.resolve();
+    if (this.hasRoom()) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 

@@ -88,17 +88,44 @@ export interface ConsumerOptions<T> {
  */
 export interface ConcurrentMessages<T> {
   perKey: number;
-  /** Resolves when the handler can take this message: backpressure from the work it holds. */
-  admit?(value: T, key: string | null): Promise<void>;
+  /**
+   * Resolves when the handler can take this message: backpressure from the work it holds. What
+   * it resolves with, if anything, is called when the admitted message does not start after all
+   * (the batch ran out of time or the consumer is stopping), so the admission is handed back.
+   */
+  admit?(value: T, key: string | null): Promise<(() => void) | undefined>;
   /**
    * After this long on one fetched batch no further message of it starts and the batch ends once
    * the started ones are done. kafkajs fetches again only when every partition's batch has ended,
    * so this bounds how long new work on another partition waits. Default 10 s.
    */
   batchTimeBudgetMs?: number;
+  /**
+   * The budget of a batch fetched after the consumer was idle. Work then usually arrives on
+   * several partitions moments apart (the extractor publishes candidate after candidate), and
+   * the first fetch holds only the first of them: the others wait for this batch. Default 2 s.
+   */
+  batchTimeBudgetAfterIdleMs?: number;
 }
 
 const DEFAULT_BATCH_TIME_BUDGET_MS = 10_000;
+const DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS = 2_000;
+/** No batch in progress for this long: the consumer was idle. */
+const IDLE_AFTER_MS = 1_000;
+
+/** What the batches of one consumer know of each other: whether the consumer was idle. */
+interface BatchActivity {
+  inProgress: number;
+  lastEndedAt: number;
+  /** Whether the batches now in progress came after an idle spell. */
+  afterIdle: boolean;
+  /**
+   * Offsets handled to the end but not yet resolvable (an earlier message of the partition was
+   * unfinished when its batch ended), by partition. kafkajs delivers them again with the earlier
+   * one; they are not handled twice, except by another process after a rebalance or a crash.
+   */
+  handledAhead: Map<number, Set<string>>;
+}
 const tracer = trace.getTracer('call-sync.kafka');
 
 const headerGetter = {
@@ -194,12 +221,18 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   };
 
   const concurrent = options.concurrentMessages;
+  const activity: BatchActivity = {
+    inProgress: 0,
+    lastEndedAt: 0,
+    afterIdle: false,
+    handledAhead: new Map(),
+  };
   if (concurrent) {
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => consumeConcurrently(payload, concurrent, schema, handleOne, topic),
+      eachBatch: (payload) => consumeConcurrently(payload, concurrent, schema, handleOne, topic, activity),
     });
   } else {
     await consumer.run({
@@ -237,18 +270,33 @@ async function consumeConcurrently<T>(
   schema: z.ZodType<T>,
   handleOne: (message: KafkaMessage, partition: number) => Promise<void>,
   topic: string,
+  activity: BatchActivity,
 ): Promise<void> {
   const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
   const startedAt = Date.now();
-  const budgetMs = concurrent.batchTimeBudgetMs ?? DEFAULT_BATCH_TIME_BUDGET_MS;
+  // The batches of one fetch start together, so each sees the idle spell before the first.
+  const afterIdle =
+    activity.inProgress === 0 ? startedAt - activity.lastEndedAt > IDLE_AFTER_MS : activity.afterIdle;
+  activity.inProgress += 1;
+  activity.afterIdle = afterIdle;
+  const budgetMs = afterIdle
+    ? (concurrent.batchTimeBudgetAfterIdleMs ?? DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS)
+    : (concurrent.batchTimeBudgetMs ?? DEFAULT_BATCH_TIME_BUDGET_MS);
   const results = new Map<string, { ok: true } | { ok: false; error: unknown }>();
   const offsets = batch.messages.map((m) => m.offset);
   let resolved = 0;
   let failed = false;
+  let handledAhead = activity.handledAhead.get(batch.partition);
+  if (!handledAhead) {
+    handledAhead = new Set();
+    activity.handledAhead.set(batch.partition, handledAhead);
+  }
+  for (const offset of offsets) if (handledAhead.has(offset)) results.set(offset, { ok: true });
   // Offsets are resolved in order only: the lowest unfinished message holds back every later one.
   const advance = () => {
     while (resolved < offsets.length && results.get(offsets[resolved]!)?.ok === true) {
       resolveOffset(offsets[resolved]!);
+      handledAhead.delete(offsets[resolved]!);
       resolved += 1;
     }
   };
@@ -262,17 +310,24 @@ async function consumeConcurrently<T>(
   const runKey = async (messages: KafkaMessage[]): Promise<void> => {
     const inFlight = new Set<Promise<void>>();
     for (const message of messages) {
+      if (results.get(message.offset)?.ok) continue;
       while (inFlight.size >= concurrent.perKey) await Promise.race(inFlight);
       if (!mayStart()) break;
       if (concurrent.admit) {
         const decoded = decodeMessage(schema, message.value?.toString() ?? '');
-        if (decoded.ok) await concurrent.admit(decoded.message, message.key?.toString() ?? null);
-        if (!mayStart()) break;
+        const handBack = decoded.ok
+          ? await concurrent.admit(decoded.message, message.key?.toString() ?? null)
+          : undefined;
+        if (!mayStart()) {
+          handBack?.();
+          break;
+        }
       }
       const work: Promise<void> = processTraced(message, batch.partition, topic, handleOne)
         .then(
           () => {
             results.set(message.offset, { ok: true });
+            handledAhead.add(message.offset);
             advance();
           },
           (error: unknown) => {
@@ -299,6 +354,8 @@ async function consumeConcurrently<T>(
     if (failure && !failure.ok) throw failure.error;
   } finally {
     clearInterval(keepAlive);
+    activity.inProgress -= 1;
+    activity.lastEndedAt = Date.now();
   }
 }
 
