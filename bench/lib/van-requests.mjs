@@ -16,6 +16,7 @@ export function vanFigures(van, synced, fromRequest = 0) {
   const throttled = log.filter((e) => isCanvassPost(e) && e.status === 429).length;
   return {
     vanRequests: requests,
+    acceptedPosts: accepted.length,
     requestsPerCall: synced ? requests / synced : undefined,
     duplicates,
     throttled,
