@@ -37,37 +37,40 @@ function runBench(args: string[], script = 'van-sync.mjs'): Promise<{ code: numb
 test.each([
   ['latency', ['--candidates', '1', '--calls', '240', '--rate', '200']],
   ['rate', ['--candidates', '2', '--calls', '60', '--rate', '30']],
-])('the %s-bound VAN sync benchmark syncs every call once, one processed post each', async (regime, sizes) => {
-  const out = path.join(mkdtempSync(path.join(tmpdir(), 'bench-smoke-')), 'van-sync.json');
-  const { code, output } = await runBench([
-    '--regime',
-    regime,
-    ...sizes,
-    '--runs',
-    '1',
-    '--latency-ms',
-    '10',
-    '--baselines',
-    'no',
-    '--out',
-    out,
-  ]);
-  expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
-  const report = JSON.parse(readFileSync(out, 'utf8')) as {
-    regimes: Record<string, { writer: WriterFigures }>;
-  };
-  const writer = report.regimes[regime]!.writer;
-  const expectedCalls = regime === 'latency' ? 240 : 2 * 60;
-  expect(writer.calls).toBe(expectedCalls);
-  expect(writer.finished).toBe(expectedCalls);
-  // VAN processed exactly one post per call. A request it refused with 429 (timing jitter can
-  // crowd VAN's one-second window although the writer paces under the key's rate) processed
-  // nothing and is retried: a few are tolerated, and counted by the full benchmark.
-  expect(writer.acceptedPosts).toBe(expectedCalls);
-  expect(writer.vanRequests - writer.throttled).toBe(expectedCalls);
-  expect(writer.throttled).toBeLessThanOrEqual(Math.ceil(expectedCalls / 100));
-  expect(writer.duplicates).toBe(0);
-});
+])(
+  'the %s-bound VAN sync benchmark syncs every call once, one processed post each',
+  async (regime, sizes) => {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), 'bench-smoke-')), 'van-sync.json');
+    const { code, output } = await runBench([
+      '--regime',
+      regime,
+      ...sizes,
+      '--runs',
+      '1',
+      '--latency-ms',
+      '10',
+      '--baselines',
+      'no',
+      '--out',
+      out,
+    ]);
+    expect({ code, output: code === 0 ? '' : output }).toEqual({ code: 0, output: '' });
+    const report = JSON.parse(readFileSync(out, 'utf8')) as {
+      regimes: Record<string, { writer: WriterFigures }>;
+    };
+    const writer = report.regimes[regime]!.writer;
+    const expectedCalls = regime === 'latency' ? 240 : 2 * 60;
+    expect(writer.calls).toBe(expectedCalls);
+    expect(writer.finished).toBe(expectedCalls);
+    // VAN processed exactly one post per call. A request it refused with 429 (timing jitter can
+    // crowd VAN's one-second window although the writer paces under the key's rate) processed
+    // nothing and is retried: a few are tolerated, and counted by the full benchmark.
+    expect(writer.acceptedPosts).toBe(expectedCalls);
+    expect(writer.vanRequests - writer.throttled).toBe(expectedCalls);
+    expect(writer.throttled).toBeLessThanOrEqual(Math.ceil(expectedCalls / 100));
+    expect(writer.duplicates).toBe(0);
+  },
+);
 
 /** Runs a benchmark with its JSON in a temporary folder; fails with its output when it fails. */
 async function benchReport<T>(script: string, args: string[]): Promise<T> {
