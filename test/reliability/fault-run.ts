@@ -118,8 +118,9 @@ export async function runWithFault(options: {
     ...world.env,
     S3_BUCKET: uniqueName('faults').toLowerCase(),
     KAFKA_CONSUMER_GROUP: uniqueName('faults'),
-    // A stalled run is resumed quickly, so a killed extractor's run finishes within the test.
-    RUN_STALL_AFTER_MS: '10000',
+    // A stalled run is resumed quickly, so a killed extractor's run finishes within the test; not
+    // so quickly that a writer restarting after a kill reads as a stall (10 s failed runs that way).
+    RUN_STALL_AFTER_MS: '30000',
     VAN_TIMEOUT_MS: '3000',
     ...options.extraEnv,
   };

@@ -5,7 +5,6 @@
 //   npm test               one repetition of each fault, a few hundred calls (the short version)
 //   npm run test:faults    FAULT_REPETITIONS (10) of each, more calls, counts to RESULTS.md
 
-import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
@@ -22,6 +21,7 @@ import {
   type FaultContext,
   type FaultTally,
 } from './fault-run';
+import { writeResults, type RecordedTally } from './results-file';
 import { startS3Gate, type S3Gate } from './s3-gate';
 
 const repetitions = Number(process.env.FAULT_REPETITIONS ?? 1);
@@ -250,12 +250,13 @@ const s3Fault =
     await gate.open();
   };
 
-const tallies: FaultTally[] = [];
+const tallies: RecordedTally[] = [];
+const ranNow = new Set<string>();
 
 /** RESULTS.md is rewritten after every repetition, so a long run that is stopped still leaves its counts. */
 function record(result: FaultTally): void {
-  tallies.push(result);
-  if (resultsFile) writeFileSync(path.resolve(resultsFile), renderResults(tallies));
+  tallies.push({ ...result, at: new Date().toISOString(), callsPerCandidate });
+  if (resultsFile) writeResults(path.resolve(resultsFile), ranNow, tallies);
 }
 
 /** The repetitions of one fault, each checked as it ends. */
@@ -263,6 +264,7 @@ async function repeatFault(
   name: string,
   options: () => Omit<Parameters<typeof runWithFault>[0], 'name' | 'repetition' | 'callsPerCandidate'>,
 ): Promise<void> {
+  ranNow.add(name);
   for (let repetition = 1; repetition <= repetitions; repetition += 1) {
     const result = await runWithFault({ name, repetition, callsPerCandidate, ...options() });
     record(result);
@@ -311,46 +313,3 @@ describe.each(Object.entries(serverFaults))('%s', (name, { kind, fault }) => {
 
   test(title, () => repeatFault(name, () => ({ fault: fault(server!), server: server! })));
 });
-
-function renderResults(rows: FaultTally[]): string {
-  const byFault = new Map<string, FaultTally[]>();
-  for (const row of rows) byFault.set(row.fault, [...(byFault.get(row.fault) ?? []), row]);
-  const sum = (list: FaultTally[], key: keyof FaultTally) =>
-    list.reduce((total, row) => total + Number(row[key]), 0);
-  const lines = [
-    '# Fault matrix results',
-    '',
-    `Written by \`npm run test:faults\` (test/reliability/faults.test.ts) on ${new Date().toISOString()}:`,
-    `${repetitions} repetitions of each fault, ${callsPerCandidate} calls per candidate, three candidates`,
-    '(full, hybrid, all csv), real Kafka, MongoDB-wire and S3 servers, the VAN and Airtable sandboxes.',
-    'A call is *lost* when it has no final status after recovery; *posted twice* counts calls the VAN',
-    "sandbox's journal applied more than once; *outcome unknown* calls were caught mid-post (a kill, a",
-    'timeout or a 5xx on a post) and are flagged for a person, never re-posted.',
-    '',
-    '*Reports* counts what the report webhook received: each run that ended should get one, never two.',
-    '',
-    '| fault | repetitions | calls | kills | lost | posted twice | outcome unknown | runs completed | runs failed (calls handed to the next run) | CSV uploaded twice | reports (runs reported twice / unreported) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  for (const [fault, list] of byFault) {
-    lines.push(
-      `| ${fault} | ${list.length} | ${sum(list, 'calls')} | ${sum(list, 'kills')} | ${sum(list, 'lost')} | ` +
-        `${sum(list, 'duplicates')} | ${sum(list, 'outcomeUnknown')} | ${sum(list, 'runsCompleted')} / ${list.length * 3} | ` +
-        `${sum(list, 'runsFailed')} (${sum(list, 'returnedForNextRun')}) | ${sum(list, 'csvUploadedTwice')} | ` +
-        `${sum(list, 'reportsSent')} (${sum(list, 'runsReportedTwice')} / ${sum(list, 'runsUnreported')}) |`,
-    );
-  }
-  const all = [...byFault.values()].flat();
-  const failures = all.flatMap((row) => row.failures.map((f) => `- ${row.fault} #${row.repetition}: ${f}`));
-  if (failures.length > 0) lines.push('', 'Runs that failed, with their reasons:', '', ...failures);
-  lines.push(
-    '',
-    `Totals: ${sum(all, 'calls')} calls, ${sum(all, 'kills')} kills, **${sum(all, 'lost')} lost, ` +
-      `${sum(all, 'duplicates')} posted twice**, ${sum(all, 'outcomeUnknown')} flagged outcome unknown, ` +
-      `${sum(all, 'csvUploadedTwice')} CSVs uploaded twice; ${sum(all, 'reportsSent')} reports for ` +
-      `${all.length * 3} runs, **${sum(all, 'runsReportedTwice')} runs reported more than once**, ` +
-      `${sum(all, 'runsUnreported')} unreported.`,
-    '',
-  );
-  return lines.join('\n');
-}

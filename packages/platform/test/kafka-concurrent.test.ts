@@ -6,13 +6,13 @@ import {
   createPublisher,
   ensureTopics,
   startConsumer,
+  startGroupAtTopicEnds,
   topicPartitions,
   Topics,
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
 import { serverEnv, uniqueName } from '../../../test/support/env';
-import { startGroupAtTopicEnd } from '../../../test/support/consumer-group';
 import { waitUntil } from '../../../test/support/wait';
 
 // Several messages of one partition in progress at once (ConcurrentMessages), on the real broker:
@@ -99,7 +99,7 @@ test('a batch fetched after an idle spell starts messages only for its short bud
   let handedBack = 0;
   let delayedOnce = false;
   const groupId = uniqueName('group');
-  await startGroupAtTopicEnd(kafka, groupId, Topics.VanSync);
+  await startGroupAtTopicEnds(kafka, groupId, [Topics.VanSync]);
   running.push(
     await startConsumer({
       kafka,

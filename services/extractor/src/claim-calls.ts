@@ -56,6 +56,13 @@ const tracer = trace.getTracer('call-sync.extractor');
  * batch costs a few round trips whatever its size; 5,000 calls are a few MB.
  */
 const DEFAULT_CLAIM_BATCH_SIZE = 5_000;
+/**
+ * The first batch of a run is small and each next one four times the last, up to the batch size:
+ * the writers start posting after a few hundred claims instead of after the first 5,000 (seconds
+ * on a slow server), and a long night is still claimed in large batches.
+ */
+const FIRST_CLAIM_BATCH_SIZE = 250;
+const CLAIM_BATCH_GROWTH = 4;
 
 /** Plans one call: the status to claim it into, and what travels with it. */
 function planCall(
@@ -122,6 +129,7 @@ export async function claimRunCalls(
     batchSize,
   );
   let batch: Call[] = [];
+  let nextBatchSize = Math.min(batchSize, FIRST_CLAIM_BATCH_SIZE);
 
   const flush = async (calls: Call[]): Promise<void> => {
     if (calls.length === 0) return;
@@ -174,10 +182,11 @@ export async function claimRunCalls(
     for await (const call of cursor) {
       if (options.settledBy && !hasSettled(call, options.settledBy)) continue;
       batch.push(call);
-      if (batch.length >= batchSize) {
+      if (batch.length >= nextBatchSize) {
         await claiming;
         claiming = flush(batch);
         batch = [];
+        nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
       }
     }
     await claiming;
