@@ -1,4 +1,4 @@
-// RESULTS.md and the tallies it is rendered from (results.json beside it). A run of
+// RESULTS.md and the tallies it is rendered from (RESULTS.json beside it). A run of
 // `npm run test:faults` replaces the rows of the faults it ran and keeps the others' rows from
 // their last run, so the matrix can be run a few faults at a time (it takes over an hour).
 
@@ -54,7 +54,7 @@ function renderResults(rows: RecordedTally[]): string {
     '# Fault matrix results',
     '',
     'Written by `npm run test:faults` (test/reliability/faults.test.ts) from the tallies in',
-    "`results.json`; each fault keeps the rows of the last run that tried it (`npm run test:faults -- -t '<name>'` runs some).",
+    "`RESULTS.json`; each fault keeps the rows of the last run that tried it (`npm run test:faults -- -t '<name>'` runs some).",
     `Three candidates (full, hybrid, all csv), ${perCandidate} calls each, real Kafka, MongoDB-wire and`,
     'S3 servers, the VAN and Airtable sandboxes.',
     'A call is *lost* when it has no final status after recovery; *posted twice* counts calls the VAN',
