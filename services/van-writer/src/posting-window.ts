@@ -146,11 +146,12 @@ export class PostingWindow {
     return Math.max(2, Math.min(this.deps.maxInFlight, needed));
   }
 
-  /** Resolves once fewer calls wait than the window holds: the next message may come in. */
+  /** Whether fewer calls wait than the window holds: the next message may come in. */
   hasRoom(): boolean {
     return this.queue.length < this.size();
   }
 
+  /** Resolves once the window has room (hasRoom). */
   whenRoom(): Promise<void> {
     if (this.hasRoom()) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));

@@ -221,13 +221,13 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   };
 
   const concurrent = options.concurrentMessages;
-  const activity: BatchActivity = {
-    inProgress: 0,
-    lastEndedAt: 0,
-    afterIdle: false,
-    handledAhead: new Map(),
-  };
   if (concurrent) {
+    const activity: BatchActivity = {
+      inProgress: 0,
+      lastEndedAt: 0,
+      afterIdle: false,
+      handledAhead: new Map(),
+    };
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
