@@ -2,11 +2,10 @@
 // every earlier run's messages (tests, demos, other benches), and a new group reading them from
 // the beginning spends its first seconds on other worlds' calls before it reaches this one's.
 
-import { createKafka, createLogger, startGroupAtTopicEnds, Topics } from '@call-sync/platform';
+import { createKafka, createLogger, startServiceGroupsAtTopicEnds } from '@call-sync/platform';
 
 /** Each group of a bench world (the services' group ids, from KAFKA_CONSUMER_GROUP), at the topics' ends. */
 export async function startGroupsAtTopicEnds(brokers, group) {
   const { kafka } = createKafka('bench', brokers.split(','), createLogger('bench', 'silent'));
-  await startGroupAtTopicEnds(kafka, group, [Topics.VanSync, Topics.CsvExport, Topics.RunEvents]);
-  await startGroupAtTopicEnds(kafka, `${group}-bulk`, [Topics.VanBulkImport]);
+  await startServiceGroupsAtTopicEnds(kafka, group);
 }

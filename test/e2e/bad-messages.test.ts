@@ -13,6 +13,7 @@ import {
   type RunningConsumer,
 } from '@call-sync/platform';
 import type { Kafka } from 'kafkajs';
+import { freshServiceGroup } from '../support/consumer-groups';
 import { readDeadLetters } from '../support/dead-letters';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { serverEnv, uniqueName } from '../support/env';
@@ -50,7 +51,7 @@ test('bad van-sync messages are dead-lettered with their reason; the writer keep
   const { letters } = deadLetters;
   writer = await startServiceProcess('van-writer', {
     ...world.env,
-    KAFKA_CONSUMER_GROUP: uniqueName('bad-messages-writer'),
+    KAFKA_CONSUMER_GROUP: await freshServiceGroup('bad-messages-writer'),
   });
 
   const notJson = '{"v":1,"runId":"run-x","candidate":';
@@ -79,7 +80,7 @@ test('bad van-sync messages are dead-lettered with their reason; the writer keep
   // A run ends with its caller file, which the csv-writer writes.
   csvWriter = await startServiceProcess('csv-writer', {
     ...world.env,
-    KAFKA_CONSUMER_GROUP: uniqueName('bad-messages-csv'),
+    KAFKA_CONSUMER_GROUP: await freshServiceGroup('bad-messages-csv'),
   });
   const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
   expect(extraction.code).toBe(0);

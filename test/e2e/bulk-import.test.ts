@@ -9,6 +9,7 @@ import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import type { VanRequestLogEntry } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
+import { freshServiceGroup } from '../support/consumer-groups';
 import { uniqueName } from '../support/env';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
@@ -56,7 +57,7 @@ async function sync(
   });
   opened.push(world);
   if (options.killWhilePending) world.van.bulkImport.setKnobs({ pendingMs: 8_000 });
-  const group = uniqueName(`e2e-bulk-${strategy}`);
+  const group = await freshServiceGroup(`e2e-bulk-${strategy}`);
   const writerEnv = {
     ...world.env,
     KAFKA_CONSUMER_GROUP: group,
@@ -72,7 +73,7 @@ async function sync(
   let writerStarts = 1;
   const csvWriter = await startServiceProcess('csv-writer', {
     ...world.env,
-    KAFKA_CONSUMER_GROUP: `${group}-csv`,
+    KAFKA_CONSUMER_GROUP: await freshServiceGroup(`e2e-bulk-${strategy}-csv`),
   });
   processes.push(csvWriter);
   const logFrom = world.van.requestLog().length;

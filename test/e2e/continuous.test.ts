@@ -9,6 +9,7 @@
 // (A van-writer killed with posts in flight is van-writer-crash.test.ts's case.)
 // Build first: `npx tsc -b`.
 
+import { freshServiceGroup } from '../support/consumer-groups';
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import type { ReportDocument, RunDocument } from '@call-sync/store';
@@ -45,17 +46,17 @@ afterAll(async () => {
 const vanWriterEnv = new Map<World, Record<string, string>>();
 
 async function startServices(world: World, name: string): Promise<ServiceProcess[]> {
-  vanWriterEnv.set(world, { ...world.env, KAFKA_CONSUMER_GROUP: uniqueName(`${name}-van`) });
+  vanWriterEnv.set(world, { ...world.env, KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-van`) });
   const starting = await Promise.allSettled([
     startServiceProcess('van-writer', vanWriterEnv.get(world)!),
     startServiceProcess('csv-writer', {
       ...world.env,
-      KAFKA_CONSUMER_GROUP: uniqueName(`${name}-csv`),
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-csv`),
     }),
     startServiceProcess('config', {
       ...world.env,
       ...CONFIG_ENV,
-      KAFKA_CONSUMER_GROUP: uniqueName(`${name}-config`),
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-config`),
     }),
   ]);
   // Those that did start are stopped by afterAll, whichever failed.

@@ -4,6 +4,7 @@
 // dashboard panel answers something and every metric an alert reads has a series from this run.
 // A panel or an alert on a metric nobody exposes fails here. Build first: `npx tsc -b`.
 
+import { freshServiceGroup } from '../support/consumer-groups';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -116,7 +117,7 @@ beforeAll(async () => {
     const process = await startServiceProcess(name, {
       ...world.env,
       PORT: freePort(),
-      KAFKA_CONSUMER_GROUP: uniqueName(`monitoring-${name}`),
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`monitoring-${name}`),
     });
     services.push({ name, process });
   }

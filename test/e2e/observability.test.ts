@@ -11,6 +11,7 @@ import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections, createKafka, createLogger, Topics } from '@call-sync/platform';
 import { startOtlpReceiver, type ExportedSpan } from '../support/otlp-receiver';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { freshServiceGroup } from '../support/consumer-groups';
 import { uniqueName } from '../support/env';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
@@ -49,13 +50,14 @@ const sum = (samples: Sample[]): number => samples.reduce((total, s) => total + 
 let world: World;
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 const services: ServiceProcess[] = [];
-const groups = { van: uniqueName('e2e-obs-van'), csv: uniqueName('e2e-obs-csv') };
+let groups: { van: string; csv: string };
 
 beforeAll(async () => {
   world = await createWorld({ candidates: 1, callsPerCandidate: 40, seed: 31 });
   receiver = await startOtlpReceiver();
   const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
   world.env = { ...world.env, ...tracing };
+  groups = { van: await freshServiceGroup('e2e-obs-van'), csv: await freshServiceGroup('e2e-obs-csv') };
   services.push(
     await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.van }),
     await startServiceProcess('csv-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.csv }),

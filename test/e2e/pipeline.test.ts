@@ -3,6 +3,7 @@
 // misconfigured results, dropped calls, VAN-rejected calls and calls outside the window.
 // Build first: `npx tsc -b`.
 
+import { freshServiceGroup } from '../support/consumer-groups';
 import { parse } from 'csv-parse/sync';
 import { RESULT_CSV_COLUMNS, resultCsvRow, SyncStatus, type Call, type RunEvent } from '@call-sync/core';
 import {
@@ -49,10 +50,16 @@ beforeAll(async () => {
     },
   });
   services.push(
-    await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: uniqueName('e2e-van') }),
+    await startServiceProcess('van-writer', {
+      ...world.env,
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-van'),
+    }),
   );
   services.push(
-    await startServiceProcess('csv-writer', { ...world.env, KAFKA_CONSUMER_GROUP: uniqueName('e2e-csv') }),
+    await startServiceProcess('csv-writer', {
+      ...world.env,
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-csv'),
+    }),
   );
 });
 

@@ -6,6 +6,7 @@
 // OTLP/HTTP receiver in this test). Zero hits, in any of the encodings a leak would take. Build
 // first: `npx tsc -b`.
 
+import { freshServiceGroup } from '../support/consumer-groups';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@call-sync/platform';
 import { SEED_LIVEVOX_USER, startLivevoxSandbox, type LivevoxSandbox } from '@call-sync/sandbox';
@@ -48,17 +49,23 @@ beforeAll(async () => {
     LIVEVOX_CLIENT_NAME: SEED_LIVEVOX_USER.clientName,
   };
   services.push(
-    await startServiceProcess('van-writer', { ...env, KAFKA_CONSUMER_GROUP: uniqueName('sec-van') }),
+    await startServiceProcess('van-writer', {
+      ...env,
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-van'),
+    }),
   );
   services.push(
-    await startServiceProcess('csv-writer', { ...env, KAFKA_CONSUMER_GROUP: uniqueName('sec-csv') }),
+    await startServiceProcess('csv-writer', {
+      ...env,
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-csv'),
+    }),
   );
   services.push(
     await startServiceProcess('config', {
       ...env,
       API_TOKENS: `ops:operator:${OPERATOR_TOKEN},olivia:organiser:${ORGANISER_TOKEN}`,
       SESSION_SECRET,
-      KAFKA_CONSUMER_GROUP: uniqueName('sec-config'),
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-config'),
     }),
   );
   const extraction = await runExtractor(env, ['extract', '--now', NOW]);

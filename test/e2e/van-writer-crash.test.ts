@@ -3,6 +3,7 @@
 // run must complete. Calls caught mid-post end `attempted_error` "outcome unknown" for a person
 // to check, never re-posted. Build first: `npx tsc -b`.
 
+import { freshServiceGroup } from '../support/consumer-groups';
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
@@ -28,12 +29,16 @@ afterAll(async () => {
 });
 
 test('a van-writer killed mid-run and restarted loses no call and posts none twice', async () => {
-  const env = { ...world.env, KAFKA_CONSUMER_GROUP: uniqueName('e2e-crash'), VAN_RATE_PER_SECOND: '150' };
+  const env = {
+    ...world.env,
+    KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-crash'),
+    VAN_RATE_PER_SECOND: '150',
+  };
   writer = await startServiceProcess('van-writer', env);
   // Every run that had calls ends with its caller file, which the csv-writer writes.
   csvWriter = await startServiceProcess('csv-writer', {
     ...world.env,
-    KAFKA_CONSUMER_GROUP: uniqueName('e2e-crash-csv'),
+    KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-crash-csv'),
   });
   const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
   expect(extraction.code).toBe(0);

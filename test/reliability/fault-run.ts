@@ -12,6 +12,7 @@ import { Collections, createS3Client } from '@call-sync/platform';
 import type { RunDocument } from '@call-sync/store';
 import { createWorld, NOW, waitForRuns, type World } from '../e2e/pipeline-world';
 import { repoRoot } from '../servers';
+import { freshServiceGroup } from '../support/consumer-groups';
 import { serverEnv, uniqueName } from '../support/env';
 import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import type { PrivateServer } from './private-servers';
@@ -125,9 +126,9 @@ export async function runWithFault(options: {
     ...options.extraEnv,
   };
   const groups = {
-    van: uniqueName('faults-van'),
-    csv: uniqueName('faults-csv'),
-    config: uniqueName('faults-config'),
+    van: await freshServiceGroup('faults-van'),
+    csv: await freshServiceGroup('faults-csv'),
+    config: await freshServiceGroup('faults-config'),
   };
   const context: FaultContext = {
     world,

@@ -8,7 +8,7 @@ import {
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
-import { uniqueName } from './env';
+import { freshGroup } from './consumer-groups';
 
 /**
  * Reads the dead-letter topic in a consumer group of its own and keeps the letters whose key is
@@ -21,7 +21,7 @@ export async function readDeadLetters(
   const letters: DeadLetter[] = [];
   const consumer = await startConsumer({
     kafka: bus.kafka,
-    groupId: uniqueName('dead-letter-reader'),
+    groupId: await freshGroup('dead-letter-reader', [Topics.DeadLetter]),
     topic: Topics.DeadLetter,
     schema: deadLetterSchema,
     logger: bus.logger,

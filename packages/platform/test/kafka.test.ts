@@ -13,6 +13,7 @@ import {
   type RunningConsumer,
   type TopicName,
 } from '@call-sync/platform';
+import { freshGroup } from '../../../test/support/consumer-groups';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { readDeadLetters } from '../../../test/support/dead-letters';
 import { waitForItems, waitUntil } from '../../../test/support/wait';
@@ -42,7 +43,7 @@ test('messages published with a key round-trip through a consumer group, in orde
   running.push(
     await startConsumer({
       kafka,
-      groupId: uniqueName('group'),
+      groupId: await freshGroup('group', [Topics.VanSync]),
       topic: Topics.VanSync,
       schema: workSchema,
       logger,
@@ -103,7 +104,7 @@ test('an invalid message and a permanently failing one go to the dead-letter top
   running.push(
     await startConsumer({
       kafka,
-      groupId: uniqueName('worker'),
+      groupId: await freshGroup('worker', [Topics.CsvExport]),
       topic: Topics.CsvExport,
       schema: workSchema,
       logger,

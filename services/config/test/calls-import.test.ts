@@ -229,7 +229,9 @@ test('an import whose config process died is read as failed, interrupted; a live
   const KILLED = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c01';
   const LIVE = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c02';
   const imports = db.collection<{ _id: string; [field: string]: unknown }>('imports');
-  const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+  // One clock reading, so the stored start and last heartbeat are exactly two minutes apart.
+  const now = Date.now();
+  const minutesAgo = (m: number) => new Date(now - m * 60_000);
   const base = {
     bytesRead: 4096,
     rowErrors: [],
@@ -250,7 +252,7 @@ test('an import whose config process died is read as failed, interrupted; a live
       state: 'running',
       ...base,
       startedAt: minutesAgo(1),
-      updatedAt: new Date(),
+      updatedAt: new Date(now),
     },
   ]);
 

@@ -27,6 +27,7 @@ import {
 } from '@call-sync/sandbox';
 import { callsCollection, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { freshGroup } from '../../../test/support/consumer-groups';
 import { runExtract, type ExtractSequenceDeps } from '../src/extract-sequence';
 import { loadExtractorSettings } from '../src/settings';
 import { createTestDatabase, logger, type TestDatabase } from './support/extractor-world';
@@ -85,10 +86,14 @@ beforeAll(async () => {
   kafka = createKafka(uniqueName('extract-sequence'), serverEnv().kafkaBrokers, logger).kafka;
   await ensureTopics(kafka, Object.values(Topics));
   publisher = await createPublisher(kafka);
-  const consume = <T>(topic: TopicName, schema: { parse(value: unknown): T }, handle: (value: T) => void) =>
+  const consume = async <T>(
+    topic: TopicName,
+    schema: { parse(value: unknown): T },
+    handle: (value: T) => void,
+  ) =>
     startConsumer({
       kafka,
-      groupId: uniqueName(`extract-sequence-${topic}`),
+      groupId: await freshGroup(`extract-sequence-${topic}`, [topic]),
       topic,
       schema: schema as never,
       logger,

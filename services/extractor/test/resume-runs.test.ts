@@ -12,6 +12,7 @@ import {
 } from '@call-sync/platform';
 import { callsCollection, findRun, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { freshGroup } from '../../../test/support/consumer-groups';
 import { waitUntil } from '../../../test/support/wait';
 import { checkLiveRuns } from '../src/resume-runs';
 import { createTestDatabase, logger, makeCall, type TestDatabase } from './support/extractor-world';
@@ -35,7 +36,7 @@ beforeAll(async () => {
     ...(await Promise.all([
       startConsumer({
         kafka,
-        groupId: uniqueName('resume-runs-van'),
+        groupId: await freshGroup('resume-runs-van', [Topics.VanSync]),
         topic: Topics.VanSync,
         schema: VanSyncMessage,
         logger,
@@ -46,7 +47,7 @@ beforeAll(async () => {
       }),
       startConsumer({
         kafka,
-        groupId: uniqueName('resume-runs-events'),
+        groupId: await freshGroup('resume-runs-events', [Topics.RunEvents]),
         topic: Topics.RunEvents,
         schema: RunEvent,
         logger,

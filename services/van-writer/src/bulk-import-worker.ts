@@ -7,6 +7,7 @@ import {
   envVars,
   parseEnv,
   startTopicWorker,
+  bulkImportGroupId,
   Topics,
   type ServiceRuntime,
 } from '@call-sync/platform';
@@ -77,9 +78,7 @@ export async function startBulkImportWorker(
   await startTopicWorker(runtime, {
     topic: Topics.VanBulkImport,
     schema: VanBulkImportMessage,
-    // Derived from the per-call group: writers of separate deployments (or test worlds) sharing a
-    // broker must not take each other's bulk messages, which they would commit as unknown runs.
-    groupId: `${env.KAFKA_CONSUMER_GROUP ?? 'callsync-van-writer'}-bulk`,
+    groupId: bulkImportGroupId(env.KAFKA_CONSUMER_GROUP ?? 'callsync-van-writer'),
     handle: (message, _meta, publisher) => runBulkImport({ ...deps, publisher }, message),
   });
   // Registered last, so it runs first on SIGTERM: a poll in progress stops, its message stays

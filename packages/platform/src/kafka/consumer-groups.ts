@@ -1,0 +1,20 @@
+import type { Kafka } from 'kafkajs';
+import { startGroupAtTopicEnds } from './client';
+import { Topics } from './topics';
+
+/**
+ * The group of a van-writer's bulk-import worker, derived from the writer's per-call group:
+ * writers of separate deployments (or test worlds) sharing a broker must not take each other's
+ * bulk messages, which they would commit as unknown runs.
+ */
+export const bulkImportGroupId = (group: string): string => `${group}-bulk`;
+
+/**
+ * Starts every group that services given `KAFKA_CONSUMER_GROUP=group` join at the current end of
+ * the topics they read, so a fresh world on a shared broker (a test, a benchmark) reads only its
+ * own messages rather than every earlier run's backlog first.
+ */
+export async function startServiceGroupsAtTopicEnds(kafka: Kafka, group: string): Promise<void> {
+  await startGroupAtTopicEnds(kafka, group, [Topics.VanSync, Topics.CsvExport, Topics.RunEvents]);
+  await startGroupAtTopicEnds(kafka, bulkImportGroupId(group), [Topics.VanBulkImport]);
+}
