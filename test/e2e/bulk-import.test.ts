@@ -10,7 +10,6 @@ import { Collections } from '@call-sync/platform';
 import type { VanRequestLogEntry } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
 import { freshServiceGroup } from '../support/consumer-groups';
-import { uniqueName } from '../support/env';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 

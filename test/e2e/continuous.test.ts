@@ -16,7 +16,6 @@ import type { ReportDocument, RunDocument } from '@call-sync/store';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '../servers';
-import { uniqueName } from '../support/env';
 import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, runExtractor, waitForRuns, type World } from './pipeline-world';
 

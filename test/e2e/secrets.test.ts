@@ -12,7 +12,7 @@ import { createS3Client } from '@call-sync/platform';
 import { SEED_LIVEVOX_USER, startLivevoxSandbox, type LivevoxSandbox } from '@call-sync/sandbox';
 import { startOtlpReceiver } from '../support/otlp-receiver';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
-import { serverEnv, uniqueName } from '../support/env';
+import { serverEnv } from '../support/env';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(180_000);

@@ -7,7 +7,6 @@ import { freshServiceGroup } from '../support/consumer-groups';
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
-import { uniqueName } from '../support/env';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(180_000);

@@ -125,10 +125,11 @@ export async function runWithFault(options: {
     VAN_TIMEOUT_MS: '3000',
     ...options.extraEnv,
   };
+  const brokers = env.KAFKA_BROKERS!.split(',');
   const groups = {
-    van: await freshServiceGroup('faults-van'),
-    csv: await freshServiceGroup('faults-csv'),
-    config: await freshServiceGroup('faults-config'),
+    van: await freshServiceGroup('faults-van', brokers),
+    csv: await freshServiceGroup('faults-csv', brokers),
+    config: await freshServiceGroup('faults-config', brokers),
   };
   const context: FaultContext = {
     world,

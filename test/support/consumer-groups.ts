@@ -12,19 +12,25 @@ import { serverEnv, uniqueName } from './env';
 // suite's messages, which on a slow machine takes longer than a test waits. A test's group starts
 // at the topics' ends instead, so it reads only what the test publishes.
 
-const admin = () =>
-  createKafka(uniqueName('groups'), serverEnv().kafkaBrokers, createLogger('groups', 'silent')).kafka;
+const admin = (brokers: string[]) =>
+  createKafka(uniqueName('groups'), brokers, createLogger('groups', 'silent')).kafka;
 
 /** A new consumer group, named after `prefix`, that reads `topics` from now on. */
 export async function freshGroup(prefix: string, topics: TopicName[]): Promise<string> {
   const group = uniqueName(prefix);
-  await startGroupAtTopicEnds(admin(), group, topics);
+  await startGroupAtTopicEnds(admin(serverEnv().kafkaBrokers), group, topics);
   return group;
 }
 
-/** A new `KAFKA_CONSUMER_GROUP` for started services: each group they derive from it reads from now on. */
-export async function freshServiceGroup(prefix: string): Promise<string> {
+/**
+ * A new `KAFKA_CONSUMER_GROUP` for started services: each group they derive from it reads from now
+ * on, on the shared broker or on `brokers` (a world of its own).
+ */
+export async function freshServiceGroup(
+  prefix: string,
+  brokers: string[] = serverEnv().kafkaBrokers,
+): Promise<string> {
   const group = uniqueName(prefix);
-  await startServiceGroupsAtTopicEnds(admin(), group);
+  await startServiceGroupsAtTopicEnds(admin(brokers), group);
   return group;
 }
