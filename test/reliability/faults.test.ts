@@ -268,7 +268,13 @@ async function repeatFault(
   for (let repetition = 1; repetition <= repetitions; repetition += 1) {
     const result = await runWithFault({ name, repetition, callsPerCandidate, ...options() });
     record(result);
-    expect(result).toMatchObject({ lost: 0, duplicates: 0, csvUploadedTwice: 0, runsReportedTwice: 0 });
+    expect(result).toMatchObject({
+      lost: 0,
+      duplicates: 0,
+      csvUploadedTwice: 0,
+      runsReportedTwice: 0,
+      runsUnreported: 0,
+    });
     // Every run ends: completed, or failed with a reason (its calls handed to the next run).
     expect(result.runsCompleted + result.runsFailed).toBe(3);
     expect(result.failures.every((f) => !f.endsWith('no reason'))).toBe(true);

@@ -81,6 +81,17 @@ async function publishFinalEvent(deps: RunLifecycleDeps, run: RunDocument): Prom
 }
 
 /**
+ * Sends the final event of a finished run that still owes it. The worker that ended the run could
+ * not publish (the broker was down) or died first; its message is delivered again, and every
+ * handler of a message about a finished run comes here, so the event follows with the consumer's
+ * retry instead of waiting for the extractor's hourly sweep.
+ */
+export async function publishPendingFinalEvent(deps: RunLifecycleDeps, run: RunDocument): Promise<void> {
+  if (!run.finalEventPending || (run.state !== RunState.Completed && run.state !== RunState.Failed)) return;
+  await publishFinalEvent(deps, run);
+}
+
+/**
  * The outbox sweep: finished runs whose final event may never have reached the topic (the worker
  * died between the state change and the publish). Publishing twice is harmless — the report is
  * keyed by run — while never publishing leaves a campaign without its morning report.
@@ -190,7 +201,11 @@ export async function advanceRun(
   options: { exact?: boolean } = {},
 ): Promise<RunDocument | null> {
   const run = await findRun(deps.db, runId);
-  if (!run || (run.state !== RunState.Writing && run.state !== RunState.Exporting)) return run;
+  if (!run) return run;
+  if (run.state !== RunState.Writing && run.state !== RunState.Exporting) {
+    await publishPendingFinalEvent(deps, run);
+    return run;
+  }
   // While the live counter says many calls are still in flight, recounting every call after
   // every message would cost more than the posts. A writer killed between recording an outcome
   // and moving the counters leaves in_progress high by at most one message's calls, so below

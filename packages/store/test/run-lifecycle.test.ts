@@ -68,6 +68,23 @@ test('a run completed while the broker is down keeps its final event pending unt
   ).toEqual([]);
 });
 
+test('a run whose final event failed gets it from the next message about the run, not an hour later', async () => {
+  const runId = await writingRun();
+  await expect(
+    completeRun({ db, logger, publisher: recordingPublisher({ down: true }) }, runId),
+  ).rejects.toThrow('broker unavailable');
+
+  // The message that ended the run is delivered again (its handler failed) and advances the run.
+  const publisher = recordingPublisher();
+  const run = await advanceRun({ db, logger, publisher }, runId);
+  expect(run?.state).toBe(RunState.Completed);
+  expect(events(publisher)).toEqual([expect.objectContaining({ runId, type: 'run.completed' })]);
+  expect((await runsCollection(db).findOne({ _id: runId }))?.finalEventPending).toBeUndefined();
+
+  await advanceRun({ db, logger, publisher }, runId);
+  expect(events(publisher)).toHaveLength(1);
+});
+
 test('a run completed normally leaves nothing for the sweep', async () => {
   const runId = await writingRun();
   const publisher = recordingPublisher();

@@ -34,6 +34,7 @@ import {
   advanceRun,
   finishExportedCalls,
   findRun,
+  publishPendingFinalEvent,
   runCallerLogins,
   runCallsInStatus,
   runsCollection,
@@ -167,7 +168,10 @@ export async function exportRunToCsv(
   message: CsvExportMessage,
 ): Promise<RunDocument | null> {
   const run = await findRun(deps.db, message.runId);
-  if (!run || run.state === RunState.Completed || run.state === RunState.Failed) return run;
+  if (!run || run.state === RunState.Completed || run.state === RunState.Failed) {
+    if (run) await publishPendingFinalEvent(deps, run);
+    return run;
+  }
   if (message.kind === 'callers') {
     await exportCallers(deps, run);
     return advanceRun(deps, run.runId);

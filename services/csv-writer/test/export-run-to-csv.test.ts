@@ -191,3 +191,42 @@ test('a run without calls completes at once, with no caller file', async () => {
   expect(done?.callerCsvUrl).toBeUndefined();
   expect(publisher.sent.filter((m) => m.topic === Topics.CsvExport)).toEqual([]);
 });
+
+test('an export that completed its run while the broker was down sends run.completed when the job is redelivered', async () => {
+  const candidate = uniqueName('broker-down');
+  const run = await insertRun(candidate, RunState.Exporting, 'all csv');
+  const calls = await insertCalls(candidate, [{ display_name: 'Not home' }, { display_name: 'Moved' }]);
+  await claimCalls(
+    db,
+    run.runId,
+    calls.map((c) => ({ callId: c.id, status: SyncStatus.InProgress, displayName: 'Not home' })),
+  );
+  const message: CsvExportMessage = {
+    v: 1,
+    runId: run.runId,
+    candidate,
+    kind: 'results',
+    fromStatus: 'in_progress',
+  };
+
+  // The file is uploaded and the run completed, but its final event cannot reach the topic: the
+  // handler fails, so Kafka delivers the job again.
+  await expect(exportRunToCsv(deps(recordingPublisher({ down: true })), message)).rejects.toThrow(
+    'broker unavailable',
+  );
+  expect(await findRun(db, run.runId)).toMatchObject({ state: RunState.Completed, finalEventPending: true });
+
+  const publisher = recordingPublisher();
+  await exportRunToCsv(deps(publisher), message);
+  expect(publisher.sent).toEqual([
+    {
+      topic: Topics.RunEvents,
+      value: expect.objectContaining({ runId: run.runId, type: 'run.completed', state: RunState.Completed }),
+    },
+  ]);
+  expect((await findRun(db, run.runId))?.finalEventPending).toBeUndefined();
+
+  // Sent once: a further redelivery has nothing left to send.
+  await exportRunToCsv(deps(publisher), message);
+  expect(publisher.sent).toHaveLength(1);
+});

@@ -21,6 +21,7 @@ import {
   advanceRun,
   failRun,
   findRun,
+  publishPendingFinalEvent,
   incrementRunCounters,
   pipelineMetricsFor,
   updateLiveRun,
@@ -144,6 +145,7 @@ async function postThroughWindow(
   const run = await findRun(deps.db, message.runId);
   // A finished run's calls are left as they are: a resume or a reset decides about them.
   if (!run || run.state === RunState.Completed || run.state === RunState.Failed || run.dryRun) {
+    if (run) await publishPendingFinalEvent(deps, run);
     return { outcomes, budgetExhausted: false };
   }
   const access = await deps.vanAccessFor(message.candidate);
