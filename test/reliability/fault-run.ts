@@ -6,9 +6,11 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { parse } from 'csv-parse/sync';
 import { isTerminal, type Call } from '@call-sync/core';
 import { Collections, createS3Client } from '@call-sync/platform';
+import type { SeedOptions } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
 import { createWorld, NOW, waitForRuns, type World } from '../e2e/pipeline-world';
 import { repoRoot } from '../servers';
@@ -38,6 +40,8 @@ export interface FaultTally {
   returnedForNextRun: number;
   /** Processes killed in this repetition. */
   kills: number;
+  /** Runs the repetition had (one per candidate). */
+  runs: number;
   runsCompleted: number;
   runsFailed: number;
   /** Why runs failed, if any did. */
@@ -102,6 +106,11 @@ export async function runWithFault(options: {
   /** The csv-writer reaches S3 through this gate, which the fault shuts. */
   s3Gate?: S3Gate;
   /**
+   * The world's candidates (default: three, full, hybrid and all csv, `callsPerCandidate` each);
+   * a fault about large exports gives one all-csv candidate a night whose file is uploaded in parts.
+   */
+  world?: { candidates: number; strategies?: SeedOptions['strategies']; callsPerCandidate?: number };
+  /**
    * The window's calls start outside MongoDB (the fault brings them in: an import, a Livevox pull);
    * each must arrive, once, and end terminal — a missing one is lost.
    */
@@ -110,8 +119,14 @@ export async function runWithFault(options: {
   const started = Date.now();
   const seed = 1000 + options.repetition * 7 + options.name.length;
   const random = seededRandom(seed);
+  const expectedRuns = options.world?.candidates ?? 3;
   const world = await withServer(options.server, () =>
-    createWorld({ candidates: 3, callsPerCandidate: options.callsPerCandidate, seed }),
+    createWorld({
+      candidates: expectedRuns,
+      callsPerCandidate: options.world?.callsPerCandidate ?? options.callsPerCandidate,
+      seed,
+      ...(options.world?.strategies ? { strategies: options.world.strategies } : {}),
+    }),
   );
   const expectedCalls = options.windowCallsAbsent ? await removeWindowCalls(world) : undefined;
   const sink = await startReportSink();
@@ -194,7 +209,7 @@ export async function runWithFault(options: {
     // Recovery: writers that gave up are started again (as Kubernetes restarts a pod), and the
     // hourly extractor checks live runs (resumes the stalled ones), until every run has ended.
     let lastCheck = Date.now();
-    const runs = await waitForRuns(world, 3, 240_000, async () => {
+    const runs = await waitForRuns(world, expectedRuns, 240_000, async () => {
       await restartExited(context);
       if (Date.now() - lastCheck < 5_000) return;
       await context.spawnExtractor().done;
@@ -352,6 +367,8 @@ async function tally(
 
   const s3 = createS3Client({ ...serverEnv().s3, forcePathStyle: true });
   let csvUploadedTwice = 0;
+  let rowsMissing = 0;
+  let rowsTwice = 0;
   try {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: env.S3_BUCKET }));
     const keys = (listed.Contents ?? []).map((o) => o.Key ?? '');
@@ -360,20 +377,38 @@ async function tally(
       const callers = keys.filter((k) => k.startsWith(`${run.candidate}-agents-`));
       csvUploadedTwice += Math.max(0, results.length - 1) + Math.max(0, callers.length - 1);
     }
+    // A call finished with a file as its receipt is only delivered if its row is in that file: an
+    // upload cut off mid-way must not leave a complete-looking object short of rows.
+    const receipts = new Map<string, number>();
+    for (const c of inWindow) {
+      if (c.sync_status === 'finished' && c.receipt?.kind === 'csv')
+        receipts.set(c.receipt.url, (receipts.get(c.receipt.url) ?? 0) + 1);
+    }
+    for (const [url, expected] of receipts) {
+      const key = url.slice(`s3://${env.S3_BUCKET}/`.length);
+      const object = await s3.send(new GetObjectCommand({ Bucket: env.S3_BUCKET, Key: key }));
+      const rows =
+        (parse(await object.Body!.transformToString('utf8'), { bom: true }) as string[][]).length - 1;
+      rowsMissing += Math.max(0, expected - rows);
+      rowsTwice += Math.max(0, rows - expected);
+    }
   } finally {
     s3.destroy();
   }
   // Through the gate, S3's own count: one export key completed twice is a second upload too.
   for (const n of checks.uploads?.values() ?? []) csvUploadedTwice += Math.max(0, n - 1);
+  if (rowsMissing + rowsTwice > 0)
+    console.log(`${fault} #${repetition}: CSV rows missing ${rowsMissing}, rows twice ${rowsTwice}`);
   return {
     fault,
     repetition,
     calls: inWindow.length,
-    lost,
-    duplicates,
+    lost: lost + rowsMissing,
+    duplicates: duplicates + rowsTwice,
     outcomeUnknown: inWindow.filter((c) => c.outcome_unknown).length,
     returnedForNextRun: returned.length + absent.filter(failedRun).length,
     kills,
+    runs: runs.length,
     runsCompleted: runs.filter((r) => r.state === 'completed').length,
     runsFailed: runs.filter((r) => r.state === 'failed').length,
     failures: runs

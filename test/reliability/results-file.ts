@@ -36,7 +36,8 @@ export function writeResults(markdownFile: string, ranNow: Set<string>, tallies:
   writeFileSync(markdownFile, renderResults(all));
 }
 
-const RUNS_PER_REPETITION = 3;
+/** Runs a record covers: tallies from before `runs` was recorded had three per repetition. */
+const runsOf = (row: RecordedTally): number => row.runs ?? 3 * (row.repetitions ?? 1);
 
 function renderResults(rows: RecordedTally[]): string {
   const byFault = new Map<string, RecordedTally[]>();
@@ -49,14 +50,20 @@ function renderResults(rows: RecordedTally[]): string {
       .map((r) => r.at.slice(0, 10))
       .sort()
       .at(-1) ?? '';
-  const perCandidate = [...new Set(rows.map((r) => r.callsPerCandidate))].join(' or ');
+  // The faults of the usual world: three runs a repetition (the multipart fault has one, larger).
+  const usual = rows.filter((r) => runsOf(r) === 3 * (r.repetitions ?? 1));
+  const perCandidate = [...new Set(usual.map((r) => r.callsPerCandidate))].join(' or ');
+  const large = [...new Set(rows.filter((r) => !usual.includes(r)).map((r) => r.callsPerCandidate))];
   const lines = [
     '# Fault matrix results',
     '',
     'Written by `npm run test:faults` (test/reliability/faults.test.ts) from the tallies in',
     "`RESULTS.json`; each fault keeps the rows of the last run that tried it (`npm run test:faults -- -t '<name>'` runs some).",
-    `Three candidates (full, hybrid, all csv), ${perCandidate} calls each, real Kafka, MongoDB-wire and`,
-    'S3 servers, the VAN and Airtable sandboxes.',
+    `Three candidates (full, hybrid, all csv), ${perCandidate} calls each` +
+      (large.length > 0
+        ? ` (the multipart fault: one all-csv candidate, ${large.join(' or ')} calls, a results file over 5 MB),`
+        : ','),
+    'real Kafka, MongoDB-wire and S3 servers, the VAN and Airtable sandboxes.',
     'A call is *lost* when it has no final status after recovery; *posted twice* counts calls the VAN',
     "sandbox's journal applied more than once; *outcome unknown* calls were caught mid-post (a kill, a",
     'timeout or a 5xx on a post) and are flagged for a person, never re-posted.',
@@ -69,7 +76,7 @@ function renderResults(rows: RecordedTally[]): string {
   for (const [fault, list] of byFault) {
     lines.push(
       `| ${fault} | ${day(list)} | ${count(list)} | ${sum(list, 'calls')} | ${sum(list, 'kills')} | ${sum(list, 'lost')} | ` +
-        `${sum(list, 'duplicates')} | ${sum(list, 'outcomeUnknown')} | ${sum(list, 'runsCompleted')} / ${count(list) * RUNS_PER_REPETITION} | ` +
+        `${sum(list, 'duplicates')} | ${sum(list, 'outcomeUnknown')} | ${sum(list, 'runsCompleted')} / ${list.reduce((n, row) => n + runsOf(row), 0)} | ` +
         `${sum(list, 'runsFailed')} (${sum(list, 'returnedForNextRun')}) | ${sum(list, 'csvUploadedTwice')} | ` +
         `${sum(list, 'reportsSent')} (${sum(list, 'runsReportedTwice')} / ${sum(list, 'runsUnreported')}) |`,
     );
@@ -86,7 +93,7 @@ function renderResults(rows: RecordedTally[]): string {
     `Totals: ${byFault.size} faults, ${count(all)} repetitions, ${sum(all, 'calls')} calls, ${sum(all, 'kills')} kills, ` +
       `**${sum(all, 'lost')} lost, ${sum(all, 'duplicates')} posted twice**, ${sum(all, 'outcomeUnknown')} flagged outcome unknown, ` +
       `${sum(all, 'csvUploadedTwice')} CSVs uploaded twice; ${sum(all, 'reportsSent')} reports for ` +
-      `${count(all) * RUNS_PER_REPETITION} runs, **${sum(all, 'runsReportedTwice')} runs reported more than once**, ` +
+      `${all.reduce((n, row) => n + runsOf(row), 0)} runs, **${sum(all, 'runsReportedTwice')} runs reported more than once**, ` +
       `${sum(all, 'runsUnreported')} unreported.`,
     '',
   );

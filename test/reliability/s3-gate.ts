@@ -9,14 +9,22 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export interface S3Gate {
   url: string;
-  /** Shuts the gate when the `nth` upload request (PutObject, a part, or a multipart start) begins. */
-  shutOnUpload(nth: number): Promise<void>;
+  /**
+   * Shuts the gate when the `nth` upload request (PutObject, a part, or a multipart start) begins;
+   * resolves with the kind of request it cut off.
+   */
+  shutOnUpload(nth: number): Promise<UploadRequest>;
   open(): Promise<void>;
   /** Uploads S3 completed (a PutObject or CompleteMultipartUpload answered 2xx), by object key. */
   completedUploads(): Map<string, number>;
   reset(): void;
   close(): Promise<void>;
 }
+
+export type UploadRequest = 'object' | 'part' | 'multipart start';
+
+const uploadRequest = (method: string, query: URLSearchParams): UploadRequest =>
+  method === 'POST' ? 'multipart start' : query.has('partNumber') ? 'part' : 'object';
 
 const isUploadStart = (method: string, query: URLSearchParams) =>
   method === 'PUT' || (method === 'POST' && query.has('uploads'));
@@ -29,7 +37,7 @@ export async function startS3Gate(target: string): Promise<S3Gate> {
   const sockets = new Set<Socket>();
   let completed = new Map<string, number>();
   let uploadsSeen = 0;
-  let shutAt: { nth: number; shut: () => void } | undefined;
+  let shutAt: { nth: number; shut: (cut: UploadRequest) => void } | undefined;
 
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://gate');
@@ -40,7 +48,8 @@ export async function startS3Gate(target: string): Promise<S3Gate> {
         const { shut } = shutAt;
         shutAt = undefined;
         // The request's body is on its way: the server goes away under it.
-        void close().then(shut);
+        const cut = uploadRequest(method, url.searchParams);
+        void close().then(() => shut(cut));
         return;
       }
     }
@@ -96,7 +105,7 @@ export async function startS3Gate(target: string): Promise<S3Gate> {
 
   return {
     url: `http://127.0.0.1:${port}`,
-    shutOnUpload: (nth) => new Promise<void>((shut) => (shutAt = { nth: uploadsSeen + nth, shut })),
+    shutOnUpload: (nth) => new Promise<UploadRequest>((shut) => (shutAt = { nth: uploadsSeen + nth, shut })),
     open: listen,
     completedUploads: () => completed,
     reset: () => {
