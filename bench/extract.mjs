@@ -3,14 +3,15 @@
 //   node bench/extract.mjs [--calls 100000] [--total 1000000] [--districts 200] [--runs 3]
 //        [--out bench/results/extract.json]
 // calls/s counts from the run's start to its last claim (the run document's own times), and the
-// process's whole wall time beside it; peak RSS of the extractor process.
+// process's whole wall time beside it; peak RSS of the extractor process, started with the
+// variables the Helm chart gives it (its heap cap), and beside it the same without the cap.
 
 import path from 'node:path';
 import { SyncStatus } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import { claimCalls, unsyncedCallsInWindow } from '@call-sync/store';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
-import { repoRoot, runOnce } from './lib/services.mjs';
+import { chartEnv, repoRoot, runOnce } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { createExtractionWorld, NOW } from './lib/world.mjs';
 
@@ -41,23 +42,31 @@ export async function benchExtract(argv) {
   };
   let serverTime;
   try {
-    for (let i = 0; i < opts.runs; i += 1) {
+    const extractOnce = async (env) => {
       await unclaimAll();
       const started = Date.now();
-      const result = await runOnce('extractor', world.env, ['extract', '--now', NOW]);
+      const result = await runOnce('extractor', { ...world.env, ...env }, ['extract', '--now', NOW]);
       const wallSeconds = (Date.now() - started) / 1000;
       if (result.code !== 0) throw new Error(`extractor failed:\n${result.output}`);
       const run = await world.mongo.db.collection(Collections.Runs).findOne({ callsClaimed: { $gt: 0 } });
       const claimSeconds = (run.progress.lastActivityAt.getTime() - run.startedAt.getTime()) / 1000;
+      return { run, claimSeconds, wallSeconds, peakRssMb: result.peakRssMb };
+    };
+    for (let i = 0; i < opts.runs; i += 1) {
+      // As the chart runs it (its heap cap), then beside it with V8's own heap sizing.
+      const deployed = await extractOnce({});
+      const uncapped = await extractOnce({ NODE_OPTIONS: '' });
       const figures = {
         calls: world.calls,
         total: opts.total,
-        claimed: run.callsClaimed,
-        claimSeconds,
-        callsPerSecond: run.callsClaimed / claimSeconds,
-        wallSeconds,
-        callsPerSecondWall: run.callsClaimed / wallSeconds,
-        extractorPeakRssMb: result.peakRssMb,
+        claimed: deployed.run.callsClaimed,
+        claimSeconds: deployed.claimSeconds,
+        callsPerSecond: deployed.run.callsClaimed / deployed.claimSeconds,
+        wallSeconds: deployed.wallSeconds,
+        callsPerSecondWall: deployed.run.callsClaimed / deployed.wallSeconds,
+        extractorPeakRssMb: deployed.peakRssMb,
+        uncappedCallsPerSecond: uncapped.run.callsClaimed / uncapped.claimSeconds,
+        uncappedPeakRssMb: uncapped.peakRssMb,
       };
       console.error(`extract run ${i + 1}: ${JSON.stringify(figures)}`);
       runs.push(figures);
@@ -74,7 +83,11 @@ export async function benchExtract(argv) {
   extract.mongoWireCursorSeconds = serverTime.cursorSeconds;
   extract.mongoWireClaimSeconds = serverTime.claimSeconds;
   extract.callsPerSecondWithoutMongoWire = ownSeconds > 0 ? extract.claimed / ownSeconds : undefined;
-  const report = { at: new Date().toISOString(), settings: opts, extract };
+  const report = {
+    at: new Date().toISOString(),
+    settings: { ...opts, extractorEnv: chartEnv('extractor') },
+    extract,
+  };
   return writeReport(opts.out, report);
 }
 

@@ -144,11 +144,14 @@ export function table(r, host) {
       `Extraction of ${e.calls} of ${e.total} calls (claim phase / whole process)`,
       e.claimed,
       `${fmt(e.callsPerSecond, 0)} / ${fmt(e.callsPerSecondWall, 0)}`,
-      `the MongoDB-wire server alone: ${fmt(e.mongoWireCursorSeconds)} s query + ${fmt(e.mongoWireClaimSeconds)} s claims of ${fmt(e.claimSeconds)} s`,
+      `the MongoDB-wire server alone: ${fmt(e.mongoWireCursorSeconds)} s query + ${fmt(e.mongoWireClaimSeconds)} s claims of ${fmt(e.claimSeconds)} s` +
+        (e.uncappedPeakRssMb
+          ? `; without the chart's heap cap ${fmt(e.uncappedCallsPerSecond, 0)} calls/s, ${fmt(e.uncappedPeakRssMb, 0)} MB`
+          : ''),
       '',
       '',
       '',
-      fmt(e.extractorPeakRssMb, 0),
+      `${fmt(e.extractorPeakRssMb, 0)}${e.uncappedPeakRssMb ? ` (uncapped ${fmt(e.uncappedPeakRssMb, 0)})` : ''}`,
     );
   }
   for (const c of r.csv?.sizes ?? []) {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -17,6 +18,23 @@ function freePort() {
       server.close(() => resolve(port));
     });
   });
+}
+
+const CHART_COMPONENTS = {
+  config: 'config',
+  extractor: 'extractor',
+  'van-writer': 'vanWriter',
+  'csv-writer': 'csvWriter',
+};
+
+/**
+ * The plain variables the Helm chart gives a service by default (e.g. the extractor's heap cap),
+ * so a benchmark measures the service as it is deployed; the world's own variables come after.
+ */
+export function chartEnv(name) {
+  const values = parseYaml(readFileSync(path.join(repoRoot, 'helm/call-sync/values.yaml'), 'utf8'));
+  const env = values[CHART_COMPONENTS[name]]?.env ?? {};
+  return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)]));
 }
 
 /** Peak resident memory of a live process (Linux VmHWM), in MB. */
@@ -33,7 +51,7 @@ export function peakRssMb(pid) {
 export async function startService(name, env, args = [], timeoutMs = 60_000) {
   const port = String(await freePort());
   const child = spawn(process.execPath, [path.join(repoRoot, 'services', name, 'dist', 'main.js'), ...args], {
-    env: { ...process.env, ...env, PORT: port },
+    env: { ...process.env, ...chartEnv(name), ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -73,7 +91,7 @@ export function runOnce(name, env, args) {
       process.execPath,
       [path.join(repoRoot, 'services', name, 'dist', 'main.js'), ...args],
       {
-        env: { ...process.env, ...env, PORT: '0' },
+        env: { ...process.env, ...chartEnv(name), ...env, PORT: '0' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
