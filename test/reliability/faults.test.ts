@@ -274,11 +274,11 @@ function record(result: FaultTally, perCandidate: number): void {
   if (resultsFile) writeResults(path.resolve(resultsFile), ranNow, tallies);
 }
 
+/** How a repetition of one fault runs (runWithFault's options less those the matrix sets). */
+type FaultOptions = Omit<Parameters<typeof runWithFault>[0], 'name' | 'repetition' | 'callsPerCandidate'>;
+
 /** The repetitions of one fault, each checked as it ends. */
-async function repeatFault(
-  name: string,
-  options: () => Omit<Parameters<typeof runWithFault>[0], 'name' | 'repetition' | 'callsPerCandidate'>,
-): Promise<void> {
+async function repeatFault(name: string, options: () => FaultOptions): Promise<void> {
   ranNow.add(name);
   for (let repetition = 1; repetition <= repetitions; repetition += 1) {
     const chosen = options();
@@ -307,25 +307,13 @@ describe.each(Object.entries(arrivalFaults))('%s', (name, fault) => {
   test(title, () => repeatFault(name, () => ({ fault, windowCallsAbsent: true })));
 });
 
-describe('S3 server stopped during a CSV upload, then back', () => {
-  let gate: S3Gate | undefined;
-  beforeAll(async () => {
-    gate = await startS3Gate(serverEnv().s3.endpoint);
-  });
-  afterAll(() => gate?.close());
-
-  test(title, () =>
-    repeatFault('S3 server stopped during a CSV upload, then back', () => {
-      gate!.reset();
-      // Each run's results, then its caller file: one of the first three uploads.
-      return { fault: s3Fault(gate!, (random) => 1 + Math.floor(random() * 3), ['object']), s3Gate: gate! };
-    }),
-  );
-});
-
-(largeFaults ? describe : describe.skip)(
-  'S3 server stopped during a multipart CSV upload (over 5 MB), then back',
-  () => {
+/** An S3 fault behind a gate of its own, shut under the upload request `fault` picks. */
+function describeS3Fault(
+  name: string,
+  options: (gate: S3Gate) => Omit<FaultOptions, 's3Gate'>,
+  describeOr: typeof describe = describe,
+): void {
+  describeOr(name, () => {
     let gate: S3Gate | undefined;
     beforeAll(async () => {
       gate = await startS3Gate(serverEnv().s3.endpoint);
@@ -333,17 +321,27 @@ describe('S3 server stopped during a CSV upload, then back', () => {
     afterAll(() => gate?.close());
 
     test(title, () =>
-      repeatFault('S3 server stopped during a multipart CSV upload (over 5 MB), then back', () => {
+      repeatFault(name, () => {
         gate!.reset();
-        return {
-          // The upload's start, then its first part and its second: cut under one of the parts.
-          fault: s3Fault(gate!, (random) => 2 + Math.floor(random() * 2), ['part']),
-          s3Gate: gate!,
-          world: { candidates: 1, strategies: ['all csv'], callsPerCandidate: MULTIPART_NIGHT_CALLS },
-        };
+        return { ...options(gate!), s3Gate: gate! };
       }),
     );
-  },
+  });
+}
+
+describeS3Fault('S3 server stopped during a CSV upload, then back', (gate) => ({
+  // Each run's results, then its caller file: one of the first three uploads.
+  fault: s3Fault(gate, (random) => 1 + Math.floor(random() * 3), ['object']),
+}));
+
+describeS3Fault(
+  'S3 server stopped during a multipart CSV upload (over 5 MB), then back',
+  (gate) => ({
+    // The upload's start, then its first part and its second: cut under one of the parts.
+    fault: s3Fault(gate, (random) => 2 + Math.floor(random() * 2), ['part']),
+    world: { candidates: 1, strategies: ['all csv'], callsPerCandidate: MULTIPART_NIGHT_CALLS },
+  }),
+  largeFaults ? describe : describe.skip,
 );
 
 describe.each(Object.entries(faults))('%s', (name, fault) => {

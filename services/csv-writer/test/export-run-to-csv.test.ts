@@ -96,9 +96,27 @@ async function objectText(url: string): Promise<{ key: string; text: string }> {
   return { key, text: await object.Body!.transformToString('utf8') };
 }
 
-test('names with line breaks, quotes, commas, spaces and formula starts come back as the same rows', async () => {
-  const candidate = uniqueName('quoting');
+/** An all-csv run in `exporting` whose calls are claimed for its results file, and that file's job. */
+async function claimedExport(
+  prefix: string,
+  calls: Partial<Call>[],
+): Promise<{ run: RunDocument; candidate: string; message: CsvExportMessage }> {
+  const candidate = uniqueName(prefix);
   const run = await insertRun(candidate, RunState.Exporting, 'all csv');
+  const stored = await insertCalls(candidate, calls);
+  await claimCalls(
+    db,
+    run.runId,
+    stored.map((c) => ({ callId: c.id, status: SyncStatus.InProgress, displayName: 'Not home' })),
+  );
+  return {
+    run,
+    candidate,
+    message: { v: 1, runId: run.runId, candidate, kind: 'results', fromStatus: 'in_progress' },
+  };
+}
+
+test('names with line breaks, quotes, commas, spaces and formula starts come back as the same rows', async () => {
   const names: [string, string][] = [
     ['Mary\nAnn', 'Bare\rCR'],
     ['Crlf\r\nName', 'O"Brien'],
@@ -106,22 +124,10 @@ test('names with line breaks, quotes, commas, spaces and formula starts come bac
     ['Trailing ', '=SUM(A1:A2)'],
     ['+1 caller', '@handle'],
   ];
-  const calls = await insertCalls(
-    candidate,
+  const { candidate, message } = await claimedExport(
+    'quoting',
     names.map(([first_name, last_name]) => ({ first_name, last_name, display_name: 'Not home' })),
   );
-  await claimCalls(
-    db,
-    run.runId,
-    calls.map((c) => ({ callId: c.id, status: SyncStatus.InProgress, displayName: 'Not home' })),
-  );
-  const message: CsvExportMessage = {
-    v: 1,
-    runId: run.runId,
-    candidate,
-    kind: 'results',
-    fromStatus: 'in_progress',
-  };
 
   const done = await exportRunToCsv(deps(recordingPublisher()), message);
 
@@ -193,21 +199,10 @@ test('a run without calls completes at once, with no caller file', async () => {
 });
 
 test('an export that completed its run while the broker was down sends run.completed when the job is redelivered', async () => {
-  const candidate = uniqueName('broker-down');
-  const run = await insertRun(candidate, RunState.Exporting, 'all csv');
-  const calls = await insertCalls(candidate, [{ display_name: 'Not home' }, { display_name: 'Moved' }]);
-  await claimCalls(
-    db,
-    run.runId,
-    calls.map((c) => ({ callId: c.id, status: SyncStatus.InProgress, displayName: 'Not home' })),
-  );
-  const message: CsvExportMessage = {
-    v: 1,
-    runId: run.runId,
-    candidate,
-    kind: 'results',
-    fromStatus: 'in_progress',
-  };
+  const { run, message } = await claimedExport('broker-down', [
+    { display_name: 'Not home' },
+    { display_name: 'Moved' },
+  ]);
 
   // The file is uploaded and the run completed, but its final event cannot reach the topic: the
   // handler fails, so Kafka delivers the job again.
