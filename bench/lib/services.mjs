@@ -27,13 +27,16 @@ const CHART_COMPONENTS = {
   'csv-writer': 'csvWriter',
 };
 
+/** helm/call-sync/values.yaml, read once per benchmark process. */
+let chartValues;
+
 /**
  * The plain variables the Helm chart gives a service by default (e.g. the extractor's heap cap),
  * so a benchmark measures the service as it is deployed; the world's own variables come after.
  */
 export function chartEnv(name) {
-  const values = parseYaml(readFileSync(path.join(repoRoot, 'helm/call-sync/values.yaml'), 'utf8'));
-  const env = values[CHART_COMPONENTS[name]]?.env ?? {};
+  chartValues ??= parseYaml(readFileSync(path.join(repoRoot, 'helm/call-sync/values.yaml'), 'utf8'));
+  const env = chartValues[CHART_COMPONENTS[name]]?.env ?? {};
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)]));
 }
 

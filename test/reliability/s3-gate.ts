@@ -23,11 +23,11 @@ export interface S3Gate {
 
 export type UploadRequest = 'object' | 'part' | 'multipart start';
 
-const uploadRequest = (method: string, query: URLSearchParams): UploadRequest =>
-  method === 'POST' ? 'multipart start' : query.has('partNumber') ? 'part' : 'object';
-
-const isUploadStart = (method: string, query: URLSearchParams) =>
-  method === 'PUT' || (method === 'POST' && query.has('uploads'));
+/** The upload a request begins (PutObject, a part, a multipart start), or undefined for any other. */
+const uploadStart = (method: string, query: URLSearchParams): UploadRequest | undefined => {
+  if (method === 'PUT') return query.has('partNumber') ? 'part' : 'object';
+  return method === 'POST' && query.has('uploads') ? 'multipart start' : undefined;
+};
 
 const isUploadEnd = (method: string, query: URLSearchParams) =>
   (method === 'PUT' && !query.has('partNumber')) || (method === 'POST' && query.has('uploadId'));
@@ -42,14 +42,14 @@ export async function startS3Gate(target: string): Promise<S3Gate> {
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://gate');
     const { method = 'GET' } = request;
-    if (isUploadStart(method, url.searchParams)) {
+    const upload = uploadStart(method, url.searchParams);
+    if (upload) {
       uploadsSeen += 1;
       if (shutAt && uploadsSeen >= shutAt.nth) {
         const { shut } = shutAt;
         shutAt = undefined;
         // The request's body is on its way: the server goes away under it.
-        const cut = uploadRequest(method, url.searchParams);
-        void close().then(() => shut(cut));
+        void close().then(() => shut(upload));
         return;
       }
     }
