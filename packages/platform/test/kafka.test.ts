@@ -5,9 +5,11 @@ import {
   createLogger,
   createMetricsRegistry,
   createPublisher,
+  bulkImportGroupId,
   ensureTopics,
   PermanentMessageError,
   startConsumer,
+  startServiceGroupsAtTopicEnds,
   Topics,
   type Publisher,
   type RunningConsumer,
@@ -61,6 +63,41 @@ test('messages published with a key round-trip through a consumer group, in orde
   );
   await waitForItems(received, 25);
   expect(received).toEqual(sent);
+});
+
+test("a service group started at the topics' ends has every partition of each of its topics committed at the end", async () => {
+  // Something on each topic first, so that the ends are not all zero.
+  await publisher.publish(Topics.VanSync, workSchema, [
+    { key: uniqueName('before'), value: { v: 1, callId: 'before' } },
+  ]);
+  const group = uniqueName('service-group');
+  await startServiceGroupsAtTopicEnds(kafka, group);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const expectations: [string, TopicName][] = [
+      [group, Topics.VanSync],
+      [group, Topics.CsvExport],
+      [group, Topics.RunEvents],
+      [bulkImportGroupId(group), Topics.VanBulkImport],
+    ];
+    for (const [groupId, topic] of expectations) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const byPartition = new Map(committed!.partitions.map((p) => [p.partition, p.offset]));
+      expect({ groupId, topic, offsets: ends.map((e) => byPartition.get(e.partition)) }).toEqual({
+        groupId,
+        topic,
+        offsets: ends.map((e) => e.high),
+      });
+    }
+    // The dead-letter topic is no service's input: the group has nothing there.
+    const [dead] = await admin.fetchOffsets({ groupId: group, topics: [Topics.DeadLetter] });
+    expect(dead!.partitions.every((p) => p.offset === '-1')).toBe(true);
+  } finally {
+    await admin.disconnect();
+  }
 });
 
 test('new topics take their partitions, replication and min.insync.replicas from the settings', async () => {

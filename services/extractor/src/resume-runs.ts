@@ -38,7 +38,6 @@ export interface ResumeDeps {
   continueExtraction?: (run: RunDocument) => Promise<void>;
 }
 
-/** `continuous`: a continuous day still taking calls, which its own cycle watches (continuous-cycle.ts). */
 /** "no progress for 30 minutes"; seconds when the setting is under a minute (tests, drills). */
 export function noProgressFor(stallAfterMs: number): string {
   return stallAfterMs < 60_000
@@ -46,6 +45,10 @@ export function noProgressFor(stallAfterMs: number): string {
     : `no progress for ${Math.round(stallAfterMs / 60_000)} minutes`;
 }
 
+/**
+ * What a check did to a run; `continuous`: a continuous day still taking calls, which its own cycle
+ * watches (continuous-cycle.ts).
+ */
 export type RunCheck = 'healthy' | 'resumed' | 'failed' | 'budget-resumed' | 'waiting' | 'continuous';
 
 /** Puts a run's claimed, unposted VAN calls back on the topic; the writer's posting mark keeps it at most once. */
