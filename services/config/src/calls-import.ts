@@ -120,10 +120,8 @@ export async function importCallExport(
   let lastProgressAt = Date.now();
   let rejection: ImportRejectedError | undefined;
 
-  const flush = async () => {
-    if (batch.size === 0) return;
-    const written = await calls.upsertDialerCalls([...batch.values()]);
-    batch = new Map();
+  const write = async (batchCalls: Call[]) => {
+    const written = await calls.upsertDialerCalls(batchCalls);
     counts.inserted += written.inserted;
     counts.updated += written.updated;
     counts.unchanged += written.unchanged;
@@ -131,6 +129,18 @@ export async function importCallExport(
       lastProgressAt = Date.now();
       await imports.update(importId, { counts, bytesRead: job.bytesRead });
     }
+  };
+  // One batch is written while the parser reads the next, so neither waits for the other. A batch
+  // starts only once the one before it is written: a call listed twice still keeps its last row.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    if (batch.size === 0) return;
+    const next = [...batch.values()];
+    batch = new Map();
+    await writing;
+    writing = write(next);
+    // A failed write is thrown by the next `await writing`; until then it is not unhandled.
+    writing.catch(() => undefined);
   };
 
   const byteCounter = new Transform({
@@ -203,6 +213,7 @@ export async function importCallExport(
       }
     }
     await flush();
+    await writing;
     if (counts.rows === 0) {
       rejection = new ImportRejectedError(
         422,
@@ -236,6 +247,8 @@ export async function importCallExport(
     }
   } catch (error) {
     input.unpipe(byteCounter);
+    // The job is marked failed only once no batch is still being written.
+    await writing.catch(() => undefined);
     const finishedAt = new Date();
     const reason =
       rejection ??
