@@ -216,6 +216,15 @@ export async function runWithFault(options: {
       lastCheck = Date.now();
     });
     const reports = await settledReports(context, sink, runs);
+    if (reports.runsUnreported > 0) {
+      // What the config service (which sends the reports) said, to tell a stuck consumer from a
+      // failing webhook.
+      for (const config of context.writers.config)
+        console.log(
+          `${options.name} #${options.repetition}: config service output`,
+          config.output().slice(-4000),
+        );
+    }
     const counts = await tally(options.name, options.repetition, world, env, runs, context.kills, started, {
       expectedCalls,
       uploads: options.s3Gate?.completedUploads(),

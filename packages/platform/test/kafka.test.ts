@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigResourceTypes, type Kafka } from 'kafkajs';
+import { ConfigResourceTypes, KafkaJSNonRetriableError, type Kafka } from 'kafkajs';
 import {
   createKafka,
   createLogger,
@@ -98,6 +98,41 @@ test("a service group started at the topics' ends has every partition of each of
   } finally {
     await admin.disconnect();
   }
+});
+
+test('a consumer that kafkajs stops for good (an error it deems final) is started again, and the message is handled', async () => {
+  const runId = uniqueName('run');
+  const handled: string[] = [];
+  let crashes = 0;
+  const consumer = await startConsumer({
+    kafka,
+    groupId: await freshGroup('restarted', [Topics.VanSync]),
+    topic: Topics.VanSync,
+    schema: workSchema,
+    logger,
+    publisher,
+    handle: async (value, meta) => {
+      if (meta.key !== runId) return;
+      // What kafkajs throws when, say, it cannot find the group coordinator: it does not restart.
+      if (value.callId === 'call-1' && crashes === 0) {
+        crashes += 1;
+        throw new KafkaJSNonRetriableError('a final error, for the test');
+      }
+      handled.push(value.callId);
+    },
+  });
+  running.push(consumer);
+  const first = consumer.consumer;
+  await publisher.publish(
+    Topics.VanSync,
+    workSchema,
+    ['call-0', 'call-1', 'call-2'].map((callId) => ({ key: runId, value: { v: 1 as const, callId } })),
+  );
+  await waitUntil(() => handled.includes('call-2'), { timeoutMs: 30_000 });
+  expect(crashes).toBe(1);
+  // call-1 came again after the restart, and nothing after it was skipped.
+  expect(handled.filter((id) => id !== 'call-0')).toEqual(['call-1', 'call-2']);
+  expect(consumer.consumer).not.toBe(first);
 });
 
 test('new topics take their partitions, replication and min.insync.replicas from the settings', async () => {

@@ -109,6 +109,9 @@ export interface ConcurrentMessages<T> {
 }
 
 const DEFAULT_BATCH_TIME_BUDGET_MS = 10_000;
+/** A consumer kafkajs gave up on is begun again after 1 s, then 2, 4, … up to 30 s. */
+const FIRST_RESTART_DELAY_MS = 1_000;
+const MAX_RESTART_DELAY_MS = 30_000;
 const DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS = 2_000;
 /** No batch in progress for this long: the consumer was idle. */
 const IDLE_AFTER_MS = 1_000;
@@ -164,14 +167,6 @@ export interface RunningConsumer {
  */
 export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<RunningConsumer> {
   const { kafka, groupId, topic, schema, logger, publisher } = options;
-  const consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: options.sessionTimeout ?? 10_000,
-    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-    maxWaitTimeInMs: 500,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
   const deadLetters = options.registry ? deadLetterCounter(options.registry) : undefined;
   deadLetters?.inc({ topic }, 0);
 
@@ -221,44 +216,105 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   };
 
   const concurrent = options.concurrentMessages;
-  if (concurrent) {
-    const activity: BatchActivity = {
-      inProgress: 0,
-      lastEndedAt: 0,
-      afterIdle: false,
-      handledAhead: new Map(),
-    };
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => consumeConcurrently(payload, concurrent, schema, handleOne, topic, activity),
+  const activity: BatchActivity = {
+    inProgress: 0,
+    lastEndedAt: 0,
+    afterIdle: false,
+    handledAhead: new Map(),
+  };
+  const run = async (consumer: Consumer): Promise<void> => {
+    if (concurrent) {
+      await consumer.run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        eachBatch: (payload) => consumeConcurrently(payload, concurrent, schema, handleOne, topic, activity),
+      });
+    } else {
+      await consumer.run({
+        autoCommit: true,
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        eachMessage: async ({ message, partition, heartbeat }) => {
+          // kafkajs heartbeats only when asked to, between messages: a long handler (a big night's
+          // CSV export) would outlive the session and trigger a rebalance that redelivers the message.
+          const keepAlive = setInterval(() => {
+            heartbeat().catch(() => undefined);
+          }, HEARTBEAT_INTERVAL_MS);
+          try {
+            await handleOne(message, partition);
+            await heartbeat();
+          } finally {
+            clearInterval(keepAlive);
+          }
+        },
+      });
+    }
+  };
+
+  let current: Consumer;
+  let stopping = false;
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarts = 0;
+
+  /** A consumer of the group, joined and running; one that fails on the way is disconnected. */
+  const begin = async (): Promise<Consumer> => {
+    const consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeout ?? 10_000,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+      maxWaitTimeInMs: 500,
     });
-  } else {
-    await consumer.run({
-      autoCommit: true,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-      eachMessage: async ({ message, partition, heartbeat }) => {
-        // kafkajs heartbeats only when asked to, between messages: a long handler (a big night's
-        // CSV export) would outlive the session and trigger a rebalance that redelivers the message.
-        const keepAlive = setInterval(() => {
-          heartbeat().catch(() => undefined);
-        }, HEARTBEAT_INTERVAL_MS);
-        try {
-          await handleOne(message, partition);
-          await heartbeat();
-        } finally {
-          clearInterval(keepAlive);
-        }
-      },
+    // kafkajs restarts a consumer that crashed on an error it deems passing, but not one it deems
+    // final, such as "Failed to find group coordinator" while a broker restarts: that consumer
+    // stays stopped for good while the service looks healthy (the fault matrix's broker restart
+    // left the reports unsent this way). Such a consumer is begun anew, later each time.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) restartLater(payload.error);
     });
-  }
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      restarts = 0;
+    });
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+      await run(consumer);
+    } catch (error) {
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+    return consumer;
+  };
+
+  const restartLater = (error: unknown): void => {
+    if (stopping || restartTimer) return;
+    const delayMs = Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** restarts);
+    restarts += 1;
+    logger.error(
+      { topic, groupId, err: error, restartInMs: delayMs },
+      'the Kafka consumer stopped on an error kafkajs does not recover from: starting it again',
+    );
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (stopping) return;
+      begin().then(async (consumer) => {
+        current = consumer;
+        // stop() was called while this one was joining.
+        if (stopping) await consumer.disconnect().catch(() => undefined);
+      }, restartLater);
+    }, delayMs);
+  };
+
+  current = await begin();
 
   return {
-    consumer,
+    get consumer() {
+      return current;
+    },
     stop: async () => {
-      await consumer.stop();
-      await consumer.disconnect();
+      stopping = true;
+      clearTimeout(restartTimer);
+      await current.stop();
+      await current.disconnect();
     },
   };
 }
