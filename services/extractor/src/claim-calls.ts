@@ -146,7 +146,10 @@ export async function claimRunCalls(
       if (claim.route === 'van') summary.vanCalls += 1;
       if (claim.route === 'van-bulk') summary.bulkCalls += 1;
       if (claim.route === 'csv' || claim.route === 'csv-after-van') summary.csvCalls += 1;
-      metrics?.callOutcomes.inc({ candidate: run.candidate, status: claim.status });
+    }
+    // Once per status and batch rather than per call: a labelled inc costs a lookup each time.
+    for (const [status, count] of Object.entries(counts)) {
+      metrics?.callOutcomes.inc({ candidate: run.candidate, status }, count);
     }
     if (run.dryRun) return;
     const vanCallIds = claimed.filter((c) => c.route === 'van').map((c) => c.callId);
