@@ -4,14 +4,15 @@
 // rows/s over the export itself (the message's publish to the run's "uploaded" time: the cursor,
 // csv-stringify and the multipart upload) and to the run's end (every call marked finished);
 // the csv-writer's peak RSS (VmHWM) for each size, from a fresh process per run, so its growth
-// from the smallest to the largest size shows whether memory follows the rows.
+// from the smallest to the largest size shows whether memory follows the rows. Each run is made
+// twice: with the chart's variables (its heap cap), as deployed, and without them.
 
 import path from 'node:path';
 import { CsvExportMessage, emptyRunCounts, RunState, SyncStatus } from '@call-sync/core';
 import { Collections, createKafka, createLogger, createPublisher, Topics } from '@call-sync/platform';
 import { newRunDocument, runCallsInStatus } from '@call-sync/store';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
-import { repoRoot, startService } from './lib/services.mjs';
+import { chartEnv, repoRoot, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { createPipelineWorld, DAY } from './lib/world.mjs';
 
@@ -74,8 +75,8 @@ async function cursorSeconds(db, runId) {
   return (Date.now() - started) / 1000;
 }
 
-async function exportOnce(world, publisher, slug, runId, rows) {
-  const writer = await startService('csv-writer', world.env);
+async function exportOnce(world, publisher, slug, runId, rows, env = {}) {
+  const writer = await startService('csv-writer', { ...world.env, ...env });
   try {
     const idleRssMb = writer.peakRssMb();
     await publisher.publish(Topics.CsvExport, CsvExportMessage, [
@@ -125,7 +126,11 @@ export async function benchCsvExport(argv) {
     createLogger('bench', 'warn'),
   );
   const publisher = await createPublisher(kafka);
-  const report = { at: new Date().toISOString(), settings: { ...opts, rows: sizes }, sizes: [] };
+  const report = {
+    at: new Date().toISOString(),
+    settings: { ...opts, rows: sizes, writerEnv: chartEnv('csv-writer') },
+    sizes: [],
+  };
   try {
     for (const rows of sizes) {
       const run = {
@@ -148,7 +153,12 @@ export async function benchCsvExport(argv) {
       const runs = [];
       for (let i = 0; i < opts.runs; i += 1) {
         if (i > 0) await resetRun(world.mongo.db, run.runId);
+        // As the chart runs it (its heap cap), then beside it with V8's own heap sizing.
         const figures = await exportOnce(world, publisher, slug, run.runId, rows);
+        await resetRun(world.mongo.db, run.runId);
+        const uncapped = await exportOnce(world, publisher, slug, run.runId, rows, { NODE_OPTIONS: '' });
+        figures.uncappedRowsPerSecond = uncapped.rowsPerSecond;
+        figures.uncappedWriterPeakRssMb = uncapped.writerPeakRssMb;
         console.error(`csv-export ${rows} run ${i + 1}: ${JSON.stringify(figures)}`);
         runs.push(figures);
       }

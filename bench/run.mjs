@@ -159,11 +159,14 @@ export function table(r, host) {
       'CSV export, MongoDB → S3, csv-writer (export / to every call finished)',
       c.rows,
       `${fmt(c.rowsPerSecond, 0)} / ${fmt(c.rowsPerSecondToFinished, 0)}`,
-      `the MongoDB-wire server's cursor alone: ${fmt(c.mongoWireCursorSeconds)} s of ${fmt(c.uploadSeconds)} s`,
+      `the MongoDB-wire server's cursor alone: ${fmt(c.mongoWireCursorSeconds)} s of ${fmt(c.uploadSeconds)} s` +
+        (c.uncappedWriterPeakRssMb
+          ? `; without the chart's heap cap ${fmt(c.uncappedRowsPerSecond, 0)} rows/s, ${fmt(c.uncappedWriterPeakRssMb, 0)} MB`
+          : ''),
       '',
       '',
       '',
-      `${fmt(c.writerPeakRssMb, 0)} (idle ${fmt(c.writerIdleRssMb, 0)})`,
+      `${fmt(c.writerPeakRssMb, 0)} (idle ${fmt(c.writerIdleRssMb, 0)}${c.uncappedWriterPeakRssMb ? `; uncapped ${fmt(c.uncappedWriterPeakRssMb, 0)}` : ''})`,
     );
   }
   if (r.import) {
