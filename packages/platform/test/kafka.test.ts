@@ -34,6 +34,24 @@ beforeAll(async () => {
   publisher = await createPublisher(kafka);
 });
 
+/** A consumer of van-sync in a group of its own that reads from now on; stopped after the tests. */
+async function vanSyncConsumer(
+  prefix: string,
+  handle: (value: Work, meta: { key: string | null }) => Promise<void>,
+): Promise<RunningConsumer> {
+  const consumer = await startConsumer({
+    kafka,
+    groupId: await freshGroup(prefix, [Topics.VanSync]),
+    topic: Topics.VanSync,
+    schema: workSchema,
+    logger,
+    publisher,
+    handle,
+  });
+  running.push(consumer);
+  return consumer;
+}
+
 afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
   await publisher.disconnect();
@@ -42,19 +60,9 @@ afterAll(async () => {
 test('messages published with a key round-trip through a consumer group, in order per key', async () => {
   const runId = uniqueName('run');
   const received: Work[] = [];
-  running.push(
-    await startConsumer({
-      kafka,
-      groupId: await freshGroup('group', [Topics.VanSync]),
-      topic: Topics.VanSync,
-      schema: workSchema,
-      logger,
-      publisher,
-      handle: async (value, meta) => {
-        if (meta.key === runId) received.push(value);
-      },
-    }),
-  );
+  await vanSyncConsumer('group', async (value, meta) => {
+    if (meta.key === runId) received.push(value);
+  });
   const sent = Array.from({ length: 25 }, (_, i) => ({ v: 1 as const, callId: `call-${i}` }));
   await publisher.publish(
     Topics.VanSync,
@@ -104,24 +112,15 @@ test('a consumer that kafkajs stops for good (an error it deems final) is starte
   const runId = uniqueName('run');
   const handled: string[] = [];
   let crashes = 0;
-  const consumer = await startConsumer({
-    kafka,
-    groupId: await freshGroup('restarted', [Topics.VanSync]),
-    topic: Topics.VanSync,
-    schema: workSchema,
-    logger,
-    publisher,
-    handle: async (value, meta) => {
-      if (meta.key !== runId) return;
-      // What kafkajs throws when, say, it cannot find the group coordinator: it does not restart.
-      if (value.callId === 'call-1' && crashes === 0) {
-        crashes += 1;
-        throw new KafkaJSNonRetriableError('a final error, for the test');
-      }
-      handled.push(value.callId);
-    },
+  const consumer = await vanSyncConsumer('restarted', async (value, meta) => {
+    if (meta.key !== runId) return;
+    // What kafkajs throws when, say, it cannot find the group coordinator: it does not restart.
+    if (value.callId === 'call-1' && crashes === 0) {
+      crashes += 1;
+      throw new KafkaJSNonRetriableError('a final error, for the test');
+    }
+    handled.push(value.callId);
   });
-  running.push(consumer);
   const first = consumer.consumer;
   await publisher.publish(
     Topics.VanSync,
