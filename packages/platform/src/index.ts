@@ -10,3 +10,4 @@ export * from './http-server';
 export * from './lifecycle';
 export * from './runtime';
 export * from './topic-worker';
+export * from './one-write-at-a-time';

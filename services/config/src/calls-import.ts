@@ -14,6 +14,7 @@ import {
   type LivevoxExportRow,
 } from '@call-sync/core';
 import type { Configuration } from '@call-sync/integrations';
+import { oneWriteAtATime } from '@call-sync/platform';
 import type { OperatorCalls } from '@call-sync/store';
 import {
   IMPORT_HEARTBEAT_MS,
@@ -132,15 +133,12 @@ export async function importCallExport(
   };
   // One batch is written while the parser reads the next, so neither waits for the other. A batch
   // starts only once the one before it is written: a call listed twice still keeps its last row.
-  let writing: Promise<void> = Promise.resolve();
+  const writes = oneWriteAtATime();
   const flush = async () => {
     if (batch.size === 0) return;
     const next = [...batch.values()];
     batch = new Map();
-    await writing;
-    writing = write(next);
-    // A failed write is thrown by the next `await writing`; until then it is not unhandled.
-    writing.catch(() => undefined);
+    await writes.write(() => write(next));
   };
 
   const byteCounter = new Transform({
@@ -213,7 +211,7 @@ export async function importCallExport(
       }
     }
     await flush();
-    await writing;
+    await writes.finish();
     if (counts.rows === 0) {
       rejection = new ImportRejectedError(
         422,
@@ -248,7 +246,7 @@ export async function importCallExport(
   } catch (error) {
     input.unpipe(byteCounter);
     // The job is marked failed only once no batch is still being written.
-    await writing.catch(() => undefined);
+    await writes.settle();
     const finishedAt = new Date();
     const reason =
       rejection ??

@@ -17,7 +17,7 @@ import {
   type VanMetadata,
 } from '@call-sync/core';
 import type { CandidateConfiguration } from '@call-sync/integrations';
-import { Topics, trace, type Logger, type Publisher } from '@call-sync/platform';
+import { oneWriteAtATime, Topics, trace, type Logger, type Publisher } from '@call-sync/platform';
 import {
   claimCalls,
   publishBulkImport,
@@ -180,22 +180,22 @@ export async function claimRunCalls(
 
   // One batch is claimed and published while the cursor reads the next: at most two batches in
   // memory, whatever the night's size.
-  let claiming: Promise<void> = Promise.resolve();
+  const claims = oneWriteAtATime();
   try {
     for await (const call of cursor) {
       if (options.settledBy && !hasSettled(call, options.settledBy)) continue;
       batch.push(call);
       if (batch.length >= nextBatchSize) {
-        await claiming;
-        claiming = flush(batch);
+        const full = batch;
         batch = [];
+        await claims.write(() => flush(full));
         nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
       }
     }
-    await claiming;
+    await claims.finish();
     await flush(batch);
   } finally {
-    await claiming.catch(() => undefined);
+    await claims.settle();
     await cursor.close();
   }
   if (!run.dryRun && summary.bulkCalls > 0) await publishBulkImport(deps.publisher, run);

@@ -109,10 +109,10 @@ export interface ConcurrentMessages<T> {
 }
 
 const DEFAULT_BATCH_TIME_BUDGET_MS = 10_000;
+const DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS = 2_000;
 /** A consumer kafkajs gave up on is begun again after 1 s, then 2, 4, … up to 30 s. */
 const FIRST_RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
-const DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS = 2_000;
 /** No batch in progress for this long: the consumer was idle. */
 const IDLE_AFTER_MS = 1_000;
 
