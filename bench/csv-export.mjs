@@ -12,7 +12,7 @@ import { CsvExportMessage, emptyRunCounts, RunState, SyncStatus } from '@call-sy
 import { Collections, createKafka, createLogger, createPublisher, Topics } from '@call-sync/platform';
 import { newRunDocument, runCallsInStatus } from '@call-sync/store';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
-import { chartEnv, repoRoot, startService } from './lib/services.mjs';
+import { chartEnv, processCpuSeconds, repoRoot, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { createPipelineWorld, DAY } from './lib/world.mjs';
 
@@ -79,10 +79,12 @@ async function exportOnce(world, publisher, slug, runId, rows, env = {}) {
   const writer = await startService('csv-writer', { ...world.env, ...env });
   try {
     const idleRssMb = writer.peakRssMb();
+    const cpuBefore = processCpuSeconds(writer.child.pid);
     await publisher.publish(Topics.CsvExport, CsvExportMessage, [
       { key: slug, value: { v: 1, runId, candidate: slug, kind: 'results', fromStatus: 'in_progress' } },
     ]);
     const { run, takenAt } = await waitForRun(world.mongo.db, runId, 600_000 + rows * 2, writer);
+    const cpuSeconds = processCpuSeconds(writer.child.pid) - cpuBefore;
     if (run.state !== RunState.Completed) throw new Error(`export failed: ${run.error ?? run.state}`);
     if (run.csvExport.rows !== rows) throw new Error(`exported ${run.csvExport.rows} of ${rows} rows`);
     // From the writer taking the message (a new consumer group first reads the shared topic).
@@ -94,6 +96,10 @@ async function exportOnce(world, publisher, slug, runId, rows, env = {}) {
       rowsPerSecond: rows / uploadSeconds,
       seconds,
       rowsPerSecondToFinished: rows / seconds,
+      // The writer's own work, whatever the database: rows per CPU second it spent on the job
+      // (export, upload, marking the calls), all its threads.
+      writerCpuSeconds: cpuSeconds,
+      rowsPerWriterCpuSecond: rows / cpuSeconds,
       writerIdleRssMb: idleRssMb,
       writerPeakRssMb: writer.peakRssMb(),
     };

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { Collections } from '@call-sync/platform';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
-import { repoRoot, startService } from './lib/services.mjs';
+import { processCpuSeconds, repoRoot, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
 import { BENCH_API_TOKEN, createPipelineWorld } from './lib/world.mjs';
 
@@ -29,6 +29,7 @@ async function importOnce(world, file, rows) {
   const config = await startService('config', world.env);
   try {
     const idleRssMb = config.peakRssMb();
+    const cpuBefore = processCpuSeconds(config.child.pid);
     const started = Date.now();
     const response = await fetch(`${config.url}/calls/import?file_name=bench.csv`, {
       method: 'POST',
@@ -38,6 +39,7 @@ async function importOnce(world, file, rows) {
     });
     const body = await response.json();
     const seconds = (Date.now() - started) / 1000;
+    const cpuSeconds = processCpuSeconds(config.child.pid) - cpuBefore;
     if (response.status !== 200)
       throw new Error(`import answered ${response.status}: ${JSON.stringify(body)}`);
     if (body.counts.rows !== rows) throw new Error(`the import read ${body.counts.rows} of ${rows} rows`);
@@ -48,6 +50,10 @@ async function importOnce(world, file, rows) {
       seconds,
       rowsPerSecond: rows / seconds,
       serviceRowsPerSecond: rows / (body.durationMs / 1000),
+      // The service's own work, whatever the database: rows per CPU second it spent on the
+      // request (parsing, checking, building the upserts), all its threads.
+      configCpuSeconds: cpuSeconds,
+      rowsPerServiceCpuSecond: rows / cpuSeconds,
       configIdleRssMb: idleRssMb,
       configPeakRssMb: config.peakRssMb(),
     };

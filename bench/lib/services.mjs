@@ -40,6 +40,9 @@ export function chartEnv(name) {
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)]));
 }
 
+const CLOCK_TICKS_PER_SECOND =
+  Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
 /** Peak resident memory of a live process (Linux VmHWM), in MB. */
 export function peakRssMb(pid) {
   try {
@@ -50,10 +53,21 @@ export function peakRssMb(pid) {
   }
 }
 
+/**
+ * Node's own flags for the services the benchmark starts, from BENCH_NODE_ARGS (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them; NODE_OPTIONS refuses --cpu-prof).
+ */
+function nodeArgs(name) {
+  return [
+    ...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
+    path.join(repoRoot, 'services', name, 'dist', 'main.js'),
+  ];
+}
+
 /** Starts a service and waits until /readyz answers 200. */
 export async function startService(name, env, args = [], timeoutMs = 60_000) {
   const port = String(await freePort());
-  const child = spawn(process.execPath, [path.join(repoRoot, 'services', name, 'dist', 'main.js'), ...args], {
+  const child = spawn(process.execPath, [...nodeArgs(name), ...args], {
     env: { ...process.env, ...chartEnv(name), ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -87,25 +101,42 @@ export async function startService(name, env, args = [], timeoutMs = 60_000) {
   };
 }
 
-/** Runs a one-shot command of a service to its end; resolves with its exit code, output and peak RSS. */
+/**
+ * CPU time a live process has used, user and system, all its threads (GC and I/O included), in
+ * seconds: what the process itself costs, whatever it waited for.
+ */
+export function processCpuSeconds(pid) {
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks, after the command name in parentheses.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a one-shot command of a service to its end; resolves with its exit code, output, peak RSS
+ * and CPU seconds (sampled every 100 ms, so the last tenth of a second may be missing).
+ */
 export function runOnce(name, env, args) {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [path.join(repoRoot, 'services', name, 'dist', 'main.js'), ...args],
-      {
-        env: { ...process.env, ...chartEnv(name), ...env, PORT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...nodeArgs(name), ...args], {
+      env: { ...process.env, ...chartEnv(name), ...env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     let peak = 0;
-    const probe = setInterval(() => (peak = Math.max(peak, peakRssMb(child.pid) ?? 0)), 100);
+    let cpuSeconds = 0;
+    const probe = setInterval(() => {
+      peak = Math.max(peak, peakRssMb(child.pid) ?? 0);
+      cpuSeconds = processCpuSeconds(child.pid) ?? cpuSeconds;
+    }, 100);
     child.stdout.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
     child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
     child.once('exit', (code) => {
       clearInterval(probe);
-      resolve({ code, output, peakRssMb: peak });
+      resolve({ code, output, peakRssMb: peak, cpuSeconds });
     });
   });
 }

@@ -30,6 +30,25 @@ export function voterIdType(systemId: string): string {
   return systemId === 'van' || systemId === 'myc' ? 'VANID' : systemId.toUpperCase();
 }
 
+/**
+ * The fields of a call a results row is made of (its Result is `display_name`, or the dialer's
+ * result when no row named it). The CSV export reads only these from MongoDB.
+ */
+export const RESULT_CSV_FIELDS = [
+  'voter_id',
+  'system_id',
+  'first_name',
+  'last_name',
+  'phone_dialed',
+  'timestamp',
+  'caller_login',
+  'display_name',
+  'full_on_screen_result',
+] as const satisfies readonly (keyof Call)[];
+
+/** What the export reads of each call. */
+export type ResultCsvSource = Pick<Call, (typeof RESULT_CSV_FIELDS)[number]>;
+
 export type ResultCsvCall = Pick<
   Call,
   'voter_id' | 'system_id' | 'first_name' | 'last_name' | 'phone_dialed' | 'timestamp' | 'caller_login'

@@ -29,6 +29,26 @@ export type CallDecision =
   | { kind: 'ignored'; reason: string; row?: ResultConfigRow }
   | { kind: 'unattempted_error'; error: string; row?: ResultConfigRow };
 
+/**
+ * The fields of a call that deciding it reads (with `id`, and `finish_time` for a continuous
+ * day's cut-off). The extractor reads only these from MongoDB: a night's cursor then carries a
+ * third of each stored call. `decideCall` takes exactly this shape, so reading any other field
+ * there fails to compile instead of finding it undefined.
+ */
+export const DECISION_FIELDS = [
+  'id',
+  'timestamp',
+  'finish_time',
+  'full_on_screen_result',
+  'dropped',
+  'system_id',
+  'voter_id',
+  'phone_dialed',
+  'phone_id',
+] as const satisfies readonly (keyof Call)[];
+
+export type DecisionCall = Pick<Call, (typeof DECISION_FIELDS)[number]>;
+
 /** Contact Type and Input Type may be absent: Phone and API. */
 export type DecisionCandidate = Pick<Candidate, 'system' | 'strategy'> & CanvassTypeNames;
 
@@ -45,7 +65,7 @@ function missingConfigMessage(fullOnScreenResult: string | undefined): string {
  * VAN pass undefined.
  */
 export function decideCall(
-  call: Call,
+  call: DecisionCall,
   candidate: DecisionCandidate,
   configIndex: ConfigIndex,
   vanMetadata: VanMetadata | undefined,
@@ -103,7 +123,7 @@ export function phoneNumberDigits(phoneDialed: string): string | undefined {
 }
 
 function buildPost(
-  call: Call,
+  call: DecisionCall,
   candidate: DecisionCandidate,
   row: ResultConfigRow,
   types: { contactTypeId: number; inputTypeId: number },

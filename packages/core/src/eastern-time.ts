@@ -70,7 +70,7 @@ function wallAsUtcMs(wall: EasternWallClock): number {
 
 function isValidWallClock(wall: EasternWallClock): boolean {
   const { year, month, day, hour, minute, second } = wall;
-  if (![year, month, day, hour, minute, second].every(Number.isInteger)) return false;
+  for (const part of [year, month, day, hour, minute, second]) if (!Number.isInteger(part)) return false;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
   // A day past its month's end rolls over into the next month: then it is not a calendar date.
   const date = new Date(wallAsUtcMs(wall));
@@ -93,15 +93,23 @@ export function resolveEasternWallClock(wall: EasternWallClock): EasternResoluti
   if (!isValidWallClock(wall)) throw new RangeError(`not a calendar time: ${JSON.stringify(wall)}`);
   // The offsets in force a day either side are the only ones this reading can have (New York
   // changes offset at most once in two days); each is right if the instant it gives has it.
+  // Plain numbers, no arrays: every imported row reads three times through here.
   const asUtc = wallAsUtcMs(wall);
-  const offsets = new Set([offsetMinutesAt(asUtc - DAY_MS), offsetMinutesAt(asUtc + DAY_MS)]);
-  const [first, second] = [...offsets]
-    .map((offset) => ({ offset, instant: asUtc - offset * 60_000 }))
-    .filter(({ offset, instant }) => offsetMinutesAt(instant) === offset)
-    .map(({ instant }) => new Date(instant))
-    .sort((a, b) => a.getTime() - b.getTime());
-  if (first && second) return { kind: 'repeated', first, second };
-  if (first) return { kind: 'unique', instant: first };
+  const before = offsetMinutesAt(asUtc - DAY_MS);
+  const after = offsetMinutesAt(asUtc + DAY_MS);
+  const fits = (offset: number) => offsetMinutesAt(asUtc - offset * 60_000) === offset;
+  const beforeFits = fits(before);
+  const afterFits = after !== before && fits(after);
+  if (beforeFits && afterFits) {
+    // The larger offset (EDT) is the earlier instant.
+    const [first, second] = [
+      asUtc - Math.max(before, after) * 60_000,
+      asUtc - Math.min(before, after) * 60_000,
+    ];
+    return { kind: 'repeated', first: new Date(first), second: new Date(second) };
+  }
+  if (beforeFits) return { kind: 'unique', instant: new Date(asUtc - before * 60_000) };
+  if (afterFits) return { kind: 'unique', instant: new Date(asUtc - after * 60_000) };
   // luxon moves a reading in the gap forward by the gap. New York's clocks jump on the hour,
   // so the top of the hour it lands in is the jump itself.
   const movedOn = DateTime.fromObject({ ...wall }, EASTERN);

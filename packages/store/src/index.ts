@@ -8,3 +8,4 @@ export * from './van-request-budget';
 export * from './pipeline-metrics';
 export * from './job-runs-repository';
 export * from './bulk-import-runs';
+export * from './read-ahead';

@@ -8,9 +8,13 @@ import { randomUUID } from 'node:crypto';
 import type { AnyBulkWriteOperation, Db, Filter, FindCursor } from 'mongodb';
 import {
   canTransition,
+  DECISION_FIELDS,
+  RESULT_CSV_FIELDS,
   SyncStatus,
   type Call,
   type CallSyncState,
+  type DecisionCall,
+  type ResultCsvSource,
   type SyncReceipt,
   type TimeWindow,
   type VanCanvassRequest,
@@ -45,21 +49,30 @@ export function whereStatus(
   return { sync_status: from ?? { $exists: false } };
 }
 
+/** A projection of exactly `fields`: a cursor over a night carries only what its reader reads. */
+function projectionOf(fields: readonly string[]): Record<string, 0 | 1> {
+  return Object.fromEntries([['_id', 0], ...fields.map((field) => [field, 1])]) as Record<string, 0 | 1>;
+}
+
+const DECISION_PROJECTION = projectionOf(DECISION_FIELDS);
+const RESULT_CSV_PROJECTION = projectionOf(RESULT_CSV_FIELDS);
+
 /**
  * The candidate's unsynced calls in the window, oldest first, read in batches by a cursor so a
- * night of any size never sits in memory.
+ * night of any size never sits in memory; only the fields deciding a call reads.
  */
 export function unsyncedCallsInWindow(
   db: Db,
   selection: { district: string; window: TimeWindow },
   batchSize = 500,
-): FindCursor<Call> {
+): FindCursor<DecisionCall> {
   return callsCollection(db)
     .find({
       district: selection.district,
       timestamp: { $gte: selection.window.start, $lt: selection.window.end },
       sync_status: { $exists: false },
     })
+    .project<DecisionCall>(DECISION_PROJECTION)
     .sort({ timestamp: 1, id: 1 })
     .batchSize(batchSize);
 }
@@ -350,15 +363,19 @@ export async function recordOutcomes(db: Db, entries: MarkedOutcome[], now = new
   return recorded;
 }
 
-/** A run's calls in one status, oldest first, by cursor (the CSV export streams from it). */
+/**
+ * A run's calls in one status, oldest first, by cursor, with only the fields of their results
+ * rows (the CSV export streams from it).
+ */
 export function runCallsInStatus(
   db: Db,
   runId: string,
   status: SyncStatus,
   batchSize = 1000,
-): FindCursor<Call> {
+): FindCursor<ResultCsvSource> {
   return callsCollection(db)
     .find({ run_id: runId, sync_status: status })
+    .project<ResultCsvSource>(RESULT_CSV_PROJECTION)
     .sort({ timestamp: 1, id: 1 })
     .batchSize(batchSize);
 }

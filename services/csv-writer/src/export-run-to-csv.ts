@@ -36,6 +36,7 @@ import {
   findRun,
   publishPendingFinalEvent,
   runCallerLogins,
+  batchesReadAhead,
   runCallsInStatus,
   runsCollection,
   type RunDocument,
@@ -189,8 +190,9 @@ export async function exportRunToCsv(
         record.key,
         RESULT_CSV_COLUMNS,
         (async function* () {
-          for await (const call of cursor)
-            yield resultCsvRow(call, call.display_name ?? call.full_on_screen_result);
+          for await (const calls of batchesReadAhead(cursor))
+            for (const call of calls)
+              yield resultCsvRow(call, call.display_name ?? call.full_on_screen_result);
         })(),
       );
       await markUploaded(deps.db, run.runId, 'csvExport', rows);

@@ -12,13 +12,14 @@ import {
   planForStrategy,
   SyncStatus,
   VanSyncMessage,
-  type Call,
+  type DecisionCall,
   type RunCounts,
   type VanMetadata,
 } from '@call-sync/core';
 import type { CandidateConfiguration } from '@call-sync/integrations';
 import { oneWriteAtATime, Topics, trace, type Logger, type Publisher } from '@call-sync/platform';
 import {
+  batchesReadAhead,
   claimCalls,
   publishBulkImport,
   incrementRunCounters,
@@ -66,7 +67,7 @@ const CLAIM_BATCH_GROWTH = 4;
 
 /** Plans one call: the status to claim it into, and what travels with it. */
 function planCall(
-  call: Call,
+  call: DecisionCall,
   config: CandidateConfiguration,
   metadata: VanMetadata | undefined,
 ): CallClaim & { route: string } {
@@ -128,10 +129,10 @@ export async function claimRunCalls(
     { district: config.candidate.district, window: run.window },
     batchSize,
   );
-  let batch: Call[] = [];
+  let batch: DecisionCall[] = [];
   let nextBatchSize = Math.min(batchSize, FIRST_CLAIM_BATCH_SIZE);
 
-  const flush = async (calls: Call[]): Promise<void> => {
+  const flush = async (calls: DecisionCall[]): Promise<void> => {
     if (calls.length === 0) return;
     const planned = calls.map((call) => planCall(call, config, metadata));
     summary.decided += planned.length;
@@ -182,14 +183,16 @@ export async function claimRunCalls(
   // memory, whatever the night's size.
   const claims = oneWriteAtATime();
   try {
-    for await (const call of cursor) {
-      if (options.settledBy && !hasSettled(call, options.settledBy)) continue;
-      batch.push(call);
-      if (batch.length >= nextBatchSize) {
-        const full = batch;
-        batch = [];
-        await claims.write(() => flush(full));
-        nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
+    for await (const calls of batchesReadAhead(cursor)) {
+      for (const call of calls) {
+        if (options.settledBy && !hasSettled(call, options.settledBy)) continue;
+        batch.push(call);
+        if (batch.length >= nextBatchSize) {
+          const full = batch;
+          batch = [];
+          await claims.write(() => flush(full));
+          nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
+        }
       }
     }
     await claims.finish();
