@@ -188,7 +188,10 @@ export function table(r, host) {
       `config \`/${name}/:candidate\` at ${s.rate}/s for ${s.duration} s, warm`,
       c.requests,
       fmt(c.requestsPerSecond, 0),
-      `VAN requests during the load: ${c.vanRequests}`,
+      `VAN requests during the load: ${c.vanRequests}` +
+        (c.serviceP99AtMostMs !== undefined
+          ? `; p99 inside the service (its histogram) ≤ ${fmt(c.serviceP99AtMostMs, 0)} ms`
+          : ''),
       `${fmt(c.p50Ms, 0)} / ${fmt(c.p99Ms, 0)}`,
       '',
       c.errors,
