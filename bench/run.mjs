@@ -145,6 +145,9 @@ export function table(r, host) {
       e.claimed,
       `${fmt(e.callsPerSecond, 0)} / ${fmt(e.callsPerSecondWall, 0)}`,
       `the MongoDB-wire server alone: ${fmt(e.mongoWireCursorSeconds)} s query + ${fmt(e.mongoWireClaimSeconds)} s claims of ${fmt(e.claimSeconds)} s` +
+        (e.callsPerOwnCpuSecond
+          ? `; the extractor's own work ${fmt(e.callsPerOwnCpuSecond, 0)} calls per CPU second (${fmt(e.extractorCpuSeconds)} s less ${fmt(e.fixedCpuSeconds)} s any run costs)`
+          : '') +
         (e.uncappedPeakRssMb
           ? `; without the chart's heap cap ${fmt(e.uncappedCallsPerSecond, 0)} calls/s, ${fmt(e.uncappedPeakRssMb, 0)} MB`
           : ''),
@@ -160,6 +163,9 @@ export function table(r, host) {
       c.rows,
       `${fmt(c.rowsPerSecond, 0)} / ${fmt(c.rowsPerSecondToFinished, 0)}`,
       `the MongoDB-wire server's cursor alone: ${fmt(c.mongoWireCursorSeconds)} s of ${fmt(c.uploadSeconds)} s` +
+        (c.rowsPerWriterCpuSecond
+          ? `; the writer's own work ${fmt(c.rowsPerWriterCpuSecond, 0)} rows per CPU second (the whole job)`
+          : '') +
         (c.uncappedWriterPeakRssMb
           ? `; without the chart's heap cap ${fmt(c.uncappedRowsPerSecond, 0)} rows/s, ${fmt(c.uncappedWriterPeakRssMb, 0)} MB`
           : ''),
@@ -175,7 +181,10 @@ export function table(r, host) {
       'Import of a call export, `POST /calls/import` (request / service)',
       i.rows,
       `${fmt(i.rowsPerSecond, 0)} / ${fmt(i.serviceRowsPerSecond, 0)}`,
-      `the MongoDB-wire server's upserts alone: ${fmt(i.mongoWireUpsertSeconds)} s of ${fmt(i.seconds)} s`,
+      `the MongoDB-wire server's upserts alone: ${fmt(i.mongoWireUpsertSeconds)} s of ${fmt(i.seconds)} s` +
+        (i.rowsPerServiceCpuSecond
+          ? `; the service's own work ${fmt(i.rowsPerServiceCpuSecond, 0)} rows per CPU second`
+          : ''),
       '',
       '',
       i.rowErrors,
