@@ -49,10 +49,8 @@ export const RESULT_CSV_FIELDS = [
 /** What the export reads of each call. */
 export type ResultCsvSource = Pick<Call, (typeof RESULT_CSV_FIELDS)[number]>;
 
-export type ResultCsvCall = Pick<
-  Call,
-  'voter_id' | 'system_id' | 'first_name' | 'last_name' | 'phone_dialed' | 'timestamp' | 'caller_login'
->;
+/** What a row is built from besides its Result, which the caller resolves. */
+export type ResultCsvCall = Omit<ResultCsvSource, 'display_name' | 'full_on_screen_result'>;
 
 /**
  * One results row. The time column keeps the label "EST" the campaigns' sheets expect, but the

@@ -102,11 +102,11 @@ export function resolveEasternWallClock(wall: EasternWallClock): EasternResoluti
   const afterFits = after !== before && fits(after);
   if (beforeFits && afterFits) {
     // The larger offset (EDT) is the earlier instant.
-    const [first, second] = [
-      asUtc - Math.max(before, after) * 60_000,
-      asUtc - Math.min(before, after) * 60_000,
-    ];
-    return { kind: 'repeated', first: new Date(first), second: new Date(second) };
+    return {
+      kind: 'repeated',
+      first: new Date(asUtc - Math.max(before, after) * 60_000),
+      second: new Date(asUtc - Math.min(before, after) * 60_000),
+    };
   }
   if (beforeFits) return { kind: 'unique', instant: new Date(asUtc - before * 60_000) };
   if (afterFits) return { kind: 'unique', instant: new Date(asUtc - after * 60_000) };

@@ -32,11 +32,11 @@ import {
 import { presignDownload, type Logger, type Publisher } from '@call-sync/platform';
 import {
   advanceRun,
+  batchesReadAhead,
   finishExportedCalls,
   findRun,
   publishPendingFinalEvent,
   runCallerLogins,
-  batchesReadAhead,
   runCallsInStatus,
   runsCollection,
   type RunDocument,
