@@ -65,3 +65,19 @@ test('a service refuses to start on a malformed variable, naming it and not echo
   expect(failure.message).toMatch(/MONGODB_URL: must be a mongodb/);
   expect(failure.message).not.toContain('hunter2');
 });
+
+test("a service whose port another service holds is not taken for ready on that service's answer", async () => {
+  // A parallel suite's service on the same port answers /readyz too; the test harness must not
+  // take that for this service being ready, or a test waits on a service that never ran.
+  const holder = await startServiceProcess('config', serviceEnv());
+  try {
+    const port = new URL(holder.url).port;
+    const failure = await startServiceProcess('csv-writer', { ...serviceEnv(), PORT: port }, [], 15_000).then(
+      () => new Error('the csv-writer was reported ready on the config service’s port'),
+      (error: Error) => error,
+    );
+    expect(failure.message).toMatch(/csv-writer (exited with|was not ready)/);
+  } finally {
+    expect(await holder.stop('SIGTERM')).toBe(0);
+  }
+});

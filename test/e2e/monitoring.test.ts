@@ -11,7 +11,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { parseEnvLines, repoRoot } from '../servers';
 import { uniqueName } from '../support/env';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, NOW, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(240_000);
@@ -97,8 +97,6 @@ function runExtractorScraped(env: Record<string, string>, port: string): Promise
   });
 }
 
-const freePort = () => String(30_000 + Math.floor(Math.random() * 20_000));
-
 beforeAll(async () => {
   // Installs Debian's prometheus on first use; does nothing when it already runs.
   execFileSync('bash', [path.join(repoRoot, 'scripts/infra/prometheus.sh'), 'start'], {
@@ -116,7 +114,7 @@ beforeAll(async () => {
   for (const name of ['config', 'van-writer', 'csv-writer'] as const) {
     const process = await startServiceProcess(name, {
       ...world.env,
-      PORT: freePort(),
+      PORT: String(await freePort()),
       KAFKA_CONSUMER_GROUP: await freshServiceGroup(`monitoring-${name}`),
     });
     services.push({ name, process });
@@ -125,12 +123,19 @@ beforeAll(async () => {
     path.join(targetsDir, `${scope}.json`),
     services.map((s) => ({ port: new URL(s.process.url).port, service: s.name })),
   );
-  const extractorPort = freePort();
+  const extractorPort = String(await freePort());
   register(path.join(targetsDir, 'one-shot', `${scope}.json`), [
     { port: extractorPort, service: 'extractor' },
   ]);
   expect(await runExtractorScraped(world.env, extractorPort)).toBe(0);
-  await waitForRuns(world, 2, 120_000);
+  await waitForRuns(world, 2, 120_000, async () => {
+    // A service that died would leave the runs waiting for the whole timeout: say which, and why.
+    const dead = services.find((s) => s.process.child.exitCode !== null);
+    if (dead) throw new Error(`${dead.name} exited during the run:\n${dead.process.output()}`);
+  }).catch((error: Error) => {
+    const logs = services.map((s) => `--- ${s.name}\n${s.process.output().slice(-4_000)}`).join('\n');
+    throw new Error(`${error.message}\n${logs}`);
+  });
   // The operator API, read as a person would: config's latency panel has something to show.
   const config = services.find((s) => s.name === 'config')!.process;
   const listed = await fetch(`${config.url}/candidates`, {

@@ -64,7 +64,10 @@ export async function startServiceProcess(
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
     try {
       const response = await fetch(`${url}/readyz`);
-      if (response.status === 200) break;
+      // Another process on the same port (a parallel suite's service) would answer too: only this
+      // service's own answer counts.
+      const body = (await response.json().catch(() => ({}))) as { service?: string };
+      if (response.status === 200 && body.service === name && child.exitCode === null) break;
     } catch {
       // not listening yet
     }
