@@ -160,6 +160,11 @@ export const envVars = {
   // The sync pipeline (extractor, van-writer, csv-writer).
   /** Consumer group of a service; `callsync-<service>` when unset (tests isolate with their own). */
   KAFKA_CONSUMER_GROUP: z.string().min(1).optional(),
+  /**
+   * Candidates the extractor claims side by side. One after another, the last candidate of a night
+   * waited for every other's claims before its writer could post anything.
+   */
+  EXTRACT_CANDIDATES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(4),
   /** Call ids per `callsync.van-sync` message. */
   VAN_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   /**

@@ -1,4 +1,4 @@
-// Takes the open runs (requested by the config service, or scheduled just now) one by one:
+// Takes the open runs (requested by the config service, or scheduled just now), candidates side by side:
 // fetches the candidate's VAN metadata once, claims the run, pulls and claims its calls, and
 // hands it on — to the van-writer (state `writing`), the csv-writer (`exporting`), or straight
 // to `completed` when nothing is left to deliver.
@@ -45,6 +45,7 @@ export interface ExtractionDeps {
     | 'VAN_DAILY_BUDGET'
     | 'VAN_TIMEOUT_MS'
     | 'VAN_SYNC_BATCH_SIZE'
+    | 'EXTRACT_CANDIDATES_AT_ONCE'
   >;
   livevox?: LivevoxClient;
 }
@@ -260,26 +261,58 @@ export function extractionContinuer(
 
 /**
  * Every open run, oldest first. A run waits while another run of its candidate is live, so two
- * runs never share a candidate's calls or its VAN budget at once.
+ * runs never share a candidate's calls or its VAN budget at once. Different candidates are taken
+ * side by side (`EXTRACT_CANDIDATES_AT_ONCE`), so every candidate's writer starts posting within
+ * the first claims; one candidate's runs stay one after another, in order. A run that throws stops
+ * only its candidate's later runs; the others finish, then the first error is thrown.
  */
 export async function extractOpenRuns(
   deps: ExtractionDeps,
   configuration: Configuration,
 ): Promise<RunDocument[]> {
-  const results: RunDocument[] = [];
-  for (const run of await openRuns(deps.db)) {
-    if (await hasLiveRun(deps.db, run.candidate, run._id)) {
-      await updateLiveRun(deps.db, run.runId, {
-        waitingFor: 'another run of this candidate is still running',
-      });
-      deps.logger.info(
-        { runId: run.runId, candidate: run.candidate },
-        'run waits for the live run of its candidate',
-      );
-      continue;
-    }
-    const result = await extractRun(deps, configuration, run);
-    if (result) results.push(result);
+  const open = await openRuns(deps.db);
+  const byCandidate = new Map<string, RunDocument[]>();
+  for (const run of open) {
+    const queue = byCandidate.get(run.candidate) ?? [];
+    queue.push(run);
+    byCandidate.set(run.candidate, queue);
   }
-  return results;
+  const queues = [...byCandidate.values()];
+  const results = new Map<RunDocument, RunDocument>();
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      try {
+        for (const run of queue) {
+          const result = await extractIfNoLiveRun(deps, configuration, run);
+          if (result) results.set(run, result);
+        }
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+  };
+  const workers = Math.min(deps.settings.EXTRACT_CANDIDATES_AT_ONCE, queues.length);
+  await Promise.all(Array.from({ length: workers }, worker));
+  if (errors.length > 0) throw errors[0];
+  // Oldest first, as the runs were opened, whatever order they finished in.
+  return open.flatMap((run) => results.get(run) ?? []);
+}
+
+async function extractIfNoLiveRun(
+  deps: ExtractionDeps,
+  configuration: Configuration,
+  run: RunDocument,
+): Promise<RunDocument | undefined> {
+  if (await hasLiveRun(deps.db, run.candidate, run._id)) {
+    await updateLiveRun(deps.db, run.runId, {
+      waitingFor: 'another run of this candidate is still running',
+    });
+    deps.logger.info(
+      { runId: run.runId, candidate: run.candidate },
+      'run waits for the live run of its candidate',
+    );
+    return undefined;
+  }
+  return extractRun(deps, configuration, run);
 }

@@ -1,0 +1,114 @@
+import type { Kafka } from 'kafkajs';
+import { parseLivevoxExportRow, RunState, type Call } from '@call-sync/core';
+import { parseConfiguration, type Configuration } from '@call-sync/integrations';
+import { createKafka, createPublisher, ensureTopics, Topics, type Publisher } from '@call-sync/platform';
+import {
+  generateSeed,
+  SEED_VAN_APPLICATION_NAME,
+  startVanSandbox,
+  type SeededFixture,
+  type VanSandbox,
+} from '@call-sync/sandbox';
+import { callsCollection, runsCollection } from '@call-sync/store';
+import { serverEnv, uniqueName } from '../../../test/support/env';
+import { runExtract } from '../src/extract-sequence';
+import { loadExtractorSettings } from '../src/settings';
+import { createTestDatabase, logger, type TestDatabase } from './support/extractor-world';
+
+// Two candidates' nights (both VAN ones: an `all csv` candidate reads no metadata), extracted by one `extract`: with EXTRACT_CANDIDATES_AT_ONCE above one
+// they are claimed side by side, so no candidate's writer waits for another's claims. VAN answers
+// after LATENCY_MS, and each run starts (`startedAt`) once its VAN metadata has come back: side by
+// side, every run starts within one answer of the first; one after another, each starts at least
+// one answer (the next candidate's metadata read) after the one before.
+
+const LATENCY_MS = 1_500;
+const NIGHT_OVER = new Date('2026-10-21T02:30:00Z'); // 22:30 Eastern, after both Sync Times (21, 22)
+let van: VanSandbox;
+let kafka: Kafka;
+let publisher: Publisher;
+let fixture: SeededFixture;
+let configuration: Configuration;
+const databases: TestDatabase[] = [];
+
+beforeAll(async () => {
+  fixture = generateSeed({ candidates: 2, callsPerCandidate: 30, seed: 11, day: '2026-10-20' });
+  const tables = fixture.airtable.bases[0]!.tables;
+  const { listingTable, termCodeTable } = fixture.meta;
+  configuration = parseConfiguration({
+    loadedAt: new Date(),
+    listing: tables[listingTable]!,
+    termCodes: tables[termCodeTable]!,
+    resultTables: Object.fromEntries(
+      Object.entries(tables).filter(([name]) => name !== listingTable && name !== termCodeTable),
+    ),
+    unreadableTables: [],
+  });
+  van = await startVanSandbox({
+    fixture: fixture.van,
+    knobs: { rateLimitPerSecond: 0, latencyMs: LATENCY_MS },
+  });
+  kafka = createKafka(uniqueName('extract-side-by-side'), serverEnv().kafkaBrokers, logger).kafka;
+  await ensureTopics(kafka, Object.values(Topics));
+  publisher = await createPublisher(kafka);
+});
+
+afterAll(async () => {
+  await publisher.disconnect();
+  await van.close();
+  await Promise.all(databases.map((d) => d.drop()));
+});
+
+/** One `extract` after the night, in a database of its own; the runs' start times, in order. */
+async function extractNight(candidatesAtOnce: number): Promise<{ candidate: string; startedAt: number }[]> {
+  const database = await createTestDatabase('extract-side-by-side');
+  databases.push(database);
+  const districts = new Map(fixture.meta.candidates.map((c) => [c.district, c.slug]));
+  const calls: Call[] = [];
+  fixture.livevox.calls.forEach(({ row }, index) => {
+    const outcome = parseLivevoxExportRow({ ...row }, index + 2, {
+      termCodes: configuration.termCodes,
+      clientForDistrict: (district) => districts.get(district),
+      serviceName: row.service_name,
+    });
+    if (outcome.kind === 'call') calls.push(outcome.call);
+  });
+  await callsCollection(database.db).insertMany(calls);
+  const settings = loadExtractorSettings({
+    AIRTABLE_API_KEY: 'unused',
+    AIRTABLE_BASE_ID: 'unused',
+    VAN_API_URL: van.url,
+    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
+    VAN_RATE_PER_SECOND: '100',
+    EXTRACT_CANDIDATES_AT_ONCE: String(candidatesAtOnce),
+  });
+  const outcome = await runExtract({ db: database.db, publisher, logger, settings }, configuration, {
+    now: NIGHT_OVER,
+  });
+  const runs = await runsCollection(database.db).find().toArray();
+  // Every candidate's night was extracted and handed on, whichever way.
+  expect(runs.map((r) => r.candidate).sort()).toEqual(fixture.meta.candidates.map((c) => c.slug).sort());
+  expect(outcome.runs.map((r) => r.candidate)).toEqual(
+    runs.sort((a, b) => +a.openedAt - +b.openedAt).map((r) => r.candidate),
+  );
+  for (const run of runs)
+    expect([RunState.Writing, RunState.Exporting, RunState.Completed]).toContain(run.state);
+  return runs
+    .map((r) => ({ candidate: r.candidate, startedAt: r.startedAt!.getTime() }))
+    .sort((a, b) => a.startedAt - b.startedAt);
+}
+
+const spread = (runs: { startedAt: number }[]) => runs[runs.length - 1]!.startedAt - runs[0]!.startedAt;
+
+test('candidates are extracted side by side: every run starts within one VAN answer of the first', async () => {
+  const runs = await extractNight(4);
+  expect(runs).toHaveLength(2);
+  expect(spread(runs)).toBeLessThan(LATENCY_MS);
+});
+
+test('one at a time, each run starts only after the one before it is extracted (the check above can fail)', async () => {
+  const runs = await extractNight(1);
+  expect(runs).toHaveLength(2);
+  for (let i = 1; i < runs.length; i++) {
+    expect(runs[i]!.startedAt - runs[i - 1]!.startedAt).toBeGreaterThanOrEqual(LATENCY_MS);
+  }
+});
