@@ -25,6 +25,12 @@ async function main(): Promise<void> {
     throw error;
   }
   const settings = loadExtractorSettings();
+  // Airtable is read while MongoDB, Kafka and the HTTP side start: one after the other, the
+  // configuration's second or so came before a night's first VAN post. A failure is reported
+  // where the command awaits it, like any other.
+  const configurationLoad = command.name === 'archive' ? undefined : loadConfiguration(settings);
+  configurationLoad?.catch(() => undefined);
+  const loadedConfiguration = () => configurationLoad ?? loadConfiguration(settings);
   const runtime = await startServiceRuntime({ service: 'extractor', defaultPort: 8081 });
   const { db, logger, registry } = runtime;
   pipelineMetricsFor(registry);
@@ -36,7 +42,7 @@ async function main(): Promise<void> {
     switch (command.name) {
       case 'extract': {
         const deps = { db, publisher, logger, registry, settings, ...livevoxOption(settings) };
-        await runExtract(deps, await loadConfiguration(settings), {
+        await runExtract(deps, await loadedConfiguration(), {
           now: command.now ?? new Date(),
           ...(command.candidate ? { candidate: command.candidate } : {}),
           ...(command.window ? { window: command.window } : {}),
@@ -47,11 +53,7 @@ async function main(): Promise<void> {
       case 'resume': {
         const run = await findRun(db, command.runId);
         if (!run) throw new Error(`no run ${command.runId}`);
-        await resumeOneRun(
-          { db, publisher, logger, registry, settings },
-          await loadConfiguration(settings),
-          run,
-        );
+        await resumeOneRun({ db, publisher, logger, registry, settings }, await loadedConfiguration(), run);
         break;
       }
       case 'archive': {
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
         break;
       }
       case 'audit-reports': {
-        const configuration = await loadConfiguration(settings);
+        const configuration = await loadedConfiguration();
         const audit = await auditReports(
           { db, logger, registry, alertWebhookUrl: settings.ALERT_WEBHOOK_URL },
           configuration,
