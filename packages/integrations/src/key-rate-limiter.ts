@@ -34,12 +34,13 @@ export function createTokenBucket(
  * The rate we actually send at for a key whose limit is `keyRatePerSecond`. VAN counts requests
  * in one-second windows on its side; a bucket at exactly the limit crosses a window with one
  * request too many whenever timers or the network jitter (~4 % of posts came back 429 at the
- * limit). 3 % under the limit removed them at 200/s; at small limits 3 % is less than one request,
- * so we stay at least one request a second under.
+ * limit). 3 % under the limit removed them at 200/s. Small limits get the same 3 %: the pacer
+ * below also holds grants to the limit in any window of actual grant times, which is what stopped
+ * the bursts; staying a whole request under on top of that cost 15/s keys 4 % of their rate and
+ * refused nothing more in 12,000 posts at 15/s.
  */
 export function pacedRatePerSecond(keyRatePerSecond: number): number {
-  const paced = keyRatePerSecond * 0.97;
-  return keyRatePerSecond >= 2 ? Math.min(paced, keyRatePerSecond - 1) : paced;
+  return keyRatePerSecond * 0.97;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
