@@ -29,6 +29,7 @@ import {
   type RunDocument,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
+import { handleKeyedQueues } from './keyed-queues';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import type { ExtractorSettings } from './settings';
 
@@ -271,32 +272,14 @@ export async function extractOpenRuns(
   configuration: Configuration,
 ): Promise<RunDocument[]> {
   const open = await openRuns(deps.db);
-  const byCandidate = new Map<string, RunDocument[]>();
-  for (const run of open) {
-    const queue = byCandidate.get(run.candidate) ?? [];
-    queue.push(run);
-    byCandidate.set(run.candidate, queue);
-  }
-  const queues = [...byCandidate.values()];
-  const results = new Map<RunDocument, RunDocument>();
-  const errors: unknown[] = [];
-  const worker = async (): Promise<void> => {
-    for (let queue = queues.shift(); queue; queue = queues.shift()) {
-      try {
-        for (const run of queue) {
-          const result = await extractIfNoLiveRun(deps, configuration, run);
-          if (result) results.set(run, result);
-        }
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-  };
-  const workers = Math.min(deps.settings.EXTRACT_CANDIDATES_AT_ONCE, queues.length);
-  await Promise.all(Array.from({ length: workers }, worker));
-  if (errors.length > 0) throw errors[0];
+  const extracted = await handleKeyedQueues(
+    open,
+    (run) => run.candidate,
+    deps.settings.EXTRACT_CANDIDATES_AT_ONCE,
+    (run) => extractIfNoLiveRun(deps, configuration, run),
+  );
   // Oldest first, as the runs were opened, whatever order they finished in.
-  return open.flatMap((run) => results.get(run) ?? []);
+  return extracted.filter((run): run is RunDocument => run !== undefined);
 }
 
 async function extractIfNoLiveRun(

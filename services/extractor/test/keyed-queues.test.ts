@@ -1,0 +1,97 @@
+import { handleKeyedQueues } from '../src/keyed-queues';
+
+// Keys side by side, each key's items in order: the extractor's candidates and their runs.
+
+interface Item {
+  key: string;
+  n: number;
+}
+const items: Item[] = [
+  { key: 'a', n: 1 },
+  { key: 'b', n: 1 },
+  { key: 'a', n: 2 },
+  { key: 'c', n: 1 },
+  { key: 'b', n: 2 },
+];
+
+/** A handler that records when each item starts and ends; each item waits for `release(item)`. */
+function recorder() {
+  const events: string[] = [];
+  const pending = new Map<string, () => void>();
+  const name = (item: Item) => `${item.key}${item.n}`;
+  return {
+    events,
+    release: (label: string) => pending.get(label)!(),
+    started: (label: string) => events.includes(`start ${label}`),
+    handle: (item: Item) =>
+      new Promise<string>((resolve, reject) => {
+        events.push(`start ${name(item)}`);
+        pending.set(name(item), () => {
+          events.push(`end ${name(item)}`);
+          if (item.key === 'fail') reject(new Error(`${name(item)} failed`));
+          else resolve(name(item).toUpperCase());
+        });
+      }),
+  };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+test("at most `atOnce` keys run at once, each key's items one after another, results in the items' order", async () => {
+  const r = recorder();
+  const done = handleKeyedQueues(items, (i) => i.key, 2, r.handle);
+  await tick();
+  // Two keys at once: a1 and b1; c waits for a free slot, a2 for a1.
+  expect(r.events).toEqual(['start a1', 'start b1']);
+  r.release('a1');
+  await tick();
+  expect(r.started('a2')).toBe(true);
+  expect(r.started('c1')).toBe(false);
+  r.release('a2');
+  await tick();
+  expect(r.started('c1')).toBe(true);
+  r.release('b1');
+  await tick();
+  r.release('b2');
+  r.release('c1');
+  await expect(done).resolves.toEqual(['A1', 'B1', 'A2', 'C1', 'B2']);
+});
+
+test("an item that throws stops only its key's later items; the others finish, then the error is thrown", async () => {
+  const r = recorder();
+  const withFailure: Item[] = [
+    { key: 'fail', n: 1 },
+    { key: 'ok', n: 1 },
+    { key: 'fail', n: 2 },
+    { key: 'ok', n: 2 },
+  ];
+  const done = handleKeyedQueues(withFailure, (i) => i.key, 4, r.handle);
+  const outcome = done.then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
+  let settled = false;
+  void outcome.then(() => (settled = true));
+  await tick();
+  r.release('fail1');
+  await tick();
+  r.release('ok1');
+  await tick();
+  // The failure is not reported while another key still works.
+  expect(settled).toBe(false);
+  r.release('ok2');
+  expect(await outcome).toBe('fail1 failed');
+  expect(r.started('fail2')).toBe(false);
+  expect(r.events).toContain('end ok2');
+});
+
+test('nothing to handle resolves with nothing', async () => {
+  await expect(
+    handleKeyedQueues(
+      [],
+      () => 'k',
+      4,
+      async () => 1,
+    ),
+  ).resolves.toEqual([]);
+});
