@@ -5,14 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import {
-  decideCall,
-  parseLivevoxExportRow,
-  planForStrategy,
-  SyncStatus,
-  type Call,
-  type VanMetadata,
-} from '@call-sync/core';
+import { decideCall, planForStrategy, SyncStatus, type Call, type VanMetadata } from '@call-sync/core';
 import {
   createAirtableClient,
   createVanClient,
@@ -39,6 +32,7 @@ import {
 import type { RunDocument } from '@call-sync/store';
 import { repoRoot } from '../servers';
 import { serverEnv, uniqueName } from '../support/env';
+import { seedCalls } from '../support/seed';
 import { serviceNodeArgs } from '../support/service-process';
 
 export const DAY = '2026-10-20';
@@ -116,16 +110,7 @@ export async function createWorld(options: {
   }
 
   // The calls, as the config service's import would store them.
-  const bySlugDistrict = new Map(fixture.meta.candidates.map((c) => [c.district, c.slug]));
-  const calls: Call[] = [];
-  fixture.livevox.calls.forEach((fixtureCall, index) => {
-    const outcome = parseLivevoxExportRow({ ...fixtureCall.row }, index + 2, {
-      termCodes: configuration.termCodes,
-      clientForDistrict: (district) => bySlugDistrict.get(district),
-      serviceName: fixtureCall.row.service_name,
-    });
-    if (outcome.kind === 'call') calls.push(outcome.call);
-  });
+  const calls = seedCalls(fixture, configuration);
   const untouchable: Call[] = [];
   calls.slice(0, 60).forEach((call, i) => {
     const shift = i % 3 === 0 ? -26 * 3_600_000 : i % 3 === 1 ? 5 * 3_600_000 : 0;

@@ -1,13 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import {
-  parseLivevoxExportRow,
-  RunEvent,
-  RunState,
-  SyncStatus,
-  VanSyncMessage,
-  type Call,
-} from '@call-sync/core';
-import { parseConfiguration, type Configuration } from '@call-sync/integrations';
+import { RunEvent, RunState, SyncStatus, VanSyncMessage } from '@call-sync/core';
+import type { Configuration } from '@call-sync/integrations';
 import {
   createKafka,
   createPublisher,
@@ -28,6 +21,7 @@ import {
 import { callsCollection, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { freshGroup } from '../../../test/support/consumer-groups';
+import { seedCalls, seedConfiguration } from '../../../test/support/seed';
 import { runExtract, type ExtractSequenceDeps } from '../src/extract-sequence';
 import { loadExtractorSettings } from '../src/settings';
 import { createTestDatabase, logger, type TestDatabase } from './support/extractor-world';
@@ -57,31 +51,10 @@ beforeAll(async () => {
     day: '2026-10-20',
     syncModes: [undefined, 'continuous'],
   });
-  const tables = fixture.airtable.bases[0]!.tables;
-  const { listingTable, termCodeTable } = fixture.meta;
-  configuration = parseConfiguration({
-    loadedAt: new Date(),
-    listing: tables[listingTable]!,
-    termCodes: tables[termCodeTable]!,
-    resultTables: Object.fromEntries(
-      Object.entries(tables).filter(([name]) => name !== listingTable && name !== termCodeTable),
-    ),
-    unreadableTables: [],
-  });
+  configuration = seedConfiguration(fixture);
   van = await startVanSandbox({ fixture: fixture.van, knobs: { rateLimitPerSecond: 0 } });
   database = await createTestDatabase('extract-sequence');
-  // The calls as the import stores them.
-  const districts = new Map(fixture.meta.candidates.map((c) => [c.district, c.slug]));
-  const calls: Call[] = [];
-  fixture.livevox.calls.forEach(({ row }, index) => {
-    const outcome = parseLivevoxExportRow({ ...row }, index + 2, {
-      termCodes: configuration.termCodes,
-      clientForDistrict: (district) => districts.get(district),
-      serviceName: row.service_name,
-    });
-    if (outcome.kind === 'call') calls.push(outcome.call);
-  });
-  await callsCollection(database.db).insertMany(calls.map((c) => ({ ...c })));
+  await callsCollection(database.db).insertMany(seedCalls(fixture, configuration));
 
   kafka = createKafka(uniqueName('extract-sequence'), serverEnv().kafkaBrokers, logger).kafka;
   await ensureTopics(kafka, Object.values(Topics));

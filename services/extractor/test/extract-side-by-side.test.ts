@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
-import { parseLivevoxExportRow, RunState, type Call } from '@call-sync/core';
-import { parseConfiguration, type Configuration } from '@call-sync/integrations';
+import { RunState } from '@call-sync/core';
+import type { Configuration } from '@call-sync/integrations';
 import { createKafka, createPublisher, ensureTopics, Topics, type Publisher } from '@call-sync/platform';
 import {
   generateSeed,
@@ -11,12 +11,14 @@ import {
 } from '@call-sync/sandbox';
 import { callsCollection, runsCollection } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
+import { seedCalls, seedConfiguration } from '../../../test/support/seed';
 import { runExtract } from '../src/extract-sequence';
 import { loadExtractorSettings } from '../src/settings';
 import { createTestDatabase, logger, type TestDatabase } from './support/extractor-world';
 
-// Two candidates' nights (both VAN ones: an `all csv` candidate reads no metadata), extracted by one `extract`: with EXTRACT_CANDIDATES_AT_ONCE above one
-// they are claimed side by side, so no candidate's writer waits for another's claims. VAN answers
+// Two candidates' nights (both VAN ones: an `all csv` candidate reads no metadata), extracted by
+// one `extract`: with EXTRACT_CANDIDATES_AT_ONCE above one they are claimed side by side, so no
+// candidate's writer waits for another's claims. VAN answers
 // after LATENCY_MS, and each run starts (`startedAt`) once its VAN metadata has come back: side by
 // side, every run starts within one answer of the first; one after another, each starts at least
 // one answer (the next candidate's metadata read) after the one before.
@@ -32,17 +34,7 @@ const databases: TestDatabase[] = [];
 
 beforeAll(async () => {
   fixture = generateSeed({ candidates: 2, callsPerCandidate: 30, seed: 11, day: '2026-10-20' });
-  const tables = fixture.airtable.bases[0]!.tables;
-  const { listingTable, termCodeTable } = fixture.meta;
-  configuration = parseConfiguration({
-    loadedAt: new Date(),
-    listing: tables[listingTable]!,
-    termCodes: tables[termCodeTable]!,
-    resultTables: Object.fromEntries(
-      Object.entries(tables).filter(([name]) => name !== listingTable && name !== termCodeTable),
-    ),
-    unreadableTables: [],
-  });
+  configuration = seedConfiguration(fixture);
   van = await startVanSandbox({
     fixture: fixture.van,
     knobs: { rateLimitPerSecond: 0, latencyMs: LATENCY_MS },
@@ -62,17 +54,7 @@ afterAll(async () => {
 async function extractNight(candidatesAtOnce: number): Promise<{ candidate: string; startedAt: number }[]> {
   const database = await createTestDatabase('extract-side-by-side');
   databases.push(database);
-  const districts = new Map(fixture.meta.candidates.map((c) => [c.district, c.slug]));
-  const calls: Call[] = [];
-  fixture.livevox.calls.forEach(({ row }, index) => {
-    const outcome = parseLivevoxExportRow({ ...row }, index + 2, {
-      termCodes: configuration.termCodes,
-      clientForDistrict: (district) => districts.get(district),
-      serviceName: row.service_name,
-    });
-    if (outcome.kind === 'call') calls.push(outcome.call);
-  });
-  await callsCollection(database.db).insertMany(calls);
+  await callsCollection(database.db).insertMany(seedCalls(fixture, configuration));
   const settings = loadExtractorSettings({
     AIRTABLE_API_KEY: 'unused',
     AIRTABLE_BASE_ID: 'unused',
