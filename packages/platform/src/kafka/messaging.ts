@@ -16,6 +16,8 @@ export const deadLetterSchema = z.object({
   error: z.string(),
   original: z.string(),
   at: z.string(),
+  /** The consumer group that parked it: several groups read a topic, and each judges alone. */
+  group: z.string().optional(),
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
@@ -185,6 +187,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
       error,
       original: message.value?.toString() ?? '',
       at: new Date().toISOString(),
+      group: groupId,
     };
     await publisher.publish(Topics.DeadLetter, deadLetterSchema, [
       { key: letter.key ?? topic, value: letter },
