@@ -64,7 +64,7 @@ function nodeArgs(name) {
   ];
 }
 
-/** Starts a service and waits until /readyz answers 200. */
+/** Starts a service and waits until its own /readyz answers 200. */
 export async function startService(name, env, args = [], timeoutMs = 60_000) {
   const port = String(await freePort());
   const child = spawn(process.execPath, [...nodeArgs(name), ...args], {
@@ -79,7 +79,11 @@ export async function startService(name, env, args = [], timeoutMs = 60_000) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) break;
+      // Another process on the same port (a parallel suite's service, in the bench smoke test)
+      // would answer too: only this service's own answer counts.
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      const body = await response.json().catch(() => ({}));
+      if (response.status === 200 && body.service === name && child.exitCode === null) break;
     } catch {
       // not listening yet
     }

@@ -1,6 +1,6 @@
-// Takes the open runs (requested by the config service, or scheduled just now), candidates side by side:
-// fetches the candidate's VAN metadata once, claims the run, pulls and claims its calls, and
-// hands it on — to the van-writer (state `writing`), the csv-writer (`exporting`), or straight
+// Takes the open runs (requested by the config service, or scheduled just now), candidates side
+// by side: fetches the candidate's VAN metadata once, claims the run, pulls and claims its calls,
+// and hands it on — to the van-writer (state `writing`), the csv-writer (`exporting`), or straight
 // to `completed` when nothing is left to deliver.
 
 import type { Db } from 'mongodb';

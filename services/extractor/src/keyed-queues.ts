@@ -14,9 +14,10 @@ export async function handleKeyedQueues<T, R>(
 ): Promise<R[]> {
   const byKey = new Map<string, T[]>();
   for (const item of items) {
-    const queue = byKey.get(keyOf(item)) ?? [];
+    const key = keyOf(item);
+    const queue = byKey.get(key) ?? [];
     queue.push(item);
-    byKey.set(keyOf(item), queue);
+    byKey.set(key, queue);
   }
   const queues = [...byKey.values()];
   const results = new Map<T, R>();

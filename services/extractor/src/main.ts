@@ -1,3 +1,4 @@
+import type { Configuration } from '@call-sync/integrations';
 import { createPublisher, runMain, startServiceRuntime } from '@call-sync/platform';
 import { findRun, pipelineMetricsFor, recordJobRun } from '@call-sync/store';
 import { archiveCalls } from './archive-calls';
@@ -28,9 +29,9 @@ async function main(): Promise<void> {
   // Airtable is read while MongoDB, Kafka and the HTTP side start: one after the other, the
   // configuration's second or so came before a night's first VAN post. A failure is reported
   // where the command awaits it, like any other.
-  const configurationLoad = command.name === 'archive' ? undefined : loadConfiguration(settings);
-  configurationLoad?.catch(() => undefined);
-  const loadedConfiguration = () => configurationLoad ?? loadConfiguration(settings);
+  let configurationLoad: Promise<Configuration> | undefined;
+  const loadedConfiguration = () => (configurationLoad ??= loadConfiguration(settings));
+  if (command.name !== 'archive') loadedConfiguration().catch(() => undefined);
   const runtime = await startServiceRuntime({ service: 'extractor', defaultPort: 8081 });
   const { db, logger, registry } = runtime;
   pipelineMetricsFor(registry);
