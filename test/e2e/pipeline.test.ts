@@ -31,9 +31,12 @@ const services: ServiceProcess[] = [];
 const events: RunEvent[] = [];
 let eventsConsumer: RunningConsumer;
 let publisher: Publisher;
+/** VAN requests the world made itself while it was set up (metadata reads), before any service. */
+let setupRequests = 0;
 
 beforeAll(async () => {
   world = await createWorld({ candidates: 3, callsPerCandidate: CALLS_PER_CANDIDATE, seed: 11 });
+  setupRequests = world.van.requestLog().length;
   const logger = createLogger('e2e', 'silent');
   const { kafka } = createKafka(uniqueName('e2e-events'), world.env.KAFKA_BROKERS!.split(','), logger);
   publisher = await createPublisher(kafka);
@@ -200,4 +203,21 @@ test('three candidates sync end to end: every call as decided, one VAN post each
       `(${(journal.length / elapsedS).toFixed(0)} posts/s overall); runs ${JSON.stringify(durations)}; ` +
       `counts ${JSON.stringify(runs.map((r) => [r.candidate, r.counts]))}`,
   );
+});
+
+test("a van-writer that stops gives back the budget it took ahead: the keys' day counts equal VAN's requests", async () => {
+  // The writer takes each key's daily budget a block at a time (40 units at 400 requests/s);
+  // stopped, it must return what it did not spend, or every restart would cost the day units.
+  const writer = services[0]!;
+  expect(await writer.stop()).toBe(0);
+  const requests = world.van
+    .requestLog()
+    .slice(setupRequests)
+    .filter((entry) => entry.path.startsWith('/v4/')).length;
+  const days = await world.mongo.db
+    .collection<{ used: number }>(Collections.VanBudgets)
+    .find({}, { projection: { used: 1 } })
+    .toArray();
+  expect(requests).toBeGreaterThan(1000);
+  expect(days.reduce((sum, day) => sum + day.used, 0)).toBe(requests);
 });

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { SyncStatus, type Call } from '@call-sync/core';
-import { connectMongo, ensureIndexes, type MongoConnection } from '@call-sync/platform';
+import { Collections, connectMongo, ensureIndexes, type MongoConnection } from '@call-sync/platform';
 import {
   callsCollection,
   claimCalls,
@@ -85,4 +85,33 @@ test('the shared VAN budget gives exactly its daily limit under concurrency', as
   const results = await Promise.all(Array.from({ length: 60 }, () => budget.tryConsume()));
   expect(results.filter(Boolean)).toHaveLength(25);
   expect(await budget.remaining()).toBe(0);
+});
+
+test('a budget that reserves ahead writes once per block, never passes the limit, and gives back what it held', async () => {
+  // A fixed Eastern day, so the day's document can be read by its id.
+  const now = () => new Date('2026-10-20T22:00:00Z');
+  const usedOf = async (key: string) =>
+    (
+      await db
+        .collection<{ _id: string; used: number }>(Collections.VanBudgets)
+        .findOne({ _id: `${key}:2026-10-20` })
+    )?.used;
+  // Two writer replicas of one key, each taking 10 units at a time, asked 60 times together.
+  const key = uniqueName('key');
+  const replicas = [1, 2].map(() => createMongoRequestBudget(db, key, 25, { reserveAhead: 10, now }));
+  const results = await Promise.all(Array.from({ length: 60 }, (_, i) => replicas[i % 2]!.tryConsume()));
+  expect(results.filter(Boolean)).toHaveLength(25);
+  expect(await usedOf(key)).toBe(25);
+
+  const other = uniqueName('key');
+  const writer = createMongoRequestBudget(db, other, 25, { reserveAhead: 10, now });
+  for (let i = 0; i < 3; i += 1) expect(await writer.tryConsume()).toBe(true);
+  // One block of 10 taken for the three requests; the 7 in hand are still this writer's.
+  expect(await usedOf(other)).toBe(10);
+  expect(await writer.remaining()).toBe(22);
+  const elsewhere = createMongoRequestBudget(db, other, 25, { now });
+  expect(await elsewhere.remaining()).toBe(15);
+  await writer.release();
+  expect(await usedOf(other)).toBe(3);
+  expect(await elsewhere.remaining()).toBe(22);
 });

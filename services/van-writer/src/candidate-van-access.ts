@@ -22,6 +22,16 @@ import { observedLimiter, type CandidateVanAccess } from './posting-window';
 import type { VanWriterSettings } from './settings';
 
 const MIN_RELOAD_INTERVAL_MS = 10_000;
+/**
+ * The key's daily budget is taken from Mongo a tenth of a second of posts at a time (20 units at
+ * 200/s) instead of one write per post; what a writer still holds at shutdown is given back.
+ */
+const BUDGET_RESERVED_SECONDS = 0.1;
+
+/** The VAN access of a candidate by slug; releaseBudgets gives back unspent budget at shutdown. */
+export type CandidateVanAccessLookup = ((candidate: string) => Promise<CandidateVanAccess | undefined>) & {
+  releaseBudgets(): Promise<void>;
+};
 
 /**
  * A VAN client that spends the key's shared daily budget and counts what this process spent,
@@ -90,12 +100,15 @@ export function createCandidateVanAccess(
     });
     return readConfigurationTables(airtable, tables).then((t) => parseConfiguration(t, tables));
   },
-): (candidate: string) => Promise<CandidateVanAccess | undefined> {
+): CandidateVanAccessLookup {
   let configuration: Configuration | undefined;
   let loadedAt = 0;
   let lastAttemptAt = 0;
   let loading: Promise<Configuration | undefined> | undefined;
-  const clients = new Map<string, { fingerprint: string; access: CandidateVanAccess }>();
+  const clients = new Map<
+    string,
+    { fingerprint: string; access: CandidateVanAccess; budget: SharedRequestBudget }
+  >();
   if (registry) configurationMetrics(registry, () => loadedAt, settings.CONFIG_REFRESH_INTERVAL_MS);
   // How soon Airtable is asked again after an attempt (a message naming an unknown candidate, or
   // an outage): never more often than every 10 s, nor less often than the refresh interval.
@@ -128,7 +141,7 @@ export function createCandidateVanAccess(
     return loading;
   };
 
-  return async (slug) => {
+  const lookup = async (slug: string): Promise<CandidateVanAccess | undefined> => {
     const sinceAttempt = Date.now() - lastAttemptAt;
     const stale = Date.now() - loadedAt > settings.CONFIG_REFRESH_INTERVAL_MS;
     if (!configuration) await reload();
@@ -143,6 +156,11 @@ export function createCandidateVanAccess(
     const known = clients.get(slug);
     if (known?.fingerprint === fingerprint) return known.access;
 
+    // A key that changed in Airtable: what the old one holds goes back to its day.
+    if (known) void known.budget.release().catch(() => undefined);
+    const budget = createMongoRequestBudget(db, fingerprint, settings.VAN_DAILY_BUDGET, {
+      reserveAhead: Math.ceil(settings.VAN_RATE_PER_SECOND * BUDGET_RESERVED_SECONDS),
+    });
     const access = vanAccessWithBudget(
       {
         baseUrl: settings.VAN_API_URL,
@@ -153,10 +171,15 @@ export function createCandidateVanAccess(
         rateLimiter: getKeyRateLimiter(fingerprint, settings.VAN_RATE_PER_SECOND),
         ...(registry ? { metrics: registry } : {}),
       },
-      createMongoRequestBudget(db, fingerprint, settings.VAN_DAILY_BUDGET),
+      budget,
     );
-    clients.set(slug, { fingerprint, access });
+    clients.set(slug, { fingerprint, access, budget });
     logger.info({ candidate: slug, key: fingerprint }, 'VAN client ready');
     return access;
   };
+  return Object.assign(lookup, {
+    releaseBudgets: async () => {
+      await Promise.all([...clients.values()].map((c) => c.budget.release()));
+    },
+  });
 }

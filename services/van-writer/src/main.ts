@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   vanAccessFor('').catch((error: unknown) =>
     logger.warn({ err: (error as Error).message }, 'configuration not loaded yet; the first message retries'),
   );
+  // Registered before the consumers, so it runs after they stopped (the latest runs first).
+  runtime.onShutdown({ name: 'unspent VAN budget', run: () => vanAccessFor.releaseBudgets() });
   const deps = { db, logger, registry, concurrency: settings.VAN_WRITER_CONCURRENCY, vanAccessFor };
   await startTopicWorker(runtime, {
     topic: Topics.VanSync,

@@ -69,7 +69,7 @@ export async function startVanWriterWorld(
           mode: 0,
           rateLimiter: createTokenBucket(1000, 50),
         },
-        createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), dailyBudget, now),
+        createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), dailyBudget, { now }),
       ),
     async close() {
       await publisher.disconnect();
