@@ -53,10 +53,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * would fill — the server's one-second window plus the pacing's headroom. In steady state the
  * window never binds; after a stall it stops the burst instead of sending it.
  */
-function createKeyPacer(keyRatePerSecond: number, now: () => number = Date.now): KeyRateLimiter {
+function createKeyPacer(
+  keyRatePerSecond: number,
+  burst: number,
+  now: () => number = Date.now,
+): KeyRateLimiter {
   const paced = pacedRatePerSecond(keyRatePerSecond);
-  const bucket = createTokenBucket(paced, 1, now);
   const perWindow = Math.max(1, Math.floor(keyRatePerSecond));
+  const bucket = createTokenBucket(paced, Math.min(Math.max(1, burst), perWindow), now);
   const windowMs = (1000 * perWindow) / paced;
   const granted: number[] = [];
   let lastTurn: Promise<void> = Promise.resolve();
@@ -90,12 +94,18 @@ const limitersByKey = new Map<string, KeyRateLimiter>();
 
 /**
  * The process-wide limiter for one key, paced under `ratePerSecond` (the key's limit, which the
- * limiter reports); a new rate replaces the limiter (profiles can change).
+ * limiter reports); a new rate replaces the limiter (profiles can change). With `burst`, that
+ * many requests (at most the limit) may leave at once after a quiet spell; the window still
+ * holds every second to the limit.
  */
-export function getKeyRateLimiter(keyFingerprint: string, ratePerSecond: number): KeyRateLimiter {
+export function getKeyRateLimiter(
+  keyFingerprint: string,
+  ratePerSecond: number,
+  options: { burst?: number } = {},
+): KeyRateLimiter {
   const existing = limitersByKey.get(keyFingerprint);
   if (existing && existing.ratePerSecond === ratePerSecond) return existing;
-  const limiter = createKeyPacer(ratePerSecond);
+  const limiter = createKeyPacer(ratePerSecond, options.burst ?? 1);
   limitersByKey.set(keyFingerprint, limiter);
   return limiter;
 }

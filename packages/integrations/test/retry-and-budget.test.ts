@@ -79,3 +79,16 @@ test('a stalled event loop does not make a key limiter send a burst over its lim
   expect(granted).toHaveLength(45);
   expect(mostInOneSecond).toBeLessThanOrEqual(limit);
 });
+
+test('a limiter with a burst lets that many leave at once, and still no more than the limit in any second', async () => {
+  const limiter = getKeyRateLimiter('burst-test', 4, { burst: 4 });
+  const granted: number[] = [];
+  await Promise.all(Array.from({ length: 10 }, () => limiter.acquire().then(() => granted.push(Date.now()))));
+  // The first four together (one tick apart at most), the fifth only once the window has passed.
+  expect(granted[3]! - granted[0]!).toBeLessThan(100);
+  expect(granted[4]! - granted[0]!).toBeGreaterThanOrEqual(1000);
+  const mostInOneSecond = Math.max(
+    ...granted.map((start) => granted.filter((at) => at >= start && at < start + 1000).length),
+  );
+  expect(mostInOneSecond).toBeLessThanOrEqual(4);
+});
