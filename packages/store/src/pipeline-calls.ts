@@ -60,14 +60,16 @@ const RESULT_CSV_PROJECTION = projectionOf(RESULT_CSV_FIELDS);
 
 /**
  * The candidate's unsynced calls in the window, oldest first, read in batches by a cursor so a
- * night of any size never sits in memory; only the fields deciding a call reads.
+ * night of any size never sits in memory; only the fields deciding a call reads. With `limit`, only
+ * the first `limit` of them (a night's first batch, read alone).
  */
 export function unsyncedCallsInWindow(
   db: Db,
   selection: { district: string; window: TimeWindow },
   batchSize = 500,
+  limit?: number,
 ): FindCursor<DecisionCall> {
-  return callsCollection(db)
+  const cursor = callsCollection(db)
     .find({
       district: selection.district,
       timestamp: { $gte: selection.window.start, $lt: selection.window.end },
@@ -76,6 +78,7 @@ export function unsyncedCallsInWindow(
     .project<DecisionCall>(DECISION_PROJECTION)
     .sort({ timestamp: 1, id: 1 })
     .batchSize(batchSize);
+  return limit === undefined ? cursor : cursor.limit(limit);
 }
 
 export interface CallClaim {

@@ -124,12 +124,8 @@ export async function claimRunCalls(
   };
   const metrics = deps.registry ? pipelineMetricsFor(deps.registry) : undefined;
   const batchSize = deps.claimBatchSize ?? DEFAULT_CLAIM_BATCH_SIZE;
-  const cursor = unsyncedCallsInWindow(
-    deps.db,
-    { district: config.candidate.district, window: run.window },
-    batchSize,
-  );
-  let batch: DecisionCall[] = [];
+  const selection = { district: config.candidate.district, window: run.window };
+  const settled = (call: DecisionCall) => !options.settledBy || hasSettled(call, options.settledBy);
   let nextBatchSize = Math.min(batchSize, FIRST_CLAIM_BATCH_SIZE);
 
   const flush = async (calls: DecisionCall[]): Promise<void> => {
@@ -179,28 +175,46 @@ export async function claimRunCalls(
     });
   };
 
+  // The first calls come from a small query of their own, claimed and published before the main
+  // cursor opens: its first batch of 5,000 took the server ~0.3 s before any writer had work, and
+  // candidates extracted side by side began posting seconds apart. A claim takes a call out of the
+  // filter, so the main cursor then reads only the others. A dry run claims nothing: it reads
+  // everything through the main cursor.
   // One batch is claimed and published while the cursor reads the next: at most two batches in
   // memory, whatever the night's size.
-  const claims = oneWriteAtATime();
-  try {
-    for await (const calls of batchesReadAhead(cursor)) {
-      for (const call of calls) {
-        if (options.settledBy && !hasSettled(call, options.settledBy)) continue;
-        batch.push(call);
-        if (batch.length >= nextBatchSize) {
-          const full = batch;
-          batch = [];
-          await claims.write(() => flush(full));
-          nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
+  const claimTheRest = async (): Promise<void> => {
+    const cursor = unsyncedCallsInWindow(deps.db, selection, batchSize);
+    const claims = oneWriteAtATime();
+    let batch: DecisionCall[] = [];
+    try {
+      for await (const calls of batchesReadAhead(cursor)) {
+        for (const call of calls) {
+          if (!settled(call)) continue;
+          batch.push(call);
+          if (batch.length >= nextBatchSize) {
+            const full = batch;
+            batch = [];
+            await claims.write(() => flush(full));
+            nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
+          }
         }
       }
+      await claims.finish();
+      await flush(batch);
+    } finally {
+      await claims.settle();
+      await cursor.close();
     }
-    await claims.finish();
-    await flush(batch);
-  } finally {
-    await claims.settle();
-    await cursor.close();
+  };
+
+  let more = true;
+  if (!run.dryRun) {
+    const first = await unsyncedCallsInWindow(deps.db, selection, nextBatchSize, nextBatchSize).toArray();
+    await flush(first.filter(settled));
+    more = first.length === nextBatchSize;
+    nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
   }
+  if (more) await claimTheRest();
   if (!run.dryRun && summary.bulkCalls > 0) await publishBulkImport(deps.publisher, run);
   deps.logger.info({ runId: run.runId, candidate: run.candidate, ...summary }, 'calls claimed');
   return summary;
