@@ -94,9 +94,10 @@ test('one key overlaps at most perKey messages, started in order; a failure rede
   expect(handled.get(4)).toBe(1);
 });
 
-test('a batch fetched after an idle spell starts messages only for its short budget: a key published just after is not held up by a long one, and an admission the batch cannot use is handed back', async () => {
+test('batches fetched just after an idle spell start messages only for their short budget: keys published moments after the first are not held up by a long one, and an admission a batch cannot use is handed back', async () => {
   const slow = uniqueName('slow');
   const next = uniqueName('next');
+  const late = uniqueName('late');
   const starts: string[] = [];
   const handled = new Map<string, number>();
   let admissions = 0;
@@ -118,8 +119,9 @@ test('a batch fetched after an idle spell starts messages only for its short bud
         perKey: 1,
         batchTimeBudgetMs: 60_000,
         batchTimeBudgetAfterIdleMs: 1_000,
+        afterIdleRampMs: 5_000,
         admit: async (value, key) => {
-          if (key !== slow && key !== next) return undefined;
+          if (key !== slow && key !== next && key !== late) return undefined;
           admissions += 1;
           // The third message of the slow key waits for room past the batch's budget.
           if (key === slow && value.n === 2 && !delayedOnce) {
@@ -130,8 +132,8 @@ test('a batch fetched after an idle spell starts messages only for its short bud
         },
       },
       handle: async (value, meta) => {
-        if (meta.key !== slow && meta.key !== next) return;
-        const id = `${meta.key === slow ? 'slow' : 'next'}-${value.n}`;
+        if (meta.key !== slow && meta.key !== next && meta.key !== late) return;
+        const id = `${meta.key === slow ? 'slow' : meta.key === next ? 'next' : 'late'}-${value.n}`;
         starts.push(id);
         await new Promise((resolve) => setTimeout(resolve, 300));
         handled.set(id, (handled.get(id) ?? 0) + 1);
@@ -145,8 +147,13 @@ test('a batch fetched after an idle spell starts messages only for its short bud
   );
   await new Promise((resolve) => setTimeout(resolve, 200));
   await publisher.publish(Topics.VanSync, workSchema, [{ key: next, value: { v: 1, n: 0 } }]);
+  // A third key, once the second fetch is under way (it took the slow key from its third message
+  // on): that fetch's batches too started just after the idle spell, so their budget is short as
+  // well and the third key waits for no long one either.
+  await waitUntil(() => starts.includes('slow-3'), { timeoutMs: 30_000 });
+  await publisher.publish(Topics.VanSync, workSchema, [{ key: late, value: { v: 1, n: 0 } }]);
 
-  await waitUntil(() => handled.size === 21, { timeoutMs: 60_000 });
+  await waitUntil(() => handled.size === 22, { timeoutMs: 60_000 });
   // The admission that came too late for the first batch was handed back, not lost: every
   // message was handled once, and every admission either started a message or was handed back.
   expect(handedBack).toBe(1);
@@ -155,4 +162,5 @@ test('a batch fetched after an idle spell starts messages only for its short bud
   // The slow key's first batch ended at its budget, so the other key started long before the
   // slow key's last message (with one long budget it waited for all twenty).
   expect(starts.indexOf('next-0')).toBeLessThan(starts.indexOf('slow-10'));
+  expect(starts.indexOf('late-0')).toBeLessThan(starts.indexOf('slow-15'));
 });

@@ -103,12 +103,16 @@ export interface ConcurrentMessages<T> {
    */
   batchTimeBudgetMs?: number;
   /**
-   * The budget of a batch fetched after the consumer was idle. Work then usually arrives on
-   * several partitions moments apart (the extractor publishes candidate after candidate), and
-   * the first fetch holds only the first of them: the others wait for this batch. Default 0.5 s
-   * (at 2 s, three of four rate-bound candidates began posting ~3 s after the first).
+   * The budget of the batches that start in the first seconds after the consumer was idle
+   * (`afterIdleRampMs`). Work then usually arrives on several partitions moments apart (the
+   * extractor publishes candidate after candidate), and a fetch holds only those that had come:
+   * the others wait for its batches. Default 0.5 s (at 2 s, three of four rate-bound candidates
+   * began posting ~3 s after the first; with only the first batch after idle short, a candidate
+   * that missed the second fetch began ~13 s after the others, in two of three runs).
    */
   batchTimeBudgetAfterIdleMs?: number;
+  /** How long after an idle spell batches still get the short budget. Default 3 s. */
+  afterIdleRampMs?: number;
 }
 
 const DEFAULT_BATCH_TIME_BUDGET_MS = 10_000;
@@ -118,13 +122,14 @@ const FIRST_RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** No batch in progress for this long: the consumer was idle. */
 const IDLE_AFTER_MS = 1_000;
+const DEFAULT_AFTER_IDLE_RAMP_MS = 3_000;
 
 /** What the batches of one consumer know of each other: whether the consumer was idle. */
 interface BatchActivity {
   inProgress: number;
   lastEndedAt: number;
-  /** Whether the batches now in progress came after an idle spell. */
-  afterIdle: boolean;
+  /** When the first batch after the last idle spell started. */
+  idleEndedAt: number;
   /**
    * Offsets handled to the end but not yet resolvable (an earlier message of the partition was
    * unfinished when its batch ended), by partition. kafkajs delivers them again with the earlier
@@ -223,7 +228,7 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   const activity: BatchActivity = {
     inProgress: 0,
     lastEndedAt: 0,
-    afterIdle: false,
+    idleEndedAt: 0,
     handledAhead: new Map(),
   };
   const run = async (consumer: Consumer): Promise<void> => {
@@ -335,13 +340,13 @@ async function consumeConcurrently<T>(
   const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
   const startedAt = Date.now();
   // The batches of one fetch start together, so each sees the idle spell before the first.
-  const afterIdle =
-    activity.inProgress === 0 ? startedAt - activity.lastEndedAt > IDLE_AFTER_MS : activity.afterIdle;
+  if (activity.inProgress === 0 && startedAt - activity.lastEndedAt > IDLE_AFTER_MS)
+    activity.idleEndedAt = startedAt;
   activity.inProgress += 1;
-  activity.afterIdle = afterIdle;
-  const budgetMs = afterIdle
-    ? (concurrent.batchTimeBudgetAfterIdleMs ?? DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS)
-    : (concurrent.batchTimeBudgetMs ?? DEFAULT_BATCH_TIME_BUDGET_MS);
+  const budgetMs =
+    startedAt - activity.idleEndedAt < (concurrent.afterIdleRampMs ?? DEFAULT_AFTER_IDLE_RAMP_MS)
+      ? (concurrent.batchTimeBudgetAfterIdleMs ?? DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS)
+      : (concurrent.batchTimeBudgetMs ?? DEFAULT_BATCH_TIME_BUDGET_MS);
   const results = new Map<string, { ok: true } | { ok: false; error: unknown }>();
   const offsets = batch.messages.map((m) => m.offset);
   let resolved = 0;
