@@ -1,6 +1,6 @@
-import { emptyRunCounts, RunState, type Call } from '@call-sync/core';
-import type { Publisher } from '@call-sync/platform';
-import { callsCollection, type RunDocument } from '@call-sync/store';
+import { RunState, type Call } from '@call-sync/core';
+import { callsCollection, newRunDocument, type RunDocument } from '@call-sync/store';
+import { recordingPublisher } from '../../../test/support/publisher';
 import { claimRunCalls } from '../src/claim-calls';
 import {
   configurationOf,
@@ -18,32 +18,15 @@ import {
 const WINDOW = { start: new Date('2026-10-20T04:00:00Z'), end: new Date('2026-10-21T04:00:00Z') };
 const configuration = configurationOf([{ name: 'Good Candidate', district: 'nc05', active: true }]);
 const config = configuration.candidates.get('good-candidate')!;
-const noPublishing: Publisher = {
-  publish: async () => undefined,
-  disconnect: async () => undefined,
-};
 const databases: TestDatabase[] = [];
 
 afterAll(async () => {
   await Promise.all(databases.map((d) => d.drop()));
 });
 
-function runOf(runId: string, dryRun: boolean): RunDocument {
-  const now = new Date();
-  return {
-    _id: runId,
-    runId,
-    candidate: 'good-candidate',
-    trigger: 'schedule',
-    state: RunState.Extracting,
-    window: WINDOW,
-    scheduledAt: now,
-    dryRun,
-    callsClaimed: 0,
-    counts: emptyRunCounts(),
-    openedAt: now,
-    updatedAt: now,
-  };
+function runOf(dryRun: boolean): RunDocument {
+  const run = { candidate: 'good-candidate', trigger: 'schedule' as const, window: WINDOW, dryRun };
+  return { ...newRunDocument({ ...run, scheduledAt: new Date() }), state: RunState.Extracting };
 }
 
 /** `count` calls of the night in the window, ten seconds apart, and two the run must not touch. */
@@ -67,19 +50,20 @@ test.each([0, 1, 249, 250, 251, 6_000])(
   'a night of %d calls: each is decided and claimed once, in a run or a dry run',
   async (count) => {
     const { database, night, outside } = await nightOf(count);
-    const deps = { db: database.db, publisher: noPublishing, logger, vanSyncBatchSize: 20 };
+    const deps = { db: database.db, publisher: recordingPublisher(), logger, vanSyncBatchSize: 20 };
 
-    const dry = await claimRunCalls(deps, runOf(`dry-${count}`, true), config, undefined);
+    const dry = await claimRunCalls(deps, runOf(true), config, undefined);
     expect(dry.decided).toBe(count);
     const afterDryRun = await callsCollection(database.db)
       .find({ id: { $in: [...night, ...outside] } }, { projection: { sync_status: 1 } })
       .toArray();
     expect(afterDryRun.filter((c) => c.sync_status !== undefined)).toHaveLength(0);
 
-    const summary = await claimRunCalls(deps, runOf(`run-${count}`, false), config, undefined);
+    const run = runOf(false);
+    const summary = await claimRunCalls(deps, run, config, undefined);
     expect(summary.decided).toBe(count);
     const claimed = await callsCollection(database.db)
-      .find({ run_id: `run-${count}` }, { projection: { id: 1 } })
+      .find({ run_id: run.runId }, { projection: { id: 1 } })
       .toArray();
     expect(new Set(claimed.map((c) => c.id)).size).toBe(count);
     const untouched = await callsCollection(database.db)
