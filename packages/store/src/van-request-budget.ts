@@ -63,15 +63,19 @@ export function createMongoRequestBudget(
     }
   }
 
+  /** Units of a day that has ended are worth nothing: VAN's count started again. */
+  function holdFor(day: string): void {
+    if (heldDay === day) return;
+    held = 0;
+    heldDay = day;
+  }
+
   /** Takes a block of the day's units, or one when fewer are left; how many it got. */
   async function reserve(day: string): Promise<number> {
     const block = Math.min(reserveAhead, dailyLimit);
     let got = (await takeUnits(day, block)) ? block : 0;
     if (got === 0 && block > 1) got = (await takeUnits(day, 1)) ? 1 : 0;
-    if (heldDay !== day) {
-      held = 0;
-      heldDay = day;
-    }
+    holdFor(day);
     held += got;
     return got;
   }
@@ -81,11 +85,7 @@ export function createMongoRequestBudget(
       if (dailyLimit <= 0) return false;
       for (;;) {
         const day = easternDayOf(now());
-        // Units of a day that has ended are worth nothing: VAN's count started again.
-        if (heldDay !== day) {
-          held = 0;
-          heldDay = day;
-        }
+        holdFor(day);
         if (held > 0) {
           held -= 1;
           return true;

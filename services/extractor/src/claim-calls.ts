@@ -175,11 +175,8 @@ export async function claimRunCalls(
     });
   };
 
-  // The first calls come from a small query of their own, claimed and published before the main
-  // cursor opens: its first batch of 5,000 took the server ~0.3 s before any writer had work, and
-  // candidates extracted side by side began posting seconds apart. A claim takes a call out of the
-  // filter, so the main cursor then reads only the others. A dry run claims nothing: it reads
-  // everything through the main cursor.
+  const grow = () => (nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH));
+
   // One batch is claimed and published while the cursor reads the next: at most two batches in
   // memory, whatever the night's size.
   const claimTheRest = async (): Promise<void> => {
@@ -195,7 +192,7 @@ export async function claimRunCalls(
             const full = batch;
             batch = [];
             await claims.write(() => flush(full));
-            nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
+            grow();
           }
         }
       }
@@ -207,12 +204,17 @@ export async function claimRunCalls(
     }
   };
 
+  // The first calls come from a small query of their own, claimed and published before the main
+  // cursor opens: its first batch of 5,000 took the server ~0.3 s before any writer had work, and
+  // candidates extracted side by side began posting seconds apart. A claim takes a call out of the
+  // filter, so the main cursor then reads only the others. A dry run claims nothing: it reads
+  // everything through the main cursor.
   let more = true;
   if (!run.dryRun) {
     const first = await unsyncedCallsInWindow(deps.db, selection, nextBatchSize, nextBatchSize).toArray();
     await flush(first.filter(settled));
     more = first.length === nextBatchSize;
-    nextBatchSize = Math.min(batchSize, nextBatchSize * CLAIM_BATCH_GROWTH);
+    grow();
   }
   if (more) await claimTheRest();
   if (!run.dryRun && summary.bulkCalls > 0) await publishBulkImport(deps.publisher, run);
