@@ -8,6 +8,7 @@ import {
   createAirtableClient,
   createTokenBucket,
   parseConfiguration,
+  readConfigurationInStages,
   readConfigurationTables,
   type Configuration,
 } from '../src';
@@ -51,4 +52,28 @@ test('a candidate whose result table is missing gets a configuration error, the 
     }),
   ]);
   expect(configuration.candidates.get('test-candidate')?.errors).toEqual([]);
+});
+
+test('read in stages: the listing and term codes first, then each result table once, when it is asked for', async () => {
+  airtable.reset();
+  const tablesRead = () =>
+    airtable.requestLog().map((entry) => decodeURIComponent(entry.path.split('/')[3]!));
+  const staged = await readConfigurationInStages(client());
+  expect(tablesRead().sort()).toEqual(['Listing', 'Term Codes']);
+  expect([...staged.listing.candidates.keys()]).toEqual([...configuration.candidates.keys()]);
+  expect(staged.listing.termCodes).toEqual(configuration.termCodes);
+
+  expect(await staged.candidate('test-candidate')).toEqual(configuration.candidates.get('test-candidate'));
+  expect(await staged.candidate('test-candidate')).toEqual(configuration.candidates.get('test-candidate'));
+  expect(await staged.candidate('nobody-listed')).toBeUndefined();
+  expect(tablesRead().slice(2)).toEqual(['Test Candidate']);
+
+  // The rest is read for the whole configuration, the table read above not again; a missing
+  // table is the same configuration error as in a whole read.
+  const complete = await staged.complete();
+  expect(complete.candidates).toEqual(configuration.candidates);
+  expect(complete.errors).toEqual(configuration.errors);
+  const reads = tablesRead();
+  expect(new Set(reads).size).toBe(reads.length);
+  expect(reads).toHaveLength(2 + configuration.candidates.size);
 });

@@ -20,7 +20,7 @@ import {
   type ContinuousDay,
   type TimeWindow,
 } from '@call-sync/core';
-import type { Configuration } from '@call-sync/integrations';
+import type { Configuration, ConfigurationListing } from '@call-sync/integrations';
 import type { Logger } from '@call-sync/platform';
 import {
   countRunCalls,
@@ -75,7 +75,7 @@ const isDuplicateKey = (error: unknown): boolean => (error as { code?: number })
 export async function openContinuousDays(
   db: Db,
   logger: Logger,
-  configuration: Configuration,
+  configuration: ConfigurationListing,
   options: Pick<ContinuousOptions, 'now' | 'settleMs' | 'maxCatchUpDays' | 'candidate'>,
 ): Promise<RunDocument[]> {
   const opened: RunDocument[] = [];

@@ -14,6 +14,7 @@ import {
   type CandidateConfiguration,
   type Configuration,
   type LivevoxClient,
+  type StagedConfiguration,
 } from '@call-sync/integrations';
 import { trace, type Logger, type Publisher } from '@call-sync/platform';
 import {
@@ -112,12 +113,12 @@ async function fetchRunMetadata(
 /** Extracts one open run; returns the run as it stands afterwards (or undefined if another process took it). */
 async function extractRun(
   deps: ExtractionDeps,
-  configuration: Configuration,
+  configuration: StagedConfiguration,
   run: RunDocument,
 ): Promise<RunDocument | undefined> {
+  const config = await configuration.candidate(run.candidate);
   // Real time, even when `--now` replays a schedule: durations and stall checks need it.
   const now = new Date();
-  const config = configuration.candidates.get(run.candidate);
   if (!config) return (await failRun(deps, run.runId, `unknown candidate "${run.candidate}"`)) ?? undefined;
   const unusable = unusableConfiguration(config);
   if (unusable) return (await failRun(deps, run.runId, unusable)) ?? undefined;
@@ -174,7 +175,14 @@ async function extractRun(
     async (span) => {
       try {
         if (deps.livevox)
-          await pullLivevoxCalls(deps.db, deps.logger, deps.livevox, configuration, config, run.window);
+          await pullLivevoxCalls(
+            deps.db,
+            deps.logger,
+            deps.livevox,
+            configuration.listing,
+            config,
+            run.window,
+          );
         const summary = await claimRunCalls(
           { ...deps, vanSyncBatchSize: deps.settings.VAN_SYNC_BATCH_SIZE },
           taken,
@@ -269,7 +277,7 @@ export function extractionContinuer(
  */
 export async function extractOpenRuns(
   deps: ExtractionDeps,
-  configuration: Configuration,
+  configuration: StagedConfiguration,
 ): Promise<RunDocument[]> {
   const open = await openRuns(deps.db);
   const extracted = await handleKeyedQueues(
@@ -284,7 +292,7 @@ export async function extractOpenRuns(
 
 async function extractIfNoLiveRun(
   deps: ExtractionDeps,
-  configuration: Configuration,
+  configuration: StagedConfiguration,
   run: RunDocument,
 ): Promise<RunDocument | undefined> {
   if (await hasLiveRun(deps.db, run.candidate, run._id)) {

@@ -7,7 +7,13 @@
 
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
-import { createLivevoxClient, type Configuration, type LivevoxClient } from '@call-sync/integrations';
+import {
+  createLivevoxClient,
+  stagedFrom,
+  type Configuration,
+  type LivevoxClient,
+  type StagedConfiguration,
+} from '@call-sync/integrations';
 import type { Logger, Publisher } from '@call-sync/platform';
 import { republishPendingFinalEvents, type RunDocument } from '@call-sync/store';
 import { openContinuousDays, runContinuousCycles, type CycleResult } from './continuous-cycle';
@@ -83,19 +89,25 @@ function resumeDeps(deps: ExtractSequenceDeps, configuration: Configuration) {
   };
 }
 
-/** One `extract`: open, extract, continuous cycles, stall check, outbox sweep. */
+/**
+ * One `extract`: open, extract, continuous cycles, stall check, outbox sweep. Opening needs only
+ * the listing, and each run waits only for its own candidate's result table: the first claims do
+ * not wait for every candidate's table to be read.
+ */
 export async function runExtract(
   deps: ExtractSequenceDeps,
-  configuration: Configuration,
+  configurationRead: Configuration | StagedConfiguration,
   request: ExtractRequest,
 ): Promise<ExtractOutcome> {
   const { db, logger, settings } = deps;
+  const staged = 'complete' in configurationRead ? configurationRead : stagedFrom(configurationRead);
+  const listing = staged.listing;
   const { now } = request;
   const only = request.candidate !== undefined ? { candidate: request.candidate } : {};
   if (request.window) {
-    await openRunsForDay(db, configuration, request.window, { now, ...only });
+    await openRunsForDay(db, listing, request.window, { now, ...only });
   } else if (!request.continuousOnly) {
-    await openDueRuns(db, logger, configuration, {
+    await openDueRuns(db, logger, listing, {
       now,
       maxCatchUpDays: settings.CATCH_UP_MAX_DAYS,
       ...only,
@@ -109,9 +121,10 @@ export async function runExtract(
     leaseMs: CYCLE_LEASE_MS,
     ...only,
   };
-  if (!request.window) await openContinuousDays(db, logger, configuration, continuous);
+  if (!request.window) await openContinuousDays(db, logger, listing, continuous);
   const extraction = extractionDeps(deps);
-  const runs = await extractOpenRuns(extraction, configuration);
+  const runs = await extractOpenRuns(extraction, staged);
+  const configuration = await staged.complete();
   const cycles = await runContinuousCycles(extraction, configuration, continuous);
   const checks = request.continuousOnly
     ? {}

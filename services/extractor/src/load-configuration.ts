@@ -1,12 +1,14 @@
 import {
   createAirtableClient,
-  parseConfiguration,
-  readConfigurationTables,
-  type Configuration,
+  readConfigurationInStages,
+  type StagedConfiguration,
 } from '@call-sync/integrations';
 import type { ExtractorSettings } from './settings';
 
-/** The candidates' configuration as the organisers left it in Airtable, read once per invocation. */
+/**
+ * The candidates' configuration as the organisers left it in Airtable, read once per invocation:
+ * the listing now, each candidate's result table when its work first needs it.
+ */
 export async function loadConfiguration(
   settings: Pick<
     ExtractorSettings,
@@ -16,15 +18,14 @@ export async function loadConfiguration(
     | 'AIRTABLE_LISTING_TABLE'
     | 'AIRTABLE_TERM_CODES_TABLE'
   >,
-): Promise<Configuration> {
+): Promise<StagedConfiguration> {
   const airtable = createAirtableClient({
     apiKey: settings.AIRTABLE_API_KEY,
     baseId: settings.AIRTABLE_BASE_ID,
     endpointUrl: settings.AIRTABLE_ENDPOINT_URL,
   });
-  const tables = {
+  return readConfigurationInStages(airtable, {
     listingTable: settings.AIRTABLE_LISTING_TABLE,
     termCodesTable: settings.AIRTABLE_TERM_CODES_TABLE,
-  };
-  return parseConfiguration(await readConfigurationTables(airtable, tables), tables);
+  });
 }

@@ -1,4 +1,4 @@
-import type { Configuration } from '@call-sync/integrations';
+import type { StagedConfiguration } from '@call-sync/integrations';
 import { createPublisher, runMain, startServiceRuntime } from '@call-sync/platform';
 import { findRun, pipelineMetricsFor, recordJobRun } from '@call-sync/store';
 import { archiveCalls } from './archive-calls';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   // Airtable is read while MongoDB, Kafka and the HTTP side start: one after the other, the
   // configuration's second or so came before a night's first VAN post. A failure is reported
   // where the command awaits it, like any other.
-  let configurationLoad: Promise<Configuration> | undefined;
+  let configurationLoad: Promise<StagedConfiguration> | undefined;
   const loadedConfiguration = () => (configurationLoad ??= loadConfiguration(settings));
   if (command.name !== 'archive') loadedConfiguration().catch(() => undefined);
   const runtime = await startServiceRuntime({ service: 'extractor', defaultPort: 8081 });
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
       case 'resume': {
         const run = await findRun(db, command.runId);
         if (!run) throw new Error(`no run ${command.runId}`);
-        await resumeOneRun({ db, publisher, logger, registry, settings }, await loadedConfiguration(), run);
+        const configuration = await (await loadedConfiguration()).complete();
+        await resumeOneRun({ db, publisher, logger, registry, settings }, configuration, run);
         break;
       }
       case 'archive': {
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
         break;
       }
       case 'audit-reports': {
-        const configuration = await loadedConfiguration();
+        const configuration = await (await loadedConfiguration()).complete();
         const audit = await auditReports(
           { db, logger, registry, alertWebhookUrl: settings.ALERT_WEBHOOK_URL },
           configuration,

@@ -3,7 +3,7 @@
 
 import type { Db } from 'mongodb';
 import { isDue, scheduledRunFor, windowForDay, windowWithCatchUp, type EasternDay } from '@call-sync/core';
-import type { Configuration } from '@call-sync/integrations';
+import type { ConfigurationListing } from '@call-sync/integrations';
 import type { Logger } from '@call-sync/platform';
 import {
   lastCompletedWindowEnd,
@@ -27,7 +27,7 @@ export interface OpenRunsOptions {
 export async function openDueRuns(
   db: Db,
   logger: Logger,
-  configuration: Configuration,
+  configuration: ConfigurationListing,
   options: OpenRunsOptions,
 ): Promise<RunDocument[]> {
   const opened: RunDocument[] = [];
@@ -62,7 +62,7 @@ export async function openDueRuns(
 /** `extract --window YYYY-MM-DD`: a requested run over that Eastern day for each (or one) active candidate. */
 export async function openRunsForDay(
   db: Db,
-  configuration: Configuration,
+  configuration: ConfigurationListing,
   day: EasternDay,
   options: { now: Date; candidate?: string },
 ): Promise<RunDocument[]> {

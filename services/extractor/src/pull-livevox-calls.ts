@@ -5,7 +5,7 @@
 
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { parseLivevoxExportRow, type Call, type TimeWindow } from '@call-sync/core';
-import type { Configuration, CandidateConfiguration, LivevoxClient } from '@call-sync/integrations';
+import type { CandidateConfiguration, ConfigurationListing, LivevoxClient } from '@call-sync/integrations';
 import type { Logger } from '@call-sync/platform';
 import { callsCollection } from '@call-sync/store';
 
@@ -22,7 +22,7 @@ export async function pullLivevoxCalls(
   db: Db,
   logger: Logger,
   livevox: LivevoxClient,
-  configuration: Configuration,
+  configuration: Pick<ConfigurationListing, 'termCodes'>,
   config: CandidateConfiguration,
   window: TimeWindow,
 ): Promise<LivevoxPullSummary> {

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { RunState } from '@call-sync/core';
-import type { Configuration } from '@call-sync/integrations';
+import { stagedFrom, type Configuration, type StagedConfiguration } from '@call-sync/integrations';
 import { createKafka, createPublisher, ensureTopics, Topics, type Publisher } from '@call-sync/platform';
 import {
   generateSeed,
@@ -93,4 +93,58 @@ test('one at a time, each run starts only after the one before it is extracted (
   for (let i = 1; i < runs.length; i++) {
     expect(runs[i]!.startedAt - runs[i - 1]!.startedAt).toBeGreaterThanOrEqual(LATENCY_MS);
   }
+});
+
+test("a run waits only for its own candidate's result table, not for every candidate's", async () => {
+  const database = await createTestDatabase('extract-side-by-side');
+  databases.push(database);
+  const calls = seedCalls(fixture, configuration);
+  await callsCollection(database.db).insertMany(calls);
+  const [first, second] = fixture.meta.candidates;
+  const firstCalls = calls.filter((c) => c.district === first!.district).length;
+  expect(firstCalls).toBeGreaterThan(0);
+  // The second candidate's table is still being read from Airtable until this test lets it come.
+  let tableArrives!: () => void;
+  const secondTable = new Promise<void>((resolve) => (tableArrives = resolve));
+  const whole = stagedFrom(configuration);
+  const staged: StagedConfiguration = {
+    ...whole,
+    candidate: async (slug) => {
+      if (slug === second!.slug) await secondTable;
+      return whole.candidate(slug);
+    },
+    complete: async () => {
+      await secondTable;
+      return whole.complete();
+    },
+  };
+  const settings = loadExtractorSettings({
+    AIRTABLE_API_KEY: 'unused',
+    AIRTABLE_BASE_ID: 'unused',
+    VAN_API_URL: van.url,
+    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
+    VAN_RATE_PER_SECOND: '100',
+  });
+  const extraction = runExtract({ db: database.db, publisher, logger, settings }, staged, {
+    now: NIGHT_OVER,
+  });
+  const runs = runsCollection(database.db);
+  // The first candidate's night is claimed and handed on while the second's table is out.
+  const deadline = Date.now() + 20_000;
+  let firstRun = await runs.findOne({ candidate: first!.slug });
+  while (
+    firstRun?.state !== RunState.Writing &&
+    firstRun?.state !== RunState.Completed &&
+    Date.now() < deadline
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    firstRun = await runs.findOne({ candidate: first!.slug });
+  }
+  expect(firstRun?.counts).toBeDefined();
+  expect(await callsCollection(database.db).countDocuments({ run_id: firstRun!.runId })).toBe(firstCalls);
+  expect((await runs.findOne({ candidate: second!.slug }))?.state).toBe(RunState.Open);
+  tableArrives();
+  const outcome = await extraction;
+  expect(outcome.runs.map((r) => r.candidate).sort()).toEqual([first!.slug, second!.slug].sort());
+  expect(await callsCollection(database.db).countDocuments({ run_id: { $exists: true } })).toBe(calls.length);
 });
