@@ -6,7 +6,6 @@
 // so a benchmark run alone (`npm run bench:csv`) shows up in the next `npm run bench -- --only table`.
 // Starts the local servers if needed (scripts/infra/infra.sh up) and sets up the Parsons venv.
 
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -285,13 +284,6 @@ async function main() {
     useLocalServers();
     if (!existsSync(path.join(repoRoot, 'services/van-writer/dist/main.js'))) {
       throw new Error('build first: npm run build');
-    }
-    if (chosen.some((b) => b.name === 'van')) {
-      try {
-        execFileSync('bash', [path.join(repoRoot, 'bench/setup-parsons.sh')], { stdio: 'inherit' });
-      } catch {
-        console.error('!! the Parsons venv could not be set up: its column is skipped (see above)');
-      }
     }
     writeFileSync(machineFile, `${JSON.stringify(machine(), null, 2)}\n`);
   }

@@ -8,7 +8,7 @@
 // in turn (one consumer group), and reports each count's throughput over one replica's.
 // Every figure is the median of the runs. Needs the local servers (`npm run infra:up`) and a build.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
@@ -29,6 +29,19 @@ const REGIMES = {
 const DEFAULT_IN_FLIGHT = 128;
 const cacheDir = process.env.CALL_SYNC_CACHE ?? path.join(process.env.HOME ?? '/tmp', '.cache/call-sync');
 const parsonsPython = path.join(cacheDir, 'parsons-venv/bin/python');
+
+/**
+ * The Parsons baseline's venv, made on first use and reused after (bench/setup-parsons.sh): the
+ * benchmark alone on a new machine measures the baseline too. When it cannot be made, the column
+ * is skipped and says why.
+ */
+function setUpParsons() {
+  try {
+    execFileSync('bash', [path.join(repoRoot, 'bench/setup-parsons.sh')], { stdio: 'inherit' });
+  } catch {
+    console.error('!! the Parsons venv could not be set up: its column is skipped (see above)');
+  }
+}
 
 async function waitUntilSynced(world, expected, timeoutMs, writers) {
   const calls = world.mongo.db.collection(Collections.Calls);
@@ -228,6 +241,7 @@ export async function benchVanSync(argv) {
   for (const key of ['calls', 'candidates', 'rate'])
     if (opts[key] !== undefined) opts[key] = Number(opts[key]);
   const regimes = opts.regime === 'both' ? ['latency', 'rate'] : [opts.regime];
+  if (opts.baselines === 'yes' && regimes.includes('latency')) setUpParsons();
   const report = { at: new Date().toISOString(), settings: { ...opts }, regimes: {} };
   for (const name of regimes) {
     if (name === 'replicas') {
