@@ -62,6 +62,25 @@ async function readResultTable(
   }
 }
 
+/** The two tables every read starts with, side by side: the listing and the term codes. */
+async function readListingTables(
+  airtable: AirtableClient,
+  options: { listingTable?: string; termCodesTable?: string },
+): Promise<{
+  listingTable: string;
+  termCodesTable: string;
+  listing: AirtableRecord[];
+  termCodes: AirtableRecord[];
+}> {
+  const listingTable = options.listingTable ?? LISTING_TABLE;
+  const termCodesTable = options.termCodesTable ?? TERM_CODES_TABLE;
+  const [listing, termCodes] = await Promise.all([
+    airtable.listAllRecords(listingTable),
+    airtable.listAllRecords(termCodesTable),
+  ]);
+  return { listingTable, termCodesTable, listing, termCodes };
+}
+
 /**
  * Reads the listing, the term codes and every listed candidate's result table. A table that fails
  * to load does not take the others down: it is recorded in `unreadableTables`.
@@ -70,12 +89,7 @@ export async function readConfigurationTables(
   airtable: AirtableClient,
   options: { listingTable?: string; termCodesTable?: string } = {},
 ): Promise<ConfigurationTables> {
-  const listingTable = options.listingTable ?? LISTING_TABLE;
-  const termCodesTable = options.termCodesTable ?? TERM_CODES_TABLE;
-  const [listing, termCodes] = await Promise.all([
-    airtable.listAllRecords(listingTable),
-    airtable.listAllRecords(termCodesTable),
-  ]);
+  const { listingTable, listing, termCodes } = await readListingTables(airtable, options);
   const { ok: candidates } = parseCandidates(listing, listingTable);
   const resultTables: Record<string, AirtableRecord[]> = {};
   const unreadableTables: UnreadableTable[] = [];
@@ -170,15 +184,10 @@ export async function readConfigurationInStages(
   airtable: AirtableClient,
   options: { listingTable?: string; termCodesTable?: string } = {},
 ): Promise<StagedConfiguration> {
-  const listingTable = options.listingTable ?? LISTING_TABLE;
-  const termCodesTable = options.termCodesTable ?? TERM_CODES_TABLE;
   const loadedAt = new Date();
-  const [listingRecords, termCodeRecords] = await Promise.all([
-    airtable.listAllRecords(listingTable),
-    airtable.listAllRecords(termCodesTable),
-  ]);
-  const listed = parseCandidates(listingRecords, listingTable);
-  const termCodes = parseTermCodes(termCodeRecords, termCodesTable);
+  const tables = await readListingTables(airtable, options);
+  const listed = parseCandidates(tables.listing, tables.listingTable);
+  const termCodes = parseTermCodes(tables.termCodes, tables.termCodesTable);
   const listing: ConfigurationListing = {
     loadedAt,
     candidates: new Map(listed.ok.map((candidate) => [candidate.slug, { candidate }])),

@@ -11,20 +11,13 @@ import {
   type TopicName,
   type RunningConsumer,
 } from '@call-sync/platform';
-import {
-  generateSeed,
-  SEED_VAN_APPLICATION_NAME,
-  startVanSandbox,
-  type SeededFixture,
-  type VanSandbox,
-} from '@call-sync/sandbox';
+import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
 import { callsCollection, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { freshGroup } from '../../../test/support/consumer-groups';
 import { seedCalls, seedConfiguration } from '../../../test/support/seed';
 import { runExtract, type ExtractSequenceDeps } from '../src/extract-sequence';
-import { loadExtractorSettings } from '../src/settings';
-import { createTestDatabase, logger, type TestDatabase } from './support/extractor-world';
+import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
 
 // One `extract` after another through a calling day, in process, on real MongoDB and Kafka and the
 // VAN sandbox: Maria Lopez syncs nightly at 21:00 Eastern, James Carter continuously with his
@@ -79,14 +72,7 @@ beforeAll(async () => {
     ),
     await consume(Topics.RunEvents, RunEvent, (e: RunEvent) => runEvents.push(e)),
   );
-  const settings = loadExtractorSettings({
-    AIRTABLE_API_KEY: 'unused',
-    AIRTABLE_BASE_ID: 'unused',
-    VAN_API_URL: van.url,
-    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
-    VAN_RATE_PER_SECOND: '100',
-    CONTINUOUS_SETTLE_MS: String(SETTLE_MS),
-  });
+  const settings = sandboxSettings(van.url, { CONTINUOUS_SETTLE_MS: String(SETTLE_MS) });
   deps = { db: database.db, publisher, logger, settings };
 });
 

@@ -2,19 +2,12 @@ import type { Kafka } from 'kafkajs';
 import { RunState } from '@call-sync/core';
 import { stagedFrom, type Configuration, type StagedConfiguration } from '@call-sync/integrations';
 import { createKafka, createPublisher, ensureTopics, Topics, type Publisher } from '@call-sync/platform';
-import {
-  generateSeed,
-  SEED_VAN_APPLICATION_NAME,
-  startVanSandbox,
-  type SeededFixture,
-  type VanSandbox,
-} from '@call-sync/sandbox';
+import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
 import { callsCollection, runsCollection } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { seedCalls, seedConfiguration } from '../../../test/support/seed';
 import { runExtract } from '../src/extract-sequence';
-import { loadExtractorSettings } from '../src/settings';
-import { createTestDatabase, logger, type TestDatabase } from './support/extractor-world';
+import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
 
 // Two candidates' nights (both VAN ones: an `all csv` candidate reads no metadata), extracted by
 // one `extract`: with EXTRACT_CANDIDATES_AT_ONCE above one they are claimed side by side, so no
@@ -55,14 +48,7 @@ async function extractNight(candidatesAtOnce: number): Promise<{ candidate: stri
   const database = await createTestDatabase('extract-side-by-side');
   databases.push(database);
   await callsCollection(database.db).insertMany(seedCalls(fixture, configuration));
-  const settings = loadExtractorSettings({
-    AIRTABLE_API_KEY: 'unused',
-    AIRTABLE_BASE_ID: 'unused',
-    VAN_API_URL: van.url,
-    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
-    VAN_RATE_PER_SECOND: '100',
-    EXTRACT_CANDIDATES_AT_ONCE: String(candidatesAtOnce),
-  });
+  const settings = sandboxSettings(van.url, { EXTRACT_CANDIDATES_AT_ONCE: String(candidatesAtOnce) });
   const outcome = await runExtract({ db: database.db, publisher, logger, settings }, configuration, {
     now: NIGHT_OVER,
   });
@@ -118,13 +104,7 @@ test("a run waits only for its own candidate's result table, not for every candi
       return whole.complete();
     },
   };
-  const settings = loadExtractorSettings({
-    AIRTABLE_API_KEY: 'unused',
-    AIRTABLE_BASE_ID: 'unused',
-    VAN_API_URL: van.url,
-    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
-    VAN_RATE_PER_SECOND: '100',
-  });
+  const settings = sandboxSettings(van.url);
   const extraction = runExtract({ db: database.db, publisher, logger, settings }, staged, {
     now: NIGHT_OVER,
   });

@@ -5,11 +5,25 @@
 import type { Db } from 'mongodb';
 import { parseConfiguration, type Configuration } from '@call-sync/integrations';
 import { connectMongo, createLogger, ensureIndexes, type MongoConnection } from '@call-sync/platform';
+import { SEED_VAN_APPLICATION_NAME } from '@call-sync/sandbox';
+import { loadExtractorSettings, type ExtractorSettings } from '../../src/settings';
 export { makeCall } from '../../../../test/support/calls';
 import { serverEnv, uniqueName } from '../../../../test/support/env';
 import { dropTestDatabase } from '../../../../test/support/mongo';
 
 export const logger = createLogger('extractor-test', 'silent');
+
+/** The extractor's settings against a VAN sandbox; Airtable is unused (the tests hand it a configuration). */
+export function sandboxSettings(vanUrl: string, more: Record<string, string> = {}): ExtractorSettings {
+  return loadExtractorSettings({
+    AIRTABLE_API_KEY: 'unused',
+    AIRTABLE_BASE_ID: 'unused',
+    VAN_API_URL: vanUrl,
+    VAN_APPLICATION_NAME: SEED_VAN_APPLICATION_NAME,
+    VAN_RATE_PER_SECOND: '100',
+    ...more,
+  });
+}
 
 export interface TestDatabase {
   db: Db;
