@@ -4,7 +4,8 @@
 // A benchmark's own flags take its prefix (`--csv-rows`, `--import-rows`, `--van-calls`, …; see
 // bench/README.md); `--runs` goes to all. The table is rendered from every JSON in bench/results/,
 // so a benchmark run alone (`npm run bench:csv`) shows up in the next `npm run bench -- --only table`.
-// Starts the local servers if needed (scripts/infra/infra.sh up) and sets up the Parsons venv.
+// Starts the local servers if needed (scripts/infra/infra.sh up); the VAN benchmark sets up the
+// Parsons venv itself.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

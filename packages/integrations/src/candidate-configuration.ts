@@ -66,19 +66,13 @@ async function readResultTable(
 async function readListingTables(
   airtable: AirtableClient,
   options: { listingTable?: string; termCodesTable?: string },
-): Promise<{
-  listingTable: string;
-  termCodesTable: string;
-  listing: AirtableRecord[];
-  termCodes: AirtableRecord[];
-}> {
+): Promise<{ listingTable: string; listing: AirtableRecord[]; termCodes: AirtableRecord[] }> {
   const listingTable = options.listingTable ?? LISTING_TABLE;
-  const termCodesTable = options.termCodesTable ?? TERM_CODES_TABLE;
   const [listing, termCodes] = await Promise.all([
     airtable.listAllRecords(listingTable),
-    airtable.listAllRecords(termCodesTable),
+    airtable.listAllRecords(options.termCodesTable ?? TERM_CODES_TABLE),
   ]);
-  return { listingTable, termCodesTable, listing, termCodes };
+  return { listingTable, listing, termCodes };
 }
 
 /**
@@ -124,15 +118,29 @@ function candidateConfigurationOf(
   return { candidate, rows: parsed.ok, index: buildConfigIndex(parsed.ok), errors: parsed.errors };
 }
 
+/** The listed candidates, the term code index, and the errors of both tables' rows. */
+function parseListing(
+  listing: AirtableRecord[],
+  termCodeRecords: AirtableRecord[],
+  options: { listingTable?: string; termCodesTable?: string },
+): { candidates: Candidate[]; termCodes: TermCodeIndex; errors: ConfigError[] } {
+  const listed = parseCandidates(listing, options.listingTable ?? LISTING_TABLE);
+  const termCodes = parseTermCodes(termCodeRecords, options.termCodesTable ?? TERM_CODES_TABLE);
+  return {
+    candidates: listed.ok,
+    termCodes: buildTermCodeIndex(termCodes.ok),
+    errors: [...listed.errors, ...termCodes.errors],
+  };
+}
+
 /** Parses raw tables into configuration; a broken row becomes an error, never a crash. */
 export function parseConfiguration(
   tables: ConfigurationTables,
   options: { listingTable?: string; termCodesTable?: string } = {},
 ): Configuration {
-  const listing = parseCandidates(tables.listing, options.listingTable ?? LISTING_TABLE);
-  const termCodes = parseTermCodes(tables.termCodes, options.termCodesTable ?? TERM_CODES_TABLE);
+  const { candidates: listed, termCodes, errors } = parseListing(tables.listing, tables.termCodes, options);
   const candidates = new Map<string, CandidateConfiguration>();
-  for (const candidate of listing.ok) {
+  for (const candidate of listed) {
     const table = candidate.referenceName;
     const unreadable = tables.unreadableTables.find((t) => t.table === table);
     candidates.set(
@@ -140,12 +148,7 @@ export function parseConfiguration(
       candidateConfigurationOf(candidate, tables.resultTables[table], unreadable),
     );
   }
-  return {
-    loadedAt: tables.loadedAt,
-    candidates,
-    termCodes: buildTermCodeIndex(termCodes.ok),
-    errors: [...listing.errors, ...termCodes.errors],
-  };
+  return { loadedAt: tables.loadedAt, candidates, termCodes, errors };
 }
 
 /** The configuration as far as it does not need the candidates' result tables. */
@@ -186,13 +189,12 @@ export async function readConfigurationInStages(
 ): Promise<StagedConfiguration> {
   const loadedAt = new Date();
   const tables = await readListingTables(airtable, options);
-  const listed = parseCandidates(tables.listing, tables.listingTable);
-  const termCodes = parseTermCodes(tables.termCodes, tables.termCodesTable);
+  const parsed = parseListing(tables.listing, tables.termCodes, options);
   const listing: ConfigurationListing = {
     loadedAt,
-    candidates: new Map(listed.ok.map((candidate) => [candidate.slug, { candidate }])),
-    termCodes: buildTermCodeIndex(termCodes.ok),
-    errors: [...listed.errors, ...termCodes.errors],
+    candidates: new Map(parsed.candidates.map((candidate) => [candidate.slug, { candidate }])),
+    termCodes: parsed.termCodes,
+    errors: parsed.errors,
   };
   const reads = new Map<string, Promise<CandidateConfiguration>>();
   const candidate = (slug: string): Promise<CandidateConfiguration | undefined> => {

@@ -9,7 +9,6 @@ import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
 import {
   createLivevoxClient,
-  stagedFrom,
   type Configuration,
   type LivevoxClient,
   type StagedConfiguration,
@@ -96,11 +95,10 @@ function resumeDeps(deps: ExtractSequenceDeps, configuration: Configuration) {
  */
 export async function runExtract(
   deps: ExtractSequenceDeps,
-  configurationRead: Configuration | StagedConfiguration,
+  staged: StagedConfiguration,
   request: ExtractRequest,
 ): Promise<ExtractOutcome> {
   const { db, logger, settings } = deps;
-  const staged = 'complete' in configurationRead ? configurationRead : stagedFrom(configurationRead);
   const listing = staged.listing;
   const { now } = request;
   const only = request.candidate !== undefined ? { candidate: request.candidate } : {};

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { RunEvent, RunState, SyncStatus, VanSyncMessage } from '@call-sync/core';
-import type { Configuration } from '@call-sync/integrations';
+import { stagedFrom, type Configuration } from '@call-sync/integrations';
 import {
   createKafka,
   createPublisher,
@@ -116,7 +116,7 @@ async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boo
 
 test('a calling day: the nightly run at its Sync Time, the continuous day claiming settled calls all day and closing at its own', async () => {
   // 08:00 Eastern: James's day (the window that ends at 22:00 tonight) opens; nothing has settled.
-  let outcome = await runExtract(deps, configuration, { now: new Date('2026-10-20T12:00:00Z') });
+  let outcome = await runExtract(deps, stagedFrom(configuration), { now: new Date('2026-10-20T12:00:00Z') });
   const [day] = await runsOf(JAMES);
   expect(day).toMatchObject({
     state: RunState.Extracting,
@@ -132,7 +132,7 @@ test('a calling day: the nightly run at its Sync Time, the continuous day claimi
   expect(await runsOf(MARIA)).toEqual([]);
 
   // 19:00 Eastern: exactly the calls that ended by 18:55 are claimed; the rest wait.
-  await runExtract(deps, configuration, { now: new Date('2026-10-20T23:00:00Z') });
+  await runExtract(deps, stagedFrom(configuration), { now: new Date('2026-10-20T23:00:00Z') });
   const by1855 = jamesCallsEndedBy(new Date('2026-10-20T22:55:00Z'));
   expect(by1855.length).toBeGreaterThan(5);
   expect(by1855.length).toBeLessThan(jamesCallsEndedBy(new Date('2026-10-21T02:00:00Z')).length);
@@ -140,7 +140,7 @@ test('a calling day: the nightly run at its Sync Time, the continuous day claimi
 
   // 21:30 Eastern: Maria's nightly run opens and claims her window; James's day takes every call
   // (all ended by 21:25) but stays open, and the stall check leaves it to its cycle.
-  outcome = await runExtract(deps, configuration, { now: new Date('2026-10-21T01:30:00Z') });
+  outcome = await runExtract(deps, stagedFrom(configuration), { now: new Date('2026-10-21T01:30:00Z') });
   const [night] = await runsOf(MARIA);
   expect(night).toMatchObject({ state: RunState.Writing, scheduledDay: '2026-10-20' });
   expect(night!.continuous).toBeUndefined();
@@ -171,7 +171,7 @@ test('a calling day: the nightly run at its Sync Time, the continuous day claimi
     { _id: day!.runId },
     { $set: { 'continuous.leaseUntil': new Date(Date.now() - 1_000) } },
   );
-  outcome = await runExtract(deps, configuration, {
+  outcome = await runExtract(deps, stagedFrom(configuration), {
     now: new Date('2026-10-21T01:40:00Z'),
     continuousOnly: true,
   });
@@ -207,7 +207,7 @@ test('a calling day: the nightly run at its Sync Time, the continuous day claimi
 
   // 22:06 Eastern, past 22:00 + the settle delay: James's day closes and moves on to its writers;
   // his next day opens and waits for it. Maria's night is not the short job's business.
-  outcome = await runExtract(deps, configuration, {
+  outcome = await runExtract(deps, stagedFrom(configuration), {
     now: new Date('2026-10-21T02:06:00Z'),
     continuousOnly: true,
   });

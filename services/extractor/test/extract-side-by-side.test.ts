@@ -49,9 +49,13 @@ async function extractNight(candidatesAtOnce: number): Promise<{ candidate: stri
   databases.push(database);
   await callsCollection(database.db).insertMany(seedCalls(fixture, configuration));
   const settings = sandboxSettings(van.url, { EXTRACT_CANDIDATES_AT_ONCE: String(candidatesAtOnce) });
-  const outcome = await runExtract({ db: database.db, publisher, logger, settings }, configuration, {
-    now: NIGHT_OVER,
-  });
+  const outcome = await runExtract(
+    { db: database.db, publisher, logger, settings },
+    stagedFrom(configuration),
+    {
+      now: NIGHT_OVER,
+    },
+  );
   const runs = await runsCollection(database.db).find().toArray();
   // Every candidate's night was extracted and handed on, whichever way.
   expect(runs.map((r) => r.candidate).sort()).toEqual(fixture.meta.candidates.map((c) => c.slug).sort());
