@@ -23,11 +23,21 @@ export interface VanKeyFixture {
   ratePerSecond?: number;
   databaseName?: string;
   committeeName?: string;
+  /** The VAN user the key acts as (`userId` of its profile); SANDBOX_VAN_USER_ID when absent. */
+  userId?: number;
   surveyQuestions: VanSurveyQuestion[];
   activistCodes: VanActivistCode[];
   resultCodes: VanResultCode[];
   contactTypes?: VanContactType[];
   inputTypes?: VanInputType[];
+}
+
+/** The VAN user of a key whose fixture names none. */
+export const SANDBOX_VAN_USER_ID = 1001;
+
+/** The VAN user a key acts as: what its profile answers and the only valid CanvassedBy of its jobs. */
+export function vanUserIdOf(key: VanKeyFixture): number {
+  return key.userId ?? SANDBOX_VAN_USER_ID;
 }
 
 /** Which VAN ids exist: an explicit list and/or inclusive ranges. */

@@ -6,7 +6,7 @@ import { stringify } from 'csv-stringify/sync';
 import yauzl from 'yauzl';
 import { z } from 'zod';
 import type { VanErrorItem } from '@call-sync/core';
-import type { VanKeyFixture } from './fixture';
+import { vanUserIdOf, type VanKeyFixture } from './fixture';
 import { pause } from './running-server';
 import { DEFAULT_CONTACT_TYPES } from './van-canvass-rules';
 
@@ -31,6 +31,12 @@ export interface BulkImportKnobs {
   failNextJobs: number;
   /** VAN's docs name the final status both ways. */
   completedStatus: 'Completed' | 'Complete';
+  /**
+   * Fields made required (`isRequired`) beyond the defaults, as a VAN may require CanvassedBy for
+   * CanvassResults (a field the mapping lacks is added): a job that fills one of them neither by a
+   * column nor by a mapping is refused.
+   */
+  requiredFields: { mapping: string; field: string }[];
 }
 
 const DEFAULT_BULK_IMPORT_KNOBS: BulkImportKnobs = {
@@ -41,6 +47,7 @@ const DEFAULT_BULK_IMPORT_KNOBS: BulkImportKnobs = {
   omitResultRows: [],
   failNextJobs: 0,
   completedStatus: 'Completed',
+  requiredFields: [],
 };
 
 const bulkKnobChanges = z
@@ -52,6 +59,7 @@ const bulkKnobChanges = z
     omitResultRows: z.array(z.number().int().min(1)),
     failNextJobs: z.number().int().min(0),
     completedStatus: z.enum(['Completed', 'Complete']),
+    requiredFields: z.array(z.object({ mapping: z.string().min(1), field: z.string().min(1) })),
   })
   .partial()
   .strict();
@@ -240,6 +248,21 @@ export interface BulkImportOptions {
 
 const RESULT_PATH = /^\/bulk-import-results\/(\d+)\/([0-9a-f]+)\.csv$/;
 
+/** The mapping types with the knobs' required fields (a field the mapping lacks is added). */
+function mappingTypes(knobs: BulkImportKnobs): MappingType[] {
+  const same = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+  return MAPPING_TYPES.map((type) => {
+    const required = knobs.requiredFields.filter((r) => same(r.mapping, type.name)).map((r) => r.field);
+    const fields = type.fields.map((f) =>
+      required.some((name) => same(name, f.name)) ? { ...f, isRequired: true } : f,
+    );
+    for (const name of required) {
+      if (!fields.some((f) => same(f.name, name))) fields.push(field(name, name, true));
+    }
+    return { ...type, fields };
+  });
+}
+
 function isEnabled(knobs: BulkImportKnobs, key: VanKeyFixture, mapping: string): boolean {
   return !knobs.disabledMappings.some(
     (off) =>
@@ -275,7 +298,7 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
     for (const [a, action] of request.actions.entries()) {
       for (const [m, use] of action.mappingTypes.entries()) {
         const at = `actions[${a}].mappingTypes[${m}]`;
-        const type = MAPPING_TYPES.find((t) => t.name.toLowerCase() === use.name.toLowerCase());
+        const type = mappingTypes(knobs).find((t) => t.name.toLowerCase() === use.name.toLowerCase());
         if (!type || !isEnabled(knobs, key, type.name)) {
           return {
             property: `${at}.name`,
@@ -301,6 +324,19 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
               text: `The column '${mapped.columnName}' is not in the file.`,
             };
           }
+        }
+        // A required field must come from somewhere: a column of its name, or a mapping of it.
+        const unfilled = type.fields.find(
+          (f) =>
+            f.isRequired &&
+            !columns.has(f.name.toLowerCase()) &&
+            !use.fieldValueMappings?.some((m) => m.fieldName.toLowerCase() === f.name.toLowerCase()),
+        );
+        if (unfilled) {
+          return {
+            property: `${at}.fieldValueMappings`,
+            text: `'${unfilled.name}' is required by the mapping type '${type.name}'.`,
+          };
         }
       }
     }
@@ -423,7 +459,7 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
     key: VanKeyFixture,
     body: Record<string, unknown>,
   ): string => {
-    const type = MAPPING_TYPES.find((t) => t.name.toLowerCase() === use.name.toLowerCase())!;
+    const type = mappingTypes(knobs).find((t) => t.name.toLowerCase() === use.name.toLowerCase())!;
     const value = (fieldName: string): string => {
       const mapped = use.fieldValueMappings?.find(
         (m) => m.fieldName.toLowerCase() === fieldName.toLowerCase(),
@@ -448,7 +484,15 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
     }
     const date = value('DateCanvassed');
     if (date !== '' && Number.isNaN(Date.parse(date))) return "'DateCanvassed' must be a valid date.";
-    const context = { contactTypeId, dateCanvassed: date || undefined, phone: value('Phone') || undefined };
+    const canvassedBy = value('CanvassedBy');
+    if (canvassedBy !== '' && canvassedBy !== String(vanUserIdOf(key)))
+      return "'CanvassedBy' must be a valid user id.";
+    const context = {
+      contactTypeId,
+      dateCanvassed: date || undefined,
+      phone: value('Phone') || undefined,
+      canvassedBy: canvassedBy === '' ? undefined : Number(canvassedBy),
+    };
     const responses = (body.responses as unknown[] | undefined) ?? [];
     switch (type.name) {
       case 'CanvassResults': {
@@ -503,7 +547,7 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
     addRoutes(v4, keyOf) {
       v4.get('/bulkImportMappingTypes', (ctx) => {
         const key = keyOf(ctx);
-        ctx.body = MAPPING_TYPES.filter((type) => isEnabled(knobs, key, type.name));
+        ctx.body = mappingTypes(knobs).filter((type) => isEnabled(knobs, key, type.name));
       });
       v4.post('/bulkImportJobs', (ctx) => {
         const parsed = jobRequest.safeParse(ctx.request.body);

@@ -4,7 +4,7 @@ import { sandboxControlRouter } from './control-routes';
 import { bodyParser } from '@koa/bodyparser';
 import { z } from 'zod';
 import type { VanErrorItem } from '@call-sync/core';
-import { loadFixture, type VanFixture, type VanKeyFixture } from './fixture';
+import { loadFixture, vanUserIdOf, type VanFixture, type VanKeyFixture } from './fixture';
 import {
   listen,
   pause,
@@ -395,6 +395,7 @@ export async function startVanSandbox(opts: VanSandboxOptions = {}): Promise<Van
         userFirstName: 'Sandbox',
         userLastName: 'User',
         username: 'sandbox.user',
+        userId: vanUserIdOf(key),
       },
     ];
   });

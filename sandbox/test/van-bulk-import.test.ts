@@ -195,6 +195,56 @@ describe('VAN sandbox bulk import', () => {
     expect(van.journal().filter((e) => e.bulk?.jobId === failing.jobId)).toEqual([]);
   });
 
+  test("a VAN requiring CanvassedBy refuses a job without it and takes the key's own user", async () => {
+    van.bulkImport.setKnobs({ requiredFields: [{ mapping: 'CanvassResults', field: 'CanvassedBy' }] });
+    const types = (await call('/v4/bulkImportMappingTypes')).json as {
+      name: string;
+      fields: { name: string; isRequired: boolean }[];
+    }[];
+    const canvassResults = types.find((type) => type.name === 'CanvassResults')!;
+    expect(canvassResults.fields.find((f) => f.name === 'CanvassedBy')?.isRequired).toBe(true);
+    // The key's profile names its user: the contract fixture's 51001.
+    expect((await call('/v4/apiKeyProfiles')).json[0].userId).toBe(51001);
+
+    served = await zip([COLUMNS.join(','), '100001,1,2026-10-25T18:00:00-04:00,18,,,'].join('\n'));
+    const refused = await call('/v4/bulkImportJobs', { method: 'POST', body: jobBody() });
+    expect(refused.status).toBe(400);
+    expect(refused.json.errors[0]).toMatchObject({
+      code: 'INVALID_PARAMETER',
+      text: "'CanvassedBy' is required by the mapping type 'CanvassResults'.",
+      properties: ['actions[0].mappingTypes[0].fieldValueMappings'],
+    });
+    expect(van.bulkImport.jobs()).toHaveLength(0);
+
+    const by = (user: number) => [
+      { name: 'CanvassResults', fieldValueMappings: [{ fieldName: 'CanvassedBy', staticValue: user }] },
+    ];
+    const strangerJob = (await call('/v4/bulkImportJobs', { method: 'POST', body: jobBody(by(7)) })).json;
+    const stranger = await waitForFinal(strangerJob.jobId as number);
+    expect((await (await fetch(stranger.resultFiles[0]!.url)).text()).trim().split('\n')[1]).toBe(
+      `1,${strangerJob.jobId},100001,VanID,'CanvassedBy' must be a valid user id.`,
+    );
+    const ownJob = (await call('/v4/bulkImportJobs', { method: 'POST', body: jobBody(by(51001)) })).json;
+    expect((await waitForFinal(ownJob.jobId as number)).status).toBe('Completed');
+    expect(
+      van
+        .journal()
+        .filter((e) => e.method === 'BULK')
+        .map((e) => e.body),
+    ).toEqual([
+      {
+        vanId: 100001,
+        canvassContext: {
+          contactTypeId: 1,
+          dateCanvassed: '2026-10-25T18:00:00-04:00',
+          phone: undefined,
+          canvassedBy: 51001,
+        },
+        resultCodeId: 18,
+      },
+    ]);
+  });
+
   test('a job whose file cannot be downloaded fails with the reason', async () => {
     const body = jobBody();
     body.file.sourceUrl = `${van.url}/no-such-file.zip`;

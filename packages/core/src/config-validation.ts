@@ -3,6 +3,7 @@
 
 import type { Candidate } from './candidate';
 import type { ResultConfigRow } from './result-config';
+import type { BulkRowLayout } from './van-bulk-rows';
 import {
   DEFAULT_CONTACT_TYPE_NAME,
   VAN_CONTACT_TYPE_PHONE,
@@ -296,4 +297,21 @@ export function validateResultTable(
   const validated = rows.map((row) => validateConfigRow(row, metadata));
   const ok = validated.every((row) => row.ok);
   return { ok, header: ok ? VALIDATION_HEADER_OK : VALIDATION_HEADER_ERRORS, rows: validated };
+}
+
+/**
+ * The widest Bulk Import row a `bulk` candidate's configuration can make: what validate checks
+ * the key's mappings and their required fields against before the night. Each synced row adds its
+ * result code, its survey responses and its tags; the candidate's Tag Ids ride on every call.
+ */
+export function bulkRowLayoutOf(
+  candidate: Pick<Candidate, 'tagIds'>,
+  rows: Pick<ResultConfigRow, 'syncToSystem' | 'canvassResultCode' | 'questionResponses' | 'tags'>[],
+): BulkRowLayout {
+  const synced = rows.filter((row) => row.syncToSystem);
+  return {
+    hasResultCodes: synced.some((row) => row.canvassResultCode !== undefined),
+    surveyResponses: Math.max(0, ...synced.map((row) => row.questionResponses.length)),
+    activistCodes: Math.max(0, ...synced.map((row) => row.tags.length)) + candidate.tagIds.length,
+  };
 }

@@ -1,9 +1,16 @@
 import axios from 'axios';
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
-import type { BulkRowLayout } from '@call-sync/core';
+import { bulkColumns, bulkMappingUses, type BulkRowLayout } from '@call-sync/core';
 import type { RequestBudget } from './request-budget';
-import { VanBudgetExhaustedError, VanOutcomeUnknownError, VanServerError } from './van-errors';
+import {
+  VanAuthError,
+  VanBudgetExhaustedError,
+  VanOutcomeUnknownError,
+  VanServerError,
+  VanThrottledError,
+  VanValidationError,
+} from './van-errors';
 
 // VAN Bulk Import (SPEC 6): which mappings a key may use, a job that makes VAN fetch a zipped file
 // from a URL, the job's status, and its per-row results file. Field names as VAN's API and
@@ -60,7 +67,7 @@ interface BulkImportFieldValueMapping {
   columnName?: string;
   staticValue?: string | number;
 }
-interface BulkImportMappingUse {
+export interface BulkImportMappingUse {
   name: string;
   fieldValueMappings?: BulkImportFieldValueMapping[];
 }
@@ -134,6 +141,89 @@ export function missingBulkImportMappings(types: BulkImportMappingType[], layout
   }
   if (layout.activistCodes > 0 && !offered('ActivistCode')) missing.push('ActivistCode');
   return missing;
+}
+
+/** The field VAN fills with the user a row was canvassed by (a VAN user id). */
+const CANVASSED_BY = 'canvassedby';
+
+export interface BulkImportMappingPlan {
+  /** The job action's mappings, with every field the run fills beyond its file's own columns. */
+  uses: BulkImportMappingUse[];
+  /** Required fields (`isRequired`) nothing fills, as "Field (Mapping)": VAN would refuse the job. */
+  unfilled: string[];
+  /** Whether a mapping the run uses has a CanvassedBy field at all (then it is always filled). */
+  takesCanvassedBy: boolean;
+}
+
+/**
+ * The mappings a run's job uses, with their required fields read from VAN's mapping types: a field
+ * is filled by a file column of its name (VAN maps by name), by the column the use names for it,
+ * or, for CanvassedBy, by the VAN user given. CanvassedBy is filled wherever a mapping has it,
+ * required or not: VAN's docs do not settle whether it is, and the key's own user is always true.
+ */
+export function planBulkImportMappings(
+  types: BulkImportMappingType[],
+  layout: BulkRowLayout,
+  canvassedBy: number | undefined,
+): BulkImportMappingPlan {
+  const lower = (name: string): string => name.toLowerCase();
+  const columns = new Set(bulkColumns(layout).map(lower));
+  const uses = bulkMappingUses(layout, {
+    canvassResults: 'CanvassResults',
+    surveyResponse: findSurveyResponseMapping(types)?.name ?? 'ApplySurveyResponse',
+    activistCode: 'ActivistCode',
+  });
+  const unfilled: string[] = [];
+  let takesCanvassedBy = false;
+  const planned = uses.map((use): BulkImportMappingUse => {
+    const fields = types.find((type) => type.name === use.name)?.fields ?? [];
+    const mapped: BulkImportFieldValueMapping[] = [...(use.fieldValueMappings ?? [])];
+    const canvasser = fields.find((field) => lower(field.name) === CANVASSED_BY);
+    if (canvasser) takesCanvassedBy = true;
+    if (canvasser && canvassedBy !== undefined)
+      mapped.push({ fieldName: canvasser.name, staticValue: canvassedBy });
+    for (const field of fields) {
+      if (!field.isRequired || columns.has(lower(field.name))) continue;
+      if (mapped.some((m) => lower(m.fieldName) === lower(field.name))) continue;
+      const named = `${field.name} (${use.name})`;
+      if (!unfilled.includes(named)) unfilled.push(named);
+    }
+    return mapped.length > 0 ? { name: use.name, fieldValueMappings: mapped } : { name: use.name };
+  });
+  return { uses: planned, unfilled, takesCanvassedBy };
+}
+
+/**
+ * What to tell a person when a plan leaves required fields empty; undefined when none is. Used
+ * before a run (van-writer) and by validate (config), so both say the same.
+ */
+export function unfilledBulkImportFields(
+  plan: BulkImportMappingPlan,
+  canvassedBy: number | undefined,
+): string | undefined {
+  if (plan.unfilled.length === 0) return undefined;
+  const noUser =
+    canvassedBy === undefined &&
+    plan.unfilled.some((named) => named.toLowerCase().startsWith(`${CANVASSED_BY} `));
+  return (
+    `VAN Bulk Import fields required that the run cannot fill: ${plan.unfilled.join(', ')}` +
+    (noUser ? " (the key's profile, GET /apiKeyProfiles, names no VAN user to canvass by)" : '')
+  );
+}
+
+/**
+ * Whether a failed job creation certainly created no job: VAN answered a refusal (401/403, 429, or
+ * a 4xx with its error body) or nothing was sent (the day's budget). Anything else after the
+ * request left (a timeout, a 5xx, a proxy's page, our own failure to record the answer) may have
+ * created the job, and its calls must never be sent again.
+ */
+export function refusedBeforeCreation(error: unknown): boolean {
+  if (error instanceof VanValidationError) return error.status !== 408;
+  return (
+    error instanceof VanAuthError ||
+    error instanceof VanThrottledError ||
+    error instanceof VanBudgetExhaustedError
+  );
 }
 
 /** Reads a results CSV: each row's number and the texts of the mappings that were not processed. */

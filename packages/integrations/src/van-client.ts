@@ -50,6 +50,8 @@ export interface VanApiKeyProfile {
   username?: string;
   userFirstName?: string;
   userLastName?: string;
+  /** The VAN user the key acts as: a Bulk Import row's CanvassedBy when none is configured. */
+  userId?: number;
 }
 
 /** What VAN accepted. VAN v4 returns no identifier for a canvass response, so this is our record. */
@@ -125,6 +127,7 @@ const apiKeyProfileShape = z.object({
   username: z.string().optional(),
   userFirstName: z.string().optional(),
   userLastName: z.string().optional(),
+  userId: z.number().int().positive().optional(),
 });
 const pageShape = <T extends z.ZodType>(item: T) =>
   z.object({

@@ -32,7 +32,7 @@ export async function readRunBulkImport(db: Db, runId: string): Promise<RunBulkI
 export async function beginBulkPreparation(
   db: Db,
   runId: string,
-  surveyMapping: string | undefined,
+  { surveyMapping, mappings }: Pick<RunBulkImport, 'surveyMapping' | 'mappings'>,
 ): Promise<number | null> {
   const current = await readRunBulkImport(db, runId);
   if (current?.prepared) return null;
@@ -44,6 +44,7 @@ export async function beginBulkPreparation(
     calls: 0,
     requests: current?.requests ?? 0,
     ...(surveyMapping ? { surveyMapping } : {}),
+    ...(mappings ? { mappings } : {}),
   };
   const updated = await runsCollection(db).updateOne(
     { _id: runId, 'bulkImport.prepared': { $ne: true } },
@@ -186,11 +187,15 @@ export async function bulkJobCalls(
   return calls.map((c) => ({ id: c.id, row: c.bulk_row ?? 0, vanId: c.van_request?.vanId ?? 0 }));
 }
 
-/** A job whose creation may or may not have reached VAN: its calls are flagged for a person. */
+/**
+ * A job whose creation may or may not have reached VAN: its calls are flagged for a person, with
+ * `why` saying what left the job's existence unknown.
+ */
 export async function flagBulkOutcomeUnknown(
   db: Db,
   runId: string,
   requestId: string,
+  why: string,
   now = new Date(),
 ): Promise<number> {
   const result = await callsCollection(db).updateMany(
@@ -202,7 +207,7 @@ export async function flagBulkOutcomeUnknown(
     {
       $set: {
         sync_status: SyncStatus.AttemptedError,
-        error: `${OUTCOME_UNKNOWN} (the Bulk Import job may have been created)`,
+        error: `${OUTCOME_UNKNOWN} (the Bulk Import job may have been created: ${why})`,
         outcome_unknown: true,
         synced_at: now,
       },

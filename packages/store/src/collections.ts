@@ -33,6 +33,14 @@ export interface RunBulkImport {
   layout?: BulkRowLayout;
   /** The mapping VAN names for survey responses, found when the run started. */
   surveyMapping?: string;
+  /**
+   * The job action's mappings with the fields the run fills (CanvassedBy's user among them), fixed
+   * when the run started so every job of the run, resumed or not, sends the same.
+   */
+  mappings?: {
+    name: string;
+    fieldValueMappings?: { fieldName: string; columnName?: string; staticValue?: string | number }[];
+  }[];
   jobs: BulkJobRecord[];
   /** Calls sent in the jobs: what per-call posting would have spent, one request each. */
   calls: number;

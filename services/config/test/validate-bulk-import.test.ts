@@ -2,12 +2,14 @@ import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/
 
 // Validate of a `bulk` candidate, through the started service: the Bulk Import mappings its rows
 // need are read from VAN (GET /v4/bulkImportMappingTypes) and one VAN has not enabled for the key
-// is named. Both candidates are made `bulk`; the sandbox switches CanvassResults off for the
-// MyVoters key only, so the MyCampaign candidate is the control.
+// is named, as is a required field the run could not fill. Both candidates are made `bulk`; the
+// sandbox switches CanvassResults off for the MyVoters key only, so the MyCampaign candidate is
+// the control.
 
 let world: ConfigWorld;
 beforeAll(async () => {
-  world = await startConfigWorld();
+  // No reuse of VAN's answers: a test changes what the sandbox requires between two validates.
+  world = await startConfigWorld({ VAN_METADATA_CACHE_MS: '0' });
   expect((await world.api('/candidates')).status).toBe(200);
   const listing = world.base.tables.Listing!;
   const fieldsOf = (name: string) => listing.find((row) => row.fields['Reference Name'] === name)!.fields;
@@ -49,12 +51,40 @@ test('a bulk candidate whose key lacks a mapping fails validate, naming the mapp
   expect(page).toContain('VAN Bulk Import mapping not enabled for this key: CanvassResults');
 });
 
-test('a bulk candidate whose key has every mapping passes', async () => {
+test("a bulk candidate whose key has every mapping passes, canvassed by the key's own user", async () => {
   const body = await json(await world.api('/validate/myc-candidate'));
   expect(body.bulkImport).toEqual([
     { ok: true, message: 'VAN Bulk Import: every mapping the results need is enabled for this key' },
+    {
+      ok: true,
+      message:
+        "VAN Bulk Import: every required field is filled; rows are canvassed by VAN user 51002, the key's own",
+    },
   ]);
   expect(body.ok).toBe(true);
+});
+
+test('a required field the run cannot fill fails validate, naming the field and its mapping', async () => {
+  world.van.bulkImport.setKnobs({ requiredFields: [{ mapping: 'ActivistCode', field: 'PhoneTypeID' }] });
+  try {
+    const body = await json(await world.api('/validate/myc-candidate'));
+    expect(body.bulkImport).toEqual([
+      { ok: true, message: 'VAN Bulk Import: every mapping the results need is enabled for this key' },
+      {
+        ok: false,
+        message: 'VAN Bulk Import fields required that the run cannot fill: PhoneTypeID (ActivistCode)',
+      },
+    ]);
+    expect(body.ok).toBe(false);
+    const page = await (
+      await world.api('/validate/myc-candidate', { headers: { accept: 'text/html' } })
+    ).text();
+    expect(page).toContain(
+      'VAN Bulk Import fields required that the run cannot fill: PhoneTypeID (ActivistCode)',
+    );
+  } finally {
+    world.van.bulkImport.setKnobs({ requiredFields: [] });
+  }
 });
 
 test('a per-call candidate is not asked about Bulk Import', async () => {

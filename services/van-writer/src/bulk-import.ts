@@ -5,7 +5,9 @@
 // run holds the job's state and id), poll with backoff until final, read the results file at once
 // and set each call finished (receipt: job and row) or attempted_error (the row's error).
 // A redelivered message resumes from the run document: it polls a created job again, and never
-// creates a second job for the same calls.
+// creates a second job for the same calls. Once the request creating a job has left, only VAN's
+// refusal frees its calls; any other failure (a timeout, a 5xx, MongoDB failing to record the job
+// or count its request) may have left a job at VAN, so its calls become "outcome unknown".
 
 import { PassThrough, type Readable } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -29,8 +31,14 @@ import {
   BULK_IMPORT_RESOURCE,
   findSurveyResponseMapping,
   missingBulkImportMappings,
+  planBulkImportMappings,
+  refusedBeforeCreation,
+  unfilledBulkImportFields,
   VanOutcomeUnknownError,
   type BulkImportJob,
+  type BulkImportJobRequest,
+  type BulkImportMappingType,
+  type BulkImportMappingUse,
 } from '@call-sync/integrations';
 import { presignDownload, Topics, type Logger, type Publisher } from '@call-sync/platform';
 import {
@@ -364,6 +372,114 @@ async function readResults(
   }
 }
 
+function jobRequest(
+  message: VanBulkImportMessage,
+  bulk: RunBulkImport,
+  record: BulkJobRecord,
+  sourceUrl: string,
+): BulkImportJobRequest {
+  const layout = bulk.layout!;
+  return {
+    description: `call-sync ${message.candidate} run ${message.runId} file ${record.file + 1}/${bulk.jobs.length}`,
+    file: {
+      fileName: record.key
+        .split('/')
+        .pop()!
+        .replace(/\.zip$/, '.csv'),
+      hasHeader: true,
+      hasQuotes: true,
+      sourceUrl,
+      columns: bulkColumns(layout).map((name) => ({ name })),
+      columnDelimiter: 'Csv',
+    },
+    actions: [
+      {
+        resultFileSizeKbLimit: 5000,
+        resourceType: RESOURCE,
+        actionType: 'loadMappedFile',
+        // A run prepared before its mappings were kept on the run sends the plain ones.
+        mappingTypes:
+          bulk.mappings ??
+          bulkMappingUses(layout, {
+            canvassResults: 'CanvassResults',
+            surveyResponse: bulk.surveyMapping ?? 'ApplySurveyResponse',
+            activistCode: 'ActivistCode',
+          }),
+      },
+    ],
+  };
+}
+
+/** Why a job's creation left its existence unknown, in words for the person who checks VAN. */
+function unknownCreation(error: unknown, jobId: string | undefined): string {
+  if (jobId !== undefined)
+    return `VAN created job ${jobId}; recording it or its request failed: ${(error as Error).message}`;
+  if (error instanceof VanOutcomeUnknownError) {
+    if (error.reason === 'timeout') return 'VAN did not answer the creation in time';
+    if (error.reason === 'connection-lost') return 'the connection was lost before VAN answered the creation';
+    return `VAN answered the creation with ${error.status ?? 'an unreadable answer'}`;
+  }
+  return `the creation failed after it may have been sent: ${(error as Error).message}`;
+}
+
+/**
+ * Sends one job's creation, at most once: the job is marked `creating` before the request leaves.
+ * VAN's refusal frees the calls (the run fails with VAN's reason); after any other failure the
+ * job may exist, and its calls are flagged "outcome unknown" rather than freed.
+ */
+async function createJob(
+  deps: BulkImportDeps,
+  message: VanBulkImportMessage,
+  access: CandidateVanAccess,
+  spend: Spend,
+  bulk: RunBulkImport,
+  record: BulkJobRecord,
+): Promise<{ jobId: string } | { refused: string } | { unknown: string }> {
+  const { db, logger } = deps;
+  const { runId } = message;
+  const sourceUrl = await presignDownload(
+    deps.publicS3,
+    deps.settings.bucket,
+    record.key,
+    deps.settings.linkSeconds,
+  );
+  await markBulkPosting(db, runId, record.requestId);
+  if (!(await transitionBulkJob(db, runId, record.file, 'ready', 'creating'))) {
+    throw new Error('another worker took this Bulk Import job; the message is delivered again');
+  }
+  let jobId: string | undefined;
+  try {
+    // The id is kept the moment VAN answers: counting the request comes after, and may fail.
+    await spend(async () => {
+      jobId = (await access.client.createBulkImportJob(jobRequest(message, bulk, record, sourceUrl))).jobId;
+    });
+    if (!(await transitionBulkJob(db, runId, record.file, 'creating', 'created', { jobId }))) {
+      // A redelivered message found the job `creating` meanwhile and flagged its calls.
+      logger.warn({ runId, jobId }, 'Bulk Import job created after its calls were flagged');
+      return { unknown: 'settled by another delivery' };
+    }
+    logger.info({ runId, jobId, rows: record.rows }, 'Bulk Import job created');
+    return { jobId: jobId! };
+  } catch (error) {
+    const text = (error as Error).message;
+    if (jobId === undefined && refusedBeforeCreation(error)) {
+      await releaseBulkPosting(db, runId, record.requestId);
+      await transitionBulkJob(db, runId, record.file, 'creating', 'failed', { error: text });
+      return { refused: `VAN refused Bulk Import job ${record.file + 1} of ${bulk.jobs.length}: ${text}` };
+    }
+    // Flagging may fail as well (MongoDB down): the job then stays `creating`, and the message,
+    // delivered again, flags its calls.
+    const why = unknownCreation(error, jobId);
+    const flagged = await flagBulkOutcomeUnknown(db, runId, record.requestId, why);
+    await transitionBulkJob(db, runId, record.file, 'creating', 'done', {
+      error: why,
+      ...(jobId !== undefined ? { jobId } : {}),
+    });
+    logger.warn({ runId, jobId, flagged, err: text }, 'Bulk Import job creation outcome unknown');
+    return { unknown: why };
+  }
+}
+
 /** Creates, polls and settles one job. Returns a reason when the run must fail. */
 async function runJob(
   deps: BulkImportDeps,
@@ -375,14 +491,12 @@ async function runJob(
 ): Promise<string | undefined> {
   const { db, logger } = deps;
   const { runId } = message;
-  const total = bulk.jobs.length;
   if (record.state === 'done' || record.state === 'failed') return undefined;
   if (record.state === 'creating') {
-    // A worker died between marking the job and recording VAN's answer: the job may exist.
-    const flagged = await flagBulkOutcomeUnknown(db, runId, record.requestId);
-    await transitionBulkJob(db, runId, record.file, 'creating', 'done', {
-      error: 'job creation outcome unknown',
-    });
+    // The job's creation was sent and VAN's answer never recorded: the job may exist.
+    const why = 'the creation was sent and its answer never recorded (a writer stopped, or MongoDB failed)';
+    const flagged = await flagBulkOutcomeUnknown(db, runId, record.requestId, why);
+    await transitionBulkJob(db, runId, record.file, 'creating', 'done', { error: why });
     logger.warn(
       { runId, file: record.file, flagged },
       'Bulk Import job creation outcome unknown; calls flagged',
@@ -391,62 +505,10 @@ async function runJob(
   }
   let jobId = record.jobId;
   if (record.state === 'ready') {
-    await markBulkPosting(db, runId, record.requestId);
-    if (!(await transitionBulkJob(db, runId, record.file, 'ready', 'creating'))) {
-      throw new Error('another worker took this Bulk Import job; the message is delivered again');
-    }
-    const sourceUrl = await presignDownload(
-      deps.publicS3,
-      deps.settings.bucket,
-      record.key,
-      deps.settings.linkSeconds,
-    );
-    try {
-      const created = await spend(() =>
-        access.client.createBulkImportJob({
-          description: `call-sync ${message.candidate} run ${runId} file ${record.file + 1}/${total}`,
-          file: {
-            fileName: record.key
-              .split('/')
-              .pop()!
-              .replace(/\.zip$/, '.csv'),
-            hasHeader: true,
-            hasQuotes: true,
-            sourceUrl,
-            columns: bulkColumns(bulk.layout!).map((name) => ({ name })),
-            columnDelimiter: 'Csv',
-          },
-          actions: [
-            {
-              resultFileSizeKbLimit: 5000,
-              resourceType: RESOURCE,
-              actionType: 'loadMappedFile',
-              mappingTypes: bulkMappingUses(bulk.layout!, {
-                canvassResults: 'CanvassResults',
-                surveyResponse: bulk.surveyMapping ?? 'ApplySurveyResponse',
-                activistCode: 'ActivistCode',
-              }),
-            },
-          ],
-        }),
-      );
-      jobId = created.jobId;
-      await transitionBulkJob(db, runId, record.file, 'creating', 'created', { jobId });
-      logger.info({ runId, jobId, rows: record.rows }, 'Bulk Import job created');
-    } catch (error) {
-      if (error instanceof VanOutcomeUnknownError) {
-        const flagged = await flagBulkOutcomeUnknown(db, runId, record.requestId);
-        await transitionBulkJob(db, runId, record.file, 'creating', 'done', { error: error.message });
-        logger.warn({ runId, flagged, err: error.message }, 'Bulk Import job creation outcome unknown');
-        return undefined;
-      }
-      // Refused before anything was applied: the calls are free for a later run.
-      await releaseBulkPosting(db, runId, record.requestId);
-      await transitionBulkJob(db, runId, record.file, 'creating', 'failed', {
-        error: (error as Error).message,
-      });
-      return `VAN refused Bulk Import job ${record.file + 1} of ${total}: ${(error as Error).message}`;
-    }
+    const created = await createJob(deps, message, access, spend, bulk, record);
+    if ('refused' in created) return created.refused;
+    if (!('jobId' in created)) return undefined;
+    jobId = created.jobId;
   }
   const job = await pollUntilFinal(deps, message, access, spend, jobId!);
   if (job.status === 'Failed') {
@@ -460,6 +522,38 @@ async function runJob(
   await transitionBulkJob(db, runId, record.file, 'created', 'done', { status: job.status });
   logger.info({ runId, jobId, status: job.status, ...applied }, 'Bulk Import job applied');
   return undefined;
+}
+
+/**
+ * What the run's jobs will ask of VAN, read before any file is written: the mappings the key
+ * offers, and each mapping's required fields filled (CanvassedBy with the key's own VAN user). A
+ * problem is why the run cannot go as Bulk Import, which VAN would otherwise say by refusing it.
+ */
+async function planJobs(
+  access: CandidateVanAccess,
+  spend: Spend,
+  layout: BulkRowLayout,
+): Promise<
+  | { problem: string; remedy: string }
+  | { surveyMapping: string | undefined; mappings: BulkImportMappingUse[] }
+> {
+  const types: BulkImportMappingType[] = await spend(() => access.client.bulkImportMappingTypes());
+  const missing = missingBulkImportMappings(types, layout);
+  if (missing.length > 0) {
+    return {
+      problem: `VAN Bulk Import mapping not enabled for this key: ${missing.join(', ')}`,
+      remedy: 'ask VAN to enable it',
+    };
+  }
+  let canvassedBy: number | undefined;
+  let plan = planBulkImportMappings(types, layout, canvassedBy);
+  if (plan.takesCanvassedBy) {
+    canvassedBy = (await spend(() => access.client.getApiKeyProfile())).userId;
+    plan = planBulkImportMappings(types, layout, canvassedBy);
+  }
+  const unfilled = unfilledBulkImportFields(plan, canvassedBy);
+  if (unfilled) return { problem: unfilled, remedy: 'ask VAN about these fields' };
+  return { surveyMapping: findSurveyResponseMapping(types)?.name, mappings: plan.uses };
 }
 
 /** Handles one `callsync.van-bulk-import` message: the whole VAN part of a `bulk` run. */
@@ -483,24 +577,22 @@ export async function runBulkImport(deps: BulkImportDeps, message: VanBulkImport
   if (!bulk?.prepared) {
     const { layout, calls } = await scanLayout(db, runId);
     if (calls > 0) {
-      const types = await spend(() => access.client.bulkImportMappingTypes());
-      const missing = missingBulkImportMappings(types, layout);
-      if (missing.length > 0) {
-        const what = `VAN Bulk Import mapping not enabled for this key: ${missing.join(', ')}`;
+      const plan = await planJobs(access, spend, layout);
+      if ('problem' in plan) {
         if (fallsBack(deps.settings, candidate)) {
           await markBulkFallback(db, runId);
           const published = await publishPerCall(deps, message);
-          logger.warn({ runId, candidate, published }, `${what}; posting call by call instead`);
+          logger.warn({ runId, candidate, published }, `${plan.problem}; posting call by call instead`);
           return;
         }
         await failRun(
           { db, logger, publisher: deps.publisher },
           runId,
-          `${what} — ask VAN to enable it, or list the candidate in VAN_BULK_FALLBACK_CANDIDATES`,
+          `${plan.problem} — ${plan.remedy}, or list the candidate in VAN_BULK_FALLBACK_CANDIDATES`,
         );
         return;
       }
-      const attempt = await beginBulkPreparation(db, runId, findSurveyResponseMapping(types)?.name);
+      const attempt = await beginBulkPreparation(db, runId, plan);
       if (attempt !== null) {
         const prepared = await prepareFiles(deps, message, attempt, layout);
         await finishBulkPreparation(db, runId, attempt, { layout, ...prepared });

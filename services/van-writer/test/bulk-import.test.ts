@@ -1,4 +1,4 @@
-import type { Db } from 'mongodb';
+import { MongoNetworkError, type Db, type Document } from 'mongodb';
 import { emptyRunCounts, RunState, SyncStatus, type Call, type VanCanvassRequest } from '@call-sync/core';
 import { createLogger, createS3Client, ensureBucket, type Publisher } from '@call-sync/platform';
 import {
@@ -44,8 +44,8 @@ function s3() {
   return createS3Client({ ...env, forcePathStyle: true });
 }
 
-function deps(overrides: Partial<BulkImportDeps> = {}): BulkImportDeps {
-  const access = world.vanAccess(1000);
+function deps(overrides: Partial<BulkImportDeps> = {}, client: { timeoutMs?: number } = {}): BulkImportDeps {
+  const access = world.vanAccess(1000, undefined, client);
   return {
     db,
     logger,
@@ -281,4 +281,235 @@ test('a mapping the key lacks fails the run naming it, or falls back to per-call
   expect((await findRun(db, falling.runId))!.state).toBe(RunState.Writing);
   expect((await readRunBulkImport(db, falling.runId))?.fallback).toBe('per-call');
   expect(van.bulkImport.jobs()).toHaveLength(0);
+});
+
+/** VAN ids the sandbox applied more than once, over every Bulk Import job it received. */
+function appliedTwice(): number[] {
+  const applied = new Map<number, number>();
+  for (const entry of van.journal()) {
+    if (entry.bulk && entry.vanId !== null) applied.set(entry.vanId, (applied.get(entry.vanId) ?? 0) + 1);
+  }
+  return [...applied].filter(([, times]) => times > 1).map(([vanId]) => vanId);
+}
+
+const appliedRows = (): number => van.journal().filter((entry) => entry.bulk).length;
+
+/**
+ * The test database, except that writes for which `fails` says so fail as they do when MongoDB
+ * goes away (each update of the named collections is asked, with its update).
+ */
+function failingWrites(collections: string[], fails: (update: Document) => boolean): Db {
+  const wrap = <T extends object>(target: T, trap: (name: PropertyKey, value: unknown) => unknown): T =>
+    new Proxy(target, {
+      get(t, name) {
+        const value: unknown = Reflect.get(t, name);
+        const bound = typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+        return trap(name, bound);
+      },
+    });
+  return wrap(db, (name, value) => {
+    if (name !== 'collection') return value;
+    return (which: string, ...rest: unknown[]) => {
+      const real = (value as (...a: unknown[]) => object)(which, ...rest);
+      if (!collections.includes(which)) return real;
+      return wrap(real, (method, write) => {
+        if (method !== 'updateOne' && method !== 'updateMany') return write;
+        return async (filter: Document, update: Document, ...options: unknown[]) => {
+          if (fails(update)) throw new MongoNetworkError('connection 7 to mongodb closed');
+          return (write as (...a: unknown[]) => Promise<unknown>)(filter, update, ...options);
+        };
+      });
+    };
+  });
+}
+
+/** Every call of the run as a person will find it: outcome unknown, with the reason. */
+async function expectOutcomeUnknown(ids: string[], why: string): Promise<void> {
+  const calls = [...(await outcomes(ids)).values()];
+  expect(calls).toHaveLength(ids.length);
+  for (const call of calls) {
+    expect({ status: call.sync_status, unknown: call.outcome_unknown, error: call.error }).toEqual({
+      status: SyncStatus.AttemptedError,
+      unknown: true,
+      error: `outcome unknown — check VAN before replaying (the Bulk Import job may have been created: ${why})`,
+    });
+  }
+}
+
+/** Delivers the run's message again, then tries to claim its calls for a later run: neither sends them. */
+async function attemptAgain(runId: string, candidate: string, ids: string[]): Promise<void> {
+  await runBulkImport(deps(), { v: 1, runId, candidate });
+  await runBulkImport(deps(), { v: 1, runId, candidate });
+  const claimed = await claimCalls(
+    db,
+    `${runId}-later`,
+    ids.map((callId) => ({ callId, status: SyncStatus.InProgress })),
+  );
+  expect(claimed.size).toBe(0);
+}
+
+const finalJobs = (): Promise<void> =>
+  waitUntil(
+    async () =>
+      van.bulkImport
+        .jobs()
+        .every((job) => ['Completed', 'CompletedWithErrors', 'Failed'].includes(job.status)),
+    { timeoutMs: 20_000, what: "the sandbox's jobs final" },
+  );
+
+test('a job creation VAN does not answer in time leaves its calls outcome unknown, applied once', async () => {
+  const { runId, candidate, ids } = await bulkRun(10);
+  // VAN creates the job 2.5 s after the request, when the writer has given up after 1 s.
+  van.setKnobs({ timeoutAnswerAfterMs: 2500 });
+  van.failNextRequests(1, 'timeout', 'POST');
+  await runBulkImport(deps({}, { timeoutMs: 1000 }), { v: 1, runId, candidate });
+  await expectOutcomeUnknown(ids, 'VAN did not answer the creation in time');
+  expect((await findRun(db, runId))!.state).toBe(RunState.Exporting);
+
+  await waitUntil(async () => van.bulkImport.jobs().length === 1, {
+    timeoutMs: 10_000,
+    what: 'the job VAN created after the timeout',
+  });
+  await attemptAgain(runId, candidate, ids);
+  await finalJobs();
+  expect(van.bulkImport.jobs()).toHaveLength(1);
+  // Kinds 0-2 of plan() are applied: 6 of the 10 calls, each once.
+  expect(appliedRows()).toBe(6);
+  expect(appliedTwice()).toEqual([]);
+  await expectOutcomeUnknown(ids, 'VAN did not answer the creation in time');
+});
+
+test('a job creation VAN answers with a 5xx leaves its calls outcome unknown, never sent again', async () => {
+  const { runId, candidate, ids } = await bulkRun(10);
+  van.failNextRequests(1, '5xx', 'POST');
+  await runBulkImport(deps(), { v: 1, runId, candidate });
+  await expectOutcomeUnknown(ids, 'VAN answered the creation with 500');
+  await attemptAgain(runId, candidate, ids);
+  expect(van.requestLog().filter((r) => r.path === '/v4/bulkImportJobs')).toHaveLength(1);
+  expect(appliedRows()).toBe(0);
+});
+
+test('MongoDB failing to record a created job leaves its calls outcome unknown, applied once', async () => {
+  const { runId, candidate, ids } = await bulkRun(10);
+  let failures = 0;
+  const flaky = failingWrites(['runs'], (update) => {
+    const fails = failures === 0 && update.$set?.['bulkImport.jobs.0.jobId'] !== undefined;
+    if (fails) failures += 1;
+    return fails;
+  });
+  await runBulkImport(deps({ db: flaky }), { v: 1, runId, candidate });
+  expect(failures).toBe(1);
+  const [job] = van.bulkImport.jobs();
+  const why = `VAN created job ${job!.jobId}; recording it or its request failed: connection 7 to mongodb closed`;
+  await expectOutcomeUnknown(ids, why);
+  expect((await readRunBulkImport(db, runId))!.jobs[0]).toMatchObject({
+    state: 'done',
+    jobId: String(job!.jobId),
+    error: why,
+  });
+
+  await attemptAgain(runId, candidate, ids);
+  await finalJobs();
+  expect(van.bulkImport.jobs()).toHaveLength(1);
+  expect(appliedRows()).toBe(6);
+  expect(appliedTwice()).toEqual([]);
+});
+
+test('MongoDB failing to count the creation request leaves its calls outcome unknown', async () => {
+  const { runId, candidate, ids } = await bulkRun(10);
+  const flaky = failingWrites(
+    ['runs'],
+    (update) => van.bulkImport.jobs().length > 0 && update.$inc?.['bulkImport.requests'] !== undefined,
+  );
+  await runBulkImport(deps({ db: flaky }), { v: 1, runId, candidate });
+  const [job] = van.bulkImport.jobs();
+  await expectOutcomeUnknown(
+    ids,
+    `VAN created job ${job!.jobId}; recording it or its request failed: connection 7 to mongodb closed`,
+  );
+  await attemptAgain(runId, candidate, ids);
+  await finalJobs();
+  expect(van.bulkImport.jobs()).toHaveLength(1);
+  expect(appliedTwice()).toEqual([]);
+});
+
+test('MongoDB gone once the job is created: the next delivery flags its calls, applied once', async () => {
+  const { runId, candidate, ids } = await bulkRun(10);
+  const down = failingWrites(['runs', 'calls'], () => van.bulkImport.jobs().length > 0);
+  await expect(runBulkImport(deps({ db: down }), { v: 1, runId, candidate })).rejects.toThrow(
+    'connection 7 to mongodb closed',
+  );
+  expect((await readRunBulkImport(db, runId))!.jobs[0]!.state).toBe('creating');
+
+  await attemptAgain(runId, candidate, ids);
+  await expectOutcomeUnknown(
+    ids,
+    'the creation was sent and its answer never recorded (a writer stopped, or MongoDB failed)',
+  );
+  await finalJobs();
+  expect(van.bulkImport.jobs()).toHaveLength(1);
+  expect(appliedRows()).toBe(6);
+  expect(appliedTwice()).toEqual([]);
+});
+
+test('a refusal VAN answers before creating the job frees its calls for the next run', async () => {
+  const { runId, candidate, ids } = await bulkRun(10);
+  const base = deps();
+  const access = (await base.vanAccessFor(candidate))!;
+  // VAN switches ActivistCode off between the run's mapping check and its job.
+  const client: typeof access.client = {
+    ...access.client,
+    createBulkImportJob: (request) => {
+      van.bulkImport.setKnobs({ disabledMappings: [{ key: key.apiKey, mapping: 'ActivistCode' }] });
+      return access.client.createBulkImportJob(request);
+    },
+  };
+  await runBulkImport(
+    { ...base, vanAccessFor: async () => ({ ...access, client }) },
+    { v: 1, runId, candidate },
+  );
+  const run = await findRun(db, runId);
+  expect(run!.state).toBe(RunState.Failed);
+  expect(run!.error).toBe(
+    "VAN refused Bulk Import job 1 of 1: The mapping type 'ActivistCode' is not available for this API key.",
+  );
+  const calls = [...(await outcomes(ids)).values()];
+  expect(calls.map((c) => [c.sync_status, c.posting_started_at, c.outcome_unknown])).toEqual(
+    ids.map(() => [undefined, undefined, undefined]),
+  );
+  expect(van.bulkImport.jobs()).toHaveLength(0);
+});
+
+test("a VAN whose CanvassResults requires CanvassedBy takes the job, canvassed by the key's user", async () => {
+  van.bulkImport.setKnobs({ requiredFields: [{ mapping: 'CanvassResults', field: 'CanvassedBy' }] });
+  const { runId, candidate, calls, ids } = await bulkRun(10);
+  await runBulkImport(deps(), { v: 1, runId, candidate });
+
+  const [job] = van.bulkImport.jobs();
+  expect(job!.request.actions[0]!.mappingTypes[0]).toEqual({
+    name: 'CanvassResults',
+    fieldValueMappings: [{ fieldName: 'CanvassedBy', staticValue: 51001 }],
+  });
+  const byId = await outcomes(ids);
+  expect(ids.map((id) => byId.get(id)!.sync_status)).toEqual(calls.map((c) => c.expected.status));
+  const rows = van.journal().filter((entry) => entry.bulk);
+  expect(rows).toHaveLength(6);
+  for (const row of rows)
+    expect((row.body as { canvassContext: { canvassedBy?: number } }).canvassContext.canvassedBy).toBe(51001);
+  expect(van.requestLog().filter((r) => r.path === '/v4/apiKeyProfiles')).toHaveLength(1);
+});
+
+test('a required field the run cannot fill fails the run naming it, before any job', async () => {
+  van.bulkImport.setKnobs({ requiredFields: [{ mapping: 'CanvassResults', field: 'PhoneTypeID' }] });
+  const { runId, candidate, ids } = await bulkRun(5);
+  await runBulkImport(deps(), { v: 1, runId, candidate });
+  const run = await findRun(db, runId);
+  expect(run!.state).toBe(RunState.Failed);
+  expect(run!.error).toBe(
+    'VAN Bulk Import fields required that the run cannot fill: PhoneTypeID (CanvassResults) — ' +
+      'ask VAN about these fields, or list the candidate in VAN_BULK_FALLBACK_CANDIDATES',
+  );
+  expect(van.bulkImport.jobs()).toHaveLength(0);
+  const calls = [...(await outcomes(ids)).values()];
+  expect(calls.every((c) => c.sync_status === undefined)).toBe(true);
 });

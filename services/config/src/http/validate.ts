@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import {
+  bulkRowLayoutOf,
   deliversOnlyCsv,
   PHONE_ID_LOOKBACK_DAYS,
   PHONE_ID_WHY,
@@ -13,6 +14,8 @@ import {
 } from '@call-sync/core';
 import {
   missingBulkImportMappings,
+  planBulkImportMappings,
+  unfilledBulkImportFields,
   VanAuthError,
   VanBudgetExhaustedError,
   VanError,
@@ -31,25 +34,41 @@ import { serve } from './serve-operation';
 
 type PhoneIdCounts = Pick<OperatorCalls, 'countPhoneIds'>;
 
-/** The mappings the van-writer will check before a `bulk` run, from the rows that go to VAN. */
+/**
+ * What the van-writer will check before a `bulk` run, from the rows that go to VAN: the mappings
+ * the key offers, then each mapping's required fields filled as the run fills them (CanvassedBy
+ * with the key's own VAN user), so a job VAN would refuse is named before the night.
+ */
 function bulkImportChecks(configuration: CandidateConfiguration, view: VanView | undefined): ConfigCheck[] {
   if (configuration.candidate.strategy !== 'bulk' || !view?.bulkImportMappings) return [];
-  const synced = configuration.rows.filter((row) => row.syncToSystem);
-  const layout = {
-    hasResultCodes: synced.some((row) => row.canvassResultCode !== undefined),
-    surveyResponses: Math.max(0, ...synced.map((row) => row.questionResponses.length)),
-    activistCodes:
-      Math.max(0, ...synced.map((row) => row.tags.length)) + configuration.candidate.tagIds.length,
-  };
+  const layout = bulkRowLayoutOf(configuration.candidate, configuration.rows);
   const missing = missingBulkImportMappings(view.bulkImportMappings, layout);
-  return missing.length > 0
-    ? [
-        {
-          ok: false,
-          message: `VAN Bulk Import mapping not enabled for this key: ${missing.join(', ')} — ask VAN to enable it, or list the candidate in VAN_BULK_FALLBACK_CANDIDATES`,
-        },
-      ]
-    : [{ ok: true, message: 'VAN Bulk Import: every mapping the results need is enabled for this key' }];
+  if (missing.length > 0) {
+    return [
+      {
+        ok: false,
+        message: `VAN Bulk Import mapping not enabled for this key: ${missing.join(', ')} — ask VAN to enable it, or list the candidate in VAN_BULK_FALLBACK_CANDIDATES`,
+      },
+    ];
+  }
+  const mappings = {
+    ok: true,
+    message: 'VAN Bulk Import: every mapping the results need is enabled for this key',
+  };
+  const canvassedBy = view.profile.userId;
+  const plan = planBulkImportMappings(view.bulkImportMappings, layout, canvassedBy);
+  const unfilled = unfilledBulkImportFields(plan, canvassedBy);
+  if (unfilled) return [mappings, { ok: false, message: unfilled }];
+  return [
+    mappings,
+    {
+      ok: true,
+      message:
+        plan.takesCanvassedBy && canvassedBy !== undefined
+          ? `VAN Bulk Import: every required field is filled; rows are canvassed by VAN user ${canvassedBy}, the key's own`
+          : 'VAN Bulk Import: every required field is filled',
+    },
+  ];
 }
 
 async function phoneIdsOf(calls: PhoneIdCounts, candidate: Candidate): Promise<ValidateAnswer['phoneIds']> {

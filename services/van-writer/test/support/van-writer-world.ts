@@ -29,8 +29,11 @@ export interface VanWriterWorld {
   /** The contract fixture's first VAN key. */
   key: ReturnType<typeof loadFixture>['van']['keys'][number];
   publisher: Publisher;
-  /** The van-writer's own access for the key: a client whose budget is the key's day in Mongo. */
-  vanAccess(dailyBudget: number, now?: () => Date): CandidateVanAccess;
+  /**
+   * The van-writer's own access for the key: a client whose budget is the key's day in Mongo
+   * (`timeoutMs` for a test that makes VAN answer too late).
+   */
+  vanAccess(dailyBudget: number, now?: () => Date, client?: { timeoutMs?: number }): CandidateVanAccess;
   close(): Promise<void>;
 }
 
@@ -60,7 +63,7 @@ export async function startVanWriterWorld(
     db,
     key,
     publisher,
-    vanAccess: (dailyBudget, now = () => new Date()) =>
+    vanAccess: (dailyBudget, now = () => new Date(), client = {}) =>
       vanAccessWithBudget(
         {
           baseUrl: van.url,
@@ -68,6 +71,7 @@ export async function startVanWriterWorld(
           apiKey: key.apiKey,
           mode: 0,
           rateLimiter: createTokenBucket(1000, 50),
+          ...client,
         },
         createMongoRequestBudget(db, fingerprintApiKey(key.apiKey), dailyBudget, { now }),
       ),
