@@ -2,12 +2,13 @@
 // call (`full`) and as VAN Bulk Import jobs (`bulk`) ends with the same status for every call,
 // the bulk run spending a dozen VAN requests at most; rows VAN refuses carry VAN's row error; and
 // a van-writer SIGKILLed while its job is pending resumes that job after a restart, never
-// creating a second one. BULK_E2E_CALLS sets the night's size (2,000 by default; 10,000 is the
+// creating a second one, on a VAN whose CanvassResults mapping requires CanvassedBy (filled with
+// the key's own user). BULK_E2E_CALLS sets the night's size (2,000 by default; 10,000 is the
 // issue's figure). Build first: `npx tsc -b`.
 
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
-import type { VanRequestLogEntry } from '@call-sync/sandbox';
+import { SANDBOX_VAN_USER_ID, type VanRequestLogEntry } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
@@ -46,7 +47,7 @@ afterAll(async () => {
 
 async function sync(
   strategy: 'full' | 'bulk',
-  options: { killWhilePending?: boolean } = {},
+  options: { killWhilePending?: boolean; canvassedByRequired?: boolean } = {},
 ): Promise<Synced> {
   const world = await createWorld({
     candidates: 1,
@@ -56,6 +57,8 @@ async function sync(
   });
   opened.push(world);
   if (options.killWhilePending) world.van.bulkImport.setKnobs({ pendingMs: 8_000 });
+  if (options.canvassedByRequired)
+    world.van.bulkImport.setKnobs({ requiredFields: [{ mapping: 'CanvassResults', field: 'CanvassedBy' }] });
   const group = await freshServiceGroup(`e2e-bulk-${strategy}`);
   const writerEnv = {
     ...world.env,
@@ -166,8 +169,13 @@ test('a bulk run ends every call as the per-call run did, for a dozen VAN reques
 });
 
 test('a van-writer killed while its job is pending resumes the same job after a restart', async () => {
-  const crashed = await sync('bulk', { killWhilePending: true });
+  const crashed = await sync('bulk', { killWhilePending: true, canvassedByRequired: true });
   expect(crashed.writerStarts).toBe(2);
+  // The seeded key names no user of its own in the fixture: its profile answers the sandbox's.
+  expect(crashed.world.van.bulkImport.jobs()[0]!.request.actions[0]!.mappingTypes[0]).toEqual({
+    name: 'CanvassResults',
+    fieldValueMappings: [{ fieldName: 'CanvassedBy', staticValue: SANDBOX_VAN_USER_ID }],
+  });
   expect(crashed.run.state).toBe('completed');
   expect(crashed.world.van.bulkImport.jobs()).toHaveLength(1);
   expect(crashed.requests.filter((r) => r.method === 'POST')).toHaveLength(1);

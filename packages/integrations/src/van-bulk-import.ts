@@ -151,15 +151,15 @@ export interface BulkImportMappingPlan {
   uses: BulkImportMappingUse[];
   /** Required fields (`isRequired`) nothing fills, as "Field (Mapping)": VAN would refuse the job. */
   unfilled: string[];
-  /** Whether a mapping the run uses has a CanvassedBy field at all (then it is always filled). */
-  takesCanvassedBy: boolean;
+  /** Whether a mapping the run uses requires CanvassedBy: only then is a user worth a request. */
+  needsCanvassedBy: boolean;
 }
 
 /**
  * The mappings a run's job uses, with their required fields read from VAN's mapping types: a field
  * is filled by a file column of its name (VAN maps by name), by the column the use names for it,
- * or, for CanvassedBy, by the VAN user given. CanvassedBy is filled wherever a mapping has it,
- * required or not: VAN's docs do not settle whether it is, and the key's own user is always true.
+ * or, for CanvassedBy, by the VAN user given — on every mapping that has the field, so all of a
+ * row's records name the same canvasser.
  */
 export function planBulkImportMappings(
   types: BulkImportMappingType[],
@@ -174,12 +174,12 @@ export function planBulkImportMappings(
     activistCode: 'ActivistCode',
   });
   const unfilled: string[] = [];
-  let takesCanvassedBy = false;
+  let needsCanvassedBy = false;
   const planned = uses.map((use): BulkImportMappingUse => {
     const fields = types.find((type) => type.name === use.name)?.fields ?? [];
     const mapped: BulkImportFieldValueMapping[] = [...(use.fieldValueMappings ?? [])];
     const canvasser = fields.find((field) => lower(field.name) === CANVASSED_BY);
-    if (canvasser) takesCanvassedBy = true;
+    if (canvasser?.isRequired) needsCanvassedBy = true;
     if (canvasser && canvassedBy !== undefined)
       mapped.push({ fieldName: canvasser.name, staticValue: canvassedBy });
     for (const field of fields) {
@@ -190,7 +190,7 @@ export function planBulkImportMappings(
     }
     return mapped.length > 0 ? { name: use.name, fieldValueMappings: mapped } : { name: use.name };
   });
-  return { uses: planned, unfilled, takesCanvassedBy };
+  return { uses: planned, unfilled, needsCanvassedBy };
 }
 
 /**

@@ -51,7 +51,7 @@ const LAYOUT = { hasResultCodes: true, surveyResponses: 1, activistCodes: 0 };
 test('CanvassedBy is filled with the user on every mapping that has the field', () => {
   const plan = planBulkImportMappings(TYPES, LAYOUT, 51001);
   expect(plan.unfilled).toEqual([]);
-  expect(plan.takesCanvassedBy).toBe(true);
+  expect(plan.needsCanvassedBy).toBe(true);
   expect(plan.uses).toEqual([
     { name: 'CanvassResults', fieldValueMappings: [{ fieldName: 'CanvassedBy', staticValue: 51001 }] },
     {
@@ -80,13 +80,19 @@ test('a required field nothing fills is named, with the mapping that requires it
   );
 });
 
-test('a mapping without a CanvassedBy field needs no user', () => {
+test('a mapping whose CanvassedBy is optional needs no user', () => {
   const plan = planBulkImportMappings(
-    [{ name: 'CanvassResults', resourceTypes: [], fields: [field('ResultID', true)] }],
+    [
+      {
+        name: 'CanvassResults',
+        resourceTypes: [],
+        fields: [field('ResultID', true), field('CanvassedBy', false)],
+      },
+    ],
     { hasResultCodes: true, surveyResponses: 0, activistCodes: 0 },
     undefined,
   );
-  expect(plan).toEqual({ uses: [{ name: 'CanvassResults' }], unfilled: [], takesCanvassedBy: false });
+  expect(plan).toEqual({ uses: [{ name: 'CanvassResults' }], unfilled: [], needsCanvassedBy: false });
   expect(unfilledBulkImportFields(plan, undefined)).toBeUndefined();
 });
 

@@ -12,8 +12,8 @@ import type { DryRunResult } from '@call-sync/store';
 
 const VAN_FREE_REQUESTS_PER_DAY = 1000;
 const VAN_PAGE_SIZE = 200;
-/** Before a bulk run: the key's mapping types, and its profile (the user rows are canvassed by). */
-const BULK_IMPORT_RUN_REQUESTS = 2;
+/** Before a bulk run: the key's mapping types (its profile too when a mapping requires CanvassedBy). */
+const BULK_IMPORT_RUN_REQUESTS = 1;
 /** Each job: its creation, at least one status read, and its results file. */
 const BULK_IMPORT_JOB_REQUESTS = 3;
 /** VAN requests a `bulk` run of `rows` rows spends at least: the mapping check, then per job. */

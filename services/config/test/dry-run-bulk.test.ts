@@ -4,9 +4,8 @@ import { startConfigWorld, type ConfigWorld } from './support/config-world';
 
 // A dry run of a `bulk` candidate, through the started service: its VAN-bound calls are rows of
 // Bulk Import jobs, not posts. With VAN_BULK_MAX_ROWS_PER_JOB=4 (the van-writer's variable), 10
-// rows make 3 jobs: the mapping types and the key's profile read once, then per job its creation,
-// a status read and its results file = 2 + 3 × 3 = 11 requests, where posting call by call would
-// take 10 posts.
+// rows make 3 jobs: 1 mapping-types read, then per job its creation, a status read and its
+// results file = 1 + 3 × 3 = 10 requests, where posting call by call would take 10 posts.
 
 let world: ConfigWorld;
 let db: Db;
@@ -52,8 +51,8 @@ test('a bulk dry run counts its calls as Bulk Import rows, with the requests its
     byRoute: { van: 0, 'van-bulk': 10, csv: 0, 'csv-after-van': 0, none: 2 },
     bulkImport: { rows: 10, jobs: 3, perCallRequests: 10 },
   });
-  expect(run.dryRunResult.vanRequests).toMatchObject({ canvassPosts: 0, bulkImport: 11 });
-  expect(run.dryRunResult.vanRequests.total).toBe(11 + run.dryRunResult.vanRequests.metadata);
+  expect(run.dryRunResult.vanRequests).toMatchObject({ canvassPosts: 0, bulkImport: 10 });
+  expect(run.dryRunResult.vanRequests.total).toBe(10 + run.dryRunResult.vanRequests.metadata);
 
   const stored = await db.collection('runs').findOne({ _id: run.runId });
   expect(stored?.dryRunPlan).toMatchObject({ vanPosts: 0, bulkRows: 10 });
@@ -62,6 +61,6 @@ test('a bulk dry run counts its calls as Bulk Import rows, with the requests its
 
   const page = await (await world.api(`/runs/${run.runId}`, { headers: { accept: 'text/html' } })).text();
   expect(page).toContain(
-    '10 rows in 3 VAN Bulk Import jobs (11 requests, where posting call by call takes 10)',
+    '10 rows in 3 VAN Bulk Import jobs (10 requests, where posting call by call takes 10)',
   );
 });

@@ -526,8 +526,9 @@ async function runJob(
 
 /**
  * What the run's jobs will ask of VAN, read before any file is written: the mappings the key
- * offers, and each mapping's required fields filled (CanvassedBy with the key's own VAN user). A
- * problem is why the run cannot go as Bulk Import, which VAN would otherwise say by refusing it.
+ * offers, and each mapping's required fields filled (CanvassedBy with the key's own VAN user, read
+ * only when a mapping requires it). A problem is why the run cannot go as Bulk Import, which VAN
+ * would otherwise say by refusing the job.
  */
 async function planJobs(
   access: CandidateVanAccess,
@@ -547,7 +548,7 @@ async function planJobs(
   }
   let canvassedBy: number | undefined;
   let plan = planBulkImportMappings(types, layout, canvassedBy);
-  if (plan.takesCanvassedBy) {
+  if (plan.needsCanvassedBy) {
     canvassedBy = (await spend(() => access.client.getApiKeyProfile())).userId;
     plan = planBulkImportMappings(types, layout, canvassedBy);
   }

@@ -64,7 +64,7 @@ function bulkImportChecks(configuration: CandidateConfiguration, view: VanView |
     {
       ok: true,
       message:
-        plan.takesCanvassedBy && canvassedBy !== undefined
+        plan.needsCanvassedBy && canvassedBy !== undefined
           ? `VAN Bulk Import: every required field is filled; rows are canvassed by VAN user ${canvassedBy}, the key's own`
           : 'VAN Bulk Import: every required field is filled',
     },
