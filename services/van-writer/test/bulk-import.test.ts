@@ -348,14 +348,19 @@ async function attemptAgain(runId: string, candidate: string, ids: string[]): Pr
   expect(claimed.size).toBe(0);
 }
 
-const finalJobs = (): Promise<void> =>
-  waitUntil(
+/** Once VAN has finished: it received one job, and applied each of its `rows` rows once. */
+async function expectOneJobAppliedOnce(rows: number): Promise<void> {
+  await waitUntil(
     async () =>
       van.bulkImport
         .jobs()
         .every((job) => ['Completed', 'CompletedWithErrors', 'Failed'].includes(job.status)),
     { timeoutMs: 20_000, what: "the sandbox's jobs final" },
   );
+  expect(van.bulkImport.jobs()).toHaveLength(1);
+  expect(appliedRows()).toBe(rows);
+  expect(appliedTwice()).toEqual([]);
+}
 
 test('a job creation VAN does not answer in time leaves its calls outcome unknown, applied once', async () => {
   const { runId, candidate, ids } = await bulkRun(10);
@@ -371,11 +376,8 @@ test('a job creation VAN does not answer in time leaves its calls outcome unknow
     what: 'the job VAN created after the timeout',
   });
   await attemptAgain(runId, candidate, ids);
-  await finalJobs();
-  expect(van.bulkImport.jobs()).toHaveLength(1);
-  // Kinds 0-2 of plan() are applied: 6 of the 10 calls, each once.
-  expect(appliedRows()).toBe(6);
-  expect(appliedTwice()).toEqual([]);
+  // Kinds 0-2 of plan() are applied: 6 of the 10 calls.
+  await expectOneJobAppliedOnce(6);
   await expectOutcomeUnknown(ids, 'VAN did not answer the creation in time');
 });
 
@@ -409,10 +411,7 @@ test('MongoDB failing to record a created job leaves its calls outcome unknown, 
   });
 
   await attemptAgain(runId, candidate, ids);
-  await finalJobs();
-  expect(van.bulkImport.jobs()).toHaveLength(1);
-  expect(appliedRows()).toBe(6);
-  expect(appliedTwice()).toEqual([]);
+  await expectOneJobAppliedOnce(6);
 });
 
 test('MongoDB failing to count the creation request leaves its calls outcome unknown', async () => {
@@ -428,9 +427,7 @@ test('MongoDB failing to count the creation request leaves its calls outcome unk
     `VAN created job ${job!.jobId}; recording it or its request failed: connection 7 to mongodb closed`,
   );
   await attemptAgain(runId, candidate, ids);
-  await finalJobs();
-  expect(van.bulkImport.jobs()).toHaveLength(1);
-  expect(appliedTwice()).toEqual([]);
+  await expectOneJobAppliedOnce(6);
 });
 
 test('MongoDB gone once the job is created: the next delivery flags its calls, applied once', async () => {
@@ -446,10 +443,7 @@ test('MongoDB gone once the job is created: the next delivery flags its calls, a
     ids,
     'the creation was sent and its answer never recorded (a writer stopped, or MongoDB failed)',
   );
-  await finalJobs();
-  expect(van.bulkImport.jobs()).toHaveLength(1);
-  expect(appliedRows()).toBe(6);
-  expect(appliedTwice()).toEqual([]);
+  await expectOneJobAppliedOnce(6);
 });
 
 test('a refusal VAN answers before creating the job frees its calls for the next run', async () => {
