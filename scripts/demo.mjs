@@ -17,14 +17,25 @@ const children = [];
 const targetFiles = [];
 
 /**
- * Registers services with the local Prometheus (file_sd: it picks the file up within a second).
+ * Registers services with the local Prometheus (file_sd: it picks the file up within a second),
+ * with the target labels the Prometheus Operator would set from the chart's Services.
  * `one-shot` targets (the extractor) are kept out of the job whose down targets page someone.
  */
 function registerScrapeTargets(dir, name, services, { oneShot = false } = {}) {
   const folder = oneShot ? path.join(dir, 'one-shot') : dir;
   mkdirSync(folder, { recursive: true });
   const file = path.join(folder, `${name}.json`);
-  const groups = services.map((s) => ({ targets: [`127.0.0.1:${s.port}`], labels: { service: s.name } }));
+  const labels = (s) =>
+    oneShot
+      ? { namespace: 'demo', pod: s.name }
+      : {
+          job: `call-sync-${s.name}`,
+          service: `call-sync-${s.name}`,
+          endpoint: 'metrics',
+          namespace: 'demo',
+          pod: s.name,
+        };
+  const groups = services.map((s) => ({ targets: [`127.0.0.1:${s.port}`], labels: labels(s) }));
   writeFileSync(file, JSON.stringify(groups, null, 2));
   targetFiles.push(file);
 }

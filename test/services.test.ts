@@ -43,7 +43,7 @@ test.each(services)(
       const metrics = await fetch(`${service.url}/metrics`);
       expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
       const text = await metrics.text();
-      expect(text).toContain(`callsync_process_cpu_seconds_total{service="${name}"}`);
+      expect(text).toContain(`callsync_process_cpu_seconds_total{component="${name}"}`);
     } finally {
       expect(await service.stop('SIGTERM')).toBe(0);
     }

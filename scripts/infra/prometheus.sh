@@ -42,16 +42,17 @@ global:
 rule_files:
   - $RULES
 scrape_configs:
-  # The services label their own metrics (service="config", ...); those labels are kept.
+  # As the Prometheus Operator scrapes: honor_labels off; the target files carry the labels it
+  # would set (job and service = the Service's name, endpoint, namespace, pod).
   - job_name: call-sync
-    honor_labels: true
+    honor_labels: false
     file_sd_configs:
       - files: ['$PROMETHEUS_TARGETS/*.json']
         refresh_interval: 1s
   # One-shot commands (the extractor) are scraped while they run; when they exit their target
   # is down, which is expected, so they are kept out of the call-sync job that CallSyncServiceDown watches.
   - job_name: one-shot
-    honor_labels: true
+    honor_labels: false
     file_sd_configs:
       - files: ['$PROMETHEUS_TARGETS/one-shot/*.json']
         refresh_interval: 1s

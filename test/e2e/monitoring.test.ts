@@ -1,32 +1,66 @@
-// Issue 12's proof that the dashboard and the alerts read metrics that exist: the pipeline runs as
-// the demo runs it (sandboxes, config, van-writer, csv-writer, one extraction), a real Prometheus
-// (Debian's, scripts/infra/prometheus.sh) scrapes the services, and then every query of every
-// dashboard panel answers something and every metric an alert reads has a series from this run.
-// A panel or an alert on a metric nobody exposes fails here. Build first: `npx tsc -b`.
+// The dashboard and the alerts, proven on the real services scraped the way the chart's
+// ServiceMonitor has the Prometheus Operator scrape them: `honor_labels` off, and the target
+// labels the operator attaches (job and service = the Service's name, endpoint = the port's name,
+// namespace, pod, container), read from the rendered chart in k8s/. A metric label named like one
+// of those comes out renamed `exported_*` and fails here; so does a panel whose series lack the
+// labels its legend shows, or whose VAN endpoints collapse into one series. The pipeline runs as
+// the demo runs it (sandboxes, config, van-writer, csv-writer, one extraction), then real failures
+// (a run whose candidate has no VAN key, an extractor command that cannot read Airtable) make the
+// run-failed, dead-letter and job-late alerts fire in a Prometheus of this test's own (Debian's),
+// which loads the chart's rules. Build first: `npx tsc -b`.
 
-import { freshServiceGroup } from '../support/consumer-groups';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
-import { parseEnvLines, repoRoot } from '../servers';
-import { uniqueName } from '../support/env';
-import { freePort, startServiceProcess, type ServiceProcess } from '../support/service-process';
-import { createWorld, NOW, waitForRuns, type World } from './pipeline-world';
+import { emptyRunCounts, RunState, VanSyncMessage } from '@call-sync/core';
+import { createKafka, createLogger, createPublisher, Topics, type Publisher } from '@call-sync/platform';
+import { newRunDocument, runsCollection } from '@call-sync/store';
+import { parse, parseAllDocuments } from 'yaml';
+import { repoRoot } from '../servers';
+import { freshServiceGroup } from '../support/consumer-groups';
+import { serverEnv, uniqueName } from '../support/env';
+import {
+  freePort,
+  serviceNodeArgs,
+  startServiceProcess,
+  type ServiceName,
+  type ServiceProcess,
+} from '../support/service-process';
+import { waitUntil } from '../support/wait';
+import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(240_000);
 
 const RULES = path.join(repoRoot, 'helm/call-sync/files/prometheus-rules.yaml');
 const DASHBOARD = path.join(repoRoot, 'helm/call-sync/files/grafana-dashboard.json');
+const RENDERED_CHART = path.join(repoRoot, 'k8s');
+const NAMESPACE = 'call-sync';
 const API_TOKEN = 'monitoring-test-token-0123456789';
+const LONG_RUNNING = ['config', 'van-writer', 'csv-writer'] as const;
+/** The labels the Prometheus Operator sets on every target of a ServiceMonitor. */
+const TARGET_LABELS = new Set(['job', 'endpoint', 'namespace', 'pod', 'service', 'container', 'instance']);
 
 interface Dashboard {
-  panels: { title: string; type: string; targets?: { refId: string; expr: string }[] }[];
+  panels: {
+    title: string;
+    type: string;
+    targets?: { refId: string; expr: string; legendFormat?: string }[];
+  }[];
   templating: { list: { name: string; definition?: string }[] };
 }
 interface RuleFile {
   groups: { rules: { alert?: string; expr: string }[] }[];
 }
+interface Manifest {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  spec: {
+    ports?: { name: string }[];
+    endpoints?: { port: string; path: string }[];
+  };
+}
+type Series = { metric: Record<string, string>; value: [number, string] };
 
 const PROMQL_WORDS = new Set([
   'by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool',
@@ -50,6 +84,10 @@ export function metricNames(expr: string): string[] {
   return [...names];
 }
 
+/** The labels a Grafana legend shows (`{{van_endpoint}} {{status}}`). */
+const legendLabels = (legend: string | undefined): string[] =>
+  [...(legend ?? '').matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]!);
+
 /** Grafana's variables, as the dashboard would expand them for "All candidates". */
 function expandVariables(expr: string): string {
   return expr
@@ -59,98 +97,242 @@ function expandVariables(expr: string): string {
     .replaceAll('$candidate', '.*');
 }
 
-let prometheusUrl: string;
-let targetsDir: string;
-let world: World;
-const services: { name: string; process: ServiceProcess }[] = [];
-const scope = uniqueName('monitoring');
-const targetFiles: string[] = [];
+/**
+ * What the operator derives its scrape from: the ServiceMonitor's endpoint (its port name becomes
+ * the `endpoint` label) and, per component, the Service that has that port (its name becomes
+ * `job` and `service`).
+ */
+function operatorScrape(): { endpoint: string; path: string; serviceOf: Map<string, string> } {
+  const manifests = readdirSync(RENDERED_CHART)
+    .filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml')
+    .flatMap((file) =>
+      parseAllDocuments(readFileSync(path.join(RENDERED_CHART, file), 'utf8')).map(
+        (doc) => doc.toJS() as Manifest | null,
+      ),
+    )
+    .filter((m): m is Manifest => m !== null);
+  const monitors = manifests.filter((m) => m.kind === 'ServiceMonitor');
+  const endpoint = monitors[0]?.spec.endpoints?.[0];
+  if (monitors.length !== 1 || !endpoint)
+    throw new Error('k8s/ should hold one ServiceMonitor with an endpoint');
+  const serviceOf = new Map<string, string>();
+  for (const m of manifests) {
+    const component = m.metadata.labels?.['app.kubernetes.io/component'];
+    if (m.kind === 'Service' && component && m.spec.ports?.some((p) => p.name === endpoint!.port))
+      serviceOf.set(component, m.metadata.name);
+  }
+  if ([...serviceOf.keys()].sort().join() !== [...LONG_RUNNING].sort().join())
+    throw new Error(`k8s/ has metrics Services for ${[...serviceOf.keys()].join(', ')}`);
+  return { endpoint: endpoint.port, path: endpoint.path, serviceOf };
+}
 
-async function query(promql: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+let prometheus: ChildProcess | undefined;
+let prometheusUrl: string;
+let prometheusDir: string;
+let world: World;
+let publisher: Publisher | undefined;
+const services: { name: ServiceName; process: ServiceProcess; metricsUrl: string }[] = [];
+let scrape: ReturnType<typeof operatorScrape>;
+const noKeyCandidate = uniqueName('no-key');
+
+async function query(promql: string): Promise<Series[]> {
   const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
   const body = (await response.json()) as { status: string; error?: string; data?: { result: never[] } };
   if (body.status !== 'success') throw new Error(`Prometheus refused ${promql}: ${body.error}`);
   return body.data?.result ?? [];
 }
 
-/** Series of the metric scraped from this test's services (the scope label is theirs only). */
-const seriesOf = (name: string) => query(`{__name__="${name}", scope="${scope}"}`);
+const seriesOf = (name: string) => query(`{__name__="${name}"}`);
 
-function register(file: string, groups: { port: string; service: string }[]): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const content = groups.map((g) => ({
-    targets: [`127.0.0.1:${g.port}`],
-    labels: { service: g.service, scope },
-  }));
-  writeFileSync(file, JSON.stringify(content));
-  targetFiles.push(file);
+/** The scrape configuration the operator would generate for the chart's ServiceMonitor, by hand. */
+function prometheusConfig(ports: Map<string, number>, extractorPort: number): string {
+  const operatorTarget = (component: string) => {
+    const service = scrape.serviceOf.get(component)!;
+    return {
+      targets: [`127.0.0.1:${ports.get(component)}`],
+      labels: {
+        job: service,
+        service,
+        endpoint: scrape.endpoint,
+        namespace: NAMESPACE,
+        pod: `${service}-5d8c7b9f6-${component.length}x4kq`,
+        container: component,
+      },
+    };
+  };
+  return JSON.stringify({
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    rule_files: [RULES],
+    scrape_configs: [
+      {
+        job_name: `serviceMonitor/${NAMESPACE}/call-sync/0`,
+        honor_labels: false,
+        metrics_path: scrape.path,
+        static_configs: LONG_RUNNING.map(operatorTarget),
+      },
+      // The chart scrapes no CronJob pod; the extractor is scraped here only so the panels and
+      // alerts that read its metrics have them, and outside the job CallSyncServiceDown watches.
+      {
+        job_name: 'one-shot',
+        honor_labels: false,
+        static_configs: [
+          {
+            targets: [`127.0.0.1:${extractorPort}`],
+            labels: { namespace: NAMESPACE, pod: 'call-sync-extract-manual', container: 'extractor' },
+          },
+        ],
+      },
+    ],
+  });
 }
 
-function runExtractorScraped(env: Record<string, string>, port: string): Promise<number | null> {
+async function startPrometheus(config: string): Promise<void> {
+  execFileSync('bash', [path.join(repoRoot, 'scripts/infra/prometheus.sh'), 'install'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 5 * 60_000,
+  });
+  prometheusDir = mkdtempSync(path.join(tmpdir(), 'callsync-prometheus-'));
+  writeFileSync(path.join(prometheusDir, 'prometheus.yml'), config);
+  const port = await freePort();
+  prometheusUrl = `http://127.0.0.1:${port}`;
+  let output = '';
+  prometheus = spawn(
+    'prometheus',
+    [
+      `--config.file=${path.join(prometheusDir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${path.join(prometheusDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  prometheus.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitUntil(
+    async () => {
+      if (prometheus?.exitCode !== null) throw new Error(`prometheus exited:\n${output}`);
+      return (await fetch(`${prometheusUrl}/-/ready`).catch(() => undefined))?.ok === true;
+    },
+    { timeoutMs: 60_000, intervalMs: 200, what: 'Prometheus ready' },
+  );
+}
+
+function runExtractorScraped(env: Record<string, string>, metricsPort: number): Promise<number | null> {
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
-      [path.join(repoRoot, 'services/extractor/dist/main.js'), 'extract', '--now', NOW],
-      { env: { ...process.env, ...env, PORT: port }, stdio: 'ignore' },
+      serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), ['extract', '--now', NOW]),
+      { env: { ...process.env, ...env, PORT: '0', METRICS_PORT: String(metricsPort) }, stdio: 'ignore' },
     );
     child.once('exit', (code) => resolve(code));
   });
 }
 
-beforeAll(async () => {
-  // Installs Debian's prometheus on first use; does nothing when it already runs.
-  execFileSync('bash', [path.join(repoRoot, 'scripts/infra/prometheus.sh'), 'start'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    timeout: 5 * 60_000,
-  });
-  const env = parseEnvLines(
-    execFileSync('bash', [path.join(repoRoot, 'scripts/infra/prometheus.sh'), 'env'], { encoding: 'utf8' }),
+/** A live run of a candidate the configuration has no VAN key for, and its van-sync message. */
+async function sendRunWithoutVanKey(): Promise<string> {
+  const run = {
+    ...newRunDocument({
+      candidate: noKeyCandidate,
+      trigger: 'schedule',
+      window: { start: new Date('2026-10-20T04:00:00Z'), end: new Date('2026-10-21T04:00:00Z') },
+      scheduledAt: new Date(NOW),
+    }),
+    state: RunState.Writing,
+    strategy: 'full' as const,
+    startedAt: new Date(),
+    callsClaimed: 0,
+    counts: emptyRunCounts(),
+  };
+  await runsCollection(world.mongo.db).insertOne(run);
+  const kafka = createKafka(
+    uniqueName('monitoring'),
+    serverEnv().kafkaBrokers,
+    createLogger('monitoring', 'silent'),
   );
-  prometheusUrl = env.PROMETHEUS_URL!;
-  targetsDir = env.PROMETHEUS_TARGETS!;
+  publisher = await createPublisher(kafka.kafka);
+  await publisher.publish(Topics.VanSync, VanSyncMessage, [
+    {
+      key: run.runId,
+      value: { v: 1, runId: run.runId, candidate: noKeyCandidate, callIds: [`${run.runId}-call`] },
+    },
+  ]);
+  return run.runId;
+}
 
+beforeAll(async () => {
+  scrape = operatorScrape();
   world = await createWorld({ candidates: 2, callsPerCandidate: 40, seed: 47 });
   world.env = { ...world.env, API_TOKENS: API_TOKEN };
-  for (const name of ['config', 'van-writer', 'csv-writer'] as const) {
+  const metricsPorts = new Map<string, number>();
+  for (const name of LONG_RUNNING) metricsPorts.set(name, await freePort());
+  const extractorPort = await freePort();
+  await startPrometheus(prometheusConfig(metricsPorts, extractorPort));
+
+  for (const name of LONG_RUNNING) {
+    const metricsPort = metricsPorts.get(name)!;
     const process = await startServiceProcess(name, {
       ...world.env,
       PORT: String(await freePort()),
+      METRICS_PORT: String(metricsPort),
       KAFKA_CONSUMER_GROUP: await freshServiceGroup(`monitoring-${name}`),
     });
-    services.push({ name, process });
+    services.push({ name, process, metricsUrl: `http://127.0.0.1:${metricsPort}${scrape.path}` });
   }
-  register(
-    path.join(targetsDir, `${scope}.json`),
-    services.map((s) => ({ port: new URL(s.process.url).port, service: s.name })),
-  );
-  const extractorPort = String(await freePort());
-  register(path.join(targetsDir, 'one-shot', `${scope}.json`), [
-    { port: extractorPort, service: 'extractor' },
-  ]);
   expect(await runExtractorScraped(world.env, extractorPort)).toBe(0);
+  const dead = () => services.find((s) => s.process.child.exitCode !== null);
   await waitForRuns(world, 2, 120_000, async () => {
     // A service that died would leave the runs waiting for the whole timeout: say which, and why.
-    const dead = services.find((s) => s.process.child.exitCode !== null);
-    if (dead) throw new Error(`${dead.name} exited during the run:\n${dead.process.output()}`);
+    const gone = dead();
+    if (gone) throw new Error(`${gone.name} exited during the run:\n${gone.process.output()}`);
   }).catch((error: Error) => {
     const logs = services.map((s) => `--- ${s.name}\n${s.process.output().slice(-4_000)}`).join('\n');
     throw new Error(`${error.message}\n${logs}`);
   });
-  // The operator API, read as a person would: config's latency panel has something to show.
+  // The operator API, read as a person would: config's latency panel has something to show, and
+  // a validation reads VAN's metadata, so more than one VAN endpoint has requests.
   const config = services.find((s) => s.name === 'config')!.process;
-  const listed = await fetch(`${config.url}/candidates`, {
-    headers: { authorization: `Bearer ${API_TOKEN}` },
+  const authorization = { authorization: `Bearer ${API_TOKEN}` };
+  expect((await fetch(`${config.url}/candidates`, { headers: authorization })).status).toBe(200);
+  const [first] = world.configuration.candidates.values();
+  const validated = await fetch(`${config.url}/validate/${first!.candidate.slug}`, {
+    headers: authorization,
   });
-  expect(listed.status).toBe(200);
+  expect(validated.status).toBe(200);
+
+  // What the three alerts watch for, made to happen by the services themselves: the van-writer
+  // fails a run it cannot post (no VAN key) and dead-letters its message; an extractor command
+  // that cannot read Airtable records its failure, which config serves.
+  // A counter's first sample holds no increase: Prometheus must have seen the van-writer's count
+  // of dead letters before the one the alert is to catch.
+  const deadLetters = `callsync_dead_letter_messages_total{job="${scrape.serviceOf.get('van-writer')}", topic="${Topics.VanSync}"}`;
+  await waitUntil(async () => (await query(deadLetters)).length > 0, {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    what: "the van-writer's dead-letter count scraped",
+  });
+  const runId = await sendRunWithoutVanKey();
+  await waitUntil(
+    async () => (await runsCollection(world.mongo.db).findOne({ _id: runId }))?.state === RunState.Failed,
+    {
+      timeoutMs: 60_000,
+      what: 'the run without a VAN key failed by the van-writer',
+    },
+  );
+  const audit = await runExtractor({ ...world.env, AIRTABLE_API_KEY: 'patWrongKey.0000' }, ['audit-reports']);
+  expect(audit.code).toBe(1);
 });
 
 afterAll(async () => {
-  for (const file of targetFiles) rmSync(file, { force: true });
+  await publisher?.disconnect();
   await Promise.all(services.map((s) => s.process.stop()));
+  if (prometheus && prometheus.exitCode === null) {
+    const exited = new Promise((resolve) => prometheus!.once('exit', resolve));
+    prometheus.kill('SIGTERM');
+    await exited;
+  }
+  if (prometheusDir) rmSync(prometheusDir, { recursive: true, force: true });
   await world?.close();
 });
 
-/** Waits until every name has a series from this run (scrapes come every second). */
+/** Waits until every name has a series (scrapes come every second). */
 async function missingAfterScrapes(names: string[], timeoutMs = 30_000): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -161,6 +343,20 @@ async function missingAfterScrapes(names: string[], timeoutMs = 30_000): Promise
   }
 }
 
+/** A label's values in the services' own /metrics text, read without Prometheus. */
+async function labelValuesServed(metric: string, label: string): Promise<Set<string>> {
+  const values = new Set<string>();
+  const pattern = new RegExp(`^${metric}\\{[^}]*\\b${label}="([^"]*)"`);
+  for (const s of services) {
+    const text = await (await fetch(s.metricsUrl)).text();
+    for (const line of text.split('\n')) {
+      const value = pattern.exec(line)?.[1];
+      if (value !== undefined) values.add(value);
+    }
+  }
+  return values;
+}
+
 test('the check can fail: a metric nobody exposes has no series, and names come out of PromQL', async () => {
   expect(await seriesOf('callsync_no_such_metric_total')).toEqual([]);
   expect(
@@ -168,6 +364,25 @@ test('the check can fail: a metric nobody exposes has no series, and names come 
       'sum by (candidate) (rate(a_total{status=~"4..|x"}[5m])) / on () group_left max(b) > 0.1 * scalar(c) and hour() > 3',
     ).sort(),
   ).toEqual(['a_total', 'b', 'c']);
+  expect(legendLabels('{{van_endpoint}} {{ status }} x')).toEqual(['van_endpoint', 'status']);
+});
+
+test("every service is scraped with the operator's target labels, and no metric label clashes with them", async () => {
+  await waitUntil(async () => (await query('up == 1')).length >= LONG_RUNNING.length, {
+    timeoutMs: 30_000,
+    what: 'the services scraped',
+  });
+  const up = await query(`up{namespace="${NAMESPACE}", endpoint="${scrape.endpoint}"}`);
+  expect(up.map((s) => [s.metric.job, s.metric.service, s.value[1]]).sort()).toEqual(
+    LONG_RUNNING.map((c) => [scrape.serviceOf.get(c), scrape.serviceOf.get(c), '1']).sort(),
+  );
+  // Prometheus renames a metric's own label that a target label already holds: any exported_*
+  // label is a clash (a metric labelled job, endpoint, service, pod, namespace, ...).
+  const names = (await (await fetch(`${prometheusUrl}/api/v1/labels`)).json()) as { data: string[] };
+  expect(names.data.filter((name) => name.startsWith('exported_'))).toEqual([]);
+  expect(
+    await query(`callsync_process_cpu_seconds_total{job="${scrape.serviceOf.get('config')}"}`),
+  ).toHaveLength(1);
 });
 
 test('every metric an alert reads has series from the pipeline, and every alert expression is valid PromQL', async () => {
@@ -179,32 +394,104 @@ test('every metric an alert reads has series from the pipeline, and every alert 
   for (const alert of alerts) await expect(query(alert.expr)).resolves.toBeDefined();
 });
 
-test('every query of every dashboard panel answers with data from the pipeline', async () => {
+test('every query of every dashboard panel answers with the labels its legend shows, one series per VAN endpoint', async () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as Dashboard;
   const queries = dashboard.panels.flatMap((panel) =>
-    (panel.targets ?? []).map((target) => ({ panel: panel.title, refId: target.refId, expr: target.expr })),
+    (panel.targets ?? []).map((target) => ({
+      panel: panel.title,
+      refId: target.refId,
+      expr: expandVariables(target.expr),
+      legend: legendLabels(target.legendFormat),
+    })),
   );
   expect(queries.length).toBeGreaterThan(10);
   const names = [
     ...new Set([
-      ...queries.flatMap((q) => metricNames(expandVariables(q.expr))),
+      ...queries.flatMap((q) => metricNames(q.expr)),
       ...dashboard.templating.list.flatMap((v) =>
         v.definition ? [/label_values\((\w+)/.exec(v.definition)?.[1] ?? ''] : [],
       ),
     ]),
   ].filter(Boolean);
   expect(await missingAfterScrapes(names)).toEqual([]);
+
+  // The values a legend label must show, where the pipeline decides them: every VAN endpoint
+  // template the services requested, every extractor command that recorded a run, every Service.
+  const vanEndpoints = await labelValuesServed('van_requests_total', 'van_endpoint');
+  expect(vanEndpoints.size).toBeGreaterThan(1);
+  const commands = new Set(
+    (await world.mongo.db.collection<{ _id: string }>('job_runs').find().toArray()).map((j) => j._id),
+  );
+  expect(commands).toEqual(new Set(['extract', 'audit-reports']));
+  const serviceNames = new Set(scrape.serviceOf.values());
+
+  const problems = async (q: (typeof queries)[number]): Promise<string[]> => {
+    const where = `${q.panel} (${q.refId})`;
+    const result = await query(q.expr);
+    if (result.length === 0) return [`${where}: no data from ${q.expr}`];
+    const found: string[] = [];
+    const aboutTargets = metricNames(q.expr).every((name) => name === 'up');
+    for (const label of q.legend) {
+      const values = result.map((s) => s.metric[label] ?? '');
+      if (values.includes('')) found.push(`${where}: a series without ${label}`);
+      const shown = new Set(values);
+      // Under the operator these hold the target's values, whatever the metric said.
+      if (TARGET_LABELS.has(label) && !aboutTargets)
+        found.push(`${where}: groups a metric by the target label ${label}`);
+      if (label === 'service' && [...shown].sort().join() !== [...serviceNames].sort().join())
+        found.push(`${where}: service shows ${[...shown].join(', ')}`);
+      if (label === 'command' && (![...shown].every((c) => commands.has(c)) || !shown.has('extract')))
+        found.push(`${where}: command shows ${[...shown].join(', ')}`);
+      // The extractor's metadata reads add endpoints the long-running services never call.
+      if (label === 'van_endpoint' && ![...vanEndpoints].every((e) => shown.has(e)))
+        found.push(
+          `${where}: van_endpoint shows ${[...shown].join(', ')}, not each of ${[...vanEndpoints].join(', ')}`,
+        );
+      if (label === 'van_endpoint' && q.legend.length === 1 && shown.size !== result.length)
+        found.push(`${where}: ${result.length} series for ${shown.size} VAN endpoints`);
+    }
+    return found;
+  };
   // A rate needs two scrapes of a series: give Prometheus a few more seconds before an empty
   // answer counts as a failure.
   const deadline = Date.now() + 30_000;
-  let empty: string[] = [];
+  let found: string[] = [];
   do {
-    empty = [];
-    for (const q of queries) {
-      if ((await query(expandVariables(q.expr))).length === 0)
-        empty.push(`${q.panel} (${q.refId}): ${q.expr}`);
-    }
-    if (empty.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
-  } while (empty.length > 0 && Date.now() < deadline);
-  expect(empty).toEqual([]);
+    found = [];
+    for (const q of queries) found.push(...(await problems(q)));
+    if (found.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+  } while (found.length > 0 && Date.now() < deadline);
+  expect(found).toEqual([]);
+});
+
+test('the run-failed, dead-letter and job-late alerts fire in Prometheus on what the services report', async () => {
+  const firing = async () => {
+    const response = await fetch(`${prometheusUrl}/api/v1/alerts`);
+    const body = (await response.json()) as {
+      data: { alerts: { labels: Record<string, string>; state: string }[] };
+    };
+    return body.data.alerts.filter((a) => a.state === 'firing').map((a) => a.labels);
+  };
+  const wanted = [
+    { alertname: 'CallSyncRunFailed', candidate: noKeyCandidate },
+    { alertname: 'CallSyncDeadLetters', topic: Topics.VanSync },
+    { alertname: 'CallSyncJobNotSucceededOnTime', command: 'audit-reports' },
+  ];
+  const missing = async () => {
+    const now = await firing();
+    return wanted.filter((w) => !now.some((labels) => Object.entries(w).every(([k, v]) => labels[k] === v)));
+  };
+  await waitUntil(async () => (await missing()).length === 0, {
+    timeoutMs: 30_000,
+    intervalMs: 500,
+    what: 'the three alerts firing',
+  }).catch(async (error: Error) => {
+    throw new Error(
+      `${error.message}; not firing: ${JSON.stringify(await missing())}; firing: ${JSON.stringify(await firing())}`,
+    );
+  });
+  // Only the extractor command that failed is late: extract succeeded in this run.
+  expect((await firing()).filter((l) => l.alertname === 'CallSyncJobNotSucceededOnTime')).toEqual([
+    expect.objectContaining({ command: 'audit-reports' }),
+  ]);
 });

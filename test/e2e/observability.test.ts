@@ -154,7 +154,7 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
   ).toBe(run!.counts[SyncStatus.Finished]);
   const requests = named(samples, 'van_requests_total');
   expect(sum(requests)).toBe(vanPosts);
-  expect(new Set(requests.map((s) => `${s.labels.method} ${s.labels.endpoint}`))).toEqual(
+  expect(new Set(requests.map((s) => `${s.labels.method} ${s.labels.van_endpoint}`))).toEqual(
     new Set(['POST /people/{vanId}/canvassResponses']),
   );
   expect(sum(named(requests, 'van_requests_total', { status: '204' }))).toBe(

@@ -181,7 +181,7 @@ export function createVanClient(opts: VanClientOptions): VanClient {
   });
 
   async function attempt(request: VanRequest): Promise<VanAttemptResult> {
-    const endTimer = metrics?.duration.startTimer({ endpoint: request.endpoint, method: request.method });
+    const endTimer = metrics?.duration.startTimer({ van_endpoint: request.endpoint, method: request.method });
     try {
       const response = await http.request<string>({
         method: request.method,
@@ -189,7 +189,7 @@ export function createVanClient(opts: VanClientOptions): VanClient {
         data: request.body,
       });
       metrics?.requests.inc({
-        endpoint: request.endpoint,
+        van_endpoint: request.endpoint,
         method: request.method,
         status: String(response.status),
       });
@@ -206,7 +206,7 @@ export function createVanClient(opts: VanClientOptions): VanClient {
       const code = (err as { code?: string }).code ?? 'UNKNOWN';
       const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
       metrics?.requests.inc({
-        endpoint: request.endpoint,
+        van_endpoint: request.endpoint,
         method: request.method,
         status: timedOut ? 'timeout' : 'network_error',
       });

@@ -255,13 +255,13 @@ describe('VAN client limits and metrics', () => {
     await client({ metrics: registry }).postCanvassResponse(100001, notHome);
     const text = await registry.metrics();
     expect(text).toContain(
-      'van_requests_total{endpoint="/canvassResponses/resultCodes",method="GET",status="500"} 1',
+      'van_requests_total{van_endpoint="/canvassResponses/resultCodes",method="GET",status="500"} 1',
     );
     expect(text).toContain(
-      'van_requests_total{endpoint="/canvassResponses/resultCodes",method="GET",status="200"} 1',
+      'van_requests_total{van_endpoint="/canvassResponses/resultCodes",method="GET",status="200"} 1',
     );
     expect(text).toContain(
-      'van_requests_total{endpoint="/people/{vanId}/canvassResponses",method="POST",status="204"} 1',
+      'van_requests_total{van_endpoint="/people/{vanId}/canvassResponses",method="POST",status="204"} 1',
     );
     expect(text).not.toContain(voterKey.apiKey);
     expect(text).not.toContain('100001');

@@ -39,7 +39,7 @@ test('with METRICS_PORT set, the service port answers 404 on /metrics and the me
   const metrics = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
   expect(metrics.status).toBe(200);
   expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
-  expect(await metrics.text()).toContain('callsync_process_cpu_seconds_total{service="metrics-port-test"}');
+  expect(await metrics.text()).toContain('callsync_process_cpu_seconds_total{component="metrics-port-test"}');
   // The metrics port carries nothing else.
   expect((await fetch(`http://127.0.0.1:${server.metricsPort}/healthz`)).status).toBe(404);
 });
@@ -54,5 +54,5 @@ test('without METRICS_PORT, /metrics is served on the service port', async () =>
   expect(runtime.server.metricsPort).toBeUndefined();
   const metrics = await fetch(`${runtime.server.url}/metrics`);
   expect(metrics.status).toBe(200);
-  expect(await metrics.text()).toContain('callsync_process_cpu_seconds_total{service="metrics-port-test"}');
+  expect(await metrics.text()).toContain('callsync_process_cpu_seconds_total{component="metrics-port-test"}');
 });

@@ -8,7 +8,9 @@ import { sharedRead } from './metrics-snapshot';
  * service that is always up, from the record each command leaves in `job_runs`. Not a
  * Pushgateway: the record is durable, needs no extra server, and a job that stopped starting
  * shows as a success time that grows old. Alert when
- * `callsync_job_last_success_timestamp_seconds{job="extract"}` is older than an hour and a bit.
+ * `callsync_job_last_success_timestamp_seconds{command="extract"}` is older than an hour and a bit.
+ * The label is `command`, not `job`: Prometheus sets `job` on every target, and a metric's own
+ * `job` would be renamed `exported_job` under the Prometheus Operator.
  */
 export function registerJobMetrics(db: Db, registry: Registry): void {
   const jobs = sharedRead(() => listJobRuns(db), [] as JobRunDocument[]);
@@ -16,12 +18,12 @@ export function registerJobMetrics(db: Db, registry: Registry): void {
     new Gauge({
       name,
       help,
-      labelNames: ['job'],
+      labelNames: ['command'],
       registers: [registry],
       async collect() {
         for (const job of await jobs()) {
           const current = value(job);
-          if (current !== undefined) this.set({ job: job._id }, current);
+          if (current !== undefined) this.set({ command: job._id }, current);
         }
       },
     });

@@ -16,8 +16,10 @@ afterAll(async () => {
   await world.close();
 });
 
-function sample(metrics: string, name: string, job: string): number | undefined {
-  const line = metrics.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`job="${job}"`));
+function sample(metrics: string, name: string, command: string): number | undefined {
+  const line = metrics
+    .split('\n')
+    .find((l) => l.startsWith(`${name}{`) && l.includes(`command="${command}"`));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
