@@ -15,7 +15,23 @@ export type SyncReceipt =
       httpStatus: number;
     }
   | { kind: 'van-bulk'; jobId: string; row: number }
+  /**
+   * A post whose outcome was unknown, found in VAN by a person: nothing came back from VAN, so the
+   * receipt says who confirmed it, when, and which of our requests it was.
+   */
+  | { kind: 'van-confirmed'; confirmedBy: string; confirmedAt: Date; requestId?: string }
   | { kind: 'csv'; url: string };
+
+/** Receipt kinds that mean VAN holds the call's contact: a reset must never re-post these unasked. */
+export const VAN_RECEIPT_KINDS = ['van', 'van-bulk', 'van-confirmed'] as const;
+
+/** A person's verdict on a call whose outcome was unknown (docs/outcome-unknown.md). */
+export interface OutcomeResolution {
+  verdict: 'in-van' | 'not-in-van';
+  /** The token's name in API_TOKENS: who looked in VAN. */
+  by: string;
+  at: Date;
+}
 
 export interface Call {
   /** The dialer's call id: the upsert key, so a re-import never duplicates. */
@@ -78,6 +94,13 @@ export interface Call {
    * and only a reset that names exactly these calls returns them to unsynced.
    */
   outcome_unknown?: boolean;
+  /** Set when a person resolved an outcome-unknown call; kept after, as the call's history. */
+  resolution?: OutcomeResolution;
+  /**
+   * While a person's re-post of an outcome-unknown call is in flight: until when that post owns
+   * the call. The call stays outcome unknown meanwhile, so a crash leaves it for a person again.
+   */
+  repost_lease_until?: Date;
 }
 
 export interface AccountNumber {

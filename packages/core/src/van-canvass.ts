@@ -104,3 +104,35 @@ export interface VanMetadata {
   /** `GET /canvassResponses/inputTypes`: for a listing that names an Input Type other than API. */
   inputTypes: VanInputType[];
 }
+
+/** One thing a canvass response told VAN, with VAN's name for it when the metadata has it. */
+export type SentItem =
+  | { type: 'ResultCode'; resultCodeId: number; name: string | null }
+  | {
+      type: 'SurveyResponse';
+      surveyQuestionId: number;
+      question: string | null;
+      surveyResponseId: number;
+      response: string | null;
+    }
+  | { type: 'ActivistCode'; activistCodeId: number; name: string | null; action: 'Apply' | 'Remove' };
+
+/**
+ * What a stored canvass request said, in ids and (with the key's metadata) in words, for a person
+ * who looks for that contact in VAN. An id the metadata does not know keeps a null name.
+ */
+export function describeCanvassRequest(body: VanCanvassRequest, metadata?: VanMetadata): SentItem[] {
+  if (body.resultCodeId !== undefined) {
+    const code = metadata?.resultCodes.find((c) => c.resultCodeId === body.resultCodeId);
+    return [{ type: 'ResultCode', resultCodeId: body.resultCodeId, name: code?.name ?? null }];
+  }
+  return (body.responses ?? []).map((item): SentItem => {
+    if (item.type === 'ActivistCode') {
+      const code = metadata?.activistCodes.find((c) => c.activistCodeId === item.activistCodeId);
+      return { ...item, name: code?.name ?? null };
+    }
+    const question = metadata?.surveyQuestions.find((q) => q.surveyQuestionId === item.surveyQuestionId);
+    const response = question?.responses.find((r) => r.surveyResponseId === item.surveyResponseId);
+    return { ...item, question: question?.name ?? null, response: response?.name ?? null };
+  });
+}

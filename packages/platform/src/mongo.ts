@@ -47,7 +47,12 @@ export const indexes: Record<string, IndexDescription[]> = {
     { key: { timestamp: 1 }, name: 'timestamp' },
     { key: { outcome_unknown: 1 }, name: 'outcome_unknown', sparse: true },
   ],
-  [Collections.CallsArchive]: [{ key: { id: 1 }, name: 'id_unique', unique: true }],
+  [Collections.CallsArchive]: [
+    { key: { id: 1 }, name: 'id_unique', unique: true },
+    // Calls archived before the archive kept unsettled ones back, still to resolve or return.
+    { key: { outcome_unknown: 1 }, name: 'outcome_unknown', sparse: true },
+    { key: { sync_status: 1 }, name: 'sync_status', sparse: true },
+  ],
   [Collections.Runs]: [
     { key: { scheduleKey: 1 }, name: 'schedule_key_unique', unique: true, sparse: true },
     { key: { candidate: 1, openedAt: -1 }, name: 'candidate_opened' },

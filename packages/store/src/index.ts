@@ -9,3 +9,4 @@ export * from './pipeline-metrics';
 export * from './job-runs-repository';
 export * from './bulk-import-runs';
 export * from './read-ahead';
+export * from './outcome-unknown';

@@ -2,15 +2,18 @@
 // the drop-rate and phone-id checks, and the reset of a window's calls.
 
 import type { AnyBulkWriteOperation, Db, Filter } from 'mongodb';
-import { SyncStatus, type Call, type TimeWindow } from '@call-sync/core';
+import { SyncStatus, VAN_RECEIPT_KINDS, type Call, type TimeWindow } from '@call-sync/core';
 import { callsCollection } from './collections';
 
 /**
- * `all` and `errors` never include calls whose outcome is unknown (VAN may hold them): only the
- * scope that names exactly those returns them, after a count the operator repeats back.
+ * `all` and `errors` never include a call VAN holds (a VAN receipt, or a person's confirmation) or
+ * may hold (outcome unknown): a reset would post it again, and VAN keeps both contacts. Only the
+ * scopes that name exactly those calls return them, after a count the operator repeats back.
  */
-export type ResetScope = 'all' | 'errors' | 'outcome-unknown';
-export const RESET_SCOPES: readonly ResetScope[] = ['all', 'errors', 'outcome-unknown'];
+export type ResetScope = 'all' | 'errors' | 'outcome-unknown' | 'van-accepted';
+export const RESET_SCOPES: readonly ResetScope[] = ['all', 'errors', 'outcome-unknown', 'van-accepted'];
+/** The scopes whose calls are (or may be) in VAN already: they need the count repeated back. */
+export const RESET_SCOPES_IN_VAN: readonly ResetScope[] = ['outcome-unknown', 'van-accepted'];
 
 interface UpsertCounts {
   inserted: number;
@@ -59,6 +62,8 @@ const SYNC_FIELDS = [
   'posting_started_at',
   'posting_request_id',
   'van_request',
+  'resolution',
+  'repost_lease_until',
 ] as const;
 
 /**
@@ -69,6 +74,8 @@ function resetFilter(district: string, window: TimeWindow, scope: ResetScope): F
   const inWindow = { district, timestamp: { $gte: window.start, $lt: window.end } };
   if (scope === 'outcome-unknown')
     return { ...inWindow, sync_status: SyncStatus.AttemptedError, outcome_unknown: true };
+  if (scope === 'van-accepted')
+    return { ...inWindow, sync_status: SyncStatus.Finished, 'receipt.kind': { $in: [...VAN_RECEIPT_KINDS] } };
   const statuses =
     scope === 'errors'
       ? [SyncStatus.AttemptedError, SyncStatus.UnattemptedError]
@@ -79,7 +86,12 @@ function resetFilter(district: string, window: TimeWindow, scope: ResetScope): F
           SyncStatus.AttemptedError,
           SyncStatus.UnattemptedError,
         ];
-  return { ...inWindow, sync_status: { $in: statuses }, outcome_unknown: { $ne: true } };
+  return {
+    ...inWindow,
+    sync_status: { $in: statuses },
+    outcome_unknown: { $ne: true },
+    'receipt.kind': { $nin: [...VAN_RECEIPT_KINDS] },
+  };
 }
 
 export function createOperatorCalls(db: Db): OperatorCalls {
@@ -104,7 +116,7 @@ export function createOperatorCalls(db: Db): OperatorCalls {
       return calls.countDocuments({
         run_id: runId,
         sync_status: SyncStatus.Finished,
-        'receipt.kind': { $in: ['van', 'van-bulk'] },
+        'receipt.kind': { $in: [...VAN_RECEIPT_KINDS] },
       });
     },
     async countByStatusForRun(runId) {
@@ -159,7 +171,7 @@ export function createOperatorCalls(db: Db): OperatorCalls {
       calls.countDocuments({
         ...resetFilter(district, window, scope),
         $or: [
-          { sync_status: SyncStatus.Finished, 'receipt.kind': { $in: ['van', 'van-bulk'] } },
+          { sync_status: SyncStatus.Finished, 'receipt.kind': { $in: [...VAN_RECEIPT_KINDS] } },
           { sync_status: SyncStatus.AttemptedError, outcome_unknown: true },
         ],
       }),

@@ -78,6 +78,7 @@ function mountConfig(
     apiTokens: settings.API_TOKENS,
     sessionSecret: settings.SESSION_SECRET,
     routers: configRouters({
+      db,
       cache,
       vanCache,
       calls,
@@ -88,6 +89,8 @@ function mountConfig(
       maxImportBytes: settings.IMPORT_MAX_BYTES,
       phoneIdShareCacheMs: settings.PHONE_ID_SHARE_CACHE_MS,
       bulkRowsPerJob: settings.VAN_BULK_MAX_ROWS_PER_JOB,
+      vanPersonUrl: settings.VAN_PERSON_URL,
+      vanTimeoutMs: settings.VAN_TIMEOUT_MS,
     }),
   });
   return { stopRefresh: () => cache.stop(), reportDeps: { cache, runs, calls, reports, delivery, logger } };

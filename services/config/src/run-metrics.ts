@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { easternDayOf, RunState, SYNC_STATUSES, type RunCounts, type Secret } from '@call-sync/core';
 import { Gauge, type Registry } from '@call-sync/platform';
 import {
-  callsCollection,
+  countOutcomeUnknownByCandidate,
   LIVE_RUN_STATES,
   reportsCollection,
   runsCollection,
@@ -102,12 +102,7 @@ async function readSnapshot(options: RunMetricsOptions): Promise<Snapshot> {
     reportsCollection(db)
       .find({ createdAt: { $gte: since } }, { projection: { candidate: 1, createdAt: 1 } })
       .toArray(),
-    callsCollection(db)
-      .aggregate<{ _id: string | null; n: number }>([
-        { $match: { outcome_unknown: true } },
-        { $group: { _id: '$client', n: { $sum: 1 } } },
-      ])
-      .toArray(),
+    countOutcomeUnknownByCandidate(db),
     vanBudgetsCollection(db)
       .find({ day: easternDayOf(at) }, { projection: { keyFingerprint: 1, used: 1 } })
       .toArray(),
@@ -122,7 +117,7 @@ async function readSnapshot(options: RunMetricsOptions): Promise<Snapshot> {
     candidates,
     runs,
     lastReportAt,
-    outcomeUnknown: new Map(unknown.map((g) => [g._id ?? '(none)', g.n])),
+    outcomeUnknown: new Map([...unknown].map(([client, n]) => [client || '(none)', n])),
     budgetUsed: new Map(budgets.map((b) => [b.keyFingerprint, b.used])),
   };
 }
@@ -246,7 +241,7 @@ export function registerRunMetrics(options: RunMetricsOptions): void {
   );
   gauge(
     'callsync_calls_outcome_unknown',
-    "Calls flagged outcome unknown (VAN may or may not hold the response), by the call's client",
+    "Calls still to resolve whose outcome is unknown (VAN may or may not hold the response), in calls or the archive, by the call's client",
     ['candidate'],
     (s, set) => {
       for (const candidate of slugs(s)) set({ candidate }, 0);

@@ -26,6 +26,14 @@ const configServiceEnv = {
   REPORT_RETRY_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   /** Consumer group of the run-events consumer that sends the reports (tests isolate with their own). */
   KAFKA_CONSUMER_GROUP: envVars.KAFKA_CONSUMER_GROUP.default('callsync-config-reports'),
+  /** Where a person opens a voter in VAN from the outcome-unknown worklist; `{vanId}` is replaced. */
+  VAN_PERSON_URL: z
+    .string()
+    .url()
+    .refine((url) => url.includes('{vanId}'), {
+      message: 'must contain {vanId}',
+    })
+    .default('https://www.votebuilder.com/ContactsDetails.aspx?VanID={vanId}'),
   /** Largest call-export upload accepted by POST /calls/import. */
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -6,6 +6,7 @@ import {
   fingerprintApiKey,
   type BulkImportMappingType,
   type VanApiKeyProfile,
+  type VanClient,
 } from '@call-sync/integrations';
 import { createMongoRequestBudget } from '@call-sync/store';
 
@@ -20,6 +21,8 @@ export interface VanView {
 export interface VanMetadataCache {
   /** The key's profile (checked first: a wrong key or mode fails here) and its metadata. */
   get(candidate: Candidate): Promise<VanView>;
+  /** A client of the candidate's key on the shared daily budget, for a person's re-post. */
+  client(candidate: Candidate): VanClient;
 }
 
 export interface VanMetadataCacheOptions {
@@ -49,25 +52,30 @@ const vanModeFor = (candidate: Pick<Candidate, 'system'>): 0 | 1 => (candidate.s
  */
 export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMetadataCache {
   const entries = new Map<string, { fetchedAt: number; value: Promise<VanView> }>();
+  const clientFor = (candidate: Candidate): { van: VanClient; fingerprint: string; mode: 0 | 1 } => {
+    if (!candidate.apiKey) throw new Error(`candidate ${candidate.slug} has no VAN API key`);
+    const apiKey = candidate.apiKey.reveal();
+    const mode = vanModeFor(candidate);
+    const fingerprint = fingerprintApiKey(apiKey);
+    const van = createVanClient({
+      baseUrl: options.baseUrl,
+      applicationName: options.applicationName,
+      apiKey,
+      mode,
+      timeoutMs: options.timeoutMs,
+      budget: createMongoRequestBudget(options.db, fingerprint, options.dailyBudget),
+      ...(options.registry ? { metrics: options.registry } : {}),
+    });
+    return { van, fingerprint, mode };
+  };
   return {
+    client: (candidate) => clientFor(candidate).van,
     get(candidate) {
-      if (!candidate.apiKey) throw new Error(`candidate ${candidate.slug} has no VAN API key`);
-      const apiKey = candidate.apiKey.reveal();
-      const mode = vanModeFor(candidate);
-      const fingerprint = fingerprintApiKey(apiKey);
+      const { van, fingerprint, mode } = clientFor(candidate);
       const bulk = candidate.strategy === 'bulk';
       const cacheKey = `${candidate.slug}:${fingerprint}:${mode}${bulk ? ':bulk' : ''}`;
       const cached = entries.get(cacheKey);
       if (cached && Date.now() - cached.fetchedAt < options.ttlMs) return cached.value;
-      const van = createVanClient({
-        baseUrl: options.baseUrl,
-        applicationName: options.applicationName,
-        apiKey,
-        mode,
-        timeoutMs: options.timeoutMs,
-        budget: createMongoRequestBudget(options.db, fingerprint, options.dailyBudget),
-        ...(options.registry ? { metrics: options.registry } : {}),
-      });
       const value = (async (): Promise<VanView> => {
         const profile = await van.getApiKeyProfile();
         const metadata = await van.fetchMetadata();

@@ -44,6 +44,8 @@ const EXPECTED_ROLES: Record<string, 'organiser' | 'operator'> = {
   'POST /calls/import': 'operator',
   'GET /calls/imports': 'operator',
   'GET /calls/imports/:id': 'operator',
+  'GET /outcome-unknown': 'organiser',
+  'POST /outcome-unknown/resolve': 'operator',
 };
 
 /** Reachable without a token, on purpose: probes, metrics (its own port in production), sign-in/out. */
@@ -114,8 +116,13 @@ describe.each(routes.map(([route, role]) => ({ route, role })))('$route', ({ rou
     // Lists are filtered to the token's candidates; an unknown run is 404 whoever asks (a known one
     // of another candidate is 403, below).
     const expected =
-      { 'GET /candidates': 200, 'GET /runs': 200, 'GET /openapi.json': 200, 'GET /runs/:ref': 404 }[route] ??
-      403;
+      {
+        'GET /candidates': 200,
+        'GET /runs': 200,
+        'GET /outcome-unknown': 200,
+        'GET /openapi.json': 200,
+        'GET /runs/:ref': 404,
+      }[route] ?? 403;
     expect(response.status).toBe(expected);
   });
 });

@@ -256,6 +256,10 @@ describe('reset', () => {
       },
       status('unattempted_error'),
       { ...status('finished'), receipt: vanReceipt },
+      {
+        ...status('finished'),
+        receipt: { kind: 'van-confirmed', confirmedBy: 'ana', confirmedAt: at, requestId: 'r-2' } as never,
+      },
       { ...status('finished'), receipt: { kind: 'csv', url: 's3://b/k.csv' } as never },
       status('in_progress'),
       makeCall({ timestamp: at }),
@@ -283,9 +287,31 @@ describe('reset', () => {
       expect(call).not.toHaveProperty('error');
     }
 
+    // `all` never includes a call VAN holds: neither its receipt nor a person's confirmation.
     const all = await json(await post(`/candidates/good-candidate/reset?scope=all&window=${day}`));
-    expect(all).toMatchObject({ wouldReset: 2, alreadyInVan: 1 });
-    expect(all.detail).toMatch(/1 of them are already in VAN, or may be \(outcome unknown\)/);
+    expect(all).toMatchObject({ wouldReset: 1, alreadyInVan: 0 });
+    expect(all.detail).toMatch(/Calls VAN accepted and calls whose outcome is unknown are never part/);
+    expect(
+      await json(await post(`/candidates/good-candidate/reset?scope=all&window=${day}&confirm=true`)),
+    ).toMatchObject({ confirmed: true, reset: 1 });
+    expect(await db.collection('calls').countDocuments({ ...inWindow, sync_status: 'finished' })).toBe(2);
+
+    // Those two only by their own scope, with the count echoed back and the consequence in words.
+    const accepted = await json(
+      await post(`/candidates/good-candidate/reset?scope=van-accepted&window=${day}`),
+    );
+    expect(accepted).toMatchObject({ confirmed: false, wouldReset: 2, alreadyInVan: 2 });
+    expect(accepted.detail).toMatch(
+      /each of these 2 voters will get a second contact record in VAN.*confirm=true&expected=2/,
+    );
+    const confirmAccepted = `/candidates/good-candidate/reset?scope=van-accepted&window=${day}&confirm=true`;
+    expect((await post(confirmAccepted)).status).toBe(400);
+    expect((await post(`${confirmAccepted}&expected=1`)).status).toBe(409);
+    expect(await db.collection('calls').countDocuments({ ...inWindow, sync_status: 'finished' })).toBe(2);
+    expect(await json(await post(`${confirmAccepted}&expected=2`))).toMatchObject({
+      confirmed: true,
+      reset: 2,
+    });
 
     // Only a reset that names exactly them returns calls whose outcome is unknown, after a count
     // the operator repeats back.
@@ -293,7 +319,7 @@ describe('reset', () => {
       await post(`/candidates/good-candidate/reset?scope=outcome-unknown&window=${day}`),
     );
     expect(unknown).toMatchObject({ confirmed: false, wouldReset: 1, alreadyInVan: 1 });
-    expect(unknown.detail).toMatch(/VAN may already hold every one of them.*expected=1/);
+    expect(unknown.detail).toMatch(/VAN may already hold every one of them.*worklist.*expected=1/);
     const confirmUnknown = `/candidates/good-candidate/reset?scope=outcome-unknown&window=${day}&confirm=true`;
     expect((await post(confirmUnknown)).status).toBe(400);
     expect((await post(`${confirmUnknown}&expected=5`)).status).toBe(409);
@@ -307,7 +333,7 @@ describe('reset', () => {
     expect(replayed).toBe(0);
     expect(
       await db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
-    ).toBe(4);
+    ).toBe(7);
     expect((await post(`/candidates/good-candidate/reset?scope=everything`)).status).toBe(400);
     expect((await post(`/candidates/good-candidate/reset?scope=all&confirm=yes`)).status).toBe(400);
   });

@@ -115,6 +115,26 @@ if (chromiumMissing) {
       expect(cspViolations).toEqual([]);
     });
 
+    test('the outcome-unknown worklist: a run links to it, a person ticks a call and confirms it in VAN', async () => {
+      const page = await context.newPage();
+      await page.goto(`${world.service.url}/runs/${NIGHTLY_RUN}`);
+      await page.click('.outcome-unknown a');
+      await page.waitForURL(`**/outcome-unknown?run=${NIGHTLY_RUN}`);
+      expect(await page.textContent('h1')).toBe('Outcome unknown');
+      expect(await page.locator('tbody tr').count()).toBe(2);
+      expect(await page.textContent('tbody')).toContain('Support 2026');
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'outcome-unknown.png'), fullPage: true });
+      await page.check(`input[value="${UNKNOWN_CALLS[0]}"]`);
+      await page.click('button[value="in-van"]');
+      await page.waitForURL('**/outcome-unknown/resolve');
+      expect(await page.textContent('h1')).toBe('Confirmed in VAN');
+      expect(await page.textContent('tbody')).toContain('finished: confirmed in VAN by ops');
+      await page.goto(`${world.service.url}/outcome-unknown?run=${NIGHTLY_RUN}`);
+      expect(await page.locator('tbody tr').count()).toBe(1);
+      await page.close();
+      expect(cspViolations).toEqual([]);
+    });
+
     test("a continuous candidate's open day shows its progress through the window; a nightly run none of it", async () => {
       // The day of 10-21 (window from 10 pm on the 20th), its last cycle at 4 pm: 18 of 24 hours.
       const expected =
@@ -243,4 +263,33 @@ async function arrangeRuns(db: Db): Promise<void> {
     delivery: { status: 'sent', attempts: 1, sentAt: new Date(), nextAttemptAt: new Date() },
   } as never);
   await db.collection('calls').insertOne(makeCall({ timestamp: easternTime('2026-10-20', 18) }));
+  await db.collection('calls').insertMany(
+    UNKNOWN_CALLS.map((id, i) =>
+      makeCall({
+        id,
+        timestamp: easternTime('2026-10-20', 18, 10 + i),
+        run_id: NIGHTLY_RUN,
+        sync_status: 'attempted_error',
+        outcome_unknown: true,
+        error: 'outcome unknown — check VAN before replaying (timeout)',
+        posting_started_at: easternTime('2026-10-20', 22, 3),
+        posting_request_id: `req-${id}`,
+        attempts: 1,
+        display_name: 'Strong support',
+        van_request: {
+          vanId: 100_201 + i,
+          body: {
+            canvassContext: {
+              contactTypeId: 1,
+              inputTypeId: 11,
+              dateCanvassed: easternTime('2026-10-20', 18, 10 + i).toISOString(),
+            },
+            responses: [{ type: 'SurveyResponse', surveyQuestionId: 101, surveyResponseId: 1011 }],
+          },
+        },
+      }),
+    ),
+  );
 }
+
+const UNKNOWN_CALLS = ['lv-unknown-0001', 'lv-unknown-0002'];

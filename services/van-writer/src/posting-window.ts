@@ -13,17 +13,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
 import { SyncStatus, type Call } from '@call-sync/core';
-import {
-  VanAuthError,
-  VanBudgetExhaustedError,
-  VanOutcomeUnknownError,
-  VanRequestRefusedError,
-  VanServerError,
-  VanThrottledError,
-  VanValidationError,
-  type KeyRateLimiter,
-  type VanClient,
-} from '@call-sync/integrations';
+import { classifyVanPostFailure, type KeyRateLimiter, type VanClient } from '@call-sync/integrations';
 import { context, SpanStatusCode, trace } from '@call-sync/platform';
 import {
   incrementRunCounters,
@@ -294,25 +284,24 @@ export class PostingWindow {
         },
       });
     } catch (error) {
-      if (error instanceof VanBudgetExhaustedError) {
-        await releasePosting(this.deps.db, item.runId, item.callId, requestId);
-        this.release(item, { ok: true, value: { kind: 'budget' } });
-        return 'budget';
+      const failure = classifyVanPostFailure(error);
+      switch (failure.kind) {
+        case 'budget':
+        case 'not-sent':
+          await releasePosting(this.deps.db, item.runId, item.callId, requestId);
+          this.release(item, {
+            ok: true,
+            value:
+              failure.kind === 'budget' ? { kind: 'budget' } : { kind: 'retry', reason: failure.message },
+          });
+          return failure.kind === 'budget' ? 'budget' : 'retry';
+        case 'refused':
+          return record({ status: SyncStatus.UnattemptedError, error: failure.message });
+        case 'rejected':
+          return record({ status: SyncStatus.AttemptedError, error: failure.message });
+        case 'unknown':
+          return record(outcomeUnknown(failure.message));
       }
-      if (error instanceof VanThrottledError || error instanceof VanServerError) {
-        // 429 after our retries, or a connection that never opened: VAN did not process it.
-        await releasePosting(this.deps.db, item.runId, item.callId, requestId);
-        this.release(item, { ok: true, value: { kind: 'retry', reason: error.message } });
-        return 'retry';
-      }
-      // Our own check stopped it before it left: bad dialer data, not a doubt about VAN.
-      if (error instanceof VanRequestRefusedError)
-        return record({ status: SyncStatus.UnattemptedError, error: error.message });
-      if (error instanceof VanOutcomeUnknownError) return record(outcomeUnknown(error.reason));
-      if (error instanceof VanValidationError || error instanceof VanAuthError)
-        return record({ status: SyncStatus.AttemptedError, error: error.message });
-      // Anything else we cannot classify may have reached VAN.
-      return record(outcomeUnknown((error as Error).message));
     }
   }
 

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
 import { Collections, type ApiRole } from '@call-sync/platform';
 
-export const AUDIT_ACTIONS = ['run_requested', 'dry_run', 'reset', 'import', 'config_refresh'] as const;
+export const AUDIT_ACTIONS = [
+  'run_requested',
+  'dry_run',
+  'reset',
+  'import',
+  'config_refresh',
+  'outcome_confirmed',
+  'outcome_reposted',
+] as const;
 type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { windowForDay, windowForRun, type TimeWindow } from '@call-sync/core';
 import type { CandidateConfiguration, Configuration } from '@call-sync/integrations';
-import type { OperatorCalls } from '@call-sync/store';
+import { RESET_SCOPES_IN_VAN, type OperatorCalls, type ResetScope } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
 import { renderCandidatesPage } from '../pages/candidates-page';
 import { HttpError } from './http-error';
@@ -119,23 +119,17 @@ export function candidatesRoutes(deps: {
         calls.countResettableInVan(candidate.district, window, scope),
       ]);
       // VAN has no idempotency key: whatever it already holds would be posted a second time.
-      const warning =
-        scope === 'outcome-unknown'
-          ? ` VAN may already hold every one of them (each post's outcome is unknown): check them in VAN first, since the next run posts them again. To reset them, repeat with confirm=true&expected=${count}`
-          : inVan > 0
-            ? ` ${inVan} of them are already in VAN, or may be (outcome unknown): the next run posts them again, so check VAN first`
-            : '';
       ctx.body = {
         ...base,
         confirmed: false,
         wouldReset: count,
         alreadyInVan: inVan,
-        detail: `${count} calls would return to unsynced;${warning}${warning ? '.' : ''} Repeat with confirm=true to reset them.`,
+        detail: resetWarning(scope, count),
       };
       return;
     }
-    if (scope === 'outcome-unknown')
-      await requireRepeatedCount(calls, candidate.district, window, query.expected);
+    if (RESET_SCOPES_IN_VAN.includes(scope))
+      await requireRepeatedCount(calls, candidate.district, window, scope, query.expected);
     const reset = await calls.reset(candidate.district, window, scope);
     await recordAudit(ctx, audit, {
       action: 'reset',
@@ -151,28 +145,55 @@ export function candidatesRoutes(deps: {
 }
 
 /**
- * A reset of calls whose outcome is unknown must name how many it expects (the count the first
- * call answered), so a person who read one number cannot reset a different set.
+ * What a reset's count answers in words. VAN has no idempotency key and keeps every contact it is
+ * sent: a call it holds, posted again, is a second contact record on that voter for good.
+ */
+function resetWarning(scope: ResetScope, count: number): string {
+  const repeat = `To reset them, repeat with confirm=true&expected=${count}.`;
+  if (scope === 'van-accepted')
+    return (
+      `${count} calls that VAN accepted (or a person confirmed in VAN) would return to unsynced, and the next ` +
+      `run posts them again: each of these ${count} voters will get a second contact record in VAN, which ` +
+      `cannot be undone from here. ${repeat}`
+    );
+  if (scope === 'outcome-unknown')
+    return (
+      `${count} calls whose outcome is unknown would return to unsynced. VAN may already hold every one of ` +
+      `them, and the next run posts them again: settle them one by one on the worklist (/outcome-unknown) ` +
+      `instead, where a call VAN holds is never posted twice. ${repeat}`
+    );
+  return (
+    `${count} calls would return to unsynced. Calls VAN accepted and calls whose outcome is unknown are ` +
+    `never part of this scope (scopes van-accepted and outcome-unknown name them). Repeat with confirm=true ` +
+    `to reset them.`
+  );
+}
+
+/**
+ * A reset of calls VAN holds or may hold must name how many it expects (the count the first call
+ * answered), so a person who read one number cannot reset a different set.
  */
 async function requireRepeatedCount(
   calls: OperatorCalls,
   district: string,
   window: TimeWindow,
+  scope: ResetScope,
   expected: string | undefined,
 ): Promise<void> {
-  const count = await calls.countResettable(district, window, 'outcome-unknown');
+  const count = await calls.countResettable(district, window, scope);
+  const what = scope === 'van-accepted' ? 'calls VAN accepted' : 'calls whose outcome is unknown';
   if (expected === undefined) {
     throw new HttpError(
       400,
       'bad_parameter',
-      `resetting calls whose outcome is unknown needs expected=<count>: ask without confirm first (now ${count})`,
+      `resetting ${what} needs expected=<count>: ask without confirm first (now ${count})`,
     );
   }
   if (Number(expected) !== count) {
     throw new HttpError(
       409,
       'count_changed',
-      `expected ${expected} calls whose outcome is unknown, there are ${count}: check again before resetting`,
+      `expected ${expected} ${what}, there are ${count}: check again before resetting`,
     );
   }
 }

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import type { Db } from 'mongodb';
 import type { OperatorCalls, OperatorRuns } from '@call-sync/store';
 import type { ConfigCache } from '../config-cache';
 import type { AuditRepository } from '../data-access/audit-repository';
@@ -11,10 +12,12 @@ import { candidatesRoutes } from './candidates';
 import { configureRoutes } from './configure';
 import { dropRateRoutes } from './drop-rate';
 import { openApiRoutes } from './openapi';
+import { outcomeUnknownRoutes } from './outcome-unknown';
 import { runsRoutes } from './runs';
 import { validateRoutes } from './validate';
 
 export interface ConfigRouterDeps {
+  db: Db;
   cache: ConfigCache;
   vanCache: VanMetadataCache;
   calls: OperatorCalls;
@@ -28,6 +31,10 @@ export interface ConfigRouterDeps {
   phoneIdShareCacheMs?: number;
   /** VAN_BULK_MAX_ROWS_PER_JOB. */
   bulkRowsPerJob: number;
+  /** VAN_PERSON_URL. */
+  vanPersonUrl: string;
+  /** VAN_TIMEOUT_MS: a person's re-post holds its call for longer than VAN can take. */
+  vanTimeoutMs: number;
 }
 
 /** Every router of the service, in one list: main mounts it, the access test walks it. */
@@ -42,5 +49,19 @@ export function configRouters(deps: ConfigRouterDeps): Router[] {
     openApiRoutes(),
     auditRoutes({ audit }),
     callsImportRoutes({ cache, calls, imports, audit, maxBytes: deps.maxImportBytes }),
+    outcomeUnknownRoutes({
+      db: deps.db,
+      cache,
+      vanCache,
+      audit,
+      personUrl: deps.vanPersonUrl,
+      repostLeaseMs: repostLeaseMs(deps.vanTimeoutMs),
+    }),
   ];
 }
+
+/**
+ * A person's re-post owns its call for twice VAN's timeout and two minutes of the client's
+ * throttling back-off: past that its process is gone, and the call may be resolved again.
+ */
+const repostLeaseMs = (vanTimeoutMs: number): number => 2 * vanTimeoutMs + 120_000;

@@ -9,6 +9,8 @@ const ACTION_LABELS: Record<AuditEntry['action'], string> = {
   reset: 'reset',
   import: 'call import',
   config_refresh: 'configuration refresh',
+  outcome_confirmed: 'outcome unknown: found in VAN',
+  outcome_reposted: 'outcome unknown: posted once more',
 };
 
 export function renderAuditPage(

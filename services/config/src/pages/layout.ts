@@ -125,8 +125,9 @@ export function renderPage(ctx: Koa.Context, options: PageOptions): string {
       </head>
       <body>
         <header>
-          <span class="brand">call-sync</span><a href="/candidates">Candidates</a
-          ><a href="/runs">Runs</a>${isOperator(ctx) ? html`<a href="/audit">Audit</a>` : ''}
+          <span class="brand">call-sync</span><a href="/candidates">Candidates</a><a href="/runs">Runs</a
+          ><a href="/outcome-unknown">Outcome unknown</a
+          >${isOperator(ctx) ? html`<a href="/audit">Audit</a>` : ''}
         </header>
         <main>${options.body}</main>
         ${

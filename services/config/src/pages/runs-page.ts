@@ -186,8 +186,9 @@ export function renderRunPage(
         run.outcomeUnknown > 0
           ? html`<p class="outcome-unknown" style="color:var(--bad)">
               <strong>${run.outcomeUnknown} calls: outcome unknown.</strong> VAN may or may not have recorded
-              them. Check each in VAN; they are never posted again unless you reset exactly them (scope
-              <code>outcome-unknown</code>).
+              them; they are never posted again by themselves.
+              <a href="/outcome-unknown?run=${run.runId}">Check each in VAN on the worklist</a>, where you
+              mark it found in VAN or post it once more.
             </p>`
           : ''
       }

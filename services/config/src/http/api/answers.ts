@@ -237,6 +237,12 @@ const receipt = z.discriminatedUnion('kind', [
     httpStatus: z.number().int(),
   }),
   z.object({ kind: z.literal('van-bulk'), jobId: z.string(), row: z.number().int() }),
+  z.object({
+    kind: z.literal('van-confirmed'),
+    confirmedBy: z.string(),
+    confirmedAt: timestamp,
+    requestId: z.string().optional(),
+  }),
   z.object({ kind: z.literal('csv'), url: z.string() }),
 ]);
 
@@ -342,3 +348,65 @@ export const openApiAnswer = z
     paths: z.record(z.string(), z.unknown()),
   })
   .openapi({ description: 'An OpenAPI 3.1 document' });
+
+const sentItem = z.union([
+  z.object({ type: z.literal('ResultCode'), resultCodeId: z.number().int(), name: z.string().nullable() }),
+  z.object({
+    type: z.literal('SurveyResponse'),
+    surveyQuestionId: z.number().int(),
+    question: z.string().nullable(),
+    surveyResponseId: z.number().int(),
+    response: z.string().nullable(),
+  }),
+  z.object({
+    type: z.literal('ActivistCode'),
+    activistCodeId: z.number().int(),
+    name: z.string().nullable(),
+    action: z.enum(['Apply', 'Remove']),
+  }),
+]);
+
+export const outcomeUnknownCall = z
+  .object({
+    callId: z.string(),
+    candidate: z.string().nullable(),
+    runId: z.string().nullable(),
+    vanId: z.number().int().nullable(),
+    voter: z.string(),
+    phoneDialed: z.string(),
+    calledAt: timestamp,
+    result: z.string().nullable(),
+    postLeftAt: timestamp.nullable(),
+    requestId: z.string().nullable(),
+    attempts: z.number().int(),
+    dateCanvassed: z.string().nullable(),
+    sent: z.array(sentItem),
+    error: z.string().nullable(),
+    vanUrl: z.string().nullable(),
+    repostInFlight: z.boolean(),
+  })
+  .openapi('OutcomeUnknownCall');
+
+export const outcomeUnknownAnswer = z
+  .object({
+    calls: z.array(outcomeUnknownCall),
+    total: count,
+    /** Whether VAN's names for the ids could be read (the key's metadata). */
+    namesFromVan: z.boolean(),
+  })
+  .openapi('OutcomeUnknown', {
+    description: 'Calls whose VAN post may or may not have landed, oldest first',
+  });
+
+export const resolveAnswer = z
+  .object({
+    verdict: z.enum(['in-van', 'not-in-van']),
+    results: z.array(
+      z.object({
+        callId: z.string(),
+        result: z.enum(['finished', 'attempted_error', 'outcome_unknown', 'refused']),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .openapi('OutcomeResolution', { description: 'What became of each call a person resolved' });

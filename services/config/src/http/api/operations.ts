@@ -20,8 +20,10 @@ import {
   importAnswer,
   importsAnswer,
   openApiAnswer,
+  outcomeUnknownAnswer,
   readyAnswer,
   resetAnswer,
+  resolveAnswer,
   runAnswer,
   runDetailAnswer,
   runsAnswer,
@@ -211,31 +213,35 @@ export const operations = {
     method: 'post',
     path: '/candidates/{candidate}/reset',
     summary:
-      "Return a window's calls to unsynced (all, errors only, or exactly the calls whose outcome is unknown); counts first, acts with confirm=true",
+      "Return a window's calls to unsynced (all, errors only, or exactly the calls VAN accepted or whose outcome is unknown); counts first, acts with confirm=true",
     role: 'operator',
     params: candidatePath,
     query: z.object({
       scope: z
         .enum(RESET_SCOPES, {
-          error: 'scope must be "all", "errors" or "outcome-unknown"',
+          error: 'scope must be "all", "errors", "outcome-unknown" or "van-accepted"',
         })
         .default('errors')
         .openapi({
-          param: { description: 'which calls; all and errors never include calls whose outcome is unknown' },
+          param: {
+            description:
+              'which calls; all and errors never include a call VAN accepted or whose outcome is unknown: outcome-unknown and van-accepted name exactly those',
+          },
         }),
       window: dayParam('window', 'an Eastern day; default the current run window').optional(),
       confirm: flagParam('confirm', 'true to reset').optional(),
       expected: z
         .string()
         .regex(/^\d+$/, {
-          error: 'resetting calls whose outcome is unknown needs expected=<count>: ask without confirm first',
+          error: 'resetting calls VAN holds or may hold needs expected=<count>: ask without confirm first',
         })
         .optional()
         .openapi({
           type: 'integer',
           minimum: 0,
           param: {
-            description: 'with scope=outcome-unknown and confirm=true: the count the first call answered',
+            description:
+              'with scope=outcome-unknown or van-accepted and confirm=true: the count the first call answered',
           },
         }),
     }),
@@ -304,6 +310,40 @@ export const operations = {
       400: badParameter,
       404: error('`unknown_run`'),
     },
+  }),
+  outcomeUnknown: operation({
+    method: 'get',
+    path: '/outcome-unknown',
+    summary:
+      'The calls whose VAN post may or may not have landed: what was sent, when, the error and a link to the voter in VAN, for a person to check',
+    role: 'organiser',
+    query: z.object({
+      candidate: slugFilter('candidate').optional(),
+      run: uuidParam('a run id').optional(),
+      day: dayParam('day', 'calls made that Eastern day').optional(),
+      limit: wholeNumberOr(200, wholeNumberParam('limit', { min: 1, max: 1000 }, 'how many')),
+    }),
+    responses: { 200: page('the worklist', outcomeUnknownAnswer), 400: badParameter },
+  }),
+  resolveOutcomeUnknown: operation({
+    method: 'post',
+    path: '/outcome-unknown/resolve',
+    summary:
+      "A person's verdict on calls whose outcome is unknown: in-van finishes them (the receipt names who confirmed), not-in-van posts each once more through the at-most-once path; audited",
+    role: 'operator',
+    body: {
+      mediaType: 'application/json',
+      required: true,
+      // The page's form posts the same fields (one callId per ticked box).
+      schema: z.strictObject({
+        verdict: z.enum(['in-van', 'not-in-van'], { error: 'verdict must be "in-van" or "not-in-van"' }),
+        callId: z.union([
+          z.string().min(1).max(200),
+          z.array(z.string().min(1).max(200)).min(1).max(200, { error: 'at most 200 calls at a time' }),
+        ]),
+      }),
+    },
+    responses: { 200: page('what became of each call', resolveAnswer), 400: badParameter },
   }),
   dropRate: operation({
     method: 'get',
