@@ -89,6 +89,11 @@ export interface Call {
   /** Our id of that request, recorded in the receipt. */
   posting_request_id?: string;
   /**
+   * Until when the writer that set the mark owns it: a second writer (a redelivery, a resume) that
+   * finds the call mid-post leaves it alone until then, since the first may yet record VAN's answer.
+   */
+  posting_lease_until?: Date;
+  /**
    * The post may or may not have reached VAN (a timeout, a crash mid-post): `attempted_error`
    * with the reason in `error`, for a person to check in VAN. Never posted again automatically,
    * and only a reset that names exactly these calls returns them to unsynced.

@@ -61,6 +61,7 @@ const SYNC_FIELDS = [
   'outcome_unknown',
   'posting_started_at',
   'posting_request_id',
+  'posting_lease_until',
   'van_request',
   'resolution',
   'repost_lease_until',

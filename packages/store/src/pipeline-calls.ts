@@ -32,6 +32,7 @@ const STALE_SYNC_FIELDS = {
   posting_request_id: '',
   van_request: '',
   outcome_unknown: '',
+  posting_lease_until: '',
 } as const;
 const STALE_FIELD_NAMES = Object.keys(STALE_SYNC_FIELDS) as (keyof typeof STALE_SYNC_FIELDS)[];
 
@@ -198,7 +199,7 @@ export async function releasePosting(
 ): Promise<void> {
   await callsCollection(db).updateOne(
     { id: callId, run_id: runId, sync_status: SyncStatus.InProgress, posting_request_id: requestId },
-    { $unset: { posting_started_at: '', posting_request_id: '' } },
+    { $unset: { posting_started_at: '', posting_request_id: '', posting_lease_until: '' } },
   );
 }
 
@@ -248,23 +249,34 @@ function postingFilter(runId: string, callId: string, requestId: string | null):
   };
 }
 
-/** A mark the batch could not take (the write failed for this call): nothing was sent. */
-export type BatchPostingMark = PostingMark | { kind: 'failed'; error: unknown };
+/**
+ * A mark the batch could not take (the write failed for this call): nothing was sent. Or the call
+ * is marked by another request whose lease has not run out: that writer may be waiting for VAN's
+ * answer right now, and only it can say what VAN did; the call is looked at again later.
+ */
+export type BatchPostingMark =
+  PostingMark | { kind: 'failed'; error: unknown } | { kind: 'held'; call: Call };
+
+/** How long a mark is its writer's when nothing says otherwise: longer than a post can take. */
+export const DEFAULT_POSTING_LEASE_MS = 90_000;
 
 /**
  * `markPosting` for many calls in two round trips: one bulk of compare-and-sets (each applies
  * only to an unmarked call in progress for this run), then one read by id that tells, per call,
- * whether this worker holds the mark (its own request id is on the call), someone else does, the
- * call is settled, or this call's write failed. Each call gets its own request id.
+ * whether this worker holds the mark (its own request id is on the call), someone else does (and
+ * still holds its lease, or held it and died), the call is settled, or this call's write failed.
+ * Each call gets its own request id, and its mark a lease of `leaseMs`.
  */
 export async function markPostingBatch(
   db: Db,
   runId: string,
   callIds: string[],
   now = new Date(),
+  leaseMs = DEFAULT_POSTING_LEASE_MS,
 ): Promise<Map<string, BatchPostingMark>> {
   const calls = callsCollection(db);
   const requestIds = new Map(callIds.map((id) => [id, randomUUID()]));
+  const leaseUntil = new Date(now.getTime() + leaseMs);
   let writeError: unknown;
   try {
     await calls.bulkWrite(
@@ -272,7 +284,11 @@ export async function markPostingBatch(
         updateOne: {
           filter: postingFilter(runId, id, null),
           update: {
-            $set: { posting_started_at: now, posting_request_id: requestIds.get(id)! },
+            $set: {
+              posting_started_at: now,
+              posting_request_id: requestIds.get(id)!,
+              posting_lease_until: leaseUntil,
+            },
             $inc: { attempts: 1 },
           },
         },
@@ -290,6 +306,8 @@ export async function markPostingBatch(
     const requestId = requestIds.get(id)!;
     const ours = call?.run_id === runId && call.sync_status === SyncStatus.InProgress;
     if (ours && call.posting_request_id === requestId) marks.set(id, { kind: 'marked', call, requestId });
+    else if (ours && call.posting_started_at && (call.posting_lease_until?.getTime() ?? 0) > now.getTime())
+      marks.set(id, { kind: 'held', call });
     else if (ours && call.posting_started_at) marks.set(id, { kind: 'already-posting', call });
     else if (ours)
       marks.set(id, { kind: 'failed', error: writeError ?? new Error('the posting mark was not taken') });

@@ -44,7 +44,7 @@ function sample(metrics: string, name: string, labels: Record<string, string>): 
     const match = /^([a-z_]+)\{(.*)\} (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const found = Object.fromEntries(
-      [...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]).filter(([k]) => k !== 'service'),
+      [...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]).filter(([k]) => k !== 'component'),
     );
     if (JSON.stringify(found) === JSON.stringify(labels)) return Number(match[3]);
   }
@@ -155,7 +155,7 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
   expect(value('callsync_van_budget_remaining_today', { candidate: 'good-candidate' })).toBe(380);
   expect(value('callsync_van_budget_remaining_today', { candidate: 'broken-candidate' })).toBe(380);
   expect(value('callsync_van_budget_remaining_today', { candidate: 'csv-candidate' })).toBeUndefined();
-  expect(metrics).toMatch(/^callsync_van_budget_daily_limit\{service="config"\} 500$/m);
+  expect(metrics).toMatch(/^callsync_van_budget_daily_limit\{component="config"\} 500$/m);
 
   expect(
     value('callsync_http_request_duration_seconds_count', {

@@ -22,7 +22,15 @@ async function main(): Promise<void> {
   );
   // Registered before the consumers, so it runs after they stopped (the latest runs first).
   runtime.onShutdown({ name: 'unspent VAN budget', run: () => vanAccessFor.releaseBudgets() });
-  const deps = { db, logger, registry, concurrency: settings.VAN_WRITER_CONCURRENCY, vanAccessFor };
+  const deps = {
+    db,
+    logger,
+    registry,
+    concurrency: settings.VAN_WRITER_CONCURRENCY,
+    // A post holds its mark for VAN's timeout and the client's back-off on 429s, with room to spare.
+    postLeaseMs: settings.VAN_TIMEOUT_MS + 30_000,
+    vanAccessFor,
+  };
   await startTopicWorker(runtime, {
     topic: Topics.VanSync,
     schema: VanSyncMessage,

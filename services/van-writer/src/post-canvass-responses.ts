@@ -40,6 +40,8 @@ export interface PostDeps {
    * it is also the most calls a crash can leave "outcome unknown" per key.
    */
   concurrency: number;
+  /** How long a posting mark is this writer's: longer than a post can take (VAN_TIMEOUT_MS). */
+  postLeaseMs?: number;
   vanAccessFor(candidate: string): Promise<CandidateVanAccess | undefined>;
 }
 
@@ -58,7 +60,12 @@ function windowFor(deps: PostDeps, candidate: string, access: CandidateVanAccess
   let window = windows.get(access);
   if (!window) {
     window = new PostingWindow(
-      { db: deps.db, maxInFlight: deps.concurrency, ...(deps.registry ? { registry: deps.registry } : {}) },
+      {
+        db: deps.db,
+        maxInFlight: deps.concurrency,
+        ...(deps.postLeaseMs ? { postLeaseMs: deps.postLeaseMs } : {}),
+        ...(deps.registry ? { registry: deps.registry } : {}),
+      },
       access,
     );
     windows.set(access, window);

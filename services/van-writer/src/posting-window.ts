@@ -50,6 +50,8 @@ export interface WindowDeps {
   registry?: Registry;
   /** Most posts in flight for one key, whatever rate × latency says. */
   maxInFlight: number;
+  /** How long a posting mark is this writer's (longer than a post can take); the store's default when absent. */
+  postLeaseMs?: number;
 }
 
 type Context = ReturnType<typeof context.active>;
@@ -204,6 +206,8 @@ export class PostingWindow {
           this.deps.db,
           runId,
           group.map((i) => i.callId),
+          new Date(markedAt),
+          this.deps.postLeaseMs,
         );
       } catch (error) {
         for (const item of group) this.release(item, { ok: false, error });
@@ -214,7 +218,13 @@ export class PostingWindow {
         const mark = marks.get(item.callId)!;
         if (mark.kind === 'failed') this.release(item, { ok: false, error: mark.error });
         else if (mark.kind === 'settled') this.release(item, { ok: true, value: { kind: 'skipped' } });
-        else if (mark.kind === 'already-posting') {
+        else if (mark.kind === 'held') {
+          // Another writer may be waiting for VAN's answer on it: its outcome, not ours, is the truth.
+          this.release(item, {
+            ok: true,
+            value: { kind: 'retry', reason: 'another writer holds its posting mark' },
+          });
+        } else if (mark.kind === 'already-posting') {
           this.addOutcome(
             item,
             mark.call.posting_request_id ?? '',

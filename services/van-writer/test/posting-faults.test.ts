@@ -148,6 +148,68 @@ test('one call whose mark fails mid-message: the others keep their receipts, non
   expect(await findRun(db, runId)).toMatchObject({ state: RunState.Exporting, counts: { finished: 6 } });
 });
 
+test('two writers racing on one call: the second finds it mid-post under a live lease and waits, the first posts', async () => {
+  const { runId, candidate, calls } = await writingRun(1);
+  const message = { v: 1 as const, runId, candidate, callIds: [calls[0]!.id] };
+  van.setKnobs({ latencyMs: 1_500 });
+  // Two writers (a redelivery after a rebalance): each its own window and client.
+  const first = postCanvassResponses(
+    deps(async () => access()),
+    message,
+  );
+  await waitUntil(
+    async () => !!(await callsCollection(db).findOne({ id: calls[0]!.id }))?.posting_started_at,
+    {
+      what: 'the first writer marking the call',
+    },
+  );
+  await expect(
+    postCanvassResponses(
+      deps(async () => access()),
+      message,
+    ),
+  ).rejects.toThrow(/another writer holds its posting mark/);
+  await first;
+  const stored = await callsCollection(db).findOne({ id: calls[0]!.id });
+  expect(stored).toMatchObject({ sync_status: SyncStatus.Finished, receipt: { kind: 'van' } });
+  expect(stored).not.toHaveProperty('outcome_unknown');
+  // The second writer's redelivery finds it settled; VAN has it once.
+  await postCanvassResponses(
+    deps(async () => access()),
+    message,
+  );
+  expect(van.journal()).toHaveLength(1);
+  expect((await findRun(db, runId))?.counts).toMatchObject({
+    in_progress: 0,
+    finished: 1,
+    attempted_error: 0,
+  });
+});
+
+test('a mark whose lease ran out (its writer died mid-post) is flagged outcome unknown, never posted again', async () => {
+  const { runId, candidate, calls } = await writingRun(1);
+  await callsCollection(db).updateOne(
+    { id: calls[0]!.id },
+    {
+      $set: {
+        posting_started_at: new Date(Date.now() - 120_000),
+        posting_request_id: 'dead-writer',
+        posting_lease_until: new Date(Date.now() - 1_000),
+      },
+    },
+  );
+  await postCanvassResponses(
+    deps(async () => access()),
+    { v: 1, runId, candidate, callIds: [calls[0]!.id] },
+  );
+  expect(await callsCollection(db).findOne({ id: calls[0]!.id })).toMatchObject({
+    sync_status: SyncStatus.AttemptedError,
+    outcome_unknown: true,
+    error: expect.stringMatching(/found mid-post/),
+  });
+  expect(van.journal()).toHaveLength(0);
+});
+
 test('a VAN id our own check refuses is an ordinary error, not "outcome unknown"', async () => {
   const { runId, candidate, calls } = await writingRun(1, () => 0);
   const writer = access();
