@@ -6,14 +6,8 @@
 // port another rule keeps to some peers (which would void that rule); and no public ipBlock lets
 // the private ranges back in.
 
-import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { helmBinary, renderChart, VALUES_FILES } from './chart';
 
-const repo = path.resolve(__dirname, '..', '..');
-const CHART = path.join(repo, 'helm/call-sync');
-const EXAMPLES = path.join(CHART, 'examples');
 const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16'];
 /** MONGODB_URL is a Secret, which a render does not show: MongoDB's own port stands for it. */
 const MONGODB_PORT = 27017;
@@ -58,24 +52,6 @@ interface Destination {
   namespace?: string;
   /** Unknown (MongoDB): only the port is checked. */
   host?: string;
-}
-
-const helmBinary = (): string =>
-  execFileSync('bash', ['-c', 'source scripts/deploy/tools.sh && ensure_helm'], {
-    cwd: repo,
-    encoding: 'utf8',
-    timeout: 10 * 60_000,
-  }).trim();
-
-function render(helm: string, valuesFile?: string): Manifest[] {
-  const output = execFileSync(
-    helm,
-    ['template', 'call-sync', CHART, '--kube-version', '1.27.0', ...(valuesFile ? ['-f', valuesFile] : [])],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  return parseAllDocuments(output)
-    .map((doc) => doc.toJS() as Manifest | null)
-    .filter((m): m is Manifest => m !== null);
 }
 
 const selects = (selector: PodSelector, labels: Record<string, string>): boolean =>
@@ -201,22 +177,16 @@ function podsOf(manifests: Manifest[]) {
   });
 }
 
-const valuesFiles = [
-  undefined,
-  ...readdirSync(EXAMPLES)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .map((f) => path.join(EXAMPLES, f)),
-];
 let helm: string;
 
 beforeAll(() => {
   helm = helmBinary();
 }, 10 * 60_000);
 
-test.each(valuesFiles.map((file) => [file ? path.relative(repo, file) : 'default values', file]))(
+test.each(VALUES_FILES)(
   'every pod reaches what its configuration names, and nothing more (%s)',
   (_name, file) => {
-    const manifests = render(helm, file);
+    const manifests = renderChart<Manifest>(helm, file);
     const pods = podsOf(manifests);
     expect(pods.map((p) => p.name)).toEqual(
       expect.arrayContaining([expect.stringContaining('config'), expect.stringContaining('extract')]),

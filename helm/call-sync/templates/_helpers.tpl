@@ -95,9 +95,36 @@ unset when the Secret lacks the key). Each pod gets only the secrets its compone
       optional: true
       {{- end }}
 {{- end }}
+{{- if eq .component "config" }}
+{{- if or (hasKey .env "IMPORT_MAX_BYTES") (hasKey .root.Values.extraEnv "IMPORT_MAX_BYTES") }}
+{{- fail "IMPORT_MAX_BYTES comes from config.importMaxBytes, which also sizes config's /tmp and the Ingress's body limit: set that value instead" }}
+{{- end }}
+- name: IMPORT_MAX_BYTES
+  value: {{ include "call-sync.importMaxBytes" .root | quote }}
+{{- end }}
 {{- range $name, $value := .env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "call-sync.importMaxBytes" -}}
+{{- int64 .Values.config.importMaxBytes }}
+{{- end }}
+
+{{/*
+A pod's /tmp size limit: tmpSizeLimit, and for config one upload more, since an upload without a
+Content-Length is spooled there until its end (a pod whose emptyDir outgrows its limit is evicted).
+*/}}
+{{- define "call-sync.tmpSizeLimit" -}}
+{{- $limit := .root.Values.tmpSizeLimit }}
+{{- if eq .component "config" }}
+{{- $number := regexFind "^[0-9]+" $limit }}
+{{- $unit := get (dict "Ki" 1024 "Mi" 1048576 "Gi" 1073741824) (trimPrefix $number $limit) }}
+{{- $bytes := add (mul (atoi $number) $unit) (include "call-sync.importMaxBytes" .root | atoi) }}
+{{- printf "%dMi" (div (add $bytes 1048575) 1048576) }}
+{{- else }}
+{{- $limit }}
 {{- end }}
 {{- end }}
 
@@ -114,7 +141,7 @@ securityContext:
 volumes:
   - name: tmp
     emptyDir:
-      sizeLimit: {{ .root.Values.tmpSizeLimit }}
+      sizeLimit: {{ include "call-sync.tmpSizeLimit" . }}
 {{- with .values.nodeSelector }}
 nodeSelector:
   {{- toYaml . | nindent 2 }}
