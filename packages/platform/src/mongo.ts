@@ -51,7 +51,6 @@ export const indexes: Record<string, IndexDescription[]> = {
     { key: { id: 1 }, name: 'id_unique', unique: true },
     // Calls archived before the archive kept unsettled ones back, still to resolve or return.
     { key: { outcome_unknown: 1 }, name: 'outcome_unknown', sparse: true },
-    { key: { sync_status: 1 }, name: 'sync_status', sparse: true },
   ],
   [Collections.Runs]: [
     { key: { scheduleKey: 1 }, name: 'schedule_key_unique', unique: true, sparse: true },

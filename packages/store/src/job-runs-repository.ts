@@ -15,6 +15,8 @@ export interface JobRunDocument {
   lastDurationSeconds: number;
   lastSuccessAt?: Date;
   lastError?: string;
+  /** What the command's last run has to say beyond its outcome (the archive: what it kept back). */
+  lastDetails?: Record<string, number>;
 }
 
 function jobRunsCollection(db: Db): Collection<JobRunDocument> {
@@ -24,7 +26,13 @@ function jobRunsCollection(db: Db): Collection<JobRunDocument> {
 export async function recordJobRun(
   db: Db,
   job: string,
-  run: { startedAt: Date; finishedAt: Date; outcome: 'ok' | 'error'; error?: string },
+  run: {
+    startedAt: Date;
+    finishedAt: Date;
+    outcome: 'ok' | 'error';
+    error?: string;
+    details?: Record<string, number>;
+  },
 ): Promise<void> {
   const set: Partial<JobRunDocument> = {
     lastStartedAt: run.startedAt,
@@ -33,6 +41,7 @@ export async function recordJobRun(
     lastDurationSeconds: (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000,
   };
   if (run.outcome === 'ok') set.lastSuccessAt = run.finishedAt;
+  if (run.details) set.lastDetails = run.details;
   const update = run.error
     ? { $set: { ...set, lastError: run.error } }
     : { $set: set, $unset: { lastError: '' as const } };

@@ -37,6 +37,17 @@ export function registerJobMetrics(db: Db, registry: Registry): void {
     '1 when the last run of the extractor command ended in an error, else 0',
     (job) => (job.lastOutcome === 'error' ? 1 : 0),
   );
+  new Gauge({
+    name: 'callsync_archive_kept_back_calls',
+    help: 'Calls past the retention the last archive run left in calls, by reason (unsynced | in_progress | outcome_unknown)',
+    labelNames: ['reason'],
+    registers: [registry],
+    async collect() {
+      const archive = (await jobs()).find((job) => job._id === 'archive');
+      for (const reason of ['unsynced', 'in_progress', 'outcome_unknown'])
+        this.set({ reason }, archive?.lastDetails?.[reason] ?? 0);
+    },
+  });
   gauge(
     'callsync_job_last_duration_seconds',
     'How long the last run of each extractor command took',

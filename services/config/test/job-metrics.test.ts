@@ -30,7 +30,12 @@ test('the last run of each extractor command is served as metrics: success time,
     finishedAt: new Date(startedAt.getTime() + 42_000),
     outcome: 'ok',
   });
-  await recordJobRun(db, 'archive', { startedAt, finishedAt: startedAt, outcome: 'ok' });
+  await recordJobRun(db, 'archive', {
+    startedAt,
+    finishedAt: startedAt,
+    outcome: 'ok',
+    details: { moved: 120, restored: 0, unsynced: 4, in_progress: 0, outcome_unknown: 2 },
+  });
   await recordJobRun(db, 'archive', {
     startedAt: new Date(startedAt.getTime() + 3_600_000),
     finishedAt: new Date(startedAt.getTime() + 3_601_000),
@@ -49,4 +54,18 @@ test('the last run of each extractor command is served as metrics: success time,
   expect(sample(metrics, 'callsync_job_last_success_timestamp_seconds', 'archive')).toBe(
     startedAt.getTime() / 1000,
   );
+});
+
+test('what the last archive kept back is served by reason', async () => {
+  const metrics = await (await fetch(`${world.service.url}/metrics`)).text();
+  const kept = (reason: string) =>
+    Number(
+      metrics
+        .split('\n')
+        .find((l) => l.startsWith('callsync_archive_kept_back_calls{') && l.includes(`reason="${reason}"`))
+        ?.split(' ')
+        .pop(),
+    );
+  // The failed run after it recorded no details: the kept-back counts are the last ones known.
+  expect([kept('unsynced'), kept('in_progress'), kept('outcome_unknown')]).toEqual([4, 0, 2]);
 });

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   let exitCode = 0;
   let failure: string | undefined;
+  let details: Record<string, number> | undefined;
   try {
     switch (command.name) {
       case 'extract': {
@@ -60,8 +61,9 @@ async function main(): Promise<void> {
       }
       case 'archive': {
         const olderThan = new Date(Date.now() - settings.ARCHIVE_AFTER_DAYS * 86_400_000);
-        const { moved } = await archiveCalls(db, logger, { olderThan });
-        logger.info({ moved, olderThan }, 'archive done');
+        const { moved, restored, keptBack } = await archiveCalls(db, logger, { olderThan });
+        logger.info({ moved, restored, keptBack, olderThan }, 'archive done');
+        details = { moved, restored, ...keptBack };
         break;
       }
       case 'audit-reports': {
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
       finishedAt: new Date(),
       outcome: failure === undefined ? 'ok' : 'error',
       ...(failure !== undefined ? { error: failure } : {}),
+      ...(details ? { details } : {}),
     }).catch((error: unknown) => logger.warn({ err: error }, 'job run not recorded'));
     await publisher.disconnect();
     await runtime.shutdown();

@@ -16,28 +16,55 @@ const DAY = 86_400_000;
 const cutoff = new Date('2026-08-01T00:00:00Z');
 const withoutId = ({ _id, ...call }: Call & { _id?: unknown }): Call => call;
 
-test('calls older than the cutoff move to calls_archive in chunks, once each, even after an interrupted chunk', async () => {
+test('settled calls older than the cutoff move to calls_archive in chunks, once each, even after an interrupted chunk', async () => {
   const { db } = database;
-  const old = Array.from({ length: 7 }, (_, i) =>
-    makeCall({
-      timestamp: new Date(cutoff.getTime() - (i + 1) * DAY),
-      ...(i % 2 === 0 ? { sync_status: SyncStatus.Finished, run_id: 'run-old' } : {}),
-    }),
+  const settled = [
+    SyncStatus.Finished,
+    SyncStatus.Ignored,
+    SyncStatus.QueuedForCsv,
+    SyncStatus.AttemptedError,
+    SyncStatus.UnattemptedError,
+    SyncStatus.Finished,
+    SyncStatus.Finished,
+  ];
+  const old = settled.map((sync_status, i) =>
+    makeCall({ timestamp: new Date(cutoff.getTime() - (i + 1) * DAY), sync_status, run_id: 'run-old' }),
   );
-  // Still owned by a live run: it stays until the run is done with it.
+  // Not settled: each stays where a run, a reset or a person finds it.
   const owned = makeCall({
     timestamp: new Date(cutoff.getTime() - 2 * DAY),
     sync_status: SyncStatus.InProgress,
     run_id: 'run-live',
   });
+  const unsynced = [3, 4].map((days) => makeCall({ timestamp: new Date(cutoff.getTime() - days * DAY) }));
+  const unknown = makeCall({
+    timestamp: new Date(cutoff.getTime() - 5 * DAY),
+    sync_status: SyncStatus.AttemptedError,
+    outcome_unknown: true,
+    run_id: 'run-old',
+  });
   const recent = Array.from({ length: 3 }, (_, i) =>
     makeCall({ timestamp: new Date(cutoff.getTime() + i * DAY) }),
   );
-  await callsCollection(db).insertMany([...old, owned, ...recent].map((c) => ({ ...c })));
+  await callsCollection(db).insertMany(
+    [...old, owned, ...unsynced, unknown, ...recent].map((c) => ({ ...c })),
+  );
   // A job killed after copying a chunk but before deleting it left this copy behind.
   await db.collection<Call>(Collections.CallsArchive).insertOne({ ...old[3]! });
+  // An archive from before the keep-back rule moved an outcome-unknown call: it comes back.
+  const archivedUnknown = makeCall({
+    timestamp: new Date(cutoff.getTime() - 30 * DAY),
+    sync_status: SyncStatus.AttemptedError,
+    outcome_unknown: true,
+    run_id: 'run-older',
+  });
+  await db.collection<Call>(Collections.CallsArchive).insertOne({ ...archivedUnknown });
 
-  expect(await archiveCalls(db, logger, { olderThan: cutoff, chunkSize: 3 })).toEqual({ moved: 7 });
+  expect(await archiveCalls(db, logger, { olderThan: cutoff, chunkSize: 3 })).toEqual({
+    moved: 7,
+    restored: 1,
+    keptBack: { unsynced: 2, in_progress: 1, outcome_unknown: 2 },
+  });
 
   const archived = await db
     .collection<Call>(Collections.CallsArchive)
@@ -48,10 +75,22 @@ test('calls older than the cutoff move to calls_archive in chunks, once each, ev
     [...old].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime()).map(withoutId),
   );
   const left = await callsCollection(db).find().toArray();
-  expect(left.map((c) => c.id).sort()).toEqual([owned.id, ...recent.map((c) => c.id)].sort());
+  expect(left.map((c) => c.id).sort()).toEqual(
+    [
+      owned.id,
+      ...unsynced.map((c) => c.id),
+      unknown.id,
+      archivedUnknown.id,
+      ...recent.map((c) => c.id),
+    ].sort(),
+  );
 
   // Run again (the next morning, or after a crash): nothing moves, nothing doubles.
-  expect(await archiveCalls(db, logger, { olderThan: cutoff, chunkSize: 3 })).toEqual({ moved: 0 });
+  expect(await archiveCalls(db, logger, { olderThan: cutoff, chunkSize: 3 })).toEqual({
+    moved: 0,
+    restored: 0,
+    keptBack: { unsynced: 2, in_progress: 1, outcome_unknown: 2 },
+  });
   expect(await db.collection(Collections.CallsArchive).countDocuments()).toBe(7);
-  expect(await callsCollection(db).countDocuments()).toBe(4);
+  expect(await callsCollection(db).countDocuments()).toBe(8);
 });
