@@ -69,12 +69,17 @@ The secret variables each component reads, as group:VARIABLE, with "?" for optio
 unset when the Secret lacks the key). Each pod gets only the secrets its component reads.
 */}}
 {{- define "call-sync.secretVariables" -}}
+{{- /* Replicas accept each other's sessions only with one SESSION_SECRET: without it, none starts. */}}
+{{- $shared := gt (int .root.Values.config.replicas) 1 }}
 {{- $reads := dict
-  "config" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "api:API_TOKENS" "api:SESSION_SECRET?" "webhooks:REPORT_WEBHOOK_URL?")
+  "config" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "api:API_TOKENS" (ternary "api:SESSION_SECRET" "api:SESSION_SECRET?" $shared) "webhooks:REPORT_WEBHOOK_URL?")
   "van-writer" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME")
   "csv-writer" (list "mongodb:MONGODB_URL" "s3:S3_ACCESS_KEY_ID?" "s3:S3_SECRET_ACCESS_KEY?")
   "extractor" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "livevox:LIVEVOX_USER_NAME?" "livevox:LIVEVOX_PASSWORD?" "webhooks:ALERT_WEBHOOK_URL?") }}
 {{- $variables := get $reads .component }}
+{{- if and (eq .component "config") $shared .root.Values.secrets.create (not .root.Values.api.existingSecret) (not (hasKey .root.Values.secrets.values "SESSION_SECRET")) }}
+{{- fail (printf "config.replicas is %d: every replica must sign sign-in sessions with the same SESSION_SECRET, or each refuses the others' sessions; add SESSION_SECRET (32 characters or more) to secrets.values, or run one replica" (int .root.Values.config.replicas)) }}
+{{- end }}
 {{- if .root.Values.kafka.sasl.enabled }}
 {{- $variables = concat $variables (list "kafka:KAFKA_SASL_USERNAME" "kafka:KAFKA_SASL_PASSWORD") }}
 {{- end }}
