@@ -81,8 +81,22 @@ export interface DryRunResult {
  * A `runs` document: core's Run with `_id = runId`, and what the pipeline records on it as it
  * works. `progress` lives here rather than on core's Run: its shape is the pipeline's business.
  */
+/**
+ * Unsynced calls no scheduled run will reach, counted when a scheduled run opens: made after the
+ * candidate's first run began its window (earlier calls predate syncing) and before this run's
+ * window, which starts where the last completed run stopped or at the catch-up limit.
+ */
+export interface LeftBehind {
+  calls: number;
+  /** The calls are before this instant (this run's window start)... */
+  before: Date;
+  /** ...and at or after this one (the candidate's first run's window start). */
+  since: Date;
+}
+
 export interface RunDocument extends Run {
   _id: string;
+  leftBehind?: LeftBehind;
   progress?: RunProgress;
   progressEventAt?: Date;
   /**

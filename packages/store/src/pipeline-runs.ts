@@ -15,7 +15,7 @@ import {
   type SyncStatus,
   type TimeWindow,
 } from '@call-sync/core';
-import { runsCollection, type RunDocument } from './collections';
+import { callsCollection, runsCollection, type LeftBehind, type RunDocument } from './collections';
 
 /** States in which a run holds its candidate: another run of it waits meanwhile. */
 export const LIVE_RUN_STATES: readonly RunState[] = [
@@ -204,4 +204,32 @@ export async function incrementRunCounters(
 
 export function countsFrom(partial: Partial<Record<SyncStatus, number>>): RunCounts {
   return { ...emptyRunCounts(), ...partial };
+}
+
+/**
+ * Counts the candidate's unsynced calls a scheduled run opened with `window` leaves behind for
+ * good (see LeftBehind) and records them on the run, for its page, the metric and the alert.
+ */
+export async function recordLeftBehind(
+  db: Db,
+  run: Pick<RunDocument, '_id' | 'candidate' | 'window'>,
+  district: string,
+): Promise<LeftBehind | undefined> {
+  const [first] = await runsCollection(db)
+    .find({ candidate: run.candidate }, { projection: { window: 1 } })
+    .sort({ openedAt: 1 })
+    .limit(1)
+    .toArray();
+  if (!first || first.window.start.getTime() >= run.window.start.getTime()) return undefined;
+  const leftBehind: LeftBehind = {
+    calls: await callsCollection(db).countDocuments({
+      district,
+      sync_status: { $exists: false },
+      timestamp: { $gte: first.window.start, $lt: run.window.start },
+    }),
+    before: run.window.start,
+    since: first.window.start,
+  };
+  await runsCollection(db).updateOne({ _id: run._id }, { $set: { leftBehind } });
+  return leftBehind;
 }

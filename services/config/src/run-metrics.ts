@@ -51,6 +51,7 @@ type RunFields = Pick<
   | 'finishedAt'
   | 'progressEventAt'
   | 'waitingFor'
+  | 'leftBehind'
 > & {
   csvExport?: Pick<RunExportRecord, 'uploadedAt' | 'rows'>;
   callerExport?: Pick<RunExportRecord, 'uploadedAt' | 'rows'>;
@@ -91,6 +92,7 @@ async function readSnapshot(options: RunMetricsOptions): Promise<Snapshot> {
             finishedAt: 1,
             progressEventAt: 1,
             waitingFor: 1,
+            'leftBehind.calls': 1,
             'csvExport.uploadedAt': 1,
             'csvExport.rows': 1,
             'callerExport.uploadedAt': 1,
@@ -179,6 +181,20 @@ export function registerRunMetrics(options: RunMetricsOptions): void {
         const [candidate = '', state = ''] = key.split('\n');
         set({ candidate, state }, n);
       }
+    },
+  );
+  gauge(
+    'callsync_calls_left_behind',
+    "Unsynced calls no scheduled run will reach (older than the candidate's latest scheduled run's window), as counted when it opened",
+    ['candidate'],
+    (s, set) => {
+      const latest = new Map<string, RunFields>();
+      for (const run of s.runs) {
+        if (run.trigger !== 'schedule') continue;
+        const seen = latest.get(run.candidate);
+        if (!seen || run.openedAt > seen.openedAt) latest.set(run.candidate, run);
+      }
+      for (const candidate of slugs(s)) set({ candidate }, latest.get(candidate)?.leftBehind?.calls ?? 0);
     },
   );
   gauge(

@@ -110,6 +110,9 @@ if (chromiumMissing) {
         .first()
         .evaluate((el) => el.getBoundingClientRect().width);
       expect(width).toBeGreaterThan(0); // the style attributes are allowed by the CSP
+      expect(normalised(await page.textContent('.left-behind'))).toMatch(
+        /^good-candidate: 7 calls left behind\. They were made between 09-01-2026 10:00 PM and 10-16-2026 10:00 PM \(Eastern\)/,
+      );
       await page.screenshot({ path: path.join(SCREENSHOTS, 'runs.png'), fullPage: true });
       await page.close();
       expect(cspViolations).toEqual([]);
@@ -192,6 +195,7 @@ async function arrangeRuns(db: Db): Promise<void> {
     run(NIGHTLY_RUN, 'good-candidate', {
       state: 'writing',
       strategy: 'full',
+      leftBehind: { calls: 7, before: easternTime('2026-10-16', 22), since: easternTime('2026-09-01', 22) },
       callsClaimed: 480,
       counts: counts({
         finished: 301,

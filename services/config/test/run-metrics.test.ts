@@ -62,13 +62,17 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
       updatedAt: at(2),
       finishedAt: at(2),
       csvExport: { key: 'a.csv', uploadedAt: at(2), rows: 10 },
+      leftBehind: { calls: 0, before: at(30), since: at(100) },
     }),
     run('broken-old', 'broken-candidate', {
       state: 'completed',
       openedAt: at(31),
       updatedAt: at(30),
       finishedAt: at(30),
+      // The latest scheduled run's count is served; requested runs count nothing.
+      leftBehind: { calls: 9, before: at(40), since: at(100) },
     }),
+
     run('broken-failed', 'broken-candidate', {
       trigger: 'request',
       state: 'failed',
@@ -146,6 +150,8 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
 
   expect(value('callsync_calls_outcome_unknown', { candidate: 'good-candidate' })).toBe(2);
   expect(value('callsync_calls_outcome_unknown', { candidate: 'broken-candidate' })).toBe(0);
+  expect(value('callsync_calls_left_behind', { candidate: 'broken-candidate' })).toBe(9);
+  expect(value('callsync_calls_left_behind', { candidate: 'good-candidate' })).toBe(0);
 
   expect(value('callsync_csv_exports', { candidate: 'good-candidate', kind: 'results' })).toBe(1);
   expect(value('callsync_csv_export_rows', { candidate: 'good-candidate', kind: 'results' })).toBe(10);

@@ -10,6 +10,7 @@ import {
   lastScheduledDay,
   openRequestedRun,
   openScheduledRun,
+  recordLeftBehind,
   type RunDocument,
 } from '@call-sync/store';
 
@@ -54,6 +55,14 @@ export async function openDueRuns(
     if (run) {
       opened.push(run);
       logger.info({ runId: run.runId, candidate: candidate.slug, window }, 'scheduled run opened');
+      const leftBehind = await recordLeftBehind(db, run, candidate.district);
+      if (leftBehind && leftBehind.calls > 0) {
+        run.leftBehind = leftBehind;
+        logger.warn(
+          { runId: run.runId, candidate: candidate.slug, leftBehind },
+          `${leftBehind.calls} unsynced calls are older than this run's window and no scheduled run will take them: request a run for their days`,
+        );
+      }
     }
   }
   return opened;

@@ -80,6 +80,7 @@ function describeRun(run: RunDocument, strategy: Strategy, report?: ReportDocume
     waitingFor: (run as { waitingFor?: string }).waitingFor ?? null,
     csvUrl: run.csvUrl ?? null,
     callerCsvUrl: run.callerCsvUrl ?? null,
+    leftBehind: run.leftBehind ?? null,
     vanRequestsUsed: run.vanRequestsUsed ?? null,
     // A `bulk` run's calls sent as jobs: the requests posting them one by one would have used.
     vanRequestsPerCall: run.bulkImport?.calls ?? null,

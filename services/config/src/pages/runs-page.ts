@@ -23,6 +23,7 @@ interface RunView {
   waitingFor: string | null;
   csvUrl: string | null;
   callerCsvUrl: string | null;
+  leftBehind: { calls: number; before: Date; since: Date } | null;
   vanRequestsUsed: number | null;
   vanRequestsPerCall: number | null;
   dryRunResult: DryRunResult | null;
@@ -120,7 +121,7 @@ export function renderRunsPage(
       recent${filters.candidate ? ` for ${filters.candidate}` : ''}${filters.state ? `, ${filters.state}` : ''}
       · ${view.live} live${view.live > 0 ? ' · this page refreshes every 5 seconds' : ''}
     </p>
-    ${legend}
+    ${leftBehindNotes(view.runs)} ${legend}
     <table>
       <thead>
         <tr>
@@ -261,4 +262,28 @@ export function renderRunPage(
     body,
     ...(['completed', 'failed'].includes(run.state) ? {} : { refreshSeconds: 5 }),
   });
+}
+
+/**
+ * For each candidate, the latest scheduled run that found unsynced calls no scheduled run will
+ * reach: a person must request a run for their days, or they are never synced.
+ */
+function leftBehindNotes(runs: RunView[]): SafeHtml {
+  const latest = new Map<string, RunView>();
+  for (const run of runs)
+    if (run.trigger === 'schedule' && !latest.has(run.candidate)) latest.set(run.candidate, run);
+  const notes = [...latest.values()].filter((run) => (run.leftBehind?.calls ?? 0) > 0);
+  return html`${notes.map(
+    (run) =>
+      html`<div class="card left-behind" style="border-color:var(--bad)">
+        <strong style="color:var(--bad)"
+          >${run.candidate}: ${run.leftBehind!.calls} calls left behind.</strong
+        >
+        They were made between ${when(run.leftBehind!.since)} and ${when(run.leftBehind!.before)} (Eastern),
+        are still unsynced, and are older than what the nightly run catches up (the last completed run, or the
+        catch-up limit). Request a run for each of their days (<code
+          >POST /runs/${run.candidate}?window=YYYY-MM-DD</code
+        >).
+      </div>`,
+  )}`;
 }

@@ -215,6 +215,8 @@ export const runAnswer = z
     waitingFor: nullable(z.string()),
     csvUrl: nullable(z.string()),
     callerCsvUrl: nullable(z.string()),
+    /** Unsynced calls no scheduled run will reach, counted when this scheduled run opened. */
+    leftBehind: nullable(z.object({ calls: count, before: timestamp, since: timestamp })),
     vanRequestsUsed: nullable(count),
     vanRequestsPerCall: nullable(count),
     dryRunResult: nullable(dryRunResult),
