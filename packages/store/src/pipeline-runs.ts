@@ -118,10 +118,13 @@ export async function lastScheduledDay(db: Db, candidate: string): Promise<Easte
   return run?.scheduledDay;
 }
 
-/** Where the last completed run's window ended: a scheduled run catches up from there. */
+/**
+ * Where the last completed scheduled run's window ended: a scheduled run catches up from there. A
+ * run requested for one day says nothing of the nights before it, so it does not move this.
+ */
 export async function lastCompletedWindowEnd(db: Db, candidate: string): Promise<Date | undefined> {
   const [run] = await runsCollection(db)
-    .find({ candidate, state: RunState.Completed, dryRun: false })
+    .find({ candidate, state: RunState.Completed, dryRun: false, trigger: 'schedule' })
     .sort({ 'window.end': -1 })
     .limit(1)
     .toArray();

@@ -35,6 +35,16 @@ test('a scheduled run counts the unsynced calls older than its window that no sc
     ),
     state: RunState.Completed,
   });
+  // A run requested for Nov 9 alone completed: it says nothing of the nights before it.
+  await runsCollection(db).insertOne({
+    ...newRunDocument({
+      candidate: 'left-behind',
+      trigger: 'request',
+      window: { start: at('2026-11-09', 0), end: at('2026-11-10', 0) },
+      scheduledAt: at('2026-11-10', 9),
+    }),
+    state: RunState.Completed,
+  });
   const call = (day: string, hour: number, more = {}) =>
     makeCall({ timestamp: at(day, hour), district: 'lb01', client: 'left-behind', ...more });
   await callsCollection(db).insertMany([
