@@ -1,4 +1,4 @@
-import { serverEnv, uniqueName } from './support/env';
+import { standaloneServiceEnv } from './support/env';
 import { startServiceProcess, type ServiceName } from './support/service-process';
 
 // Every service starts the same way: health, readiness and metrics over HTTP, and a clean exit on
@@ -6,27 +6,7 @@ import { startServiceProcess, type ServiceName } from './support/service-process
 
 const services: ServiceName[] = ['config', 'extractor', 'van-writer', 'csv-writer'];
 
-function serviceEnv(): Record<string, string> {
-  serverEnv();
-  const pick = (name: string) => process.env[name] ?? '';
-  return {
-    MONGODB_URL: pick('MONGODB_URL'),
-    MONGODB_DATABASE: uniqueName('services'),
-    KAFKA_BROKERS: pick('KAFKA_BROKERS'),
-    S3_ENDPOINT: pick('S3_ENDPOINT'),
-    S3_ACCESS_KEY_ID: pick('S3_ACCESS_KEY_ID'),
-    S3_SECRET_ACCESS_KEY: pick('S3_SECRET_ACCESS_KEY'),
-    S3_BUCKET: 'callsync-services-test',
-    // The outside APIs' variables (config needs them to start); nothing answers on port 9, and
-    // neither health nor readiness depends on Airtable or VAN.
-    AIRTABLE_API_KEY: 'patServicesTestToken',
-    AIRTABLE_BASE_ID: 'appServicesTest',
-    AIRTABLE_ENDPOINT_URL: 'http://127.0.0.1:9',
-    VAN_API_URL: 'http://127.0.0.1:9',
-    VAN_APPLICATION_NAME: 'call-sync-services-test',
-    API_TOKENS: 'services-test-token-0123456789',
-  };
-}
+const serviceEnv = () => standaloneServiceEnv('services');
 
 test.each(services)(
   '%s answers /healthz, /readyz and /metrics, and exits cleanly on SIGTERM',

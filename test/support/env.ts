@@ -35,3 +35,28 @@ export function serverEnv(): {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
+
+/**
+ * What a built service needs to start against the real servers, in a database of its own. The
+ * outside APIs' variables (config needs them to start) point at port 9, where nothing answers:
+ * neither health nor readiness depends on Airtable or VAN.
+ */
+export function standaloneServiceEnv(prefix: string): Record<string, string> {
+  serverEnv();
+  const pick = (name: string) => process.env[name] ?? '';
+  return {
+    MONGODB_URL: pick('MONGODB_URL'),
+    MONGODB_DATABASE: uniqueName(prefix),
+    KAFKA_BROKERS: pick('KAFKA_BROKERS'),
+    S3_ENDPOINT: pick('S3_ENDPOINT'),
+    S3_ACCESS_KEY_ID: pick('S3_ACCESS_KEY_ID'),
+    S3_SECRET_ACCESS_KEY: pick('S3_SECRET_ACCESS_KEY'),
+    S3_BUCKET: `callsync-${prefix}-test`,
+    AIRTABLE_API_KEY: 'patServicesTestToken',
+    AIRTABLE_BASE_ID: 'appServicesTest',
+    AIRTABLE_ENDPOINT_URL: 'http://127.0.0.1:9',
+    VAN_API_URL: 'http://127.0.0.1:9',
+    VAN_APPLICATION_NAME: 'call-sync-services-test',
+    API_TOKENS: 'services-test-token-0123456789',
+  };
+}

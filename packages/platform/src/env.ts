@@ -35,11 +35,15 @@ function parseApiTokens(value: string, ctx: z.RefinementCtx): ApiToken[] {
     .split(',')
     .map((entry) => entry.trim())
     .filter(Boolean);
-  const parsed = entries.map((entry, index): ApiToken => {
+  const parsed = entries.map((entry, index): ApiToken | undefined => {
     const match = TOKEN_ENTRY.exec(entry);
     if (!match) {
-      if (entry.includes(':') && /^[A-Za-z0-9_-]{1,40}:/.test(entry) && entry.split(':').length > 2) {
+      // Only an entry without ':' is a bare token (the format before roles). Anything else is an
+      // entry written wrong (`name:token`, an unknown role, a name with a space): taking it as a
+      // bare token would make it an operator whose token is not the one its holder sends.
+      if (entry.includes(':')) {
         problem(`entry ${index + 1} is not name:role[:candidates]:token (roles: ${API_ROLES.join(', ')})`);
+        return undefined;
       }
       return { name: `token-${index + 1}`, role: 'operator', token: entry, legacy: true };
     }
@@ -60,14 +64,15 @@ function parseApiTokens(value: string, ctx: z.RefinementCtx): ApiToken[] {
     };
   });
   parsed.forEach((entry, index) => {
+    if (!entry) return;
     if (entry.token.length < 16)
       problem(`entry ${index + 1} (${entry.name}): the token must be at least 16 characters`);
-    if (parsed.findIndex((other) => other.name === entry.name) !== index)
+    if (parsed.findIndex((other) => other?.name === entry.name) !== index)
       problem(`entry ${index + 1}: the name ${entry.name} is used twice`);
-    if (parsed.findIndex((other) => other.token === entry.token) !== index)
+    if (parsed.findIndex((other) => other?.token === entry.token) !== index)
       problem(`entry ${index + 1} (${entry.name}): the same token is given twice`);
   });
-  return parsed;
+  return parsed.filter((entry) => entry !== undefined);
 }
 
 const booleanFromString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -142,8 +147,9 @@ export const envVars = {
   /**
    * Bearer tokens of the config service's API, comma-separated (a secret). Each is
    * `name:role:token` or `name:role:candidate-a|candidate-b:token` (an organiser limited to those
-   * candidates); roles are `organiser` and `operator`. A bare token is an operator (the format
-   * before roles), named `token-<position>`; the service warns about it at start-up.
+   * candidates); roles are `organiser` and `operator`. A bare token (no `:`) is an operator (the
+   * format before roles), named `token-<position>`; the service warns about it at start-up. Any
+   * other entry is refused.
    */
   API_TOKENS: z
     .string()
