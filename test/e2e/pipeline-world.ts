@@ -10,6 +10,7 @@ import {
   createAirtableClient,
   createVanClient,
   parseConfiguration,
+  vanModeOf,
   readConfigurationTables,
   type Configuration,
 } from '@call-sync/integrations';
@@ -104,7 +105,7 @@ export async function createWorld(options: {
       baseUrl: van.url,
       applicationName: SEED_VAN_APPLICATION_NAME,
       apiKey: candidate.apiKey.reveal(),
-      mode: candidate.system === 'myc' ? 1 : 0,
+      mode: vanModeOf(candidate.system),
     });
     metadata.set(candidate.slug, await client.fetchMetadata());
   }

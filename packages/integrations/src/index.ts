@@ -11,3 +11,4 @@ export * from './airtable-client';
 export * from './livevox-client';
 export * from './candidate-configuration';
 export * from './with-retries';
+export * from './candidate-van';

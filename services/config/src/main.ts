@@ -48,9 +48,7 @@ function mountConfig(
   });
   cache.start(settings.CONFIG_REFRESH_INTERVAL_MS);
   const vanCache = createVanMetadataCache({
-    baseUrl: settings.VAN_API_URL,
-    applicationName: settings.VAN_APPLICATION_NAME,
-    timeoutMs: settings.VAN_TIMEOUT_MS,
+    settings,
     ttlMs: settings.VAN_METADATA_CACHE_MS,
     db,
     dailyBudget: settings.VAN_DAILY_BUDGET,

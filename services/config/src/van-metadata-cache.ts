@@ -2,8 +2,9 @@ import type { Db } from 'mongodb';
 import type { Registry } from '@call-sync/platform';
 import type { Candidate, VanMetadata } from '@call-sync/core';
 import {
-  createVanClient,
-  fingerprintApiKey,
+  createCandidateVan,
+  vanModeOf,
+  type VanConnectionSettings,
   type BulkImportMappingType,
   type VanApiKeyProfile,
   type VanClient,
@@ -26,9 +27,8 @@ export interface VanMetadataCache {
 }
 
 export interface VanMetadataCacheOptions {
-  baseUrl: string;
-  applicationName: string;
-  timeoutMs: number;
+  /** The same VAN settings as the pipeline's: the key's limiter paces these requests too. */
+  settings: VanConnectionSettings;
   ttlMs: number;
   /** Where the key's daily budget lives: the same Mongo documents the pipeline counts in. */
   db: Db;
@@ -36,9 +36,6 @@ export interface VanMetadataCacheOptions {
   dailyBudget: number;
   registry?: Registry;
 }
-
-/** VAN mode of a candidate's key: 0 for the voter file (System van), 1 for MyCampaign. */
-const vanModeFor = (candidate: Pick<Candidate, 'system'>): 0 | 1 => (candidate.system === 'myc' ? 1 : 0);
 
 /**
  * Per-candidate VAN metadata, reused for a short time so that opening configure or validate twice
@@ -53,20 +50,13 @@ const vanModeFor = (candidate: Pick<Candidate, 'system'>): 0 | 1 => (candidate.s
 export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMetadataCache {
   const entries = new Map<string, { fetchedAt: number; value: Promise<VanView> }>();
   const clientFor = (candidate: Candidate): { van: VanClient; fingerprint: string; mode: 0 | 1 } => {
-    if (!candidate.apiKey) throw new Error(`candidate ${candidate.slug} has no VAN API key`);
-    const apiKey = candidate.apiKey.reveal();
-    const mode = vanModeFor(candidate);
-    const fingerprint = fingerprintApiKey(apiKey);
-    const van = createVanClient({
-      baseUrl: options.baseUrl,
-      applicationName: options.applicationName,
-      apiKey,
-      mode,
-      timeoutMs: options.timeoutMs,
-      budget: createMongoRequestBudget(options.db, fingerprint, options.dailyBudget),
-      ...(options.registry ? { metrics: options.registry } : {}),
+    const { client, fingerprint } = createCandidateVan({
+      settings: options.settings,
+      candidate,
+      budgetFor: (key) => createMongoRequestBudget(options.db, key, options.dailyBudget),
+      ...(options.registry ? { registry: options.registry } : {}),
     });
-    return { van, fingerprint, mode };
+    return { van: client, fingerprint, mode: vanModeOf(candidate.system) };
   };
   return {
     client: (candidate) => clientFor(candidate).van,

@@ -7,9 +7,7 @@ import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
 import { deliversOnlyCsv, RunState, SyncStatus, type Strategy, type VanMetadata } from '@call-sync/core';
 import {
-  createVanClient,
-  fingerprintApiKey,
-  getKeyRateLimiter,
+  createCandidateVan,
   VanBudgetExhaustedError,
   type CandidateConfiguration,
   type Configuration,
@@ -79,31 +77,17 @@ async function fetchRunMetadata(
   config: CandidateConfiguration,
 ): Promise<MetadataOutcome> {
   if (deliversOnlyCsv(config.candidate)) return { kind: 'ok', metadata: undefined, requests: 0 };
-  const apiKey = config.candidate.apiKey;
-  if (!apiKey) return { kind: 'error', error: 'no API Key in the listing row' };
-  const fingerprint = fingerprintApiKey(apiKey.reveal());
-  const shared = createMongoRequestBudget(deps.db, fingerprint, deps.settings.VAN_DAILY_BUDGET);
-  let requests = 0;
-  const client = createVanClient({
-    baseUrl: deps.settings.VAN_API_URL,
-    applicationName: deps.settings.VAN_APPLICATION_NAME,
-    apiKey: apiKey.reveal(),
-    mode: config.candidate.system === 'myc' ? 1 : 0,
-    timeoutMs: deps.settings.VAN_TIMEOUT_MS,
-    rateLimiter: getKeyRateLimiter(fingerprint, deps.settings.VAN_RATE_PER_SECOND),
-    // Metadata reads are billed like posts: they count against the key's day and the run.
-    budget: {
-      tryConsume: async () => {
-        const ok = await shared.tryConsume();
-        if (ok) requests += 1;
-        return ok;
-      },
-      remaining: () => shared.remaining(),
-    },
-    ...(deps.registry ? { metrics: deps.registry } : {}),
+  if (!config.candidate.apiKey) return { kind: 'error', error: 'no API Key in the listing row' };
+  const van = createCandidateVan({
+    settings: deps.settings,
+    candidate: config.candidate,
+    budgetFor: (fingerprint) =>
+      createMongoRequestBudget(deps.db, fingerprint, deps.settings.VAN_DAILY_BUDGET),
+    ...(deps.registry ? { registry: deps.registry } : {}),
   });
   try {
-    return { kind: 'ok', metadata: await client.fetchMetadata(), requests };
+    const metadata = await van.client.fetchMetadata();
+    return { kind: 'ok', metadata, requests: van.requestsUsed() };
   } catch (error) {
     if (error instanceof VanBudgetExhaustedError) return { kind: 'budget' };
     return { kind: 'error', error: `could not read VAN metadata: ${(error as Error).message}` };

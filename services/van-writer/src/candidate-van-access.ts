@@ -8,9 +8,9 @@ import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
 import {
   createAirtableClient,
+  createCandidateVan,
   createVanClient,
   fingerprintApiKey,
-  getKeyRateLimiter,
   parseConfiguration,
   readConfigurationTables,
   type Configuration,
@@ -161,18 +161,19 @@ export function createCandidateVanAccess(
     const budget = createMongoRequestBudget(db, fingerprint, settings.VAN_DAILY_BUDGET, {
       reserveAhead: Math.ceil(settings.VAN_RATE_PER_SECOND * BUDGET_RESERVED_SECONDS),
     });
-    const access = vanAccessWithBudget(
-      {
-        baseUrl: settings.VAN_API_URL,
-        applicationName: settings.VAN_APPLICATION_NAME,
-        apiKey: apiKey.reveal(),
-        mode: config.candidate.system === 'myc' ? 1 : 0,
-        timeoutMs: settings.VAN_TIMEOUT_MS,
-        rateLimiter: getKeyRateLimiter(fingerprint, settings.VAN_RATE_PER_SECOND),
-        ...(registry ? { metrics: registry } : {}),
-      },
-      budget,
-    );
+    const van = createCandidateVan({
+      settings,
+      candidate: config.candidate,
+      budgetFor: () => budget,
+      pace: observedLimiter,
+      ...(registry ? { registry } : {}),
+    });
+    const access: CandidateVanAccess = {
+      client: van.client,
+      requestsUsed: van.requestsUsed,
+      budgetRemaining: () => budget.remaining(),
+      limiter: van.limiter,
+    };
     clients.set(slug, { fingerprint, access, budget });
     logger.info({ candidate: slug, key: fingerprint }, 'VAN client ready');
     return access;
