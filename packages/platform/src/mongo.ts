@@ -46,6 +46,10 @@ export const indexes: Record<string, IndexDescription[]> = {
     // The archive job walks calls by age.
     { key: { timestamp: 1 }, name: 'timestamp' },
     { key: { outcome_unknown: 1 }, name: 'outcome_unknown', sparse: true },
+    // A call's journey: a person looks a call up by the voter, the number dialed or the account.
+    { key: { voter_id: 1, timestamp: -1 }, name: 'voter_time' },
+    { key: { phone_dialed: 1, timestamp: -1 }, name: 'phone_time' },
+    { key: { account_number: 1, timestamp: -1 }, name: 'account_time' },
   ],
   [Collections.CallsArchive]: [
     { key: { id: 1 }, name: 'id_unique', unique: true },

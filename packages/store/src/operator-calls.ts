@@ -48,7 +48,25 @@ export interface OperatorCalls {
   ): Promise<{ drops: number; contacts: number }>;
   /** A district's calls started since `since`, and how many of them carry VAN's phone id. */
   countPhoneIds(district: string, since: Date): Promise<{ calls: number; withPhoneId: number }>;
+  /**
+   * A person's search for a call: exact values of one key, newest first, only of `candidates`
+   * when named (an organiser limited to some). Each key has its index (mongo.ts).
+   */
+  findCalls(
+    key: CallSearchKey,
+    values: string[],
+    options: { candidates?: readonly string[]; limit: number },
+  ): Promise<Call[]>;
 }
+
+/** The fields a person may look a call up by, each served by an index of `calls`. */
+export const CALL_SEARCH_FIELDS = {
+  voter: 'voter_id',
+  phone: 'phone_dialed',
+  call: 'id',
+  account: 'account_number',
+} as const satisfies Record<string, keyof Call>;
+export type CallSearchKey = keyof typeof CALL_SEARCH_FIELDS;
 
 // The fields a sync owns; the import never writes them, a reset removes them.
 const SYNC_FIELDS = [
@@ -198,6 +216,15 @@ export function createOperatorCalls(db: Db): OperatorCalls {
         calls.countDocuments({ ...recent, phone_id: { $exists: true } }),
       ]);
       return { calls: total, withPhoneId };
+    },
+    findCalls(key, values, { candidates, limit }) {
+      const filter: Filter<Call> = { [CALL_SEARCH_FIELDS[key]]: { $in: values } };
+      if (candidates) filter.client = { $in: [...candidates] };
+      return calls
+        .find(filter, { projection: { _id: 0 } })
+        .sort({ timestamp: -1 })
+        .limit(limit)
+        .toArray();
     },
   };
 }

@@ -46,6 +46,8 @@ const EXPECTED_ROLES: Record<string, 'organiser' | 'operator'> = {
   'GET /calls/imports/:id': 'operator',
   'GET /outcome-unknown': 'organiser',
   'POST /outcome-unknown/resolve': 'operator',
+  'GET /calls/search': 'organiser',
+  'POST /calls/search': 'organiser',
 };
 
 /** Reachable without a token, on purpose: probes, metrics (its own port in production), sign-in/out. */
@@ -122,6 +124,9 @@ describe.each(routes.map(([route, role]) => ({ route, role })))('$route', ({ rou
         'GET /outcome-unknown': 200,
         'GET /openapi.json': 200,
         'GET /runs/:ref': 404,
+        // The search finds only the token's candidates' calls; the form itself is everyone's.
+        'GET /calls/search': 200,
+        'POST /calls/search': 400,
       }[route] ?? 403;
     expect(response.status).toBe(expected);
   });

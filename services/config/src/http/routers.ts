@@ -7,6 +7,7 @@ import type { ImportsRepository } from '../data-access/imports-repository';
 import type { ReportsRepository } from '../data-access/reports-repository';
 import type { VanMetadataCache } from '../van-metadata-cache';
 import { auditRoutes } from './audit';
+import { callJourneyRoutes } from './call-journey';
 import { callsImportRoutes } from './calls-import';
 import { candidatesRoutes } from './candidates';
 import { configureRoutes } from './configure';
@@ -49,6 +50,7 @@ export function configRouters(deps: ConfigRouterDeps): Router[] {
     openApiRoutes(),
     auditRoutes({ audit }),
     callsImportRoutes({ cache, calls, imports, audit, maxBytes: deps.maxImportBytes }),
+    callJourneyRoutes({ calls, runs }),
     outcomeUnknownRoutes({
       db: deps.db,
       cache,

@@ -127,7 +127,7 @@ export function renderPage(ctx: Koa.Context, options: PageOptions): string {
         <header>
           <span class="brand">call-sync</span><a href="/candidates">Candidates</a><a href="/runs">Runs</a
           ><a href="/outcome-unknown">Outcome unknown</a
-          >${isOperator(ctx) ? html`<a href="/audit">Audit</a>` : ''}
+          ><a href="/calls/search">Find a call</a>${isOperator(ctx) ? html`<a href="/audit">Audit</a>` : ''}
         </header>
         <main>${options.body}</main>
         ${

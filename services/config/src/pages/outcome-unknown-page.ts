@@ -29,7 +29,7 @@ const named = (name: string | null, id: number) =>
   name ? html`${name} <code>${id}</code>` : html`<code>${id}</code>`;
 
 /** What the post told VAN, in VAN's words where known, ids always. */
-function sentList(items: SentItem[]): SafeHtml {
+export function sentList(items: SentItem[]): SafeHtml {
   if (items.length === 0) return html`<span class="muted">no request stored</span>`;
   return html`<ul class="checks small">
     ${items.map((item) => {

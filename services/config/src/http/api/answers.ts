@@ -412,3 +412,74 @@ export const resolveAnswer = z
     ),
   })
   .openapi('OutcomeResolution', { description: 'What became of each call a person resolved' });
+
+/** Where a call went or will go: one VAN post, a VAN Bulk Import row, a CSV row, or nowhere. */
+export const CALL_ROUTES = ['van', 'van-bulk', 'csv', 'none', 'not yet decided'] as const;
+
+const journeyCall = z
+  .object({
+    callId: z.string(),
+    candidate: nullable(z.string()),
+    accountNumber: z.string(),
+    voterId: z.string(),
+    /** The dialed number, only its last four digits. */
+    phoneDialed: z.string(),
+    caller: z.string(),
+    calledAt: timestamp,
+    finishedAt: nullable(timestamp),
+    result: z.object({
+      dialer: z.string(),
+      fullOnScreenResult: z.string(),
+      displayName: nullable(z.string()),
+    }),
+    status: z.enum([...SYNC_STATUSES, 'unsynced']),
+    decision: z.object({ route: z.enum(CALL_ROUTES), why: z.string() }),
+    run: nullable(
+      z.object({
+        runId: z.string(),
+        state: nullable(runState),
+        strategy: nullable(strategy),
+        trigger: nullable(runTrigger),
+      }),
+    ),
+    history: z.array(z.object({ at: timestamp, step: z.string(), detail: z.string() })),
+    vanRequest: nullable(
+      z.object({
+        vanId: z.number().int(),
+        sent: z.array(sentItem),
+        /** The stored body, the phone number masked as above. */
+        body: z.record(z.string(), z.unknown()),
+      }),
+    ),
+    receipt: nullable(
+      z.object({
+        kind: z.enum(['van', 'van-bulk', 'van-confirmed', 'csv']),
+        text: z.string(),
+        /** The CSV file (a presigned link, as the run shows it). */
+        url: nullable(z.string()),
+      }),
+    ),
+    error: nullable(z.string()),
+    outcomeUnknown: z.boolean(),
+    resolution: nullable(
+      z.object({ verdict: z.enum(['in-van', 'not-in-van']), by: z.string(), at: timestamp }),
+    ),
+  })
+  .openapi('CallJourney');
+
+export const callSearchAnswer = z
+  .object({
+    search: nullable(
+      z.object({
+        by: z.enum(['voter', 'phone', 'call', 'account']),
+        /** As searched; a phone number only by its last four digits. */
+        value: z.string(),
+      }),
+    ),
+    calls: z.array(journeyCall),
+    /** More calls matched than are shown (the newest are). */
+    more: z.boolean(),
+  })
+  .openapi('CallSearch', {
+    description: "Calls matching one exact key, newest first, each with its journey; an organiser's own only",
+  });

@@ -13,6 +13,7 @@ import {
 } from './fields';
 import {
   auditAnswer,
+  callSearchAnswer,
   configurationAnswer,
   configureAnswer,
   dropRateAnswer,
@@ -85,6 +86,14 @@ export const DROP_RATE_USAGE =
   'for one dialer service; the rate is drops / (drops + contacts), N/A when there were no contacts';
 
 const RUN_STATES = Object.values(RunState);
+const searchKey = z.enum(['voter', 'phone', 'call', 'account'], {
+  error: 'by must be "voter", "phone", "call" or "account"',
+});
+const searchValue = z
+  .string({ error: 'value is required: the exact voter id, phone number, call id or account number' })
+  .trim()
+  .min(1, { error: 'value is required: the exact voter id, phone number, call id or account number' })
+  .max(200, { error: 'value is too long' });
 const candidatePath = z.object({ candidate: candidateSlug });
 
 export const operations = {
@@ -344,6 +353,42 @@ export const operations = {
       }),
     },
     responses: { 200: page('what became of each call', resolveAnswer), 400: badParameter },
+  }),
+  // A phone number is searched only with POST: a URL stays in the ingress logs and the browser's
+  // history, a body does not. The other keys may be linked to (GET), and the page posts them too.
+  callSearchPage: operation({
+    method: 'get',
+    path: '/calls/search',
+    summary:
+      "The search form; with by and value (voter, call or account, never phone), the matching calls' journeys",
+    role: 'organiser',
+    query: z.object({
+      by: z
+        .enum(['voter', 'call', 'account', 'phone'], {
+          error: 'by must be "voter", "call" or "account" (a phone number is searched with POST)',
+        })
+        .optional()
+        .openapi({ param: { description: 'the key searched: voter, call or account' } }),
+      value: searchValue.optional().openapi({ param: { description: 'its exact value' } }),
+    }),
+    responses: {
+      200: page('the form, and the calls found', callSearchAnswer),
+      400: error('`bad_parameter`, or `phone_in_url`: search a phone number with POST'),
+    },
+  }),
+  callSearch: operation({
+    method: 'post',
+    path: '/calls/search',
+    summary:
+      "Calls matching a voter id, phone number, call id or account number exactly, newest first, each with its journey (decision, run, status history, VAN request, receipt, error); an organiser's own candidates only",
+    role: 'organiser',
+    body: {
+      mediaType: 'application/json',
+      required: true,
+      // The page's form posts the same fields.
+      schema: z.strictObject({ by: searchKey, value: searchValue }),
+    },
+    responses: { 200: page('the calls found', callSearchAnswer), 400: badParameter },
   }),
   dropRate: operation({
     method: 'get',

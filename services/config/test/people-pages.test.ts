@@ -1,0 +1,355 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Db } from 'mongodb';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { emptyRunCounts } from '@call-sync/core';
+import { repoRoot } from '../../../test/servers';
+import { easternTime, makeCall } from './support/calls';
+import { API_TOKEN, LIMITED_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+
+// The people's side of the service in a real browser (Debian's chromium driven by playwright-core)
+// against the started config service: a call's journey found by each key, and an organiser who
+// may not see another candidate's call. Screenshots as in pages.test.ts.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const temporaryScreenshots = !process.env.SCREENSHOTS_DIR;
+const SCREENSHOTS = process.env.SCREENSHOTS_DIR
+  ? path.resolve(repoRoot, process.env.SCREENSHOTS_DIR)
+  : fs.mkdtempSync(path.join(os.tmpdir(), 'call-sync-screenshots-'));
+
+if (!fs.existsSync(CHROMIUM)) {
+  test('chromium is installed for the page tests', () => {
+    throw new Error(
+      `chromium not found at ${CHROMIUM}: run scripts/install-chromium.sh or set CHROMIUM_PATH`,
+    );
+  });
+} else {
+  describe("the people's pages in a browser", () => {
+    let world: ConfigWorld;
+    let db: Db;
+    let browser: Browser;
+    let operator: BrowserContext;
+    let limited: BrowserContext;
+    const cspViolations: string[] = [];
+
+    const signedIn = async (token: string): Promise<BrowserContext> => {
+      const context = await browser.newContext({
+        viewport: { width: 1280, height: 900 },
+        deviceScaleFactor: 1,
+      });
+      context.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+      });
+      const page = await context.newPage();
+      await page.goto(`${world.service.url}/login?next=/calls/search`);
+      await page.fill('input[name=token]', token);
+      await page.click('button[type=submit]');
+      await page.waitForURL('**/calls/search');
+      await page.close();
+      return context;
+    };
+
+    beforeAll(async () => {
+      world = await startConfigWorld();
+      db = await world.connectDb();
+      await arrangeJourneys(db);
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
+      });
+      operator = await signedIn(API_TOKEN);
+      limited = await signedIn(LIMITED_TOKEN);
+      fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    }, 90_000);
+    afterAll(async () => {
+      await browser?.close();
+      await world?.close();
+      if (temporaryScreenshots) fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
+    });
+
+    const text = async (page: Page, selector: string) => normalised(await page.textContent(selector));
+
+    /** The search form, as a person fills it in. */
+    const searchFor = async (page: Page, by: string, value: string) => {
+      await page.goto(`${world.service.url}/calls/search`);
+      await page.selectOption('select[name=by]', by);
+      await page.fill('input[name=value]', value);
+      await Promise.all([page.waitForURL('**/calls/search'), page.click('form.search button[type=submit]')]);
+    };
+
+    describe("a call's journey", () => {
+      test('by voter id: both calls to the voter, newest first, each with its whole journey', async () => {
+        const page = await operator.newPage();
+        await searchFor(page, 'voter', VOTER);
+        expect(await text(page, 'p.found')).toBe(`2 calls for Voter id ${VOTER}`);
+        expect(
+          await page.locator('section.journey').evaluateAll((s) => s.map((e) => e.getAttribute('data-call'))),
+        ).toEqual([CONFIRMED_CALL, VAN_CALL]);
+
+        const posted = page.locator(`section.journey[data-call="${VAN_CALL}"]`);
+        expect(normalised(await posted.locator('td.called').textContent())).toBe('10-20-2026 06:05 PM');
+        expect(normalised(await posted.locator('td.result').textContent())).toBe(
+          'Agent Cust 1 (167) → strong support (Strong support)',
+        );
+        expect(normalised(await posted.locator('td.decision').textContent())).toBe(
+          'VAN post — a VAN post, which VAN accepted',
+        );
+        expect(await posted.locator('td.run a').getAttribute('href')).toBe(`/runs/${RUN}`);
+        expect(normalised(await posted.locator('td.run').textContent())).toBe(
+          `${RUN} schedule · full · completed`,
+        );
+        expect(normalised(await posted.locator('td.van-request').textContent())).toMatch(
+          /^to VAN id 100301 101 → 1011 as sent/,
+        );
+        expect(normalised(await posted.locator('td.receipt').textContent())).toBe(
+          'VAN accepted the canvass response for VAN id 100301 (HTTP 204), dated 2026-10-20T18:05:00-04:00, request req-van-1',
+        );
+        expect(normalised(await posted.locator('td.error').textContent())).toBe('none');
+        expect(
+          (await posted.locator('ol.history li').allTextContents()).map((entry) => normalised(entry)),
+        ).toEqual([
+          '10-20-2026 06:05 PM called — the dialer recorded Agent Cust 1 (167) (caller vol_ana)',
+          '10-20-2026 06:07 PM call ended — the dialer hung up',
+          `10-20-2026 10:00 PM run started — run ${RUN} took the window; it claims each call as it decides it`,
+          '10-20-2026 10:02 PM post left for VAN — request req-van-1, attempt 1',
+          '10-20-2026 10:02 PM VAN accepted — HTTP 204, request req-van-1',
+          '10-20-2026 10:02 PM finished — nothing more will happen to it',
+        ]);
+
+        const confirmed = page.locator(`section.journey[data-call="${CONFIRMED_CALL}"]`);
+        expect(normalised(await confirmed.locator('td.decision').textContent())).toBe(
+          'VAN post — a VAN post whose outcome was unknown, found in VAN by a person',
+        );
+        expect(normalised(await confirmed.locator('td.receipt').textContent())).toBe(
+          'found in VAN by ops on 10-21-2026 09:30 AM Eastern (request req-unknown-1)',
+        );
+        expect(
+          (await confirmed.locator('ol.history li').allTextContents()).map((e) => normalised(e)),
+        ).toEqual([
+          '10-20-2026 07:40 PM called — the dialer recorded Agent Cust 1 (167) (caller vol_ana)',
+          `10-20-2026 10:00 PM run started — run ${RUN} took the window; it claims each call as it decides it`,
+          '10-20-2026 10:03 PM post left for VAN — request req-unknown-1, attempt 1',
+          '10-21-2026 09:30 AM finished — nothing more will happen to it',
+          '10-21-2026 09:30 AM found in VAN by a person — by ops',
+        ]);
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'call-journey.png'), fullPage: true });
+        await page.close();
+      });
+
+      test('by phone number: posted, never in the address, and shown by its last four digits only', async () => {
+        const page = await operator.newPage();
+        await searchFor(page, 'phone', '+1 (919) 555-0177');
+        expect(page.url()).toBe(`${world.service.url}/calls/search`);
+        expect(await text(page, 'p.found')).toBe('1 call for Phone number •••0177');
+        const found = page.locator(`section.journey[data-call="${IGNORED_CALL}"]`);
+        expect(normalised(await found.locator('td.decision').textContent())).toBe(
+          "nothing sent — ignored: the candidate's result table sends this result neither to VAN nor to a CSV, or the call was dropped",
+        );
+        const html = await page.content();
+        expect(html).not.toContain('555-0177');
+        expect(html).not.toContain('5550177');
+        expect(await page.inputValue('input[name=value]')).toBe('');
+        // A link with a phone number in it is refused rather than served.
+        const linked = await world.api(`/calls/search?by=phone&value=9195550177`);
+        expect(linked.status).toBe(400);
+        expect((await linked.json()).error).toBe('phone_in_url');
+        await page.close();
+      });
+
+      test('by call id: a link to the journey of a VAN Bulk Import row', async () => {
+        const page = await operator.newPage();
+        await page.goto(`${world.service.url}/calls/search?by=call&value=${BULK_CALL}`);
+        const found = page.locator(`section.journey[data-call="${BULK_CALL}"]`);
+        expect(normalised(await found.locator('td.decision').textContent())).toBe(
+          'VAN Bulk Import row — a row of a VAN Bulk Import job, which VAN processed',
+        );
+        expect(normalised(await found.locator('td.receipt').textContent())).toBe(
+          'row 17 of VAN Bulk Import job 4242',
+        );
+        expect(normalised(await found.locator('td.van-request').textContent())).toBe(
+          'none: this call is not posted to VAN one by one',
+        );
+        await page.close();
+      });
+
+      test('by account number: a CSV row with its file, and the same answer as JSON', async () => {
+        const page = await operator.newPage();
+        await searchFor(page, 'account', CSV_ACCOUNT);
+        const found = page.locator(`section.journey[data-call="${CSV_CALL}"]`);
+        expect(normalised(await found.locator('td.decision').textContent())).toBe(
+          'CSV row — a row of the run’s results CSV',
+        );
+        expect(await found.locator('td.receipt a').getAttribute('href')).toBe(CSV_URL);
+        await page.close();
+
+        const answer = await world.api('/calls/search', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ by: 'account', value: CSV_ACCOUNT }),
+        });
+        expect(answer.status).toBe(200);
+        const body = await answer.json();
+        expect(body.calls).toHaveLength(1);
+        expect(body.calls[0]).toMatchObject({
+          callId: CSV_CALL,
+          candidate: 'csv-candidate',
+          phoneDialed: '•••0190',
+          status: 'finished',
+          decision: { route: 'csv' },
+          receipt: { kind: 'csv', text: 'a row of the results CSV', url: CSV_URL },
+          vanRequest: null,
+          error: null,
+        });
+      });
+
+      test('an organiser limited to other candidates is refused the call: not shown, not in the answer', async () => {
+        const page = await limited.newPage();
+        await page.goto(`${world.service.url}/calls/search?by=call&value=${CSV_CALL}`);
+        expect(await text(page, 'p.found')).toBe(`0 calls for Call id ${CSV_CALL}`);
+        expect(await page.locator('section.journey').count()).toBe(0);
+        expect(await text(page, 'div.card.muted')).toBe('No call you may see matches.');
+        // Their own candidate's calls they do find.
+        await searchFor(page, 'voter', VOTER);
+        expect(await page.locator('section.journey').count()).toBe(2);
+        await page.close();
+
+        const answer = await world.api('/calls/search', {
+          method: 'POST',
+          token: LIMITED_TOKEN,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ by: 'account', value: CSV_ACCOUNT }),
+        });
+        expect((await answer.json()).calls).toEqual([]);
+        expect(cspViolations).toEqual([]);
+      });
+    });
+  });
+}
+
+const normalised = (text: string | null) => text?.replace(/\s+/g, ' ').trim();
+
+const RUN = '0c1d2e3f-2222-4000-8000-000000000001';
+const CSV_RUN = '0c1d2e3f-2222-4000-8000-000000000002';
+const VOTER = '7700123';
+const VAN_CALL = 'lv-journey-van';
+const CONFIRMED_CALL = 'lv-journey-confirmed';
+const IGNORED_CALL = 'lv-journey-ignored';
+const BULK_CALL = 'lv-journey-bulk';
+const CSV_CALL = 'lv-journey-csv';
+const CSV_ACCOUNT = 'pa07-van-5500190';
+const CSV_URL = 'http://s3.local/callsync-exports/csv-candidate/2026-10-20.csv?X-Amz-Signature=abc';
+
+/** One night of calls as the pipeline leaves them: posted, confirmed by a person, ignored, bulk, CSV. */
+async function arrangeJourneys(db: Db): Promise<void> {
+  const window = { start: easternTime('2026-10-19', 22), end: easternTime('2026-10-20', 22) };
+  const run = (runId: string, candidate: string, strategy: string) => ({
+    _id: runId,
+    runId,
+    candidate,
+    trigger: 'schedule',
+    state: 'completed',
+    strategy,
+    window,
+    scheduledAt: window.end,
+    dryRun: false,
+    callsClaimed: 3,
+    counts: emptyRunCounts(),
+    openedAt: window.end,
+    startedAt: window.end,
+    updatedAt: window.end,
+    finishedAt: easternTime('2026-10-20', 22, 10),
+  });
+  await db
+    .collection('runs')
+    .insertMany([run(RUN, 'good-candidate', 'full'), run(CSV_RUN, 'csv-candidate', 'all csv')] as never[]);
+  const vanRequest = (vanId: number, at: Date) => ({
+    vanId,
+    body: {
+      canvassContext: {
+        contactTypeId: 1,
+        inputTypeId: 11,
+        dateCanvassed: at.toISOString(),
+        phone: { dialingPrefix: '1', phoneNumber: '9195550123' },
+      },
+      responses: [{ type: 'SurveyResponse' as const, surveyQuestionId: 101, surveyResponseId: 1011 }],
+    },
+  });
+  const posted = easternTime('2026-10-20', 22, 2);
+  await db.collection('calls').insertMany([
+    makeCall({
+      id: VAN_CALL,
+      voter_id: VOTER,
+      account_number: `nc05-van-${VOTER}`,
+      phone_dialed: '9195550123',
+      timestamp: easternTime('2026-10-20', 18, 5),
+      finish_time: easternTime('2026-10-20', 18, 7),
+      display_name: 'Strong support',
+      run_id: RUN,
+      sync_status: 'finished',
+      van_request: vanRequest(100_301, easternTime('2026-10-20', 18, 5)),
+      posting_started_at: posted,
+      posting_request_id: 'req-van-1',
+      attempts: 1,
+      synced_at: posted,
+      receipt: {
+        kind: 'van',
+        vanId: 100_301,
+        dateCanvassed: '2026-10-20T18:05:00-04:00',
+        requestId: 'req-van-1',
+        postedAt: posted,
+        httpStatus: 204,
+      },
+    }),
+    makeCall({
+      id: CONFIRMED_CALL,
+      voter_id: VOTER,
+      account_number: `nc05-van-${VOTER}`,
+      phone_dialed: '9195550123',
+      timestamp: easternTime('2026-10-20', 19, 40),
+      run_id: RUN,
+      // As confirmInVan leaves it: finished, the flag and the error gone, the verdict kept.
+      sync_status: 'finished',
+      van_request: vanRequest(100_301, easternTime('2026-10-20', 19, 40)),
+      posting_started_at: easternTime('2026-10-20', 22, 3),
+      posting_request_id: 'req-unknown-1',
+      attempts: 1,
+      synced_at: easternTime('2026-10-21', 9, 30),
+      resolution: { verdict: 'in-van', by: 'ops', at: easternTime('2026-10-21', 9, 30) },
+      receipt: {
+        kind: 'van-confirmed',
+        confirmedBy: 'ops',
+        confirmedAt: easternTime('2026-10-21', 9, 30),
+        requestId: 'req-unknown-1',
+      },
+    }),
+    makeCall({
+      id: IGNORED_CALL,
+      phone_dialed: '9195550177',
+      timestamp: easternTime('2026-10-20', 17, 0),
+      run_id: RUN,
+      sync_status: 'ignored',
+      synced_at: easternTime('2026-10-20', 22, 0),
+    }),
+    makeCall({
+      id: BULK_CALL,
+      timestamp: easternTime('2026-10-20', 16, 0),
+      client: 'broken-candidate',
+      sync_status: 'finished',
+      receipt: { kind: 'van-bulk', jobId: '4242', row: 17 },
+    }),
+    makeCall({
+      id: CSV_CALL,
+      account_number: CSV_ACCOUNT,
+      voter_id: '5500190',
+      district: 'pa07',
+      phone_dialed: '2155550190',
+      client: 'csv-candidate',
+      timestamp: easternTime('2026-10-20', 15, 0),
+      run_id: CSV_RUN,
+      sync_status: 'finished',
+      synced_at: easternTime('2026-10-20', 22, 4),
+      receipt: { kind: 'csv', url: CSV_URL },
+    }),
+  ] as never[]);
+}
