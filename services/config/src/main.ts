@@ -87,6 +87,7 @@ function mountConfig(
       maxImportBytes: settings.IMPORT_MAX_BYTES,
       phoneIdShareCacheMs: settings.PHONE_ID_SHARE_CACHE_MS,
       bulkRowsPerJob: settings.VAN_BULK_MAX_ROWS_PER_JOB,
+      vanDailyBudget: settings.VAN_DAILY_BUDGET,
       vanPersonUrl: settings.VAN_PERSON_URL,
       vanTimeoutMs: settings.VAN_TIMEOUT_MS,
     }),

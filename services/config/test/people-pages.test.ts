@@ -3,10 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db } from 'mongodb';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { emptyRunCounts } from '@call-sync/core';
+import { addDays, easternDayOf, emptyRunCounts } from '@call-sync/core';
+import { fingerprintApiKey } from '@call-sync/integrations';
 import { repoRoot } from '../../../test/servers';
 import { easternTime, makeCall } from './support/calls';
-import { API_TOKEN, LIMITED_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import {
+  API_TOKEN,
+  LIMITED_TOKEN,
+  startConfigWorld,
+  VAN_KEY_MYVOTERS,
+  type ConfigWorld,
+} from './support/config-world';
 
 // The people's side of the service in a real browser (Debian's chromium driven by playwright-core)
 // against the started config service: a call's journey found by each key, and an organiser who
@@ -33,10 +40,14 @@ if (!fs.existsSync(CHROMIUM)) {
     let limited: BrowserContext;
     const cspViolations: string[] = [];
 
-    const signedIn = async (token: string): Promise<BrowserContext> => {
+    const signedIn = async (
+      token: string,
+      options: { javaScript?: boolean } = {},
+    ): Promise<BrowserContext> => {
       const context = await browser.newContext({
         viewport: { width: 1280, height: 900 },
         deviceScaleFactor: 1,
+        javaScriptEnabled: options.javaScript ?? true,
       });
       context.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
@@ -54,6 +65,7 @@ if (!fs.existsSync(CHROMIUM)) {
       world = await startConfigWorld();
       db = await world.connectDb();
       await arrangeJourneys(db);
+      await arrangeNights(db);
       browser = await chromium.launch({
         executablePath: CHROMIUM,
         args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
@@ -224,6 +236,106 @@ if (!fs.existsSync(CHROMIUM)) {
         expect(cspViolations).toEqual([]);
       });
     });
+
+    describe('a night at a glance', () => {
+      const nightColumn = (page: Page, candidate: string, nightsAgo: number) =>
+        page.locator(
+          `.night-chart[data-candidate="${candidate}"] g.night[data-day="${addDays(TODAY, -nightsAgo)}"]`,
+        );
+      const numbers = (column: ReturnType<typeof nightColumn>) =>
+        column.evaluate((g) => ({
+          calls: g.getAttribute('data-calls'),
+          van: g.getAttribute('data-van'),
+          csv: g.getAttribute('data-csv'),
+          errors: g.getAttribute('data-errors'),
+          unknown: g.getAttribute('data-unknown'),
+        }));
+      const height = async (column: ReturnType<typeof nightColumn>, series: string) =>
+        Number(await column.locator(`rect.${series}`).getAttribute('height'));
+
+      test("the runs page draws 14 nights per candidate from the runs' counts, without JavaScript", async () => {
+        const noScript = await signedIn(API_TOKEN, { javaScript: false });
+        const page = await noScript.newPage();
+        await page.goto(`${world.service.url}/runs`);
+        expect(
+          await page
+            .locator('.night-chart')
+            .evaluateAll((charts) => charts.map((c) => c.getAttribute('data-candidate'))),
+        ).toEqual(['broken-candidate', 'csv-candidate', 'good-candidate', 'wrong-mode-candidate']);
+        expect(await page.locator('.night-chart[data-candidate="good-candidate"] g.night').count()).toBe(14);
+
+        // Yesterday: 400 claimed, 350 posted, 5 VAN errors of which 2 outcome unknown, 10 not attempted;
+        // the dry run of the same night (999 calls) is not a night's work.
+        const yesterday = nightColumn(page, 'good-candidate', 1);
+        expect(await numbers(yesterday)).toEqual({
+          calls: '400',
+          van: '350',
+          csv: '0',
+          errors: '13',
+          unknown: '2',
+        });
+        expect(await yesterday.locator('title').textContent()).toBe(
+          `${addDays(TODAY, -1).slice(5)}: 400 calls · 350 to VAN · 0 to CSV · 13 errors · 2 outcome unknown`,
+        );
+        // The busiest night fills the 90-pixel plot; the others are drawn to its scale.
+        expect(await height(yesterday, 'calls')).toBe(90);
+        expect(await height(yesterday, 'van')).toBe(78.75);
+        expect(await height(nightColumn(page, 'good-candidate', 3), 'calls')).toBe(45);
+        // The night without a run is an empty column: the drop is seen.
+        expect(await numbers(nightColumn(page, 'good-candidate', 2))).toEqual({
+          calls: '0',
+          van: '0',
+          csv: '0',
+          errors: '0',
+          unknown: '0',
+        });
+        expect(await nightColumn(page, 'good-candidate', 2).locator('rect.van').count()).toBe(0);
+        // A hybrid night splits by its results CSV's rows; an all-csv night is all CSV.
+        expect(await numbers(nightColumn(page, 'broken-candidate', 1))).toEqual({
+          calls: '50',
+          van: '25',
+          csv: '15',
+          errors: '10',
+          unknown: '0',
+        });
+        expect((await numbers(nightColumn(page, 'csv-candidate', 1))).csv).toBe('90');
+
+        expect(
+          normalised(await page.textContent('.night-chart[data-candidate="good-candidate"] .budget')),
+        ).toBe(
+          'VAN requests today: 412 of 1,000 (the key is shared with broken-candidate, wrong-mode-candidate)',
+        );
+        expect(
+          normalised(await page.textContent('.night-chart[data-candidate="csv-candidate"] .budget')),
+        ).toBe('CSV only: no VAN key');
+        await page.locator('.nights').screenshot({ path: path.join(SCREENSHOTS, 'runs-nights.png') });
+        await noScript.close();
+      });
+
+      test('the same nights as JSON, and an organiser sees only their candidates', async () => {
+        const all = await (await world.api('/runs')).json();
+        const good = all.nights.find((c: { candidate: string }) => c.candidate === 'good-candidate');
+        expect(good.nights[12]).toEqual({
+          day: addDays(TODAY, -1),
+          calls: 400,
+          van: 350,
+          csv: 0,
+          errors: 13,
+          unknown: 2,
+        });
+        expect(good.budget).toEqual({
+          day: TODAY,
+          used: 412,
+          limit: 1000,
+          sharedWith: ['broken-candidate', 'wrong-mode-candidate'],
+        });
+        const limitedRuns = await (await world.api('/runs', { token: LIMITED_TOKEN })).json();
+        expect(limitedRuns.nights.map((c: { candidate: string }) => c.candidate)).toEqual([
+          'broken-candidate',
+          'good-candidate',
+        ]);
+      });
+    });
   });
 }
 
@@ -352,4 +464,81 @@ async function arrangeJourneys(db: Db): Promise<void> {
       receipt: { kind: 'csv', url: CSV_URL },
     }),
   ] as never[]);
+}
+
+const TODAY = easternDayOf(new Date());
+
+/** Nights relative to today: a busy one yesterday, none the night before, a quieter one before that. */
+async function arrangeNights(db: Db): Promise<void> {
+  const night = (runId: string, candidate: string, nightsAgo: number, fields: Record<string, unknown>) => {
+    const day = addDays(TODAY, -nightsAgo);
+    const window = { start: easternTime(addDays(day, -1), 22), end: easternTime(day, 22) };
+    return {
+      _id: runId,
+      runId,
+      candidate,
+      trigger: 'schedule',
+      state: 'completed',
+      window,
+      scheduledAt: window.end,
+      dryRun: false,
+      openedAt: window.end,
+      updatedAt: window.end,
+      finishedAt: window.end,
+      ...fields,
+      counts: { ...emptyRunCounts(), ...(fields.counts as object) },
+    };
+  };
+  const busy = '0d1e2f30-3333-4000-8000-000000000001';
+  await db.collection('runs').insertMany([
+    night(busy, 'good-candidate', 1, {
+      strategy: 'full',
+      callsClaimed: 400,
+      counts: { finished: 350, attempted_error: 5, unattempted_error: 10, ignored: 35 },
+    }),
+    night('0d1e2f30-3333-4000-8000-000000000002', 'good-candidate', 1, {
+      trigger: 'request',
+      dryRun: true,
+      strategy: 'full',
+      callsClaimed: 999,
+      counts: { finished: 999 },
+    }),
+    night('0d1e2f30-3333-4000-8000-000000000003', 'good-candidate', 3, {
+      strategy: 'full',
+      callsClaimed: 200,
+      counts: { finished: 180, ignored: 20 },
+    }),
+    night('0d1e2f30-3333-4000-8000-000000000004', 'broken-candidate', 1, {
+      strategy: 'hybrid',
+      callsClaimed: 50,
+      counts: { finished: 40, unattempted_error: 10 },
+      csvExport: { key: 'broken-candidate/results.csv', rows: 15 },
+    }),
+    night('0d1e2f30-3333-4000-8000-000000000005', 'csv-candidate', 1, {
+      strategy: 'all csv',
+      callsClaimed: 100,
+      counts: { finished: 90, ignored: 10 },
+    }),
+  ] as never[]);
+  await db.collection('calls').insertMany(
+    ['lv-night-unknown-1', 'lv-night-unknown-2'].map((id) =>
+      makeCall({
+        id,
+        timestamp: easternTime(addDays(TODAY, -1), 19),
+        run_id: busy,
+        sync_status: 'attempted_error',
+        outcome_unknown: true,
+        error: 'outcome unknown — check VAN before replaying (timeout)',
+      }),
+    ) as never[],
+  );
+  const fingerprint = fingerprintApiKey(VAN_KEY_MYVOTERS);
+  await db
+    .collection('van_budgets')
+    .insertOne({
+      _id: `${fingerprint}:${TODAY}`,
+      keyFingerprint: fingerprint,
+      day: TODAY,
+      used: 412,
+    } as never);
 }

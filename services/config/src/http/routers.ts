@@ -30,6 +30,8 @@ export interface ConfigRouterDeps {
   maxImportBytes: number;
   /** PHONE_ID_SHARE_CACHE_MS. */
   phoneIdShareCacheMs?: number;
+  /** VAN_DAILY_BUDGET, as the VAN clients spend it. */
+  vanDailyBudget: number;
   /** VAN_BULK_MAX_ROWS_PER_JOB. */
   bulkRowsPerJob: number;
   /** VAN_PERSON_URL. */
@@ -45,7 +47,17 @@ export function configRouters(deps: ConfigRouterDeps): Router[] {
     candidatesRoutes({ cache, calls, audit }),
     configureRoutes({ cache, vanCache }),
     validateRoutes({ cache, vanCache, calls, phoneIdShareCacheMs: deps.phoneIdShareCacheMs ?? 60_000 }),
-    runsRoutes({ cache, vanCache, runs, calls, reports, audit, bulkRowsPerJob: deps.bulkRowsPerJob }),
+    runsRoutes({
+      db: deps.db,
+      vanDailyBudget: deps.vanDailyBudget,
+      cache,
+      vanCache,
+      runs,
+      calls,
+      reports,
+      audit,
+      bulkRowsPerJob: deps.bulkRowsPerJob,
+    }),
     dropRateRoutes({ calls, cache }),
     openApiRoutes(),
     auditRoutes({ audit }),

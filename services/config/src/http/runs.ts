@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type Koa from 'koa';
+import type { Db } from 'mongodb';
 import {
   deliversOnlyCsv,
   emptyRunCounts,
@@ -18,13 +19,14 @@ import type { OperatorCalls, OperatorRuns, ReportDocument, RunDocument } from '@
 import type { ConfigCache } from '../config-cache';
 import type { ReportsRepository } from '../data-access/reports-repository';
 import { computeDryRun } from '../dry-run';
+import { nightsAtAGlance } from '../nights';
 import { renderRunPage, renderRunsPage } from '../pages/runs-page';
 import { continuousDayView } from '../pages/continuous-day-view';
 import type { VanMetadataCache } from '../van-metadata-cache';
 import { HttpError, VAN_BUDGET_SPENT, vanBudgetSpent } from './http-error';
 import { respond } from './negotiation';
 import { candidateParam } from './params';
-import { assertCandidateAllowed, principalOf } from './access';
+import { assertCandidateAllowed, mayAccessCandidate, principalOf } from './access';
 import { operations } from './api/operations';
 import { isSet } from './api/fields';
 import { serve } from './serve-operation';
@@ -91,6 +93,9 @@ function describeRun(run: RunDocument, strategy: Strategy, report?: ReportDocume
 }
 
 export interface RunsRoutesDeps {
+  db: Db;
+  /** VAN_DAILY_BUDGET: the runs page shows each key's day against it. */
+  vanDailyBudget: number;
   cache: ConfigCache;
   vanCache: VanMetadataCache;
   runs: OperatorRuns;
@@ -104,6 +109,22 @@ export interface RunsRoutesDeps {
 export function runsRoutes(deps: RunsRoutesDeps): Router {
   const { cache, vanCache, runs, calls, reports, audit } = deps;
   const router = new Router();
+
+  /** The charts of the candidates the token may see (one, when the page is filtered to it). */
+  const nightsOf = async (ctx: Koa.Context, only: string | undefined) => {
+    const principal = principalOf(ctx);
+    const listed = [...(await cache.current()).candidates.values()]
+      .map((entry) => entry.candidate)
+      .filter((c) => (only ? c.slug === only : mayAccessCandidate(principal, c.slug)))
+      .sort((a, b) => a.slug.localeCompare(b.slug));
+    const all = await nightsAtAGlance(deps.db, {
+      candidates: listed.map((c) => ({ slug: c.slug, apiKey: c.apiKey })),
+      dailyBudget: deps.vanDailyBudget,
+    });
+    // An inactive candidate is charted only while its last nights had calls.
+    const active = new Set(listed.filter((c) => c.active).map((c) => c.slug));
+    return all.filter((c) => active.has(c.candidate) || c.nights.some((night) => night.calls > 0));
+  };
 
   const strategyOf = async (run: RunDocument): Promise<Strategy> =>
     run.strategy ?? (await cache.candidate(run.candidate))?.candidate.strategy ?? 'full';
@@ -221,7 +242,11 @@ export function runsRoutes(deps: RunsRoutesDeps): Router {
     const views = await Promise.all(
       found.map(async (run) => describeRun(run, await strategyOf(run), reportByRun.get(run.runId))),
     );
-    const answer = { runs: views, live: views.filter((run) => !isRunFinished(run.state)).length };
+    const answer = {
+      runs: views,
+      live: views.filter((run) => !isRunFinished(run.state)).length,
+      nights: await nightsOf(ctx, candidate),
+    };
     respond(ctx, answer, () => renderRunsPage(ctx, answer, { candidate, state }));
   });
 

@@ -2,7 +2,9 @@ import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime, type RunCounts, type SyncStatus } from '@call-sync/core';
 import type { DryRunResult } from '@call-sync/store';
 import { continuousDayLine, type ContinuousDayView } from './continuous-day-view';
+import type { CandidateNights } from '../nights';
 import { html, renderPage, type SafeHtml } from './layout';
+import { nightCharts } from './night-chart';
 
 /** What the runs pages show of a run (the API's run answer holds more). */
 interface RunView {
@@ -112,7 +114,7 @@ function reportCell(run: RunView): SafeHtml {
 
 export function renderRunsPage(
   ctx: Koa.Context,
-  view: { runs: RunView[]; live: number },
+  view: { runs: RunView[]; live: number; nights: CandidateNights[] },
   filters: { candidate?: string; state?: string },
 ): string {
   const body = html`<h1>Runs</h1>
@@ -121,7 +123,9 @@ export function renderRunsPage(
       recent${filters.candidate ? ` for ${filters.candidate}` : ''}${filters.state ? `, ${filters.state}` : ''}
       · ${view.live} live${view.live > 0 ? ' · this page refreshes every 5 seconds' : ''}
     </p>
-    ${leftBehindNotes(view.runs)} ${legend}
+    ${leftBehindNotes(view.runs)} ${nightCharts(view.nights)}
+    <h2>Runs</h2>
+    ${legend}
     <table>
       <thead>
         <tr>

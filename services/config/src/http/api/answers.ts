@@ -225,8 +225,39 @@ export const runAnswer = z
   })
   .openapi('Run');
 
+const night = z.object({
+  day: z.string().openapi({ description: 'the calling day (Eastern), YYYY-MM-DD' }),
+  calls: count,
+  van: count.openapi({ description: 'finished through VAN: a post, a Bulk Import row, a confirmation' }),
+  csv: count.openapi({ description: 'finished as a row of a results CSV' }),
+  errors: count.openapi({ description: 'errors, the outcome-unknown calls aside' }),
+  unknown: count.openapi({ description: 'posts VAN may or may not hold' }),
+});
+
 export const runsAnswer = z
-  .object({ runs: z.array(runAnswer), live: count.openapi({ description: 'runs not finished' }) })
+  .object({
+    runs: z.array(runAnswer),
+    live: count.openapi({ description: 'runs not finished' }),
+    nights: z
+      .array(
+        z.object({
+          candidate: z.string(),
+          nights: z.array(night).length(14),
+          budget: nullable(
+            z.object({
+              day: z.string(),
+              used: count,
+              limit: count,
+              sharedWith: z.array(z.string()),
+            }),
+          ),
+        }),
+      )
+      .openapi({
+        description:
+          "Per candidate the token may see, the last 14 nights from the runs' counts (dry runs aside), oldest first, and its VAN key's requests today against VAN_DAILY_BUDGET",
+      }),
+  })
   .openapi('Runs');
 
 const receipt = z.discriminatedUnion('kind', [
