@@ -28,7 +28,10 @@ const REQUIRED_COLUMNS = ['id', 'account_number', 'start', 'result'];
 /** Enough for anyone to find the pattern; the count says how many there were in all. */
 const MAX_STORED_ROW_ERRORS = 1000;
 const BATCH_SIZE = 2000;
-const PROGRESS_EVERY_MS = 1000;
+/** The import page polls the job: rows read appear while the file streams in. */
+const PROGRESS_EVERY_MS = 500;
+/** Enough of a bad row to recognise and fix it; a row that long is broken anyway. */
+const MAX_ROW_TEXT = 1000;
 
 export class ImportRejectedError extends Error {
   constructor(
@@ -49,6 +52,10 @@ export interface CallsImportOptions {
   /** For exports without a service_name column: the dialer service all rows came from. */
   serviceName?: string;
   fileName?: string;
+  /** The job's id, chosen by the caller so it can read the job's progress while it uploads. */
+  importId?: string;
+  /** The token's name: who uploaded. */
+  by?: string;
 }
 
 /** The candidate whose district an account names; active candidates win a shared district. */
@@ -61,13 +68,18 @@ function clientForDistrictOf(configuration: Configuration): (district: string) =
   return (district) => byDistrict.get(district);
 }
 
+/** A record's own text: without the empty lines skipped before it and its line end. */
+function rowBody(raw: string): string {
+  return raw.replace(/^[\r\n]+/, '').replace(/(\r\n|\r|\n)$/, '');
+}
+
 /**
  * The file line a record starts on: csv-parse counts to its end, and a quoted name with line
  * breaks would otherwise send a person to the middle of the row. `raw` holds the empty lines
  * skipped before the record and its own line end, neither of which is part of it.
  */
 function firstLineOf(lastLine: number, raw: string): number {
-  const body = raw.replace(/^[\r\n]+/, '').replace(/(\r\n|\r|\n)$/, '');
+  const body = rowBody(raw);
   return lastLine - (body.match(/\r\n|\r|\n/g)?.length ?? 0);
 }
 
@@ -89,7 +101,7 @@ export async function importCallExport(
 ): Promise<ImportJobDocument> {
   const { configuration, calls, imports } = options;
   const startedAt = new Date();
-  const importId = randomUUID();
+  const importId = options.importId ?? randomUUID();
   const counts: ImportCounts = {
     rows: 0,
     inserted: 0,
@@ -105,6 +117,7 @@ export async function importCallExport(
     state: 'running',
     ...(options.fileName ? { fileName: options.fileName } : {}),
     ...(options.serviceName ? { serviceName: options.serviceName } : {}),
+    ...(options.by ? { by: options.by } : {}),
     bytesRead: 0,
     counts,
     rowErrors,
@@ -207,7 +220,11 @@ export async function importCallExport(
       } else {
         counts.errors += 1;
         if (rowErrors.length < MAX_STORED_ROW_ERRORS)
-          rowErrors.push({ line: outcome.line, message: outcome.message });
+          rowErrors.push({
+            line: outcome.line,
+            message: outcome.message,
+            text: rowBody(raw).slice(0, MAX_ROW_TEXT),
+          });
       }
     }
     await flush();

@@ -44,6 +44,7 @@ const EXPECTED_ROLES: Record<string, 'organiser' | 'operator'> = {
   'POST /calls/import': 'operator',
   'GET /calls/imports': 'operator',
   'GET /calls/imports/:id': 'operator',
+  'GET /calls/imports/:id/errors.csv': 'operator',
   'GET /outcome-unknown': 'organiser',
   'POST /outcome-unknown/resolve': 'operator',
   'GET /calls/search': 'organiser',

@@ -74,7 +74,13 @@ describe('call-export CSVs', () => {
       'bare-cr.csv',
       'cr',
       ['cr-1', 'cr-2'],
-      [{ line: 4, message: expect.stringMatching(/account number "nc05\/van\/1"/) }],
+      [
+        {
+          line: 4,
+          message: expect.stringMatching(/account number "nc05\/van\/1"/),
+          text: 'cr-3,nc05/van/1,Bad,Account,9195550103,,20-10-2026 18:02:00,20-10-2026 18:02:30,vol_1,NO ANSWER,5501',
+        },
+      ],
     ],
   ])('%s are read as lines', async (_what, file, prefix, ids, rowErrors) => {
     const response = await upload(corpusFile(`calls/${file}`), file);
@@ -98,8 +104,17 @@ describe('call-export CSVs', () => {
     expect(job.counts).toMatchObject({ rows: 4, inserted: 2, errors: 2 });
     // qn-2 spans lines 3-4, so qn-3 is on line 5; qn-4 spans 6-7 and is named by its first line.
     expect(job.rowErrors).toEqual([
-      { line: 5, message: expect.stringMatching(/result is empty/) },
-      { line: 6, message: expect.stringMatching(/start: "31-02-2026 10:00:00" is not a calendar date/) },
+      {
+        line: 5,
+        message: expect.stringMatching(/result is empty/),
+        text: 'qn-3,nc05-van-200023,Grace,Hopper,9195550103,,20-10-2026 18:02:00,20-10-2026 18:02:30,vol_1,,5501',
+      },
+      {
+        line: 6,
+        message: expect.stringMatching(/start: "31-02-2026 10:00:00" is not a calendar date/),
+        // The row as the file has it, its line break inside the quotes kept.
+        text: 'qn-4,nc05-van-200024,"Line\nBreak",Date,9195550104,,31-02-2026 10:00:00,20-10-2026 18:03:30,vol_1,NO ANSWER,5501',
+      },
     ]);
     const calls = db.collection('calls');
     expect(await calls.findOne({ id: 'qn-1' })).toMatchObject({
@@ -118,12 +133,21 @@ describe('call-export CSVs', () => {
     const job = await json(response);
     expect(job.counts).toMatchObject({ rows: 5, inserted: 2, errors: 3 });
     expect(job.rowErrors).toEqual([
-      { line: 3, message: expect.stringMatching(/start: "2026-10-20T18:01:00Z"/) },
+      {
+        line: 3,
+        message: expect.stringMatching(/start: "2026-10-20T18:01:00Z"/),
+        text: 'bd-2,nc05-van-200032,Alan,Turing,9195550102,,2026-10-20T18:01:00Z,20-10-2026 18:01:30,vol_1,NO ANSWER,5501',
+      },
       {
         line: 4,
         message: expect.stringMatching(/start: "08-03-2026 02:30:00" does not exist in Eastern time/),
+        text: 'bd-3,nc05-van-200033,Grace,Hopper,9195550103,,08-03-2026 02:30:00,08-03-2026 02:30:30,vol_1,NO ANSWER,5501',
       },
-      { line: 5, message: expect.stringMatching(/start: "32-10-2026 18:03:00"/) },
+      {
+        line: 5,
+        message: expect.stringMatching(/start: "32-10-2026 18:03:00"/),
+        text: 'bd-4,nc05-van-200034,Edsger,Dijkstra,9195550104,,32-10-2026 18:03:00,20-10-2026 18:03:30,vol_1,NO ANSWER,5501',
+      },
     ]);
     expect(await storedIds('bd')).toEqual(['bd-1', 'bd-5']);
   });
@@ -137,10 +161,23 @@ describe('call-export CSVs', () => {
       {
         line: 3,
         message: expect.stringMatching(/account number "nc05-van-" is not district-system-voterid/),
+        text: 'ba-2,nc05-van-,Alan,Turing,9195550102,,20-10-2026 18:01:00,20-10-2026 18:01:30,vol_1,NO ANSWER,5501',
       },
-      { line: 4, message: expect.stringMatching(/account number "nc05van200043"/) },
-      { line: 5, message: expect.stringMatching(/account number "nc05-van-2000x4"/) },
-      { line: 6, message: expect.stringMatching(/account_number is empty|account number ""/) },
+      {
+        line: 4,
+        message: expect.stringMatching(/account number "nc05van200043"/),
+        text: 'ba-3,nc05van200043,Grace,Hopper,9195550103,,20-10-2026 18:02:00,20-10-2026 18:02:30,vol_1,NO ANSWER,5501',
+      },
+      {
+        line: 5,
+        message: expect.stringMatching(/account number "nc05-van-2000x4"/),
+        text: 'ba-4,nc05-van-2000x4,Edsger,Dijkstra,9195550104,,20-10-2026 18:03:00,20-10-2026 18:03:30,vol_1,NO ANSWER,5501',
+      },
+      {
+        line: 6,
+        message: expect.stringMatching(/account_number is empty|account number ""/),
+        text: 'ba-5,,Barbara,Liskov,9195550105,,20-10-2026 18:04:00,20-10-2026 18:04:30,vol_1,NO ANSWER,5501',
+      },
     ]);
     expect(await storedIds('ba')).toEqual(['ba-1', 'ba-6']);
   });

@@ -112,7 +112,11 @@ test('a 100k-row export is imported in batches with per-row errors, progress, an
   expect(job.rowErrors).toHaveLength(BAD_ROWS.size);
   for (const [index, message] of BAD_ROWS) {
     // Line numbers count the header as line 1.
-    expect(job.rowErrors).toContainEqual({ line: index + 2, message: expect.stringMatching(message) });
+    expect(job.rowErrors).toContainEqual({
+      line: index + 2,
+      message: expect.stringMatching(message),
+      text: expect.stringMatching(/^\S*,\S+,"Ada \d+","Love, lace",/),
+    });
   }
   expect(response.headers.get('location')).toBe(`/calls/imports/${job.importId}`);
   const stored = await json(await world.api(`/calls/imports/${job.importId}`));
@@ -173,7 +177,11 @@ test("a phone_id column stores VAN's phone id on the calls that have one; a bad 
   const job = await json(response);
   expect(job.counts).toMatchObject({ rows: 3, inserted: 2, errors: 1 });
   expect(job.rowErrors).toEqual([
-    { line: 4, message: 'phone_id "4001x" is not a VAN phone id (a whole number)' },
+    {
+      line: 4,
+      message: 'phone_id "4001x" is not a VAN phone id (a whole number)',
+      text: 'ph-3,nc05-van-100003,Grace,Hopper,9195550103,,20-10-2026 18:02:00,20-10-2026 18:02:30,vol_1,NO ANSWER,5501,4001x',
+    },
   ]);
   const calls = db.collection('calls');
   expect(await calls.findOne({ id: 'ph-1' })).toMatchObject({ phone_id: 40012345 });

@@ -336,7 +336,193 @@ if (!fs.existsSync(CHROMIUM)) {
         ]);
       });
     });
+
+    describe('the import page', () => {
+      /** Samples both bars in the page every 20 ms, from before the upload until its result shows. */
+      const sampleBars = (page: Page) =>
+        page.evaluate(() => {
+          const samples: { bytes: number; rows: number; rowsText: string }[] = [];
+          (window as unknown as { samples: typeof samples }).samples = samples;
+          const timer = setInterval(() => {
+            samples.push({
+              bytes: Number(document.getElementById('bytes-bar')!.dataset.percent),
+              rows: Number(document.getElementById('rows-bar')!.dataset.percent),
+              rowsText: document.getElementById('rows-bar-text')!.textContent ?? '',
+            });
+            if (document.getElementById('import-result') || document.getElementById('import-refused'))
+              clearInterval(timer);
+          }, 20);
+        });
+      const samplesOf = (page: Page) =>
+        page.evaluate(
+          () =>
+            (window as unknown as { samples: { bytes: number; rows: number; rowsText: string }[] }).samples,
+        );
+      const resultCounts = (page: Page) =>
+        page
+          .locator('#import-result td[data-count]')
+          .evaluateAll((cells) =>
+            Object.fromEntries(cells.map((c) => [c.getAttribute('data-count'), Number(c.textContent)])),
+          );
+      const uploaded = (page: Page) =>
+        page.waitForResponse((r) => r.url().includes('/calls/import?') && r.request().method() === 'POST', {
+          timeout: 120_000,
+        });
+
+      test('a 100,000-row export: both bars move while it uploads, and the result is the API answer', async () => {
+        const file = path.join(
+          fs.mkdtempSync(path.join(os.tmpdir(), 'call-sync-import-')),
+          'export-100k.csv',
+        );
+        fs.writeFileSync(file, bigExport());
+        const page = await operator.newPage();
+        await page.goto(`${world.service.url}/calls/imports`);
+        expect(await text(page, 'h1')).toBe('Import calls');
+        await page.setInputFiles('#upload input[type=file]', file);
+        expect(await text(page, '#chosen')).toBe(
+          `export-100k.csv · ${fs.statSync(file).size.toLocaleString('en-US')} bytes`,
+        );
+        await sampleBars(page);
+        // The answer is kept as the page receives it: the 14 MB upload pushes it out of devtools' cache.
+        await page.evaluate(() => {
+          const send = XMLHttpRequest.prototype.send;
+          XMLHttpRequest.prototype.send = function (this: XMLHttpRequest, body) {
+            this.addEventListener('load', () => {
+              (window as unknown as { answer: unknown }).answer = {
+                status: this.status,
+                job: JSON.parse(this.responseText),
+              };
+            });
+            send.call(this, body);
+          };
+        });
+        await page.click('#upload button[type=submit]');
+        // A screenshot while the service is reading, for the README.
+        await page.waitForFunction(
+          () => {
+            const rows = Number(document.getElementById('rows-bar')!.dataset.percent);
+            return rows > 20 && rows < 90;
+          },
+          undefined,
+          { timeout: 60_000 },
+        );
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'import-uploading.png') });
+        await page.waitForSelector('#import-result', { timeout: 120_000 });
+        const { status, job } = await page.evaluate(
+          () => (window as unknown as { answer: { status: number; job: ImportAnswer } }).answer,
+        );
+        const samples = await samplesOf(page);
+        const between = (values: number[]) => new Set(values.filter((v) => v > 0 && v < 100)).size;
+        expect(between(samples.map((s) => s.bytes))).toBeGreaterThanOrEqual(2);
+        expect(between(samples.map((s) => s.rows))).toBeGreaterThanOrEqual(2);
+        // The rows count comes from the service while it reads, not guessed from the bytes.
+        const rowsSeen = samples
+          .map((s) => Number(s.rowsText.replace(/\D/g, '')))
+          .filter((n) => n > 0 && n < 100_000);
+        expect(rowsSeen.length).toBeGreaterThan(0);
+
+        expect(status).toBe(200);
+        expect(job.counts).toEqual({
+          rows: 100_000,
+          inserted: 99_995,
+          updated: 0,
+          unchanged: 0,
+          testAccountsSkipped: 2,
+          errors: 3,
+        });
+        expect(await resultCounts(page)).toEqual(job.counts);
+        expect(
+          await page
+            .locator('#import-result table.row-errors tr')
+            .evaluateAll((rows) =>
+              rows.slice(1).map((r) => Array.from(r.querySelectorAll('td'), (td) => td.textContent)),
+            ),
+        ).toEqual(job.rowErrors.map((e) => [String(e.line), e.message, e.text]));
+        expect(job.rowErrors.map((e) => e.line)).toEqual([12, 50_002, 100_000]);
+        // The list below shows it, with who uploaded it.
+        const listed = page.locator('#imports tbody tr', { hasText: 'export-100k.csv' });
+        await listed.waitFor();
+        expect(normalised(await listed.locator('td').nth(1).textContent())).toBe('ops');
+        await page.screenshot({ path: path.join(SCREENSHOTS, 'import-done.png'), fullPage: true });
+        await page.close();
+        fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      }, 180_000);
+
+      test("a dropped file's row errors download as CSV; the same file again is unchanged rows", async () => {
+        const page = await operator.newPage();
+        await page.goto(`${world.service.url}/calls/imports`);
+        const drop = async () => {
+          const dataTransfer = await page.evaluateHandle((content) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([content], 'bad-export.csv', { type: 'text/csv' }));
+            return transfer;
+          }, BAD_EXPORT);
+          await page.dispatchEvent('#drop', 'drop', { dataTransfer });
+          const answer = uploaded(page);
+          await page.click('#upload button[type=submit]');
+          await page.waitForSelector('#import-result');
+          return (await answer).json();
+        };
+        const first = await drop();
+        expect(await resultCounts(page)).toEqual({
+          rows: 5,
+          inserted: 2,
+          updated: 0,
+          unchanged: 0,
+          testAccountsSkipped: 1,
+          errors: 2,
+        });
+        const [download] = await Promise.all([
+          page.waitForEvent('download'),
+          page.click('#import-result a.errors-csv'),
+        ]);
+        expect(download.suggestedFilename()).toBe(`import-${first.importId}-errors.csv`);
+        expect(fs.readFileSync((await download.path())!, 'utf8')).toBe(BAD_EXPORT_ERRORS_CSV);
+
+        // Its own page lists the same errors, without JavaScript.
+        await page.goto(`${world.service.url}/calls/imports/${first.importId}`);
+        expect(await page.locator('table.row-errors tbody tr').count()).toBe(2);
+
+        await page.goto(`${world.service.url}/calls/imports`);
+        await drop();
+        expect(await resultCounts(page)).toEqual({
+          rows: 5,
+          inserted: 0,
+          updated: 0,
+          unchanged: 2,
+          testAccountsSkipped: 1,
+          errors: 2,
+        });
+        await page.close();
+      });
+
+      test('a file that is no call export is refused with the API’s own words', async () => {
+        const page = await operator.newPage();
+        await page.goto(`${world.service.url}/calls/imports`);
+        await page.setInputFiles('#upload input[type=file]', {
+          name: 'contacts.csv',
+          mimeType: 'text/csv',
+          buffer: Buffer.from('name,phone\nAda,9195550101\n'),
+        });
+        const answer = uploaded(page);
+        await page.click('#upload button[type=submit]');
+        const response = await answer;
+        expect(response.status()).toBe(400);
+        const body = await response.json();
+        await page.waitForSelector('#import-refused');
+        expect(await text(page, '#import-refused')).toBe(`Not imported (400): ${body.detail}`);
+        expect(body.detail).toMatch(/^the header lacks id, account_number, start, result;/);
+        await page.close();
+        expect(cspViolations).toEqual([]);
+      });
+    });
   });
+}
+
+interface ImportAnswer {
+  importId: string;
+  counts: Record<string, number>;
+  rowErrors: { line: number; message: string; text: string }[];
 }
 
 const normalised = (text: string | null) => text?.replace(/\s+/g, ' ').trim();
@@ -533,12 +719,53 @@ async function arrangeNights(db: Db): Promise<void> {
     ) as never[],
   );
   const fingerprint = fingerprintApiKey(VAN_KEY_MYVOTERS);
-  await db
-    .collection('van_budgets')
-    .insertOne({
-      _id: `${fingerprint}:${TODAY}`,
-      keyFingerprint: fingerprint,
-      day: TODAY,
-      used: 412,
-    } as never);
+  await db.collection('van_budgets').insertOne({
+    _id: `${fingerprint}:${TODAY}`,
+    keyFingerprint: fingerprint,
+    day: TODAY,
+    used: 412,
+  } as never);
 }
+
+const EXPORT_HEADER =
+  'id,account_number,first_name,last_name,phone_dialed,connect,start,finish,caller_login,result,campaign_id';
+
+/** 100,000 rows of an evening; rows 10, 50,000 and 99,998 are bad, 5 and 60,000 test accounts. */
+function bigExport(): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const time = (seconds: number) => {
+    const s = seconds % 14_400;
+    return `20-10-2026 ${pad(17 + Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+  };
+  const lines = [EXPORT_HEADER];
+  for (let i = 0; i < 100_000; i += 1) {
+    let id = `page-${i}`;
+    let account = `nc05-van-${200_000 + i}`;
+    let result = i % 2 === 0 ? 'NO ANSWER' : 'Agent Cust 1 (167)';
+    if (i === 10) account = 'nc05/van/x';
+    if (i === 50_000) result = '';
+    if (i === 99_998) id = '';
+    if (i === 5 || i === 60_000) account = `TEST${i}`;
+    lines.push(
+      `${id},${account},"Ada ${i}","Love, lace",919555${String(i % 10_000).padStart(4, '0')},${time(i + 5)},${time(i)},${time(i + 90)},vol_${i % 40},${result},5501`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const BAD_EXPORT = [
+  EXPORT_HEADER,
+  'imp-ok-1,nc05-van-300001,"Ada","Love, lace",9195550001,20-10-2026 17:00:05,20-10-2026 17:00:00,20-10-2026 17:01:30,vol_1,NO ANSWER,5501',
+  'imp-bad-1,nc05/van/x,"Bea","Smith",9195550002,20-10-2026 17:02:05,20-10-2026 17:02:00,20-10-2026 17:03:30,vol_1,NO ANSWER,5501',
+  'imp-test-1,TEST1,"Tess","Test",9195550003,20-10-2026 17:04:05,20-10-2026 17:04:00,20-10-2026 17:05:30,vol_1,NO ANSWER,5501',
+  'imp-bad-2,nc05-van-300004,"Cy","=Dee",9195550004,20-10-2026 17:06:05,20-10-2026 17:06:00,20-10-2026 17:07:30,vol_1,,5501',
+  'imp-ok-2,nc05-van-300005,"Di","Eve",9195550005,20-10-2026 17:08:05,20-10-2026 17:08:00,20-10-2026 17:09:30,vol_1,NO ANSWER,5501',
+].join('\n');
+
+/** What the person fixing the export downloads: the line, the error and the row, quoted as CSV. */
+const BAD_EXPORT_ERRORS_CSV = [
+  'line,error,row',
+  '3,"account number ""nc05/van/x"" is not district-system-voterid (e.g. nc05-van-18372073)","imp-bad-1,nc05/van/x,""Bea"",""Smith"",9195550002,20-10-2026 17:02:05,20-10-2026 17:02:00,20-10-2026 17:03:30,vol_1,NO ANSWER,5501"',
+  '5,result is empty,"imp-bad-2,nc05-van-300004,""Cy"",""=Dee"",9195550004,20-10-2026 17:06:05,20-10-2026 17:06:00,20-10-2026 17:07:30,vol_1,,5501"',
+  '',
+].join('\r\n');

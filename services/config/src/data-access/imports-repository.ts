@@ -4,6 +4,8 @@ import { Collections } from '@call-sync/platform';
 interface ImportRowError {
   line: number;
   message: string;
+  /** The row as the file has it (absent on jobs stored before rows were kept). */
+  text?: string;
 }
 
 export interface ImportCounts {
@@ -23,6 +25,8 @@ export interface ImportJobDocument {
   state: 'running' | 'completed' | 'failed';
   fileName?: string;
   serviceName?: string;
+  /** The name of the token that uploaded it (absent on older jobs). */
+  by?: string;
   bytesRead: number;
   counts: ImportCounts;
   /** The first errors, with their line numbers; `counts.errors` has how many there were. */

@@ -41,9 +41,9 @@ export function securityHeaders(): Koa.Middleware {
     ctx.set(
       'Content-Security-Policy',
       // Style attributes carry only computed widths (progress bars); scripts and style
-      // blocks need the nonce.
+      // blocks need the nonce; scripts may call this service only (the import page's upload).
       `default-src 'none'; style-src 'nonce-${nonce}'; style-src-attr 'unsafe-inline'; script-src 'nonce-${nonce}'; ` +
-        "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
     await next();
   };

@@ -103,6 +103,8 @@ export interface PageOptions {
   withCopyScript?: boolean;
   /** Seconds after which the browser reloads (the runs page, while runs are live). */
   refreshSeconds?: number;
+  /** The page's own script (constant text, never built from values), run with the nonce. */
+  script?: string;
 }
 
 /** The audit page is an operator's: an organiser's pages do not link to a 403. */
@@ -127,9 +129,17 @@ export function renderPage(ctx: Koa.Context, options: PageOptions): string {
         <header>
           <span class="brand">call-sync</span><a href="/candidates">Candidates</a><a href="/runs">Runs</a
           ><a href="/outcome-unknown">Outcome unknown</a
-          ><a href="/calls/search">Find a call</a>${isOperator(ctx) ? html`<a href="/audit">Audit</a>` : ''}
+          ><a href="/calls/search">Find a call</a
+          >${isOperator(ctx) ? html`<a href="/calls/imports">Import</a><a href="/audit">Audit</a>` : ''}
         </header>
         <main>${options.body}</main>
+        ${
+          options.script
+            ? html`<script nonce="${nonce}">
+                ${new SafeHtml(options.script)};
+              </script>`
+            : ''
+        }
         ${
           options.withCopyScript
             ? html`<script nonce="${nonce}">

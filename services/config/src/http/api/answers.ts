@@ -325,6 +325,7 @@ export const importAnswer = z
     state: z.enum(['running', 'completed', 'failed']),
     fileName: z.string().optional(),
     serviceName: z.string().optional(),
+    by: z.string().optional().openapi({ description: 'the name of the token that uploaded it' }),
     bytesRead: count,
     counts: z.object({
       rows: count,
@@ -334,7 +335,16 @@ export const importAnswer = z
       testAccountsSkipped: count,
       errors: count,
     }),
-    rowErrors: z.array(z.object({ line: z.number().int().min(1), message: z.string() })),
+    rowErrors: z.array(
+      z.object({
+        line: z.number().int().min(1),
+        message: z.string(),
+        text: z
+          .string()
+          .optional()
+          .openapi({ description: 'the row as the file has it (up to 1,000 characters)' }),
+      }),
+    ),
     startedAt: timestamp,
     updatedAt: timestamp,
     finishedAt: timestamp.optional(),

@@ -424,11 +424,20 @@ export const operations = {
         .string()
         .optional()
         .openapi({ param: { description: 'shown on the import job' } }),
+      import_id: uuidParam('import_id')
+        .optional()
+        .openapi({
+          param: {
+            description:
+              "the job's id, chosen by the uploader to read its progress (GET /calls/imports/{id}) while it uploads; a random one otherwise",
+          },
+        }),
     }),
     body: { mediaType: 'text/csv', required: true, schema: z.string() },
     responses: {
       200: json('the import job: counts and per-row errors with line numbers', importAnswer),
       400: error('`bad_parameter`, or `bad_csv` with the job in `import`'),
+      409: error('`import_exists`: an import with that import_id exists'),
       413: error('`too_large`'),
       415: error('`unsupported_type`'),
       422: error('`bad_csv`: the file holds no call rows (empty, or a header only); the job in `import`'),
@@ -437,9 +446,10 @@ export const operations = {
   imports: operation({
     method: 'get',
     path: '/calls/imports',
-    summary: 'Recent import jobs with their progress',
+    summary:
+      'Recent import jobs with their progress; in a browser, the import page (upload with progress, the jobs)',
     role: 'operator',
-    responses: { 200: json('the jobs', importsAnswer) },
+    responses: { 200: page('the jobs', importsAnswer) },
   }),
   importJob: operation({
     method: 'get',
@@ -447,7 +457,19 @@ export const operations = {
     summary: 'One import job',
     role: 'operator',
     params: z.object({ id: uuidParam('an import id') }),
-    responses: { 200: json('the job', importAnswer), 400: badParameter, 404: error('`unknown_import`') },
+    responses: { 200: page('the job', importAnswer), 400: badParameter, 404: error('`unknown_import`') },
+  }),
+  importErrorsCsv: operation({
+    method: 'get',
+    path: '/calls/imports/{id}/errors.csv',
+    summary: "One import job's row errors as CSV (line, error, row), for the person who fixes the export",
+    role: 'operator',
+    params: z.object({ id: uuidParam('an import id') }),
+    responses: {
+      200: { description: 'line,error,row', text: 'text/csv' },
+      400: badParameter,
+      404: error('`unknown_import`'),
+    },
   }),
   audit: operation({
     method: 'get',
