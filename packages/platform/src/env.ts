@@ -204,7 +204,10 @@ export const envVars = {
    * lacks a Bulk Import mapping; any other such run fails naming the mapping.
    */
   VAN_BULK_FALLBACK_CANDIDATES: z.string().default(''),
-  /** A live run with no progress for this long is resumed once, then failed. */
+  /**
+   * A live run with no progress for this long is resumed; one that has not moved for this long
+   * since its resume is failed.
+   */
   RUN_STALL_AFTER_MS: z.coerce
     .number()
     .int()

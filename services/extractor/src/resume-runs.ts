@@ -1,8 +1,10 @@
 // Every run ends (DESIGN, correctness rules). A live run that has not moved for
-// RUN_STALL_AFTER_MS lost its workers or its messages: its work is re-published from Mongo once
+// RUN_STALL_AFTER_MS lost its workers or its messages: its work is re-published from Mongo
 // (calls still in progress go back on the topic; a call caught mid-post is then flagged
-// "outcome unknown" by the writer instead of being posted again), and if it stalls again it is
-// failed with the reason and an alert. A run waiting for the VAN budget is not stalled: it is
+// "outcome unknown" by the writer instead of being posted again), and if it has not moved since
+// that resume when the stall time has passed again, it is failed with the reason and an alert. A
+// run that moved after its resume was helped by it: a later stall (another restart that night) is
+// resumed again rather than failed. A run waiting for the VAN budget is not stalled: it is
 // re-published once a new Eastern day has brought the budget back.
 
 import type { Db } from 'mongodb';
@@ -136,9 +138,10 @@ async function checkRun(
     );
     return 'budget-resumed';
   }
-  const lastActivity = run.progress?.lastActivityAt ?? run.startedAt ?? run.updatedAt;
-  if (now.getTime() - new Date(lastActivity).getTime() < options.stallAfterMs) return 'healthy';
-  if (!run.resumedAt) {
+  const lastActivity = new Date(run.progress?.lastActivityAt ?? run.startedAt ?? run.updatedAt);
+  if (now.getTime() - lastActivity.getTime() < options.stallAfterMs) return 'healthy';
+  // A resume records itself as the run's last activity: anything later is the run moving again.
+  if (!run.resumedAt || lastActivity.getTime() > new Date(run.resumedAt).getTime()) {
     await updateLiveRun(deps.db, run.runId, { resumedAt: now, 'progress.lastActivityAt': now });
     const published = await republishRunWork(deps, run);
     metrics?.runAlerts.inc({ reason: 'run_stalled_resumed' });
@@ -162,6 +165,7 @@ export async function checkLiveRuns(
 
 /** `extractor resume --run <id>`: re-publishes the unfinished work of one run now. */
 export async function resumeRun(deps: ResumeDeps, run: RunDocument): Promise<number> {
-  await updateLiveRun(deps.db, run.runId, { resumedAt: new Date(), 'progress.lastActivityAt': new Date() });
+  const now = new Date();
+  await updateLiveRun(deps.db, run.runId, { resumedAt: now, 'progress.lastActivityAt': now });
   return republishRunWork(deps, run);
 }

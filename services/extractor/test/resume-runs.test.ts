@@ -10,7 +10,14 @@ import {
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
-import { callsCollection, findRun, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
+import {
+  callsCollection,
+  findRun,
+  incrementRunCounters,
+  newRunDocument,
+  runsCollection,
+  type RunDocument,
+} from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { freshGroup } from '../../../test/support/consumer-groups';
 import { waitUntil } from '../../../test/support/wait';
@@ -180,6 +187,41 @@ test('a stalled run is re-published once, and failed with the reason when it sta
   expect(
     await checkLiveRuns(deps, { now: new Date(resumedAt.getTime() + 90 * MINUTE), stallAfterMs: STALL }),
   ).toEqual({});
+});
+
+test('a run that moved after its resume is resumed again at its next stall, not failed', async () => {
+  const { db } = database;
+  const deps = { db, publisher, logger, vanSyncBatchSize: 50 };
+  const { run } = await writingRun({});
+  const firstStall = new Date(run.progress!.lastActivityAt.getTime() + 31 * MINUTE);
+  expect(await checkLiveRuns(deps, { now: firstStall, stallAfterMs: STALL })).toEqual({
+    [run.runId]: 'resumed',
+  });
+
+  // A writer takes the resumed work (one call posted), then a second restart later in the night
+  // leaves the run quiet again for the stall time.
+  const moved = new Date(firstStall.getTime() + 5 * MINUTE);
+  await incrementRunCounters(
+    db,
+    run.runId,
+    { counts: { [SyncStatus.InProgress]: -1, [SyncStatus.Finished]: 1 } },
+    moved,
+  );
+  const secondStall = new Date(moved.getTime() + 31 * MINUTE);
+  expect(await checkLiveRuns(deps, { now: secondStall, stallAfterMs: STALL })).toEqual({
+    [run.runId]: 'resumed',
+  });
+  expect(await findRun(db, run.runId)).toMatchObject({ state: RunState.Writing, resumedAt: secondStall });
+  expect(await vanSyncOf(run.candidate)).toHaveLength(2);
+
+  // Nothing moves after this resume: failed, as any run that a resume did not help.
+  expect(
+    await checkLiveRuns(deps, { now: new Date(secondStall.getTime() + 31 * MINUTE), stallAfterMs: STALL }),
+  ).toEqual({ [run.runId]: 'failed' });
+  expect(await findRun(db, run.runId)).toMatchObject({
+    state: RunState.Failed,
+    error: 'no progress for 30 minutes, even after a resume',
+  });
 });
 
 test('a run waiting for the daily VAN budget waits out the Eastern day, then is re-published', async () => {
