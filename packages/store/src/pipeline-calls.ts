@@ -274,19 +274,38 @@ export async function markPostingBatch(
   now = new Date(),
   leaseMs = DEFAULT_POSTING_LEASE_MS,
 ): Promise<Map<string, BatchPostingMark>> {
+  const marks = await markPostingCalls(
+    db,
+    callIds.map((callId) => ({ runId, callId })),
+    now,
+    leaseMs,
+  );
+  return new Map(callIds.map((id, i) => [id, marks[i]!]));
+}
+
+/**
+ * `markPostingBatch` for calls of any runs (a writer's keys side by side), in the same two round
+ * trips; a mark per entry, in order.
+ */
+export async function markPostingCalls(
+  db: Db,
+  entries: readonly { runId: string; callId: string }[],
+  now = new Date(),
+  leaseMs = DEFAULT_POSTING_LEASE_MS,
+): Promise<BatchPostingMark[]> {
   const calls = callsCollection(db);
-  const requestIds = new Map(callIds.map((id) => [id, randomUUID()]));
+  const requestIds = entries.map(() => randomUUID());
   const leaseUntil = new Date(now.getTime() + leaseMs);
   let writeError: unknown;
   try {
     await calls.bulkWrite(
-      callIds.map((id) => ({
+      entries.map(({ runId, callId }, i) => ({
         updateOne: {
-          filter: postingFilter(runId, id, null),
+          filter: postingFilter(runId, callId, null),
           update: {
             $set: {
               posting_started_at: now,
-              posting_request_id: requestIds.get(id)!,
+              posting_request_id: requestIds[i]!,
               posting_lease_until: leaseUntil,
             },
             $inc: { attempts: 1 },
@@ -299,21 +318,20 @@ export async function markPostingBatch(
     // Some marks may have been taken (unordered): the read below says which.
     writeError = error;
   }
-  const found = new Map((await calls.find({ id: { $in: callIds } }).toArray()).map((c) => [c.id, c]));
-  const marks = new Map<string, BatchPostingMark>();
-  for (const id of callIds) {
-    const call = found.get(id) ?? null;
-    const requestId = requestIds.get(id)!;
+  const found = new Map(
+    (await calls.find({ id: { $in: entries.map((e) => e.callId) } }).toArray()).map((c) => [c.id, c]),
+  );
+  return entries.map(({ runId, callId }, i): BatchPostingMark => {
+    const call = found.get(callId) ?? null;
+    const requestId = requestIds[i]!;
     const ours = call?.run_id === runId && call.sync_status === SyncStatus.InProgress;
-    if (ours && call.posting_request_id === requestId) marks.set(id, { kind: 'marked', call, requestId });
-    else if (ours && call.posting_started_at && (call.posting_lease_until?.getTime() ?? 0) > now.getTime())
-      marks.set(id, { kind: 'held', call });
-    else if (ours && call.posting_started_at) marks.set(id, { kind: 'already-posting', call });
-    else if (ours)
-      marks.set(id, { kind: 'failed', error: writeError ?? new Error('the posting mark was not taken') });
-    else marks.set(id, { kind: 'settled', call });
-  }
-  return marks;
+    if (ours && call.posting_request_id === requestId) return { kind: 'marked', call, requestId };
+    if (ours && call.posting_started_at && (call.posting_lease_until?.getTime() ?? 0) > now.getTime())
+      return { kind: 'held', call };
+    if (ours && call.posting_started_at) return { kind: 'already-posting', call };
+    if (ours) return { kind: 'failed', error: writeError ?? new Error('the posting mark was not taken') };
+    return { kind: 'settled', call };
+  });
 }
 
 /** One outcome for `recordOutcomes`: the call, and the posting mark it was posted under. */

@@ -173,25 +173,16 @@ export async function updateLiveRun(
   return result.modifiedCount === 1;
 }
 
-/**
- * Moves counters atomically with `$inc` (one call leaves in_progress, enters its outcome) and
- * records activity, so the status page moves while the run does. The exact counts are recounted
- * from the calls when the run ends, so a crash between an outcome and this increment costs only
- * a moment of imprecision.
- */
-export async function incrementRunCounters(
-  db: Db,
-  runId: string,
-  deltas: {
-    counts?: Partial<Record<SyncStatus, number>>;
-    vanRequestsUsed?: number;
-    vanDone?: number;
-    callsClaimed?: number;
-    callsDecided?: number;
-    vanCalls?: number;
-  },
-  now = new Date(),
-): Promise<void> {
+export interface RunCounterDeltas {
+  counts?: Partial<Record<SyncStatus, number>>;
+  vanRequestsUsed?: number;
+  vanDone?: number;
+  callsClaimed?: number;
+  callsDecided?: number;
+  vanCalls?: number;
+}
+
+function counterUpdate(deltas: RunCounterDeltas, now: Date): UpdateFilter<RunDocument> {
   const inc: Record<string, number> = {};
   for (const [status, delta] of Object.entries(deltas.counts ?? {}))
     if (delta) inc[`counts.${status}`] = delta;
@@ -202,7 +193,37 @@ export async function incrementRunCounters(
   if (deltas.vanCalls) inc['progress.vanCalls'] = deltas.vanCalls;
   const update: UpdateFilter<RunDocument> = { $set: { updatedAt: now, 'progress.lastActivityAt': now } };
   if (Object.keys(inc).length) update.$inc = inc;
-  await runsCollection(db).updateOne({ _id: runId }, update);
+  return update;
+}
+
+/**
+ * Moves counters atomically with `$inc` (one call leaves in_progress, enters its outcome) and
+ * records activity, so the status page moves while the run does. The exact counts are recounted
+ * from the calls when the run ends, so a crash between an outcome and this increment costs only
+ * a moment of imprecision.
+ */
+export async function incrementRunCounters(
+  db: Db,
+  runId: string,
+  deltas: RunCounterDeltas,
+  now = new Date(),
+): Promise<void> {
+  await runsCollection(db).updateOne({ _id: runId }, counterUpdate(deltas, now));
+}
+
+/** `incrementRunCounters` for several runs in one write (a writer's keys side by side). */
+export async function incrementRunsCounters(
+  db: Db,
+  deltas: readonly (RunCounterDeltas & { runId: string })[],
+  now = new Date(),
+): Promise<void> {
+  if (deltas.length === 0) return;
+  await runsCollection(db).bulkWrite(
+    deltas.map(({ runId, ...delta }) => ({
+      updateOne: { filter: { _id: runId }, update: counterUpdate(delta, now) },
+    })),
+    { ordered: false },
+  );
 }
 
 export function countsFrom(partial: Partial<Record<SyncStatus, number>>): RunCounts {

@@ -11,9 +11,8 @@ import {
   createCandidateVan,
   createVanClient,
   fingerprintApiKey,
-  parseConfiguration,
-  readConfigurationTables,
-  type Configuration,
+  readConfigurationInStages,
+  type ConfigurationListing,
   type VanClientOptions,
 } from '@call-sync/integrations';
 import { Gauge, type Logger } from '@call-sync/platform';
@@ -88,23 +87,25 @@ export function createCandidateVanAccess(
   logger: Logger,
   settings: VanWriterSettings,
   registry?: Registry,
-  loadConfiguration: () => Promise<Configuration> = () => {
-    const tables = {
-      listingTable: settings.AIRTABLE_LISTING_TABLE,
-      termCodesTable: settings.AIRTABLE_TERM_CODES_TABLE,
-    };
+  // The writer needs each candidate's key and System only: the listing, never the result tables
+  // (one Airtable request for the whole night instead of one per candidate, on a base that answers
+  // five a second to the extractor and the writer together).
+  loadConfiguration: () => Promise<ConfigurationListing> = () => {
     const airtable = createAirtableClient({
       apiKey: settings.AIRTABLE_API_KEY,
       baseId: settings.AIRTABLE_BASE_ID,
       endpointUrl: settings.AIRTABLE_ENDPOINT_URL,
     });
-    return readConfigurationTables(airtable, tables).then((t) => parseConfiguration(t, tables));
+    return readConfigurationInStages(airtable, {
+      listingTable: settings.AIRTABLE_LISTING_TABLE,
+      termCodesTable: settings.AIRTABLE_TERM_CODES_TABLE,
+    }).then((staged) => staged.listing);
   },
 ): CandidateVanAccessLookup {
-  let configuration: Configuration | undefined;
+  let configuration: ConfigurationListing | undefined;
   let loadedAt = 0;
   let lastAttemptAt = 0;
-  let loading: Promise<Configuration | undefined> | undefined;
+  let loading: Promise<ConfigurationListing | undefined> | undefined;
   const clients = new Map<
     string,
     { fingerprint: string; access: CandidateVanAccess; budget: SharedRequestBudget }
@@ -119,7 +120,7 @@ export function createCandidateVanAccess(
    * on with it (as the config service serves its last good copy): an Airtable outage must not
    * stop a night's sync. Only a writer that never loaded a configuration has to wait.
    */
-  const reload = (): Promise<Configuration | undefined> => {
+  const reload = (): Promise<ConfigurationListing | undefined> => {
     lastAttemptAt = Date.now();
     loading ??= loadConfiguration()
       .then((loaded) => {

@@ -27,6 +27,7 @@ import {
   updateLiveRun,
 } from '@call-sync/store';
 import { PostingWindow, type CandidateVanAccess } from './posting-window';
+import { writerCommits, type WriterCommits } from './writer-commits';
 
 export type { CandidateVanAccess } from './posting-window';
 
@@ -55,6 +56,17 @@ export class RetryLaterError extends Error {
 
 // One window per client (a key changes: a new client, a new window); by candidate for admission.
 const windows = new WeakMap<CandidateVanAccess, PostingWindow>();
+// The writes every window of one database shares, so forty keys' marks leave in one command.
+const commitsByDb = new WeakMap<Db, WriterCommits>();
+
+function sharedCommits(deps: PostDeps): WriterCommits {
+  let commits = commitsByDb.get(deps.db);
+  if (!commits) {
+    commits = writerCommits(deps.db, deps.postLeaseMs);
+    commitsByDb.set(deps.db, commits);
+  }
+  return commits;
+}
 
 function windowFor(deps: PostDeps, candidate: string, access: CandidateVanAccess): PostingWindow {
   let window = windows.get(access);
@@ -62,6 +74,7 @@ function windowFor(deps: PostDeps, candidate: string, access: CandidateVanAccess
     window = new PostingWindow(
       {
         db: deps.db,
+        commits: sharedCommits(deps),
         maxInFlight: deps.concurrency,
         ...(deps.postLeaseMs ? { postLeaseMs: deps.postLeaseMs } : {}),
         ...(deps.registry ? { registry: deps.registry } : {}),

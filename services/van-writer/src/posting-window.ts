@@ -16,16 +16,14 @@ import { SyncStatus, type Call } from '@call-sync/core';
 import { classifyVanPostFailure, type KeyRateLimiter, type VanClient } from '@call-sync/integrations';
 import { context, SpanStatusCode, trace } from '@call-sync/platform';
 import {
-  incrementRunCounters,
-  markPostingBatch,
   observeFinishToPost,
   OUTCOME_UNKNOWN,
   pipelineMetricsFor,
-  recordOutcomes,
   releasePosting,
   type CallOutcome,
   type MarkedOutcome,
 } from '@call-sync/store';
+import { writerCommits, type WriterCommits } from './writer-commits';
 
 /** What a writer needs to post for one candidate: its client (key, limiter, shared budget). */
 export interface CandidateVanAccess {
@@ -52,6 +50,8 @@ export interface WindowDeps {
   maxInFlight: number;
   /** How long a posting mark is this writer's (longer than a post can take); the store's default when absent. */
   postLeaseMs?: number;
+  /** The process's gathered writes, shared by every key's window; a window of its own when absent. */
+  commits?: WriterCommits;
 }
 
 type Context = ReturnType<typeof context.active>;
@@ -100,7 +100,6 @@ const tracer = trace.getTracer('call-sync.van-writer');
 const WINDOW_HEADROOM = 1.25;
 /** What a post is assumed to take before any has been seen. */
 const INITIAL_SERVICE_MS = 50;
-const RECORD_ATTEMPTS = 5;
 
 /** A post that may have reached VAN: flagged for a person with the reason, never re-posted. */
 const outcomeUnknown = (reason: string): CallOutcome => ({
@@ -120,11 +119,14 @@ export class PostingWindow {
   private serviceMs = INITIAL_SERVICE_MS;
   private requestsCounted = 0;
 
+  private readonly commits: WriterCommits;
+
   constructor(
     private readonly deps: WindowDeps,
     private readonly access: CandidateVanAccess,
   ) {
     this.requestsCounted = access.requestsUsed();
+    this.commits = deps.commits ?? writerCommits(deps.db, deps.postLeaseMs);
   }
 
   /**
@@ -196,49 +198,39 @@ export class PostingWindow {
   }
 
   private async markAndPost(items: Item[]): Promise<void> {
-    const byRun = new Map<string, Item[]>();
-    for (const item of items) byRun.set(item.runId, [...(byRun.get(item.runId) ?? []), item]);
-    for (const [runId, group] of byRun) {
-      const markedAt = Date.now();
-      let marks: Awaited<ReturnType<typeof markPostingBatch>>;
-      try {
-        marks = await markPostingBatch(
-          this.deps.db,
-          runId,
-          group.map((i) => i.callId),
-          new Date(markedAt),
-          this.deps.postLeaseMs,
-        );
-      } catch (error) {
-        for (const item of group) this.release(item, { ok: false, error });
-        continue;
-      }
-      for (const item of group) {
-        item.markedAt = markedAt;
-        const mark = marks.get(item.callId)!;
-        if (mark.kind === 'failed') this.release(item, { ok: false, error: mark.error });
-        else if (mark.kind === 'settled') this.release(item, { ok: true, value: { kind: 'skipped' } });
-        else if (mark.kind === 'held') {
-          // Another writer may be waiting for VAN's answer on it: its outcome, not ours, is the truth.
-          this.release(item, {
-            ok: true,
-            value: { kind: 'retry', reason: 'another writer holds its posting mark' },
-          });
-        } else if (mark.kind === 'already-posting') {
-          this.addOutcome(
-            item,
-            mark.call.posting_request_id ?? '',
-            outcomeUnknown('found mid-post after a restart or a redelivery'),
-            true,
-          );
-        } else if (!mark.call.van_request) {
-          this.addOutcome(item, mark.requestId, {
-            status: SyncStatus.UnattemptedError,
-            error: 'no VAN request was decided for this call',
-          });
-        } else void this.post(item, mark.call, mark.requestId);
-      }
+    const markedAt = Date.now();
+    let marks: Awaited<ReturnType<WriterCommits['marks']['submit']>>;
+    try {
+      marks = await this.commits.marks.submit(items.map((i) => ({ runId: i.runId, callId: i.callId })));
+    } catch (error) {
+      for (const item of items) this.release(item, { ok: false, error });
+      return;
     }
+    items.forEach((item, i) => {
+      item.markedAt = markedAt;
+      const mark = marks[i]!;
+      if (mark.kind === 'failed') this.release(item, { ok: false, error: mark.error });
+      else if (mark.kind === 'settled') this.release(item, { ok: true, value: { kind: 'skipped' } });
+      else if (mark.kind === 'held') {
+        // Another writer may be waiting for VAN's answer on it: its outcome, not ours, is the truth.
+        this.release(item, {
+          ok: true,
+          value: { kind: 'retry', reason: 'another writer holds its posting mark' },
+        });
+      } else if (mark.kind === 'already-posting') {
+        this.addOutcome(
+          item,
+          mark.call.posting_request_id ?? '',
+          outcomeUnknown('found mid-post after a restart or a redelivery'),
+          true,
+        );
+      } else if (!mark.call.van_request) {
+        this.addOutcome(item, mark.requestId, {
+          status: SyncStatus.UnattemptedError,
+          error: 'no VAN request was decided for this call',
+        });
+      } else void this.post(item, mark.call, mark.requestId);
+    });
   }
 
   private post(item: Item, call: Call, requestId: string): Promise<void> {
@@ -334,10 +326,9 @@ export class PostingWindow {
     this.flushing = true;
     const batch = this.outcomes;
     this.outcomes = [];
-    const now = new Date();
     let results: Settled<CallResult>[];
     try {
-      const recorded = await this.recordWithRetries(batch, now);
+      const recorded = await this.commits.outcomes.submit(batch.map((p) => p.entry));
       results = batch.map((pending, i) =>
         recorded[i]
           ? {
@@ -362,23 +353,6 @@ export class PostingWindow {
     void this.flush();
   }
 
-  private async recordWithRetries(batch: PendingOutcome[], now: Date): Promise<boolean[]> {
-    // A post that VAN accepted must not end as "outcome unknown" because Mongo blinked: a few
-    // tries before giving the message back (whose redelivery would flag it for a person).
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await recordOutcomes(
-          this.deps.db,
-          batch.map((p) => p.entry),
-          now,
-        );
-      } catch (error) {
-        if (attempt >= RECORD_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
-      }
-    }
-  }
-
   /** Moves the runs' counters by what this batch recorded (one $inc per run). */
   private async count(batch: PendingOutcome[], results: Settled<CallResult>[]): Promise<void> {
     const metrics = this.deps.registry ? pipelineMetricsFor(this.deps.registry) : undefined;
@@ -395,17 +369,16 @@ export class PostingWindow {
       if (status === SyncStatus.Finished && this.deps.registry && pending.item.called)
         observeFinishToPost(this.deps.registry, pending.item.candidate, pending.item.called);
     });
-    let requests = this.takeRequestsUsed();
-    for (const [runId, { counts, done }] of byRun) {
-      await incrementRunCounters(this.deps.db, runId, {
-        counts: { ...counts, [SyncStatus.InProgress]: -done },
-        vanRequestsUsed: requests,
-        vanDone: done,
-      });
-      requests = 0;
-    }
+    const requests = this.takeRequestsUsed();
+    const deltas = [...byRun].map(([runId, { counts, done }], i) => ({
+      runId,
+      counts: { ...counts, [SyncStatus.InProgress]: -done },
+      vanRequestsUsed: i === 0 ? requests : 0,
+      vanDone: done,
+    }));
     // Requests of a batch with nothing to count are counted with the next one (or the message's end).
-    this.requestsCounted -= requests;
+    if (deltas.length === 0) this.requestsCounted -= requests;
+    else await this.commits.counters.submit(deltas);
   }
 
   /** Updates the time a call holds its slot, less its wait for the limiter, from a batch. */
