@@ -37,6 +37,11 @@ export interface BulkImportKnobs {
    * column nor by a mapping is refused.
    */
   requiredFields: { mapping: string; field: string }[];
+  /**
+   * How long the answer to a job's creation is held after the job exists and runs: a caller that
+   * dies meanwhile has created a job it never learns the id of.
+   */
+  createAnswerDelayMs: number;
 }
 
 const DEFAULT_BULK_IMPORT_KNOBS: BulkImportKnobs = {
@@ -48,6 +53,7 @@ const DEFAULT_BULK_IMPORT_KNOBS: BulkImportKnobs = {
   failNextJobs: 0,
   completedStatus: 'Completed',
   requiredFields: [],
+  createAnswerDelayMs: 0,
 };
 
 const bulkKnobChanges = z
@@ -60,6 +66,7 @@ const bulkKnobChanges = z
     failNextJobs: z.number().int().min(0),
     completedStatus: z.enum(['Completed', 'Complete']),
     requiredFields: z.array(z.object({ mapping: z.string().min(1), field: z.string().min(1) })),
+    createAnswerDelayMs: z.number().min(0),
   })
   .partial()
   .strict();
@@ -549,7 +556,7 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
         const key = keyOf(ctx);
         ctx.body = mappingTypes(knobs).filter((type) => isEnabled(knobs, key, type.name));
       });
-      v4.post('/bulkImportJobs', (ctx) => {
+      v4.post('/bulkImportJobs', async (ctx) => {
         const parsed = jobRequest.safeParse(ctx.request.body);
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
@@ -578,6 +585,7 @@ export function createBulkImport(options: BulkImportOptions): BulkImportSandbox 
           job.status = 'Failed';
           job.errors.push({ code: 'INTERNAL_SERVER_ERROR', text: String(error) });
         });
+        if (knobs.createAnswerDelayMs > 0) await pause(knobs.createAnswerDelayMs, options.closing);
         ctx.status = 201;
         ctx.body = { jobId: job.jobId };
       });

@@ -33,8 +33,14 @@ export interface FaultTally {
   calls: number;
   /** Calls of the window left without a final status after recovery. */
   lost: number;
-  /** Calls VAN holds more than once (the sandbox's journal). */
+  /** Calls VAN holds more than once (the sandbox's journal of per-call posts). */
   duplicates: number;
+  /** Rows VAN's Bulk Import jobs applied (the sandbox's journal), and those applied more than once. */
+  bulkRowsApplied: number;
+  bulkRowsTwice: number;
+  /** Bulk Import jobs VAN received, and the jobs the runs prepared: never more of the first. */
+  bulkJobsAtVan: number;
+  bulkJobsPrepared: number;
   outcomeUnknown: number;
   /** Calls of a failed run handed back, unsynced, for the next run. */
   returnedForNextRun: number;
@@ -134,9 +140,12 @@ export async function runWithFault(options: {
     ...world.env,
     S3_BUCKET: uniqueName('faults').toLowerCase(),
     KAFKA_CONSUMER_GROUP: uniqueName('faults'),
-    // A stalled run is resumed quickly, so a killed extractor's run finishes within the test; not
-    // so quickly that a writer restarting after a kill reads as a stall (10 s failed runs that way).
-    RUN_STALL_AFTER_MS: '30000',
+    // A stalled run is resumed soon enough that a killed extractor's run finishes within the test.
+    // A transient fault must stay short next to it, as a pod's restart is next to the default 30
+    // minutes: a writer started again here may take most of READY_WITHIN_MS on a loaded machine,
+    // then the group's session timeout, before it moves a run; a run that has not moved for twice
+    // the stall is failed.
+    RUN_STALL_AFTER_MS: '60000',
     VAN_TIMEOUT_MS: '3000',
     ...options.extraEnv,
   };
@@ -367,12 +376,24 @@ async function tally(
   }
 
   const applied = new Map<string, number>();
+  // A Bulk Import row is one call's canvass response (the voter, the time, what was answered): the
+  // same row applied by two jobs is that voter written twice, whatever the jobs' ids.
+  const bulkApplied = new Map<string, number>();
   for (const entry of world.van.journal()) {
+    if (entry.bulk) {
+      const key = JSON.stringify(entry.body);
+      bulkApplied.set(key, (bulkApplied.get(key) ?? 0) + 1);
+      continue;
+    }
     if (!APPLIED(entry.status, entry.fault)) continue;
     const key = `${entry.path} ${JSON.stringify(entry.body)}`;
     applied.set(key, (applied.get(key) ?? 0) + 1);
   }
   const duplicates = [...applied.values()].filter((n) => n > 1).length + storedTwice;
+  const bulkRowsTwice = [...bulkApplied.values()].filter((n) => n > 1).length;
+  if (bulkRowsTwice > 0)
+    console.log(`${fault} #${repetition}: ${bulkRowsTwice} Bulk Import rows applied twice`);
+  const bulkJobsPrepared = runs.reduce((n, run) => n + (run.bulkImport?.jobs.length ?? 0), 0);
 
   const s3 = createS3Client({ ...serverEnv().s3, forcePathStyle: true });
   let csvUploadedTwice = 0;
@@ -414,6 +435,10 @@ async function tally(
     calls: inWindow.length,
     lost: lost + rowsMissing,
     duplicates: duplicates + rowsTwice,
+    bulkRowsApplied: [...bulkApplied.values()].reduce((sum, n) => sum + n, 0),
+    bulkRowsTwice,
+    bulkJobsAtVan: world.van.bulkImport.jobs().length,
+    bulkJobsPrepared,
     outcomeUnknown: inWindow.filter((c) => c.outcome_unknown).length,
     returnedForNextRun: returned.length + absent.filter(failedRun).length,
     kills,

@@ -1,6 +1,8 @@
 // The fault matrix (issue 15): each fault injected at a random moment of a real pipeline run, then
-// recovery, then the tally. Nothing may be lost, nothing posted twice, no CSV uploaded twice; only
-// calls caught mid-post may be "outcome unknown", and fewer of them than posts in flight.
+// recovery, then the tally. Nothing may be lost, nothing posted twice, no CSV uploaded twice, no
+// Bulk Import row applied twice; only calls caught mid-post (or in a job whose creation was never
+// recorded) may be "outcome unknown", and fewer of them than posts in flight. Every fault is
+// transient, so every run must end completed.
 //
 //   npm test               one repetition of each fault, a few hundred calls (the short version)
 //   npm run test:faults    FAULT_REPETITIONS (10) of each, more calls, counts to RESULTS.md
@@ -9,6 +11,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
 import { SEED_LIVEVOX_USER, startLivevoxSandbox } from '@call-sync/sandbox';
+import type { RunDocument } from '@call-sync/store';
 import { serverEnv } from '../support/env';
 import { callExportFile } from './call-export-file';
 import { startPrivateServer, type PrivateServer, type PrivateServerKind } from './private-servers';
@@ -211,6 +214,68 @@ const arrivalFaults: Record<string, Fault> = {
   },
 };
 
+/** Bulk Import jobs VAN has received in this repetition. */
+const bulkJobs = (context: FaultContext) => context.world.van.bulkImport.jobs().length;
+
+/** The state of the run's first Bulk Import job as MongoDB records it. */
+async function firstBulkJob(context: FaultContext): Promise<{ state: string; jobId?: string } | undefined> {
+  const [run] = await context.world.mongo.db.collection<RunDocument>(Collections.Runs).find().toArray();
+  return run?.bulkImport?.jobs[0];
+}
+
+/**
+ * Faults of a `bulk` candidate's job creation, the moment its at-most-once rests on: VAN may hold a
+ * job whose id the run never recorded. Its calls must end "outcome unknown" (or settled from the
+ * job, when the record was made after all), never sent in a second job.
+ */
+const bulkFaults: Record<string, { kind?: PrivateServerKind; fault: (server?: PrivateServer) => Fault }> = {
+  'bulk: van-writer SIGKILLed between the job created at VAN and its id recorded': {
+    fault: () => async (context, random) => {
+      // VAN creates and runs the job at once, and holds its answer: the writer dies waiting for the id.
+      context.world.van.bulkImport.setKnobs({ createAnswerDelayMs: 2_000 });
+      const extraction = context.spawnExtractor();
+      await until(() => bulkJobs(context) > 0, 120_000);
+      await sleep(random() * 500);
+      await context.writers.van.pop()!.stop('SIGKILL');
+      context.kills += 1;
+      context.world.van.bulkImport.setKnobs({ createAnswerDelayMs: 0 });
+      const job = await firstBulkJob(context);
+      if (bulkJobs(context) !== 1 || job?.state !== 'creating' || job.jobId !== undefined)
+        throw new Error(`the kill did not land between creation and record: ${JSON.stringify(job)}`);
+      await extraction.done;
+      await context.startVanWriter();
+    },
+  },
+  'bulk: MongoDB-wire server stopped right after VAN created the job': {
+    kind: 'mongo',
+    fault: (server) => async (context, random) => {
+      // The answer comes back to a writer whose database has just gone away.
+      context.world.van.bulkImport.setKnobs({ createAnswerDelayMs: 1_000 });
+      const extraction = context.spawnExtractor();
+      await until(() => bulkJobs(context) > 0, 120_000);
+      server!.stop();
+      const stoppedWith = bulkJobs(context);
+      await sleep(1_000 + random() * 3_000);
+      server!.start();
+      context.world.van.bulkImport.setKnobs({ createAnswerDelayMs: 0 });
+      if (stoppedWith !== 1) throw new Error(`${stoppedWith} jobs at VAN when MongoDB stopped`);
+      await extraction.done;
+    },
+  },
+  'bulk: VAN answering the job creation with a timeout (the job created after the writer gave up)': {
+    fault: () => async (context) => {
+      // Past the writer's VAN_TIMEOUT_MS, VAN creates the job: the writer cannot know it exists.
+      context.world.van.setKnobs({ timeoutAnswerAfterMs: 5_000 });
+      context.world.van.failNextRequests(1, 'timeout', 'POST');
+      await context.spawnExtractor().done;
+      await until(() => bulkJobs(context) > 0, 120_000);
+      const creations = context.world.van.journal().filter((e) => e.path === '/v4/bulkImportJobs');
+      if (creations[0]?.fault !== 'timeout')
+        throw new Error(`the timeout did not land on the job creation: ${JSON.stringify(creations[0])}`);
+    },
+  },
+};
+
 /** Faults that stop a server: each gets a broker or database of its own (private-servers.ts). */
 const serverFaults: Record<string, { kind: PrivateServerKind; fault: (server: PrivateServer) => Fault }> = {
   'Kafka broker stopped and restarted mid-run': {
@@ -287,20 +352,25 @@ async function repeatFault(name: string, options: () => FaultOptions): Promise<v
     expect(result).toMatchObject({
       lost: 0,
       duplicates: 0,
+      bulkRowsTwice: 0,
       csvUploadedTwice: 0,
       runsReportedTwice: 0,
       runsUnreported: 0,
     });
-    // Every run ends: completed, or failed with a reason (its calls handed to the next run).
-    expect(result.runsCompleted + result.runsFailed).toBe(chosen.world?.candidates ?? 3);
-    expect(result.failures.every((f) => !f.endsWith('no reason'))).toBe(true);
-    // Only posts in flight at a kill can be unknown (the writer's window), never more.
-    if (result.kills > 0 && !name.startsWith('VAN storm'))
+    // Every fault here is transient: each run ends completed. A failed run would hand its calls to
+    // the next night (its reason is printed here).
+    expect(result.failures).toEqual([]);
+    expect(result.runsCompleted).toBe(chosen.world?.candidates ?? 3);
+    // Never a second Bulk Import job for calls a job may already hold.
+    expect(result.bulkJobsAtVan).toBeLessThanOrEqual(result.bulkJobsPrepared);
+    // Only posts in flight at a kill can be unknown (the writer's window), never more; a Bulk
+    // Import job's calls go to VAN together, so its whole file can be.
+    if (result.kills > 0 && !name.startsWith('VAN storm') && !name.startsWith('bulk:'))
       expect(result.outcomeUnknown).toBeLessThanOrEqual(result.kills * 64);
   }
 }
 
-const title = `${repetitions} repetition(s): nothing lost, nothing posted twice, no CSV uploaded twice, each report sent once`;
+const title = `${repetitions} repetition(s): every run completed, nothing lost, nothing posted twice, no CSV uploaded twice, each report sent once`;
 
 // The faults added last run first, so a long run cut short has tried them.
 describe.each(Object.entries(arrivalFaults))('%s', (name, fault) => {
@@ -346,6 +416,24 @@ describeS3Fault(
 
 describe.each(Object.entries(faults))('%s', (name, fault) => {
   test(title, () => repeatFault(name, () => ({ fault })));
+});
+
+describe.each(Object.entries(bulkFaults))('%s', (name, { kind, fault }) => {
+  let server: PrivateServer | undefined;
+  beforeAll(async () => {
+    if (kind) server = await startPrivateServer(kind);
+  });
+  afterAll(() => server?.close());
+
+  test(title, () =>
+    repeatFault(name, () => ({
+      fault: fault(server),
+      ...(server ? { server } : {}),
+      world: { candidates: 1, strategies: ['bulk'] },
+      // A job's status is read soon and often, so the run ends within the repetition.
+      extraEnv: { VAN_BULK_POLL_MIN_MS: '200', VAN_BULK_POLL_MAX_MS: '1000' },
+    })),
+  );
 });
 
 describe.each(Object.entries(serverFaults))('%s', (name, { kind, fault }) => {
