@@ -253,4 +253,20 @@ describe('VAN sandbox bulk import', () => {
     expect(final.status).toBe('Failed');
     expect(JSON.stringify(final.errors)).toMatch(/could not be read/);
   });
+
+  test('createAnswerDelayMs: the job exists and runs before its creation is answered', async () => {
+    van.bulkImport.setKnobs({ createAnswerDelayMs: 1500 });
+    const created = call('/v4/bulkImportJobs', { method: 'POST', body: jobBody() });
+    let answered = false;
+    void created.then(() => (answered = true));
+    for (let i = 0; i < 100 && van.bulkImport.jobs().length === 0; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(van.bulkImport.jobs()).toHaveLength(1);
+    expect(answered).toBe(false);
+    const { status, json } = await created;
+    expect(status).toBe(201);
+    expect(json).toEqual({ jobId: van.bulkImport.jobs()[0]!.jobId });
+    // Past pendingMs (1 s here) while the answer was held: VAN was already working on it.
+    expect(van.bulkImport.jobs()[0]!.status).not.toBe('Pending');
+  });
 });
