@@ -60,7 +60,7 @@ export interface OperatorCalls {
 }
 
 /** The fields a person may look a call up by, each served by an index of `calls`. */
-export const CALL_SEARCH_FIELDS = {
+const CALL_SEARCH_FIELDS = {
   voter: 'voter_id',
   phone: 'phone_dialed',
   call: 'id',

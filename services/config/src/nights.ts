@@ -15,7 +15,7 @@ import {
 import { callsCollection, runsCollection, vanBudgetsCollection, type RunDocument } from '@call-sync/store';
 import { apiKeyFingerprint } from './unloaded-api-key';
 
-export const NIGHTS = 14;
+const NIGHTS = 14;
 
 export interface Night {
   day: EasternDay;

@@ -26,7 +26,7 @@ const MAX_CALLS = 50;
 type Route = (typeof CALL_ROUTES)[number];
 
 /** The last four digits: enough to tell numbers apart, too little to call anyone. */
-export function maskPhone(phone: string): string {
+function maskPhone(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   return digits.length <= 4 ? '•'.repeat(digits.length) : `•••${digits.slice(-4)}`;
 }
@@ -200,7 +200,7 @@ function vanRequestOf(call: Call) {
   return { vanId, sent: describeCanvassRequest(body), body: shown as unknown as Record<string, unknown> };
 }
 
-export function describeJourney(call: Call, run: RunFacts | null) {
+function describeJourney(call: Call, run: RunFacts | null) {
   return {
     callId: call.id,
     candidate: call.client ?? null,

@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime } from '@call-sync/core';
+import type { ImportCounts } from '../data-access/imports-repository';
 import { html, renderPage, type SafeHtml } from './layout';
 
 // The import page: pick or drop the dialer's call export, watch it upload (bytes from the
@@ -13,14 +14,7 @@ interface ImportView {
   fileName?: string | undefined;
   by?: string | undefined;
   bytesRead: number;
-  counts: {
-    rows: number;
-    inserted: number;
-    updated: number;
-    unchanged: number;
-    testAccountsSkipped: number;
-    errors: number;
-  };
+  counts: ImportCounts;
   rowErrors?: { line: number; message: string; text?: string | undefined }[];
   startedAt: Date | string;
   error?: string | undefined;
@@ -31,7 +25,7 @@ const when = (value: Date | string | undefined) =>
 
 const STATE_PILL: Record<string, string> = { completed: 'ok', failed: 'bad', running: 'warn' };
 
-export const COUNT_LABELS = [
+const COUNT_LABELS = [
   ['rows', 'rows read'],
   ['inserted', 'new calls'],
   ['updated', 'updated'],
