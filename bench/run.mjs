@@ -35,6 +35,13 @@ const BENCHMARKS = [
     run: benchVanSync,
     defaults: ['--regime', 'replicas', '--runs', '1'],
   },
+  // Forty candidates on 15/s keys: what many candidates' night costs in CPU per call.
+  {
+    name: 'wide',
+    file: 'van-wide.json',
+    run: benchVanSync,
+    defaults: ['--regime', 'wide', '--baselines', 'no'],
+  },
   { name: 'extract', file: 'extract.json', run: benchExtract, defaults: ['--runs', '1'] },
   { name: 'csv', file: 'csv-export.json', run: benchCsvExport, defaults: ['--rows', '20000,100000'] },
   { name: 'import', file: 'import.json', run: benchImport, defaults: ['--rows', '10000'] },
@@ -94,7 +101,8 @@ export function table(r, host) {
     'peak RSS MB',
   );
   row('---', '---:', '---:', '---:', '---:', '---:', '---:', '---:');
-  for (const [name, entry] of Object.entries(r.van?.regimes ?? {})) {
+  const vanRegimes = { ...(r.van?.regimes ?? {}), ...(r.wide?.regimes ?? {}) };
+  for (const [name, entry] of Object.entries(vanRegimes)) {
     const w = entry.writer;
     row(
       `VAN sync, ${name}-bound, van-writer (whole run / posting phase)`,
@@ -106,6 +114,17 @@ export function table(r, host) {
       w.duplicates,
       fmt(w.writerPeakRssMb, 0),
     );
+    if (w.writerMsPerCall !== undefined)
+      row(
+        `VAN sync, ${name}-bound, CPU ms per synced call`,
+        w.calls,
+        `${fmt(w.callsPerWriterCpuSecond, 0)} calls per writer CPU s`,
+        `writer ${fmt(w.writerMsPerCall, 3)}, extractor ${fmt(w.extractorMsPerCall, 3)} (ours ${fmt(w.oursMsPerCall, 3)}); MongoDB-wire ${fmt(w.mongodbMsPerCall, 3)}, Kafka ${fmt(w.kafkaMsPerCall, 3)}, bench + sandbox ${fmt(w.benchAndSandboxMsPerCall, 3)}`,
+        `first post ${fmt(w.firstPostAfterSeconds, 1)} s; start spread ${fmt(w.candidateStartSpreadSeconds, 1)} s`,
+        '',
+        '',
+        '',
+      );
     for (const base of ['original', 'parsons']) {
       const b = entry[base];
       if (!b) continue;

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { Collections } from '@call-sync/platform';
 import { runOriginal } from './baselines/original.mjs';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
-import { repoRoot, runOnce, startService } from './lib/services.mjs';
+import { pidListeningOn, processCpuSeconds, repoRoot, runOnce, startService } from './lib/services.mjs';
 import { flags, medianOfRuns, percentile } from './lib/stats.mjs';
 import { vanFigures } from './lib/van-requests.mjs';
 import { createVanWorld, NOW } from './lib/world.mjs';
@@ -24,11 +24,53 @@ const REGIMES = {
   rate: { candidates: 4, calls: 2_500, rate: 15 },
   // Keys fast enough that the writers, not VAN, are what limits: where replicas can help.
   replicas: { candidates: 8, calls: 500, rate: 200 },
+  // A campaign organisation's night: many candidates on VAN's common 15/s keys at once.
+  wide: { candidates: 40, calls: 300, rate: 15 },
 };
 /** The van-writer's default cap on posts in flight per key (VAN_WRITER_CONCURRENCY). */
 const DEFAULT_IN_FLIGHT = 128;
 const cacheDir = process.env.CALL_SYNC_CACHE ?? path.join(process.env.HOME ?? '/tmp', '.cache/call-sync');
 const parsonsPython = path.join(cacheDir, 'parsons-venv/bin/python');
+
+/** The servers a run talks to, found by the ports of MONGODB_URL and KAFKA_BROKERS. */
+function serverPids() {
+  const portOf = (address, fallback) => Number(/:(\d+)/.exec(address ?? '')?.[1] ?? fallback);
+  return {
+    mongodb: pidListeningOn(portOf(process.env.MONGODB_URL?.replace(/^mongodb:\/\//, ''), 27017)),
+    kafka: pidListeningOn(portOf(process.env.KAFKA_BROKERS?.split(',')[0], 9092)),
+  };
+}
+
+/** CPU seconds the servers have used so far (0 for one that cannot be found). */
+function serverCpuSeconds(pids) {
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => [name, (pid && processCpuSeconds(pid)) || 0]),
+  );
+}
+
+/** This process's CPU (the VAN sandbox and the bench's own reads), in seconds. */
+const ownCpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/**
+ * CPU milliseconds per synced call of each process over a run, ours and the servers', so the cost
+ * of a call can be read beside its throughput (and a bigger machine's cores sized from it).
+ */
+function cpuPerCall(before, after, calls) {
+  const perCall = (seconds) => Math.round(((seconds * 1000) / calls) * 1000) / 1000;
+  const ours = after.writers + after.extractor - before.writers;
+  return {
+    writerMsPerCall: perCall(after.writers - before.writers),
+    extractorMsPerCall: perCall(after.extractor),
+    oursMsPerCall: perCall(ours),
+    mongodbMsPerCall: perCall(after.mongodb - before.mongodb),
+    kafkaMsPerCall: perCall(after.kafka - before.kafka),
+    benchAndSandboxMsPerCall: perCall(after.own - before.own),
+    callsPerWriterCpuSecond: Math.round(calls / Math.max(0.001, after.writers - before.writers)),
+  };
+}
 
 /**
  * The Parsons baseline's venv, made on first use and reused after (bench/setup-parsons.sh): the
@@ -72,15 +114,25 @@ async function writerRun(opts, regime) {
   try {
     for (let i = 0; i < opts.replicas; i += 1) writers.push(await startService('van-writer', world.env));
     const expected = world.calls.length;
+    const writersCpu = () => writers.reduce((sum, w) => sum + (processCpuSeconds(w.child.pid) ?? 0), 0);
+    const servers = serverPids();
+    const cpuBefore = { writers: writersCpu(), own: ownCpuSeconds(), ...serverCpuSeconds(servers) };
     const started = Date.now();
     const extraction = await runOnce('extractor', world.env, ['extract', '--now', NOW]);
     if (extraction.code !== 0) throw new Error(`extractor failed:\n${extraction.output}`);
+    const extractorSeconds = (Date.now() - started) / 1000;
     await waitUntilSynced(
       world,
       expected,
       Math.max(600_000, (expected / ((opts.rate ?? regime.rate) * 0.5)) * 1000),
       writers,
     );
+    const cpuAfter = {
+      writers: writersCpu(),
+      extractor: extraction.cpuSeconds,
+      own: ownCpuSeconds(),
+      ...serverCpuSeconds(servers),
+    };
     const docs = await world.mongo.db
       .collection(Collections.Calls)
       .find(
@@ -128,6 +180,8 @@ async function writerRun(opts, regime) {
         writerPeakRssMb: Math.max(...writers.map((w) => w.peakRssMb() ?? 0)),
         firstPostAfterSeconds: (firstMark - started) / 1000,
         candidateStartSpreadSeconds,
+        extractorSeconds,
+        ...cpuPerCall(cpuBefore, cpuAfter, expected),
       },
     };
   } finally {
