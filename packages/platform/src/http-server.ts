@@ -17,7 +17,7 @@ export interface ServiceServerOptions<Mounted = void> {
   metricsPort?: number;
   logger: Logger;
   registry: Registry;
-  /** Each check throws when its dependency is not usable; `/readyz` answers 503 naming it. */
+  /** Each check throws when its dependency is not usable; `/readyz` answers 503 naming it (the error is logged). */
   readiness?: Record<string, ReadinessCheck>;
   /**
    * Routes of the service itself, mounted after the operational ones; what it returns (the parts
@@ -96,7 +96,10 @@ export async function startServiceServer<Mounted = void>(
         try {
           await check();
         } catch (error) {
-          failures[name] = (error as Error).message;
+          // The answer names the dependency only: a driver's message carries hosts, ports and
+          // sometimes user names, and the probe port answers anyone who can reach the pod.
+          failures[name] = 'does not answer';
+          logger.warn({ err: error, dependency: name }, 'readiness check failed');
         }
       }),
     );
