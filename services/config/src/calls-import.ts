@@ -32,6 +32,11 @@ const BATCH_SIZE = 2000;
 const PROGRESS_EVERY_MS = 500;
 /** Enough of a bad row to recognise and fix it; a row that long is broken anyway. */
 const MAX_ROW_TEXT = 1000;
+/**
+ * Far above any dialer's row. Without a bound, an unclosed quote makes the parser hold every byte
+ * after it, up to IMPORT_MAX_BYTES, in memory as one field.
+ */
+const MAX_RECORD_BYTES = 64 * 1024;
 
 export class ImportRejectedError extends Error {
   constructor(
@@ -183,6 +188,7 @@ export async function importCallExport(
     trim: true,
     skip_empty_lines: true,
     relax_column_count: true,
+    max_record_size: MAX_RECORD_BYTES,
     info: true,
     raw: true,
     columns: (header: string[]) => {
@@ -265,9 +271,16 @@ export async function importCallExport(
     // The job is marked failed only once no batch is still being written.
     await writes.settle();
     const finishedAt = new Date();
+    const { code, lines } = error as { code?: string; lines?: number };
     const reason =
       rejection ??
-      new ImportRejectedError(400, `the file is not readable CSV: ${(error as Error).message}`, job);
+      new ImportRejectedError(
+        400,
+        code === 'CSV_MAX_RECORD_SIZE'
+          ? `a row is longer than ${MAX_RECORD_BYTES} bytes by line ${lines} (an unclosed quote takes in the lines after it)`
+          : `the file is not readable CSV: ${(error as Error).message}`,
+        job,
+      );
     Object.assign(job, {
       state: 'failed',
       error: reason.message,

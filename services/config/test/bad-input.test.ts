@@ -211,6 +211,24 @@ describe('call-export CSVs', () => {
     expect(await db.collection('calls').countDocuments()).toBe(before);
   });
 
+  test('an unclosed quote is refused at the longest row the service reads, naming where', async () => {
+    const header = corpusFile('calls/header-only.csv').toString('utf8').trim();
+    const good =
+      'uq-1,nc05-van-400001,Ada,Lovelace,9195550101,,20-10-2026 18:00:00,20-10-2026 18:00:30,vol_1,NO ANSWER,5501';
+    // The quote opened in the name is never closed: every later line would belong to that field.
+    const rest = Array.from({ length: 3000 }, (_, i) => good.replace('uq-1', `uq-${i + 3}`)).join('\n');
+    const csv = `${header}\n${good}\nuq-2,nc05-van-400002,"Ada,Lovelace,9195550101\n${rest}\n`;
+    expect(csv.length).toBeLessThan(IMPORT_MAX_BYTES);
+    const response = await upload(csv, 'unclosed-quote.csv');
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.error).toBe('bad_csv');
+    expect(body.detail).toMatch(/^a row is longer than 65536 bytes by line \d+ \(an unclosed quote/);
+    // Refused once the row outgrew the bound, not after the whole file was held as one field.
+    expect(Number(/by line (\d+)/.exec(body.detail)![1])).toBeLessThan(csv.split('\n').length / 2);
+    expect(body.import.state).toBe('failed');
+  });
+
   /** A valid export of `rows` rows, about 120 bytes each. */
   const generatedExport = (rows: number, prefix: string) => {
     const lines = [fs.readFileSync(path.join(CORPUS, 'calls/header-only.csv'), 'utf8').trim()];
