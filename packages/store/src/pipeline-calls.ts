@@ -258,34 +258,15 @@ export type BatchPostingMark =
   PostingMark | { kind: 'failed'; error: unknown } | { kind: 'held'; call: Call };
 
 /** How long a mark is its writer's when nothing says otherwise: longer than a post can take. */
-export const DEFAULT_POSTING_LEASE_MS = 90_000;
+const DEFAULT_POSTING_LEASE_MS = 90_000;
 
 /**
- * `markPosting` for many calls in two round trips: one bulk of compare-and-sets (each applies
- * only to an unmarked call in progress for this run), then one read by id that tells, per call,
+ * `markPosting` for many calls, of any runs (a writer's keys side by side), in two round trips:
+ * one bulk of compare-and-sets (each applies only to an unmarked call in progress for its run),
+ * then one read by id that tells, per call,
  * whether this worker holds the mark (its own request id is on the call), someone else does (and
  * still holds its lease, or held it and died), the call is settled, or this call's write failed.
  * Each call gets its own request id, and its mark a lease of `leaseMs`.
- */
-export async function markPostingBatch(
-  db: Db,
-  runId: string,
-  callIds: string[],
-  now = new Date(),
-  leaseMs = DEFAULT_POSTING_LEASE_MS,
-): Promise<Map<string, BatchPostingMark>> {
-  const marks = await markPostingCalls(
-    db,
-    callIds.map((callId) => ({ runId, callId })),
-    now,
-    leaseMs,
-  );
-  return new Map(callIds.map((id, i) => [id, marks[i]!]));
-}
-
-/**
- * `markPostingBatch` for calls of any runs (a writer's keys side by side), in the same two round
- * trips; a mark per entry, in order.
  */
 export async function markPostingCalls(
   db: Db,

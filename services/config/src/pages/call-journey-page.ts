@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime } from '@call-sync/core';
-import type { CallJourney } from '../http/call-journey';
+import type { CallJourney } from '../call-journey-view';
 import { html, renderPage, type SafeHtml } from './layout';
 import { sentList } from './outcome-unknown-page';
 

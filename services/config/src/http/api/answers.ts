@@ -409,7 +409,7 @@ const sentItem = z.union([
   }),
 ]);
 
-export const outcomeUnknownCall = z
+const outcomeUnknownCall = z
   .object({
     callId: z.string(),
     candidate: z.string().nullable(),
