@@ -2,7 +2,14 @@
 // reader returns the rows it could read *and* one error per problem: a broken row never hides
 // the others (SPEC 2.3), and the validate page shows each error with its table, row and field.
 
-import { CANDIDATE_SYSTEMS, STRATEGIES, SYNC_MODES, slugForReferenceName, type Candidate } from './candidate';
+import {
+  CANDIDATE_SLUG,
+  CANDIDATE_SYSTEMS,
+  STRATEGIES,
+  SYNC_MODES,
+  slugForReferenceName,
+  type Candidate,
+} from './candidate';
 import type { QuestionResponsePair, ResultConfigRow, SuccessSetting } from './result-config';
 import { resultKey } from './result-config';
 import { Secret } from './secret';
@@ -143,6 +150,14 @@ export function parseCandidates(
     const referenceName = readText(fields['Reference Name']);
     if (referenceName === undefined) log.add(rowId, 'Reference Name', 'is required');
     const slug = referenceName === undefined ? undefined : slugForReferenceName(referenceName);
+    const slugUsable = slug !== undefined && CANDIDATE_SLUG.test(slug);
+    if (slug !== undefined && !slugUsable) {
+      log.add(
+        rowId,
+        'Reference Name',
+        `gives the slug "${slug}", which is not lowercase letters, digits and dashes (it names files and pages)`,
+      );
+    }
     const firstRow = slug === undefined ? undefined : seenSlugs.get(slug);
     if (slug !== undefined && firstRow !== undefined) {
       log.add(rowId, 'Reference Name', `gives the slug "${slug}" already used by row ${firstRow}`);
@@ -196,7 +211,7 @@ export function parseCandidates(
       log.add(rowId, 'Sync Mode', 'continuous cannot be combined with Strategy bulk (one job per run)');
 
     if (log.errors.length > before) {
-      if (slug !== undefined) for (const error of log.errors.slice(before)) error.slug = slug;
+      if (slugUsable) for (const error of log.errors.slice(before)) error.slug = slug;
       continue;
     }
     if (!referenceName || !slug || !district || !system || !strategy || !syncMode) continue;

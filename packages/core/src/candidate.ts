@@ -52,6 +52,13 @@ export interface Candidate {
   inputType: string | undefined;
 }
 
+/**
+ * What a candidate slug may be: lowercase letters, digits and dashes. Slugs name S3 keys, file
+ * names and URL paths, so a Reference Name whose slug is anything else (a `/`, `..`) is refused
+ * where it is read, and the API refuses it in a path or query the same way.
+ */
+export const CANDIDATE_SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
+
 export function slugForReferenceName(referenceName: string): string {
   return referenceName.trim().toLowerCase().replace(/\s+/g, '-');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CANDIDATE_SLUG } from '@call-sync/core';
 
 /**
  * Environment variables, validated once at start-up. A missing or malformed variable stops the
@@ -26,7 +27,6 @@ export interface ApiToken {
 }
 
 const TOKEN_ENTRY = /^([A-Za-z0-9_-]{1,40}):(organi[sz]er|operator)(?::([^:]*))?:([^:]+)$/;
-const CANDIDATE_SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
 
 // Problems name the entry by position and the token's name, never the token: it is a secret.
 function parseApiTokens(value: string, ctx: z.RefinementCtx): ApiToken[] {

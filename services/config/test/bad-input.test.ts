@@ -306,6 +306,14 @@ describe('an Airtable base with broken rows and a vanished table', () => {
         message: expect.stringContaining('got "round robin"'),
       }),
     );
+    // A slug names S3 keys and pages: one with a `/` or `..` is refused, never a candidate.
+    expect(body.configurationErrors).toContainEqual({
+      table: 'Listing',
+      rowId: 'recList0006',
+      field: 'Reference Name',
+      message:
+        'gives the slug "smith-/-../jones", which is not lowercase letters, digits and dashes (it names files and pages)',
+    });
     expect(bySlug.get('messy-rows')?.configurationErrors).toEqual([
       {
         table: 'Messy Rows',

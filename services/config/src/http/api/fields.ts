@@ -1,11 +1,16 @@
-import { parseEasternDay, RUN_TRIGGERS, RunState, STRATEGIES, CANDIDATE_SYSTEMS } from '@call-sync/core';
+import {
+  CANDIDATE_SLUG as SLUG,
+  parseEasternDay,
+  RUN_TRIGGERS,
+  RunState,
+  STRATEGIES,
+  CANDIDATE_SYSTEMS,
+} from '@call-sync/core';
 import { z } from './zod';
 
 // The pieces the operations' parameters and answers are made of. A parameter's `error` is the
 // detail of the 400 it answers, word for word what the handlers said before the schemas.
 
-/** Lowercase letters, digits and dashes, as `slugForReferenceName` makes them. */
-const SLUG = /^[a-z0-9][a-z0-9-]{0,79}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const quoted = (input: unknown) => (typeof input === 'string' ? `, got "${input}"` : '');
