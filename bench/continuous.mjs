@@ -1,4 +1,4 @@
-// Peak VAN request rate of one calling day, nightly vs continuous (issue 16): the seed's day of
+// Peak VAN request rate of one calling day, nightly vs continuous: the seed's day of
 // `calls` dialer calls of one `full` candidate (17:00–21:00 Eastern, Sync Time 21:00), pulled from
 // the Livevox sandbox by the built extractor, posted by the built van-writer, synced twice:
 // - nightly: one `extract` after Sync Time, the whole day at once;

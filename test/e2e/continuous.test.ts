@@ -1,4 +1,4 @@
-// Continuous mode end to end (issue 16): a hybrid candidate's calling day played in compressed
+// Continuous mode end to end: a hybrid candidate's calling day played in compressed
 // time. The Livevox sandbox's clock moves in 40-minute steps through the evening of 2026-10-20
 // (17:00–21:40 Eastern), and at each step the short CronJob's command runs, `extract --continuous
 // --now <step>`, with the built van-writer, csv-writer and config service running. Mid-day the

@@ -1,4 +1,4 @@
-// The fault matrix (issue 15): each fault injected at a random moment of a real pipeline run, then
+// The fault matrix: each fault injected at a random moment of a real pipeline run, then
 // recovery, then the tally. Nothing may be lost, nothing posted twice, no CSV uploaded twice, no
 // Bulk Import row applied twice; only calls caught mid-post (or in a job whose creation was never
 // recorded) may be "outcome unknown", and fewer of them than posts in flight. Every fault is

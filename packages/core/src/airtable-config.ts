@@ -1,6 +1,6 @@
 // Reading the Airtable base that organisers edit by hand. Anything can be in a cell, so every
 // reader returns the rows it could read *and* one error per problem: a broken row never hides
-// the others (SPEC 2.3), and the validate page shows each error with its table, row and field.
+// the others (docs/behaviour.md#configuration), and the validate page shows each error with its table, row and field.
 
 import {
   CANDIDATE_SLUG,
@@ -250,7 +250,7 @@ function readSuccess(value: unknown): SuccessSetting {
 /**
  * Rows whose key is missing cannot be found by any call and are reported only. Every other
  * row is kept, even when part of it cannot be read (`rowError`), so that its calls say why.
- * A non-boolean `Success` is not a row error: SPEC 3 checks it after the ignore step, so it is
+ * A non-boolean `Success` is not a row error: the decision (docs/behaviour.md#the-decision-for-one-call) checks it after the ignore step, so it is
  * kept as `{ invalid }` for the decision to report.
  */
 export function parseResultRows(

@@ -1,4 +1,4 @@
-// A dialed call as stored in the Mongo `calls` collection (SPEC 2.1). Field names are the
+// A dialed call as stored in the Mongo `calls` collection (docs/behaviour.md#calls). Field names are the
 // stored ones (snake_case) so repositories, exports and this type cannot drift apart.
 
 import type { SyncStatus } from './sync-status';

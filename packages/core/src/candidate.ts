@@ -65,7 +65,7 @@ export function slugForReferenceName(referenceName: string): string {
 
 /**
  * True when nothing of this candidate goes to VAN: steps 6–7 of the decision are replaced by
- * "send it to the CSV" (SPEC 3, strategy `all csv` or System `csv`).
+ * "send it to the CSV" (docs/behaviour.md#the-decision-for-one-call, strategy `all csv` or System `csv`).
  */
 export function deliversOnlyCsv(candidate: Pick<Candidate, 'system' | 'strategy'>): boolean {
   return candidate.system === 'csv' || candidate.strategy === 'all csv';

@@ -43,7 +43,7 @@ export function successCheck(row: ResultConfigRow): ConfigCheck {
     : { ok: false, message: `Success must be a checkbox (true/false), got ${describe(row.success.invalid)}` };
 }
 
-/** SPEC 3 step 4: VAN needs a result code for a non-contact, and responses for a contact. */
+/** docs/behaviour.md#the-decision-for-one-call, step 4: VAN needs a result code for a non-contact, and responses for a contact. */
 export function requestShapeCheck(row: ResultConfigRow): ConfigCheck | undefined {
   if (row.success === false) {
     return row.canvassResultCode === undefined
@@ -58,7 +58,7 @@ export function requestShapeCheck(row: ResultConfigRow): ConfigCheck | undefined
   return undefined;
 }
 
-/** SPEC 3 step 6: the ids the request would carry, looked up in the run's VAN metadata. */
+/** docs/behaviour.md#the-decision-for-one-call, step 6: the ids the request would carry, looked up in the run's VAN metadata. */
 export function metadataChecks(row: ResultConfigRow, metadata: VanMetadata): ConfigCheck[] {
   const checks: ConfigCheck[] = [];
   if (row.success === false && row.canvassResultCode !== undefined) {
@@ -264,7 +264,7 @@ function warningsFor(row: ResultConfigRow): string[] {
 export function validateConfigRow(row: ResultConfigRow, metadata: VanMetadata | undefined): RowValidation {
   const checks: ConfigCheck[] = [];
   if (row.rowError !== undefined) checks.push({ ok: false, message: row.rowError });
-  // The decision ignores such a row (SPEC 3 step 2) before it looks at anything else, so nothing
+  // The decision ignores such a row (docs/behaviour.md#the-decision-for-one-call, step 2) before it looks at anything else, so nothing
   // else in it can make a call fail: flagging it would only bury the real errors.
   if (row.rowError === undefined && !row.syncToSystem && !row.includeInCsv) {
     return {

@@ -1,5 +1,5 @@
-// A continuous candidate's day (listing column Sync Mode = continuous): the run of the SPEC 4
-// window is opened when the window begins, takes each call once it has settled (finished a settle
+// A continuous candidate's day (listing column Sync Mode = continuous): the run of a nightly
+// window (docs/behaviour.md#a-run) is opened when the window begins, takes each call once it has settled (finished a settle
 // delay ago, so the dialer's final result is in), and closes at the window's end plus that delay,
 // when it exports and reports exactly as a nightly run of the same window would.
 

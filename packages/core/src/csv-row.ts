@@ -1,4 +1,4 @@
-// The rows of the files campaigns receive: the results CSV (SPEC 4) and the caller file.
+// The rows of the files campaigns receive: the results CSV (docs/behaviour.md#a-run) and the caller file.
 // Quoting is the CSV writer's job; this module decides what each cell says.
 
 import type { Call } from './call';

@@ -1,4 +1,4 @@
-// What to do with one call (SPEC 3): the heart of the sync, pure so that the extractor, the
+// What to do with one call (docs/behaviour.md#the-decision-for-one-call): the heart of the sync, pure so that the extractor, the
 // dry run and the tests all get the same answer.
 
 import type { Call } from './call';
@@ -186,7 +186,7 @@ function buildPost(
   ];
   if (row.tags.length > 0) {
     // With survey responses the canvass is already in the contact history; the tags ride along
-    // and must not count again (SPEC 6). With tags alone, the tags *are* the record of a real
+    // and must not count again (docs/behaviour.md#van). With tags alone, the tags *are* the record of a real
     // conversation, so they keep their contact history.
     canvassContext.omitActivistCodeContactHistory = row.questionResponses.length > 0;
   }
@@ -194,7 +194,7 @@ function buildPost(
 }
 
 // ---------------------------------------------------------------------------------------------
-// From decision to delivery, per strategy (SPEC 3, end)
+// From decision to delivery, per strategy (docs/behaviour.md#the-decision-for-one-call, end)
 
 /**
  * - `van`: one canvass post per call (van-writer).

@@ -1,4 +1,4 @@
-// The morning report (SPEC 4): what a campaign reads to know its phone bank reached VAN.
+// The morning report (docs/behaviour.md#a-run): what a campaign reads to know its phone bank reached VAN.
 
 import { deliversOnlyCsv, type CandidateSystem, type Strategy } from './candidate';
 import { formatEasternDate, formatEasternMonthDay, formatEasternTime } from './eastern-time';

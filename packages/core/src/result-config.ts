@@ -7,7 +7,7 @@ export interface QuestionResponsePair {
   responseId: number;
 }
 
-/** `Success` as read: a checkbox, or a value that is not one (SPEC 3 step 3). */
+/** `Success` as read: a checkbox, or a value that is not one (docs/behaviour.md#the-decision-for-one-call, step 3). */
 export type SuccessSetting = boolean | { invalid: unknown };
 
 export interface ResultConfigRow {

@@ -71,7 +71,7 @@ export function windowWithCatchUp(options: {
 }
 
 /**
- * The day a run's calls were made, as its files and its report name it (SPEC 4). Phone banks
+ * The day a run's calls were made, as its files and its report name it (docs/behaviour.md#a-run). Phone banks
  * call in the afternoon and evening, so that is the last Eastern afternoon the window covers:
  * the date of the latest noon before the window's end (never earlier than the window's first
  * day). A candidate syncing at 3 am gets the evening before; one syncing at 11 pm, the same day.

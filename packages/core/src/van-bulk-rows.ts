@@ -1,4 +1,4 @@
-// The rows of a VAN Bulk Import file (SPEC 6, strategy `bulk`): one row per call, built from the
+// The rows of a VAN Bulk Import file (docs/behaviour.md#van, strategy `bulk`): one row per call, built from the
 // same canvass response the per-call path would post, so both paths send the same answers. The
 // layout is fixed for a run: as many survey-response and activist-code column groups as its
 // busiest call needs; a row leaves the groups it does not use empty, and VAN applies a mapping

@@ -1,5 +1,5 @@
 // The results file, the caller file and the report are named after the day the calls were made
-// (SPEC 4): the last Eastern afternoon the run's window covers, whatever the Sync Time.
+// (docs/behaviour.md#a-run): the last Eastern afternoon the run's window covers, whatever the Sync Time.
 
 import { callerCsvFileName, callingDay, reportSubject, resultCsvFileName, windowForRun } from '../src';
 

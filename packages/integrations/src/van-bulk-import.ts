@@ -12,7 +12,7 @@ import {
   VanValidationError,
 } from './van-errors';
 
-// VAN Bulk Import (SPEC 6): which mappings a key may use, a job that makes VAN fetch a zipped file
+// VAN Bulk Import (docs/behaviour.md#van): which mappings a key may use, a job that makes VAN fetch a zipped file
 // from a URL, the job's status, and its per-row results file. Field names as VAN's API and
 // Parsons' ngpvan/bulk_import.py use them. The requests go through the VAN client's own sending
 // (rate limit, daily budget, retries) — see createBulkImportMethods.

@@ -225,7 +225,7 @@ export async function advanceRun(
   const counts = countsFrom(await countRunCalls(deps.db, runId));
   const strategy = run.strategy ?? 'full';
   if (settledCalls(counts, strategy) === total(counts)) {
-    // Every run that had calls sends its caller file, whatever its strategy (SPEC 4); the CSV
+    // Every run that had calls sends its caller file, whatever its strategy (docs/behaviour.md#a-run); the CSV
     // exports write it beside the results, and a run without one waits for the csv-writer.
     if (total(counts) > 0 && !run.callerCsvUrl && !run.dryRun) {
       if (run.state === RunState.Writing) {

@@ -75,7 +75,7 @@ function parseStoredConfiguration(
 
 /**
  * Candidate configuration, held in memory and copied to Mongo without the VAN keys. Airtable is read every few minutes
- * and on demand; when it fails the last good configuration stays in service (SPEC 2.3), and a
+ * and on demand; when it fails the last good configuration stays in service (docs/behaviour.md#configuration), and a
  * result table that cannot be read this time keeps its last good copy, unless Airtable says it no
  * longer exists: then its candidate carries the error instead of running on a mapping nobody can see.
  */

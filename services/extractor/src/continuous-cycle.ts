@@ -68,7 +68,7 @@ const PULL_OVERLAP_MS = 60 * 60_000;
 const isDuplicateKey = (error: unknown): boolean => (error as { code?: number }).code === 11000;
 
 /**
- * Opens the current day of every active continuous candidate: the run of the SPEC 4 window that
+ * Opens the current day of every active continuous candidate: the run of the window (docs/behaviour.md#a-run) that
  * ends at the candidate's next Sync Time, under the same unique schedule key as a nightly run of
  * that day, so a day opens once however many extractors try.
  */

@@ -1,4 +1,4 @@
-// Every run ends (DESIGN, correctness rules). A live run that has not moved for
+// Every run ends (docs/behaviour.md#a-run). A live run that has not moved for
 // RUN_STALL_AFTER_MS lost its workers or its messages: its work is re-published from Mongo
 // (calls still in progress go back on the topic; a call caught mid-post is then flagged
 // "outcome unknown" by the writer instead of being posted again), and if it has not moved since

@@ -1,4 +1,4 @@
-// The `bulk` strategy (SPEC 6, issue 14): a run's claimed VAN calls go to VAN as Bulk Import
+// The `bulk` strategy (docs/behaviour.md#van): a run's claimed VAN calls go to VAN as Bulk Import
 // jobs instead of one request each. Per run: check the key's mappings (fall back to per-call
 // posting, or fail naming the mapping), stream the calls by cursor into zipped CSV files on S3
 // (each below the size limit), then per file: mark its calls, create the job (at most once: the

@@ -1,6 +1,6 @@
 // Posts the canvass responses of one `callsync.van-sync` message, at most once per call.
 //
-// The order of writes is the whole point (DESIGN, correctness rules):
+// The order of writes is the whole point (docs/behaviour.md#at-most-once):
 //   1. compare-and-set `posting_started_at` on the call (only if unset) — only then
 //   2. send the request to VAN, and
 //   3. record the outcome with a compare-and-set on `in_progress`.

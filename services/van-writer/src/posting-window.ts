@@ -2,7 +2,7 @@
 // the key's limiter never waits for a message boundary (the slowest post of one message used to
 // hold back the first post of the next).
 //
-// Per call the order is the at-most-once order of DESIGN: the compare-and-set mark, then the
+// Per call the order is the at-most-once order of docs/behaviour.md#at-most-once: the compare-and-set mark, then the
 // POST, then the outcome's compare-and-set. Marks and outcomes are written in batches (one bulk
 // write each for whatever is ready), and the run's counters move once per outcome batch. A call
 // holds a slot of the window from its mark until its outcome is in MongoDB, so the calls a crash

@@ -31,7 +31,7 @@ export interface BrokenListingRow {
 
 /**
  * The candidate named in the path, or the errors of its listing row when the row exists but
- * cannot be read (SPEC 2.3: a broken row is a validation error for that row, not an unknown
+ * cannot be read (docs/behaviour.md#configuration: a broken row is a validation error for that row, not an unknown
  * candidate). 404 listing the valid ones when no row names it; the slug's form is the operation's check.
  */
 export async function candidateOrBrokenRow(

@@ -78,7 +78,7 @@ async function phoneIdsOf(calls: PhoneIdCounts, candidate: Candidate): Promise<V
 }
 
 /**
- * SPEC 5: the key and its mode first (a wrong mode answers 401 like a wrong key), then every row
+ * docs/behaviour.md#operations: the key and its mode first (a wrong mode answers 401 like a wrong key), then every row
  * against VAN's metadata. When VAN refuses the key the rows are still checked for what can be
  * checked without VAN, so organisers see every problem at once.
  */
