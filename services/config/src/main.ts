@@ -73,17 +73,19 @@ function mountConfig(
   });
   mountRoutes(app, {
     logger,
+  const audit = createAuditRepository(db);
     apiTokens: settings.API_TOKENS,
     sessionSecret: settings.SESSION_SECRET,
     routers: configRouters({
       db,
+    audit,
       cache,
       vanCache,
       calls,
       runs,
       reports,
       imports: createImportsRepository(db),
-      audit: createAuditRepository(db),
+      audit,
       maxImportBytes: settings.IMPORT_MAX_BYTES,
       phoneIdShareCacheMs: settings.PHONE_ID_SHARE_CACHE_MS,
       bulkRowsPerJob: settings.VAN_BULK_MAX_ROWS_PER_JOB,

@@ -9,7 +9,8 @@ import {
 } from './support/config-world';
 
 // Every operator action is stored with who (the token's name, never the token), when and what,
-// and shown on /audit; an action a token may not take leaves no entry, since nothing happened.
+// and shown on /audit a page at a time; an action a token may not take is no action, but the
+// refused request (401 or 403) is stored as a denial with where it came from.
 
 let world: ConfigWorld;
 let db: Db;
@@ -94,13 +95,70 @@ test('run requests, resets, imports and refreshes are recorded with who, when an
   );
 });
 
-test('refused actions leave no entry, and organisers cannot read the audit', async () => {
-  const before = await db.collection('audit').countDocuments();
+test('refused requests are no action but a denial with their source, and organisers cannot read the audit', async () => {
+  const actions = () => db.collection('audit').countDocuments({ action: { $ne: 'denied' } });
+  const before = await actions();
   expect((await post('/config/refresh', ORGANISER_TOKEN)).status).toBe(403);
   expect((await post('/runs/good-candidate', ORGANISER_TOKEN)).status).toBe(403);
   expect((await post('/candidates/good-candidate/reset?confirm=true', ORGANISER_TOKEN)).status).toBe(403);
-  expect(await db.collection('audit').countDocuments()).toBe(before);
   expect((await world.api('/audit', { token: ORGANISER_TOKEN })).status).toBe(403);
+  expect((await world.api('/runs', { token: 'not-a-token-0123456789abcdef' })).status).toBe(401);
+  const signIn = await world.api('/login', {
+    method: 'POST',
+    token: null,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'audit-test/1' },
+    body: 'token=wrong-sign-in-token-0123456789',
+  });
+  expect(signIn.status).toBe(401);
+  expect(await actions()).toBe(before);
+
+  const { entries } = await json(await world.api('/audit?limit=6'));
+  const source = { ip: expect.any(String), peer: expect.any(String) };
+  expect(entries.map((e: { action: string }) => e.action)).toEqual(Array(6).fill('denied'));
+  const [login, stranger, audit, reset] = entries;
+  expect(login).toMatchObject({
+    outcome: 'failed',
+    details: {
+      status: 401,
+      error: 'unauthorized',
+      method: 'POST',
+      path: '/login',
+      source: { ...source, userAgent: 'audit-test/1' },
+    },
+  });
+  expect(login.actor).toBeUndefined();
+  expect(stranger).toMatchObject({ details: { status: 401, method: 'GET', path: '/runs', source } });
+  expect(stranger.summary).toMatch(/^401 unauthorized: GET \/runs from \S+$/);
+  expect(audit).toMatchObject({
+    actor: 'olivia',
+    role: 'organiser',
+    via: 'bearer',
+    details: { status: 403, error: 'forbidden', method: 'GET', path: '/audit', source },
+  });
+  expect(reset).toMatchObject({
+    actor: 'olivia',
+    details: { status: 403, path: '/candidates/good-candidate/reset' },
+  });
+  expect(JSON.stringify(entries)).not.toMatch(/not-a-token|wrong-sign-in-token/);
+});
+
+test('the audit pages: each page after the last one shown, a next link until the oldest', async () => {
+  const all = (await json(await world.api('/audit?limit=500'))).entries as { id: string }[];
+  expect(all.length).toBeGreaterThan(5);
+  const seen: string[] = [];
+  let next: string | undefined = '/audit?limit=2';
+  while (next) {
+    const page = await json(await world.api(next));
+    expect(page.entries.length).toBeLessThanOrEqual(2);
+    seen.push(...page.entries.map((e: { id: string }) => e.id));
+    next = page.next;
+  }
+  expect(seen).toEqual(all.map((e) => e.id));
+  const html = await (await world.api('/audit?limit=2', { headers: { accept: 'text/html' } })).text();
+  expect(html).toContain('<a href="/audit?limit=2&amp;offset=2">Older entries</a>');
+  const last = await json(await world.api(`/audit?limit=2&offset=${all.length - 1}`));
+  expect(last.entries).toHaveLength(1);
+  expect(last.next).toBeUndefined();
 });
 
 test('a failed refresh is recorded as failed', async () => {

@@ -10,20 +10,23 @@ export const AUDIT_ACTIONS = [
   'config_refresh',
   'outcome_confirmed',
   'outcome_reposted',
+  'denied',
 ] as const;
 type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /**
  * One operator action: who (the token's name from API_TOKENS — never the token), when, what, and
- * how it ended. Written after the action, so an entry says what was done, not what was tried.
+ * how it ended. Written after the action, so an entry says what was done, not what was tried. A
+ * request refused with 401 or 403 is an entry too (`denied`), with where it came from; a 401 has
+ * no actor, since no token was accepted.
  */
 export interface AuditEntry {
   _id: string;
   at: Date;
-  actor: string;
-  role: ApiRole;
+  actor?: string;
+  role?: ApiRole;
   /** How the token was shown: an API client's bearer header or a browser's session. */
-  via: 'bearer' | 'session';
+  via?: 'bearer' | 'session';
   action: AuditAction;
   candidate?: string;
   outcome: 'done' | 'failed';
@@ -37,6 +40,8 @@ export type NewAuditEntry = Omit<AuditEntry, '_id' | 'at'>;
 interface AuditListFilter {
   candidate?: string;
   limit: number;
+  /** Entries to pass over, newest first: the pages after the first. */
+  offset?: number;
 }
 
 export interface AuditRepository {
@@ -53,9 +58,9 @@ export function createAuditRepository(db: Db): AuditRepository {
       await audit.insertOne(document);
       return document;
     },
-    list({ candidate, limit }) {
+    list({ candidate, limit, offset = 0 }) {
       const filter: Filter<AuditEntry> = candidate ? { candidate } : {};
-      return audit.find(filter).sort({ at: -1 }).limit(limit).toArray();
+      return audit.find(filter).sort({ at: -1 }).skip(offset).limit(limit).toArray();
     },
   };
 }

@@ -1,12 +1,18 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import { formatEasternDate, formatEasternTime } from '@call-sync/core';
+import type { Logger } from '@call-sync/platform';
 import type { AuditRepository, NewAuditEntry } from '../data-access/audit-repository';
 import { renderAuditPage } from '../pages/audit-page';
 import { assertCandidateAllowed, principalOf } from './access';
+import { HttpError } from './http-error';
 import { respond } from './negotiation';
 import { operations } from './api/operations';
 import { serve } from './serve-operation';
+import type { Principal } from './session';
+
+/** Denials stored per source address and minute; past it they are only counted in the log. */
+const DENIALS_PER_SOURCE_PER_MINUTE = 30;
 
 /** Stores an operator action under the name of the token that made the request. */
 export function recordAudit(
@@ -34,11 +40,70 @@ export const windowText = (window: { start: Date; end: Date }) => ({
 export function auditRoutes(deps: { audit: AuditRepository }): Router {
   const router = new Router();
   serve(router, operations.audit, async (ctx: Koa.Context, { query }) => {
-    const { candidate, limit } = query;
+    const { candidate, limit, offset } = query;
     if (candidate !== undefined) assertCandidateAllowed(ctx, candidate);
-    const entries = await deps.audit.list({ limit, ...(candidate ? { candidate } : {}) });
-    const answer = { entries: entries.map(({ _id, ...entry }) => ({ id: _id, ...entry })) };
-    respond(ctx, answer, () => renderAuditPage(ctx, answer.entries, { candidate }));
+    // One more than the page: whether an older page exists, without counting the collection.
+    const found = await deps.audit.list({ limit: limit + 1, offset, ...(candidate ? { candidate } : {}) });
+    const entries = found.slice(0, limit).map(({ _id, ...entry }) => ({ id: _id, ...entry }));
+    const next =
+      found.length > limit
+        ? `/audit?${new URLSearchParams({
+            ...(candidate ? { candidate } : {}),
+            limit: String(limit),
+            offset: String(offset + limit),
+          }).toString()}`
+        : undefined;
+    const answer = { entries, ...(next ? { next } : {}) };
+    respond(ctx, answer, () => renderAuditPage(ctx, entries, { candidate, offset, next }));
   });
   return router;
+}
+
+/**
+ * Mounted before the token check: every request it or a route refuses with 401 or 403 is stored
+ * as a `denied` entry with its source (the address the proxy reports, the peer's own, the user
+ * agent), never the token it showed. Each source gets a bounded number of entries a minute, so a
+ * stranger hammering the front door cannot bury the operators' actions; a failure to store one
+ * never changes the answer.
+ */
+export function auditDenials(audit: AuditRepository, logger: Logger): Koa.Middleware {
+  const recent = new Map<string, { minute: number; count: number }>();
+  return async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
+        const source = {
+          ip: ctx.ip,
+          peer: ctx.req.socket.remoteAddress,
+          userAgent: ctx.get('user-agent').slice(0, 200),
+        };
+        const minute = Math.floor(Date.now() / 60_000);
+        if (recent.size > 10_000) recent.clear();
+        const seen = recent.get(source.ip);
+        const count = seen && seen.minute === minute ? seen.count + 1 : 1;
+        recent.set(source.ip, { minute, count });
+        if (count <= DENIALS_PER_SOURCE_PER_MINUTE) {
+          const principal = ctx.state.principal as Principal | undefined;
+          const entry: NewAuditEntry = {
+            ...(principal ? { actor: principal.name, role: principal.role } : {}),
+            ...(principal ? { via: ctx.state.authenticatedBy === 'session' ? 'session' : 'bearer' } : {}),
+            action: 'denied',
+            outcome: 'failed',
+            summary: `${error.status} ${error.error}: ${ctx.method} ${ctx.path} from ${source.ip}`,
+            details: { status: error.status, error: error.error, method: ctx.method, path: ctx.path, source },
+          };
+          await audit.record(entry).catch((failure: unknown) => {
+            logger.warn({ err: failure }, 'a refused request could not be stored in the audit');
+          });
+        } else if (count === DENIALS_PER_SOURCE_PER_MINUTE + 1) {
+          logger.warn(
+            { source: source.ip },
+            'refused requests from one source: the rest of this minute is not audited',
+          );
+        }
+      }
+      throw error;
+    }
+  };
 }

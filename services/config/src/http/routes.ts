@@ -10,6 +10,8 @@ import {
   SESSION_TTL_MS,
 } from './auth';
 import { assertEveryRouteGuarded } from './access';
+import { auditDenials } from './audit';
+import type { AuditRepository } from '../data-access/audit-repository';
 import { createSessions, sessionSecret } from './session';
 import { errorHandler } from './http-error';
 import { plainQueryNames } from './params';
@@ -21,10 +23,11 @@ const STREAMED_PATHS = new Set(['/calls/import']);
 const BODY_LIMITS = { jsonLimit: '64kb', formLimit: '16kb' } as const;
 
 /**
- * The order matters: security headers and the error handler wrap everything; the token check
- * runs before any body is read (so a stranger cannot make the service parse anything), then the
- * origin check of cookie requests, the body parser (small limits, never on a streamed upload), and
- * the routes, each of which names the role it needs.
+ * The order matters: security headers and the error handler wrap everything, then the record of
+ * refused requests, which sees every 401 and 403 below it; the token check runs before any body is
+ * read (so a stranger cannot make the service parse anything), then the origin check of cookie
+ * requests, the body parser (small limits, never on a streamed upload), and the routes, each of
+ * which names the role it needs.
  */
 export function mountRoutes(
   app: Koa,
@@ -34,6 +37,8 @@ export function mountRoutes(
     /** SESSION_SECRET; unset, a random one of this process (sessions end with it). */
     sessionSecret: string | undefined;
     routers: Router[];
+    /** Where refused requests (401, 403) are recorded. */
+    audit: AuditRepository;
   },
 ): void {
   assertEveryRouteGuarded(options.routers);
@@ -52,6 +57,7 @@ export function mountRoutes(
   });
   app.use(securityHeaders());
   app.use(errorHandler(options.logger));
+  app.use(auditDenials(options.audit, options.logger));
   app.use(requireToken(options.apiTokens, sessions));
   app.use(sameOriginForStateChanges());
   app.use(plainQueryNames());

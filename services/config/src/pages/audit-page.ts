@@ -11,17 +11,19 @@ const ACTION_LABELS: Record<AuditEntry['action'], string> = {
   config_refresh: 'configuration refresh',
   outcome_confirmed: 'outcome unknown: found in VAN',
   outcome_reposted: 'outcome unknown: posted once more',
+  denied: 'refused',
 };
 
 export function renderAuditPage(
   ctx: Koa.Context,
   entries: (Omit<AuditEntry, '_id'> & { id: string })[],
-  filters: { candidate?: string | undefined },
+  page: { candidate?: string | undefined; offset: number; next?: string | undefined },
 ): string {
   const body = html`<h1>Audit</h1>
     <p class="sub">
-      ${entries.length} most recent operator actions${filters.candidate ? ` for ${filters.candidate}` : ''},
-      newest first · who is the token's name in API_TOKENS
+      ${page.offset === 0 ? 'The' : `After the ${page.offset}`} ${entries.length} most recent operator actions
+      and refused requests${page.candidate ? ` for ${page.candidate}` : ''}, newest first · who is the token's
+      name in API_TOKENS
     </p>
     <table>
       <thead>
@@ -39,9 +41,13 @@ export function renderAuditPage(
             html`<tr>
               <td class="small">${formatEasternDate(entry.at)} ${formatEasternTime(entry.at)}</td>
               <td>
-                <strong>${entry.actor}</strong><br /><span class="small muted"
-                  >${entry.role} · ${entry.via}</span
-                >
+                ${
+                  entry.actor
+                    ? html`<strong>${entry.actor}</strong><br /><span class="small muted"
+                          >${entry.role} · ${entry.via}</span
+                        >`
+                    : html`<span class="muted">no token</span>`
+                }
               </td>
               <td>
                 ${ACTION_LABELS[entry.action]}
@@ -53,6 +59,7 @@ export function renderAuditPage(
         )}
       </tbody>
     </table>
-    ${entries.length === 0 ? html`<div class="card muted">No operator actions recorded yet.</div>` : ''}`;
+    ${entries.length === 0 ? html`<div class="card muted">No operator actions recorded yet.</div>` : ''}
+    ${page.next ? html`<p><a href="${page.next}">Older entries</a></p>` : ''}`;
   return renderPage(ctx, { title: 'Audit', body });
 }

@@ -365,9 +365,9 @@ export const auditAnswer = z
       z.object({
         id: z.string(),
         at: timestamp,
-        actor: z.string(),
-        role: z.enum(['organiser', 'operator']),
-        via: z.enum(['bearer', 'session']),
+        actor: z.string().optional().openapi({ description: "the token's name; none on a 401" }),
+        role: z.enum(['organiser', 'operator']).optional(),
+        via: z.enum(['bearer', 'session']).optional(),
         action: z.enum(AUDIT_ACTIONS),
         candidate: z.string().optional(),
         outcome: z.enum(['done', 'failed']),
@@ -375,6 +375,7 @@ export const auditAnswer = z
         details: z.record(z.string(), z.unknown()),
       }),
     ),
+    next: z.string().optional().openapi({ description: 'the next, older page; absent on the last' }),
   })
   .openapi('Audit');
 

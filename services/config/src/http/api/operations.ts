@@ -474,11 +474,20 @@ export const operations = {
   audit: operation({
     method: 'get',
     path: '/audit',
-    summary: 'Operator actions (run requested, reset, import, refresh): who, when, what; newest first',
+    summary:
+      'Operator actions (run requested, reset, import, refresh) and refused requests (401, 403, with their source): who, when, what; newest first, a page at a time',
     role: 'operator',
     query: z.object({
       candidate: slugFilter('candidate').optional(),
       limit: wholeNumberOr(100, wholeNumberParam('limit', { min: 1, max: 500 }, 'how many')),
+      offset: wholeNumberOr(
+        0,
+        wholeNumberParam(
+          'offset',
+          { min: 0, max: 1_000_000 },
+          'how many newer entries to pass over (the next link)',
+        ),
+      ),
     }),
     responses: { 200: page('the audit entries', auditAnswer), 400: badParameter },
   }),
