@@ -71,14 +71,14 @@ function mountConfig(
     logger,
     retryIntervalMs: settings.REPORT_RETRY_INTERVAL_MS,
   });
+  const audit = createAuditRepository(db);
   mountRoutes(app, {
     logger,
-  const audit = createAuditRepository(db);
     apiTokens: settings.API_TOKENS,
     sessionSecret: settings.SESSION_SECRET,
+    audit,
     routers: configRouters({
       db,
-    audit,
       cache,
       vanCache,
       calls,
