@@ -229,6 +229,11 @@ export const envVars = {
   /** Optional caller directory (JSON list of {login, email, phone, from}) for the caller file. */
   CALLER_DIRECTORY_URL: z.string().url().optional(),
   ALERT_WEBHOOK_URL: z.string().url().optional(),
+  /**
+   * A one-shot command waits up to this long after its work for one more scrape of `/metrics`,
+   * so a Prometheus that scrapes its pod sees its final numbers; 0 ends at once.
+   */
+  METRICS_FINAL_SCRAPE_WAIT_MS: z.coerce.number().int().min(0).default(0),
 } as const;
 
 /** Variables that travel together: a service that talks to one outside API reads its whole group. */

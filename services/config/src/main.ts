@@ -1,6 +1,8 @@
 import type Koa from 'koa';
 import { RunEvent } from '@call-sync/core';
 import {
+  DEAD_LETTERS_REVIEWED_GROUP,
+  registerConsumerLag,
   runMain,
   startServiceRuntime,
   startTopicWorker,
@@ -114,6 +116,14 @@ async function main(): Promise<void> {
     groupId: settings.KAFKA_CONSUMER_GROUP,
     handle: (event) => handleRunEvent(event, reportDeps),
   });
+  // Dead letters still waiting for a person, served by the one service that is always up.
+  const stopDeadLetterLag = registerConsumerLag(
+    runtime.kafka,
+    runtime.registry,
+    DEAD_LETTERS_REVIEWED_GROUP,
+    Topics.DeadLetter,
+  );
+  runtime.onShutdown({ name: 'dead-letter lag', run: stopDeadLetterLag });
   reportDeps.delivery.start();
 }
 

@@ -26,6 +26,8 @@ const RECENT_MS = 24 * HOUR_MS;
 
 export interface MeasuredCandidate {
   slug: string;
+  /** The candidate's Sync Mode: alerts on a continuous candidate's delay join on it. */
+  syncMode: string;
   /** Fingerprint of the candidate's VAN key, when it has one: its budget document's id. */
   keyFingerprint?: string;
 }
@@ -184,6 +186,14 @@ export function registerRunMetrics(options: RunMetricsOptions): void {
     },
   );
   gauge(
+    'callsync_candidate_info',
+    'One series of value 1 per active candidate, labelled with its Sync Mode (nightly | continuous)',
+    ['candidate', 'sync_mode'],
+    (s, set) => {
+      for (const { slug, syncMode } of s.candidates) set({ candidate: slug, sync_mode: syncMode }, 1);
+    },
+  );
+  gauge(
     'callsync_calls_left_behind',
     "Unsynced calls no scheduled run will reach (older than the candidate's latest scheduled run's window), as counted when it opened",
     ['candidate'],
@@ -326,14 +336,15 @@ function fillCsvExports(
 /** The active candidates of a configuration, with their key's fingerprint (never the key). */
 export function measuredCandidates(
   candidates: Iterable<{
-    candidate: { slug: string; active: boolean; apiKey: Secret | undefined };
+    candidate: { slug: string; active: boolean; apiKey: Secret | undefined; syncMode: string };
   }>,
 ): MeasuredCandidate[] {
   return [...candidates]
     .filter((c) => c.candidate.active)
-    .map(({ candidate }) =>
-      candidate.apiKey
-        ? { slug: candidate.slug, keyFingerprint: apiKeyFingerprint(candidate.apiKey) }
-        : { slug: candidate.slug },
-    );
+    .map(({ candidate }) => {
+      const measured = { slug: candidate.slug, syncMode: candidate.syncMode };
+      return candidate.apiKey
+        ? { ...measured, keyFingerprint: apiKeyFingerprint(candidate.apiKey) }
+        : measured;
+    });
 }

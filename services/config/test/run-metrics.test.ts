@@ -3,6 +3,7 @@ import { easternDayOf, emptyRunCounts, type RunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { Collections } from '@call-sync/platform';
 import { makeCall } from '../../../test/support/calls';
+import { measuredCandidates } from '../src/run-metrics';
 import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
 
 // The pipeline's state as Prometheus sees it: the config service reads runs, reports, calls and
@@ -150,6 +151,10 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
 
   expect(value('callsync_calls_outcome_unknown', { candidate: 'good-candidate' })).toBe(2);
   expect(value('callsync_calls_outcome_unknown', { candidate: 'broken-candidate' })).toBe(0);
+  expect(value('callsync_candidate_info', { candidate: 'good-candidate', sync_mode: 'nightly' })).toBe(1);
+  expect(
+    value('callsync_candidate_info', { candidate: 'myc-candidate', sync_mode: 'nightly' }),
+  ).toBeUndefined();
   expect(value('callsync_calls_left_behind', { candidate: 'broken-candidate' })).toBe(9);
   expect(value('callsync_calls_left_behind', { candidate: 'good-candidate' })).toBe(0);
 
@@ -173,4 +178,20 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
   // Scrapes and probes are not timed.
   expect(metrics).not.toMatch(/route="\/metrics"/);
   expect(metrics).not.toContain(VAN_KEY_MYVOTERS);
+});
+
+test("a candidate's Sync Mode is what its info series is labelled with", () => {
+  const candidate = (slug: string, syncMode: string, active = true) => ({
+    candidate: { slug, active, apiKey: undefined, syncMode },
+  });
+  expect(
+    measuredCandidates([
+      candidate('day', 'nightly'),
+      candidate('live', 'continuous'),
+      candidate('off', 'continuous', false),
+    ]),
+  ).toEqual([
+    { slug: 'day', syncMode: 'nightly' },
+    { slug: 'live', syncMode: 'continuous' },
+  ]);
 });

@@ -1,6 +1,7 @@
 import type { StagedConfiguration } from '@call-sync/integrations';
 import { createPublisher, runMain, startServiceRuntime } from '@call-sync/platform';
 import { findRun, pipelineMetricsFor, recordJobRun } from '@call-sync/store';
+import { nextScrape, RUN_ALERT_REASONS } from './final-scrape';
 import { archiveCalls } from './archive-calls';
 import { auditReports } from './audit-reports';
 import { parseCommandLine, UsageError } from './command-line';
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
   if (command.name !== 'archive') loadedConfiguration().catch(() => undefined);
   const runtime = await startServiceRuntime({ service: 'extractor', defaultPort: 8081 });
   const { db, logger, registry } = runtime;
-  pipelineMetricsFor(registry);
+  const runAlerts = pipelineMetricsFor(registry).runAlerts;
+  for (const reason of RUN_ALERT_REASONS) runAlerts.inc({ reason }, 0);
   const publisher = await createPublisher(runtime.kafka);
   const startedAt = new Date();
   let exitCode = 0;
@@ -92,6 +94,8 @@ async function main(): Promise<void> {
       ...(details ? { details } : {}),
     }).catch((error: unknown) => logger.warn({ err: error }, 'job run not recorded'));
     await publisher.disconnect();
+    if (settings.METRICS_FINAL_SCRAPE_WAIT_MS > 0)
+      await nextScrape(registry, settings.METRICS_FINAL_SCRAPE_WAIT_MS);
     await runtime.shutdown();
   }
   process.exit(exitCode);

@@ -12,6 +12,7 @@ const extractorEnv = {
   CONTINUOUS_SETTLE_MS: envVars.CONTINUOUS_SETTLE_MS,
   ARCHIVE_AFTER_DAYS: envVars.ARCHIVE_AFTER_DAYS,
   ALERT_WEBHOOK_URL: envVars.ALERT_WEBHOOK_URL,
+  METRICS_FINAL_SCRAPE_WAIT_MS: envVars.METRICS_FINAL_SCRAPE_WAIT_MS,
 };
 
 export type ExtractorSettings = ReturnType<typeof loadExtractorSettings>;

@@ -10,6 +10,13 @@ import { Topics } from './topics';
 export const bulkImportGroupId = (group: string): string => `${group}-bulk`;
 
 /**
+ * The group whose committed offsets on the dead-letter topic mark the letters a person has dealt
+ * with. No process consumes in it: an operator moves it past the letters they have handled
+ * (`kafka-consumer-groups --reset-offsets --to-latest`), and its lag is the letters still waiting.
+ */
+export const DEAD_LETTERS_REVIEWED_GROUP = 'callsync-dead-letters-reviewed';
+
+/**
  * Starts every group that services given `KAFKA_CONSUMER_GROUP=group` join at the current end of
  * the topics they read, so a fresh world on a shared broker (a test, a benchmark) reads only its
  * own messages rather than every earlier run's backlog first.

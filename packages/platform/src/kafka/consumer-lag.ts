@@ -29,8 +29,9 @@ async function measure(gauge: Gauge<'topic' | 'partition'>, watched: Watched): P
     for (const end of ends) {
       const high = Number(end.high);
       const low = Number(end.low);
-      const at = done.get(end.partition) ?? -1;
-      gauge.set({ topic, partition: String(end.partition) }, Math.max(0, high - (at < 0 ? low : at)));
+      // Messages below `low` are gone (retention): a group committed before them has only the rest to read.
+      const at = Math.max(done.get(end.partition) ?? -1, low);
+      gauge.set({ topic, partition: String(end.partition) }, Math.max(0, high - at));
     }
   } catch {
     watched.connected = undefined; // measured again at the next scrape
