@@ -4,7 +4,6 @@
 // It lets through the largest call-export upload the service accepts, and config's /tmp holds one
 // such upload while it is spooled to disk.
 
-import type Router from '@koa/router';
 import { operations } from '../../services/config/src/http/api/operations';
 import { loginRoutes } from '../../services/config/src/http/auth';
 import { configRouters, type ConfigRouterDeps } from '../../services/config/src/http/routers';
@@ -14,6 +13,8 @@ import { helmBinary, renderChart, VALUES_FILES } from './chart';
 /** Served by the platform's HTTP bootstrap for the cluster (kubelet, Prometheus), not for people. */
 const CLUSTER_ONLY = ['/healthz', '/readyz', '/metrics'];
 const NGINX_BODY_SIZE = 'nginx.ingress.kubernetes.io/proxy-body-size';
+
+type Router = ReturnType<typeof configRouters>[number];
 
 interface IngressPath {
   path: string;
