@@ -19,6 +19,29 @@ export default tseslint.config(
     },
   },
   {
+    // A run's next step is decided by nextRunStep (packages/core/src/run-step.ts) and nowhere else:
+    // the modules that move runs ask it, they do not compare strategies or default one themselves.
+    files: [
+      'packages/store/src/run-lifecycle.ts',
+      'services/extractor/src/extract-runs.ts',
+      'services/extractor/src/resume-runs.ts',
+      'services/extractor/src/continuous-cycle.ts',
+      'services/van-writer/src/post-canvass-responses.ts',
+      'services/csv-writer/src/**',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "BinaryExpression[operator=/^[!=]==?$/] > MemberExpression[property.name='strategy'], LogicalExpression[operator='??'] > MemberExpression.left[property.name='strategy']",
+          message:
+            'a run moves by nextRunStep (packages/core/src/run-step.ts): ask it instead of branching on the strategy',
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**', '**/test/**', '*.js', '*.mjs', 'jest.config.js'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -17,3 +17,4 @@ export * from './term-codes';
 export * from './time-window';
 export * from './van-canvass';
 export * from './van-bulk-rows';
+export * from './run-step';

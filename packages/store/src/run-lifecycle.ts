@@ -6,12 +6,16 @@
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
 import {
+  awaitedExport,
   CsvExportMessage,
+  nextRunStep,
+  releasesQueuedCallsOnFailure,
   RunEvent,
   RunState,
-  settledCalls,
+  runStrategy,
   SyncStatus,
   type RunCounts,
+  type RunStep,
 } from '@call-sync/core';
 import { Topics, type Logger, type Publisher } from '@call-sync/platform';
 import { countRunCalls, releaseUndeliveredCsvCalls, releaseUnfinishedCalls } from './pipeline-calls';
@@ -58,10 +62,7 @@ function observeEnd(deps: RunLifecycleDeps, run: RunDocument): void {
   metrics.runsFinished.inc({ candidate: run.candidate, state: run.state });
   const started = run.startedAt ?? run.openedAt;
   const seconds = ((run.finishedAt ?? new Date()).getTime() - started.getTime()) / 1000;
-  metrics.runDuration.observe(
-    { strategy: run.strategy ?? 'unknown', state: run.state },
-    Math.max(0, seconds),
-  );
+  metrics.runDuration.observe({ strategy: runStrategy(run), state: run.state }, Math.max(0, seconds));
 }
 
 /** Publishes run.completed or run.failed for a finished run, then clears its pending mark. */
@@ -147,7 +148,7 @@ export async function failRun(
   });
   if (!ended) return null;
   const released = await releaseUnfinishedCalls(deps.db, runId);
-  if (ended.strategy === 'hybrid' || ended.strategy === 'all csv')
+  if (releasesQueuedCallsOnFailure(ended))
     released.returnedToUnsynced += await releaseUndeliveredCsvCalls(deps.db, runId);
   const counts = countsFrom(await countRunCalls(deps.db, runId));
   const failed = (await runsCollection(deps.db).findOneAndUpdate(
@@ -223,41 +224,67 @@ export async function advanceRun(
   // (a run then waited for a call that had long finished). completeRun writes the exact
   // counts, once every call is terminal and nothing moves them any more.
   const counts = countsFrom(await countRunCalls(deps.db, runId));
-  const strategy = run.strategy ?? 'full';
-  if (settledCalls(counts, strategy) === total(counts)) {
-    // Every run that had calls sends its caller file, whatever its strategy (docs/behaviour.md#a-run); the CSV
-    // exports write it beside the results, and a run without one waits for the csv-writer.
-    if (total(counts) > 0 && !run.callerCsvUrl && !run.dryRun) {
-      if (run.state === RunState.Writing) {
-        const exporting = await transitionRun(deps.db, runId, RunState.Writing, RunState.Exporting, {
-          set: { counts },
-        });
-        if (exporting) await publishCallerExport(deps.publisher, exporting);
-        return exporting ?? run;
+  const step = nextRunStep(
+    { state: run.state, strategy: run.strategy, dryRun: run.dryRun, hasCallerFile: !!run.callerCsvUrl },
+    counts,
+  );
+  switch (step.kind) {
+    case 'complete':
+      return (await completeRun(deps, runId, counts)) ?? run;
+    case 'export-callers':
+    case 'export-results': {
+      // The caller file of a run whose calls all settled, or a hybrid run's queued calls once its
+      // VAN part has drained: only the worker that moves the run to exporting asks for it.
+      const exporting = await transitionRun(deps.db, runId, RunState.Writing, RunState.Exporting, {
+        set: { counts },
+      });
+      if (exporting) {
+        await publishExport(deps.publisher, exporting, step);
+        if (step.kind === 'export-results')
+          await publishRunEvent(deps.publisher, exporting, 'run.progress', { counts });
       }
+      return exporting ?? run;
+    }
+    case 'write':
+    case 'wait':
+      await maybePublishProgress(deps, run, counts);
       return run;
-    }
-    return (await completeRun(deps, runId, counts)) ?? run;
   }
+}
 
-  if (
-    run.state === RunState.Writing &&
-    counts[SyncStatus.InProgress] === 0 &&
-    strategy === 'hybrid' &&
-    counts[SyncStatus.QueuedForCsv] > 0
-  ) {
-    // The VAN part has drained: now the results not worth a VAN request go to the CSV.
-    const exporting = await transitionRun(deps.db, runId, RunState.Writing, RunState.Exporting, {
-      set: { counts },
-    });
-    if (exporting) {
-      await publishCsvExport(deps.publisher, exporting, SyncStatus.QueuedForCsv);
-      await publishRunEvent(deps.publisher, exporting, 'run.progress', { counts });
-    }
-    return exporting ?? run;
+/**
+ * Moves a run whose calls are all claimed on to its writers (the extractor once it has claimed
+ * everything, or a resume of an extraction that died): the CSV export of an `all csv` run that
+ * claimed calls, else the van-writer. The van-writer may have drained every call already while
+ * they were still being claimed: the advance that follows covers that, and a run with nothing to
+ * deliver completes at once.
+ */
+export async function handOnClaimedRun(
+  deps: RunLifecycleDeps,
+  run: Pick<RunDocument, 'runId' | 'strategy' | 'dryRun'>,
+): Promise<RunDocument | null> {
+  const counts = countsFrom(await countRunCalls(deps.db, run.runId));
+  const step = nextRunStep(
+    { state: RunState.Extracting, strategy: run.strategy, dryRun: run.dryRun, hasCallerFile: false },
+    counts,
+  );
+  if (step.kind === 'export-results') {
+    const exporting = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Exporting);
+    if (exporting) await publishExport(deps.publisher, exporting, step);
+    return exporting;
   }
-  await maybePublishProgress(deps, run, counts);
-  return run;
+  await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Writing);
+  return advanceRun(deps, run.runId, { exact: true });
+}
+
+/** Publishes the export a step asks for. */
+export async function publishExport(
+  publisher: Publisher,
+  run: Pick<RunDocument, 'runId' | 'candidate'>,
+  step: RunStep & { kind: 'export-results' | 'export-callers' },
+): Promise<void> {
+  if (step.kind === 'export-results') return publishCsvExport(publisher, run, step.from);
+  return publishCallerExport(publisher, run);
 }
 
 /** Asks the csv-writer for the run's caller file (runs whose strategy exports no results). */
@@ -269,17 +296,12 @@ async function publishCallerExport(
   await publisher.publish(Topics.CsvExport, CsvExportMessage, [{ key: run.candidate, value: message }]);
 }
 
-/**
- * The export a run in `exporting` waits for, published again by a resume: the results of an
- * `all csv` or `hybrid` run (which write the caller file too), else the caller file alone.
- */
-export async function republishRunExport(
+/** The export a run in `exporting` waits for, published again by a resume. */
+export function republishRunExport(
   publisher: Publisher,
   run: Pick<RunDocument, 'runId' | 'candidate' | 'strategy'>,
 ): Promise<void> {
-  if (run.strategy === 'all csv') return publishCsvExport(publisher, run, SyncStatus.InProgress);
-  if (run.strategy === 'hybrid') return publishCsvExport(publisher, run, SyncStatus.QueuedForCsv);
-  return publishCallerExport(publisher, run);
+  return publishExport(publisher, run, awaitedExport(run));
 }
 
 export async function publishCsvExport(

@@ -23,7 +23,6 @@ import {
 import type { Configuration, ConfigurationListing } from '@call-sync/integrations';
 import type { Logger } from '@call-sync/platform';
 import {
-  countRunCalls,
   failRun,
   lastCompletedWindowEnd,
   liveRuns,
@@ -31,9 +30,10 @@ import {
   runsCollection,
   updateLiveRun,
   type RunDocument,
+  handOnClaimedRun,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
-import { handOnExtractedRun, unusableConfiguration, type ExtractionDeps } from './extract-runs';
+import { unusableConfiguration, type ExtractionDeps } from './extract-runs';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import { noProgressFor, republishUnfinishedVanCalls } from './resume-runs';
 
@@ -244,8 +244,7 @@ async function runContinuousCycle(
     result.outcome = 'claimed';
     return result;
   }
-  const inProgress = (await countRunCalls(deps.db, run.runId))[SyncStatus.InProgress] ?? 0;
-  await handOnExtractedRun(deps, run, inProgress);
+  await handOnClaimedRun(deps, run);
   deps.logger.info({ runId: run.runId, candidate: run.candidate }, 'continuous day closed');
   result.outcome = 'closed';
   return result;

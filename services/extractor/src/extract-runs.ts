@@ -5,7 +5,7 @@
 
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
-import { deliversOnlyCsv, RunState, SyncStatus, type Strategy, type VanMetadata } from '@call-sync/core';
+import { deliversOnlyCsv, RunState, type Strategy, type VanMetadata } from '@call-sync/core';
 import {
   createCandidateVan,
   VanBudgetExhaustedError,
@@ -16,12 +16,11 @@ import {
 } from '@call-sync/integrations';
 import { trace, type Logger, type Publisher } from '@call-sync/platform';
 import {
-  advanceRun,
+  handOnClaimedRun,
   createMongoRequestBudget,
   failRun,
   hasLiveRun,
   openRuns,
-  publishCsvExport,
   publishRunEvent,
   transitionRun,
   updateLiveRun,
@@ -188,7 +187,7 @@ async function extractRun(
           if (done) await publishRunEvent(deps.publisher, done, 'run.completed', { counts: summary.counts });
           return done ?? undefined;
         }
-        return await handOnExtractedRun(deps, taken, summary.counts[SyncStatus.InProgress]);
+        return (await handOnClaimedRun(deps, taken)) ?? undefined;
       } catch (error) {
         // Calls claimed so far stay claimed; the stall check resumes or fails the run loudly.
         span.recordException(error as Error);
@@ -198,26 +197,6 @@ async function extractRun(
       }
     },
   );
-}
-
-/**
- * Moves a run whose calls are all claimed on to its writers: the CSV export of an `all csv` run
- * that claimed calls (`inProgress`), else the van-writer. The van-writer may have drained every
- * call already while they were still being claimed: advancing here covers that, and a run with
- * nothing to deliver completes at once.
- */
-export async function handOnExtractedRun(
-  deps: Pick<ExtractionDeps, 'db' | 'publisher' | 'logger' | 'registry'>,
-  run: Pick<RunDocument, 'runId' | 'strategy'>,
-  inProgress: number,
-): Promise<RunDocument | undefined> {
-  if (run.strategy === 'all csv' && inProgress > 0) {
-    const exporting = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Exporting);
-    if (exporting) await publishCsvExport(deps.publisher, exporting, SyncStatus.InProgress);
-    return exporting ?? undefined;
-  }
-  await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Writing);
-  return (await advanceRun(deps, run.runId, { exact: true })) ?? undefined;
 }
 
 /**

@@ -9,18 +9,17 @@
 
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
-import { easternDayOf, RunState, SyncStatus, VanSyncMessage } from '@call-sync/core';
+import { easternDayOf, RunState, sendsBulkJobs, VanSyncMessage } from '@call-sync/core';
 import { Topics, type Logger, type Publisher } from '@call-sync/platform';
 import {
   advanceRun,
   failRun,
+  handOnClaimedRun,
   liveRuns,
   pipelineMetricsFor,
   publishBulkImport,
-  publishCsvExport,
   readRunBulkImport,
   republishRunExport,
-  transitionRun,
   unfinishedVanCalls,
   updateLiveRun,
   type RunDocument,
@@ -84,7 +83,7 @@ export async function republishUnfinishedVanCalls(
 async function republishRunWork(deps: ResumeDeps, run: RunDocument): Promise<number> {
   // A `bulk` run's calls may sit in a Bulk Import job still pending at VAN: never post them one by
   // one; the van-writer resumes the run's jobs from the run document.
-  const bulkRun = run.strategy === 'bulk' && !(await readRunBulkImport(deps.db, run.runId))?.fallback;
+  const bulkRun = sendsBulkJobs(run) && !(await readRunBulkImport(deps.db, run.runId))?.fallback;
   if (bulkRun && run.state === RunState.Writing) await publishBulkImport(deps.publisher, run);
   const published = bulkRun ? 0 : await republishUnfinishedVanCalls(deps, run);
   // A continuous day still taking calls: its cycle claims the rest and closes it at its time.
@@ -103,13 +102,10 @@ async function republishRunWork(deps: ResumeDeps, run: RunDocument): Promise<num
       );
       return published;
     }
-    const target = run.strategy === 'all csv' ? RunState.Exporting : RunState.Writing;
-    const moved = await transitionRun(deps.db, run.runId, RunState.Extracting, target);
-    if (moved && target === RunState.Exporting)
-      await publishCsvExport(deps.publisher, moved, SyncStatus.InProgress);
-  } else if (run.state === RunState.Exporting) {
-    await republishRunExport(deps.publisher, run);
+    await handOnClaimedRun(deps, run);
+    return published;
   }
+  if (run.state === RunState.Exporting) await republishRunExport(deps.publisher, run);
   await advanceRun(deps, run.runId, { exact: true });
   return published;
 }

@@ -58,8 +58,8 @@ const configuration = configurationOf([
 
 async function metricValue(registry: ReturnType<typeof createMetricsRegistry>, name: string) {
   const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  // Without the registry's default `service` label.
-  return metric?.values.map(({ labels: { service: _service, ...labels }, value }) => ({ labels, value }));
+  // Without the registry's default `component` label.
+  return metric?.values.map(({ labels: { component: _component, ...labels }, value }) => ({ labels, value }));
 }
 
 test('a candidate with calls and no report in 12 hours is alerted on the webhook and in the metrics', async () => {
