@@ -257,8 +257,11 @@ function postingFilter(runId: string, callId: string, requestId: string | null):
 export type BatchPostingMark =
   PostingMark | { kind: 'failed'; error: unknown } | { kind: 'held'; call: Call };
 
-/** How long a mark is its writer's when nothing says otherwise: longer than a post can take. */
-const DEFAULT_POSTING_LEASE_MS = 90_000;
+/**
+ * How long a mark is its writer's unless the writer renews it (renewPostingLeases), which a live
+ * writer does every few seconds while the post is out: a dead writer's marks lapse this soon.
+ */
+export const POSTING_LEASE_MS = 15_000;
 
 /**
  * `markPosting` for many calls, of any runs (a writer's keys side by side), in two round trips:
@@ -272,7 +275,7 @@ export async function markPostingCalls(
   db: Db,
   entries: readonly { runId: string; callId: string }[],
   now = new Date(),
-  leaseMs = DEFAULT_POSTING_LEASE_MS,
+  leaseMs = POSTING_LEASE_MS,
 ): Promise<BatchPostingMark[]> {
   const calls = callsCollection(db);
   const requestIds = entries.map(() => randomUUID());
@@ -313,6 +316,24 @@ export async function markPostingCalls(
     if (ours) return { kind: 'failed', error: writeError ?? new Error('the posting mark was not taken') };
     return { kind: 'settled', call };
   });
+}
+
+/** Extends the leases of marks a live writer still holds (its posts are out), in one write. */
+export async function renewPostingLeases(
+  db: Db,
+  marks: readonly { callId: string; requestId: string }[],
+  until: Date,
+): Promise<void> {
+  if (marks.length === 0) return;
+  await callsCollection(db).bulkWrite(
+    marks.map(({ callId, requestId }) => ({
+      updateOne: {
+        filter: { id: callId, posting_request_id: requestId },
+        update: { $set: { posting_lease_until: until } },
+      },
+    })),
+    { ordered: false },
+  );
 }
 
 /** One outcome for `recordOutcomes`: the call, and the posting mark it was posted under. */

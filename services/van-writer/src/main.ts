@@ -27,8 +27,6 @@ async function main(): Promise<void> {
     logger,
     registry,
     concurrency: settings.VAN_WRITER_CONCURRENCY,
-    // A post holds its mark for VAN's timeout and the client's back-off on 429s, with room to spare.
-    postLeaseMs: settings.VAN_TIMEOUT_MS + 30_000,
     vanAccessFor,
   };
   await startTopicWorker(runtime, {

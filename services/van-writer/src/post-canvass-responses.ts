@@ -41,8 +41,6 @@ export interface PostDeps {
    * it is also the most calls a crash can leave "outcome unknown" per key.
    */
   concurrency: number;
-  /** How long a posting mark is this writer's: longer than a post can take (VAN_TIMEOUT_MS). */
-  postLeaseMs?: number;
   vanAccessFor(candidate: string): Promise<CandidateVanAccess | undefined>;
 }
 
@@ -62,7 +60,7 @@ const commitsByDb = new WeakMap<Db, WriterCommits>();
 function sharedCommits(deps: PostDeps): WriterCommits {
   let commits = commitsByDb.get(deps.db);
   if (!commits) {
-    commits = writerCommits(deps.db, deps.postLeaseMs);
+    commits = writerCommits(deps.db);
     commitsByDb.set(deps.db, commits);
   }
   return commits;
@@ -76,7 +74,6 @@ function windowFor(deps: PostDeps, candidate: string, access: CandidateVanAccess
         db: deps.db,
         commits: sharedCommits(deps),
         maxInFlight: deps.concurrency,
-        ...(deps.postLeaseMs ? { postLeaseMs: deps.postLeaseMs } : {}),
         ...(deps.registry ? { registry: deps.registry } : {}),
       },
       access,

@@ -48,8 +48,6 @@ export interface WindowDeps {
   registry?: Registry;
   /** Most posts in flight for one key, whatever rate × latency says. */
   maxInFlight: number;
-  /** How long a posting mark is this writer's (longer than a post can take); the store's default when absent. */
-  postLeaseMs?: number;
   /** The process's gathered writes, shared by every key's window; a window of its own when absent. */
   commits?: WriterCommits;
 }
@@ -126,7 +124,7 @@ export class PostingWindow {
     private readonly access: CandidateVanAccess,
   ) {
     this.requestsCounted = access.requestsUsed();
-    this.commits = deps.commits ?? writerCommits(deps.db, deps.postLeaseMs);
+    this.commits = deps.commits ?? writerCommits(deps.db);
   }
 
   /**
@@ -194,6 +192,7 @@ export class PostingWindow {
 
   private release(item: Item, result: Settled<CallResult>): void {
     this.inFlight -= 1;
+    this.commits.leases.drop(item.callId);
     item.settle(result);
   }
 
@@ -229,7 +228,10 @@ export class PostingWindow {
           status: SyncStatus.UnattemptedError,
           error: 'no VAN request was decided for this call',
         });
-      } else void this.post(item, mark.call, mark.requestId);
+      } else {
+        this.commits.leases.hold(item.callId, mark.requestId);
+        void this.post(item, mark.call, mark.requestId);
+      }
     });
   }
 

@@ -6,7 +6,9 @@ import type { Db } from 'mongodb';
 import {
   incrementRunsCounters,
   markPostingCalls,
+  POSTING_LEASE_MS,
   recordOutcomes,
+  renewPostingLeases,
   type BatchPostingMark,
   type MarkedOutcome,
   type RunCounterDeltas,
@@ -20,11 +22,60 @@ export interface WriterCommits {
   /** Per entry, whether this write recorded it (false: the call had its outcome already). */
   outcomes: GroupCommit<MarkedOutcome, boolean>;
   counters: GroupCommit<RunCounterDeltas & { runId: string }, void>;
+  /** The marks this process holds while their posts are out, kept alive. */
+  leases: LeaseKeeper;
 }
 
-export function writerCommits(db: Db, postLeaseMs?: number): WriterCommits {
+/**
+ * Renews the leases of the marks this writer holds while their posts are out, a third of a lease
+ * at a time: a post may take VAN's whole timeout, yet a writer that dies leaves marks that lapse
+ * within one lease, and whoever finds its calls then flags them for a person.
+ */
+export class LeaseKeeper {
+  private readonly held = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private renewing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly leaseMs: number,
+  ) {}
+
+  hold(callId: string, requestId: string): void {
+    this.held.set(callId, requestId);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.renew(), this.leaseMs / 3);
+      this.timer.unref();
+    }
+  }
+
+  drop(callId: string): void {
+    this.held.delete(callId);
+    if (this.held.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private async renew(): Promise<void> {
+    if (this.renewing || this.held.size === 0) return;
+    this.renewing = true;
+    const marks = [...this.held].map(([callId, requestId]) => ({ callId, requestId }));
+    try {
+      await renewPostingLeases(this.db, marks, new Date(Date.now() + this.leaseMs));
+    } catch {
+      // MongoDB blinked: the next tick tries again; a lease that lapses meanwhile only makes a
+      // redelivery flag the call for a person, never post it.
+    } finally {
+      this.renewing = false;
+    }
+  }
+}
+
+export function writerCommits(db: Db, leaseMs = POSTING_LEASE_MS): WriterCommits {
   return {
-    marks: new GroupCommit((entries) => markPostingCalls(db, entries, new Date(), postLeaseMs)),
+    leases: new LeaseKeeper(db, leaseMs),
+    marks: new GroupCommit((entries) => markPostingCalls(db, entries, new Date(), leaseMs)),
     outcomes: new GroupCommit(async (entries) => {
       // A post that VAN accepted must not end as "outcome unknown" because Mongo blinked: a few
       // tries, with the same time so a retry recognises what the failed one recorded, before the

@@ -24,6 +24,7 @@ import { waitUntil } from '../../../test/support/wait';
 import { createCandidateVanAccess, vanAccessWithBudget } from '../src/candidate-van-access';
 import { postCanvassResponses, RetryLaterError, type PostDeps } from '../src/post-canvass-responses';
 import { loadVanWriterSettings } from '../src/settings';
+import { writerCommits } from '../src/writer-commits';
 import { notHome, startVanWriterWorld, type VanWriterWorld } from './support/van-writer-world';
 
 // What the van-writer does when something goes wrong in the middle of a message, on the real
@@ -184,6 +185,22 @@ test('two writers racing on one call: the second finds it mid-post under a live 
     finished: 1,
     attempted_error: 0,
   });
+});
+
+test("a live writer's marks outlive their lease while its posts are out; a dead one's lapse", async () => {
+  const { runId, calls } = await writingRun(2);
+  const leases = writerCommits(db, 600);
+  const marks = await leases.marks.submit(calls.map((c) => ({ runId, callId: c.id })));
+  const [kept, dropped] = marks.map((m) => (m.kind === 'marked' ? m.requestId : ''));
+  leases.leases.hold(calls[0]!.id, kept!);
+  leases.leases.hold(calls[1]!.id, dropped!);
+  leases.leases.drop(calls[1]!.id); // its post ended (or its writer died): no one renews it
+  const leaseOf = async (id: string) => (await callsCollection(db).findOne({ id }))!.posting_lease_until!;
+  await waitUntil(async () => (await leaseOf(calls[1]!.id)).getTime() < Date.now(), {
+    what: 'the dropped mark lapsing',
+  });
+  expect((await leaseOf(calls[0]!.id)).getTime()).toBeGreaterThan(Date.now());
+  leases.leases.drop(calls[0]!.id);
 });
 
 test('a mark whose lease ran out (its writer died mid-post) is flagged outcome unknown, never posted again', async () => {
