@@ -91,6 +91,11 @@ export const envVars = {
     .transform((v) => v.split(',').map((b) => b.trim()))
     .pipe(z.array(z.string().regex(/^[^:\s]+:\d+$/, 'each broker must be host:port')).min(1)),
   KAFKA_CLIENT_ID: z.string().min(1).optional(),
+  /**
+   * Create the missing topics and indexes when a service starts. The chart turns it off and runs
+   * `extractor migrate` as a Helm hook instead, so services need only read/write rights.
+   */
+  ENSURE_SCHEMA_AT_START: booleanFromString.default(true),
   /** Partitions of each topic the services create; unset, each topic's own default. */
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).optional(),
   /** Copies of each topic the services create: 1 on the local broker, 3 on a production cluster. */

@@ -122,6 +122,41 @@ export async function ensureIndexes(db: Db): Promise<void> {
   }
 }
 
+/** What a reconciliation changed, by collection, for the migration's log. */
+export interface IndexChanges {
+  created: string[];
+  dropped: string[];
+}
+
+/**
+ * The migration's view of the indexes: creates each index of `indexes` that is missing and drops
+ * the ones no longer listed (an index whose keys changed has a new name, so its old one goes),
+ * leaving `_id_` alone. Creating comes first, so a query never lacks both the old and the new.
+ */
+export async function reconcileIndexes(
+  db: Db,
+  wanted: Record<string, IndexDescription[]> = indexes,
+): Promise<IndexChanges> {
+  const changes: IndexChanges = { created: [], dropped: [] };
+  const collections = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+  );
+  for (const [collection, specs] of Object.entries(wanted)) {
+    const existing = collections.has(collection)
+      ? new Set((await db.collection(collection).listIndexes().toArray()).map((i) => String(i.name)))
+      : new Set<string>();
+    if (specs.length > 0) await db.collection(collection).createIndexes(specs);
+    const names = new Set(specs.map((spec) => spec.name));
+    for (const name of names) if (name && !existing.has(name)) changes.created.push(`${collection}.${name}`);
+    for (const name of existing) {
+      if (name === '_id_' || names.has(name)) continue;
+      await db.collection(collection).dropIndex(name);
+      changes.dropped.push(`${collection}.${name}`);
+    }
+  }
+  return changes;
+}
+
 export async function pingMongo(db: Db): Promise<void> {
   await db.command({ ping: 1 });
 }

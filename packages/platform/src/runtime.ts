@@ -39,13 +39,14 @@ export interface ServiceRuntimeOptions<Mounted = void> {
   env?: Record<string, string | undefined>;
 }
 
-const commonEnv = {
+export const commonEnv = {
   LOG_LEVEL: envVars.LOG_LEVEL,
   METRICS_PORT: envVars.METRICS_PORT,
   MONGODB_URL: envVars.MONGODB_URL,
   MONGODB_DATABASE: envVars.MONGODB_DATABASE,
   KAFKA_BROKERS: envVars.KAFKA_BROKERS,
   KAFKA_CLIENT_ID: envVars.KAFKA_CLIENT_ID,
+  ENSURE_SCHEMA_AT_START: envVars.ENSURE_SCHEMA_AT_START,
   KAFKA_TOPIC_PARTITIONS: envVars.KAFKA_TOPIC_PARTITIONS,
   KAFKA_REPLICATION_FACTOR: envVars.KAFKA_REPLICATION_FACTOR,
   KAFKA_MIN_INSYNC_REPLICAS: envVars.KAFKA_MIN_INSYNC_REPLICAS,
@@ -96,18 +97,19 @@ export async function startServiceRuntime<Mounted = void>(
   const registry = createMetricsRegistry(options.service);
 
   const mongo = await connectMongo(env.MONGODB_URL, env.MONGODB_DATABASE);
-  await ensureIndexes(mongo.db);
+  if (env.ENSURE_SCHEMA_AT_START) await ensureIndexes(mongo.db);
   const { kafka } = createKafka(
     env.KAFKA_CLIENT_ID ?? `callsync-${options.service}`,
     env.KAFKA_BROKERS,
     logger,
     kafkaOptions,
   );
-  await ensureTopics(kafka, options.topics ?? Object.values(Topics), {
-    partitions: env.KAFKA_TOPIC_PARTITIONS,
-    replicationFactor: env.KAFKA_REPLICATION_FACTOR,
-    minInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS,
-  });
+  if (env.ENSURE_SCHEMA_AT_START)
+    await ensureTopics(kafka, options.topics ?? Object.values(Topics), {
+      partitions: env.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: env.KAFKA_REPLICATION_FACTOR,
+      minInsyncReplicas: env.KAFKA_MIN_INSYNC_REPLICAS,
+    });
   const admin = kafka.admin();
 
   let s3: ServiceRuntime['s3'];

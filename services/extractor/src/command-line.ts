@@ -5,13 +5,15 @@ export type ExtractorCommand =
   | { name: 'extract'; candidate?: string; window?: string; now?: Date; continuous?: true }
   | { name: 'resume'; runId: string }
   | { name: 'archive' }
-  | { name: 'audit-reports'; now?: Date };
+  | { name: 'audit-reports'; now?: Date }
+  | { name: 'migrate' };
 
 const USAGE = [
   'usage: extractor [extract] [--candidate slug] [--window YYYY-MM-DD | --continuous] [--now ISO-8601]',
   '       extractor resume --run <runId>',
   '       extractor archive',
   '       extractor audit-reports',
+  '       extractor migrate',
 ].join('\n');
 
 export class UsageError extends Error {
@@ -76,6 +78,7 @@ export function parseCommandLine(args: string[]): ExtractorCommand {
       return { name, runId };
     }
     case 'archive':
+    case 'migrate':
       allow();
       return { name };
     case 'audit-reports': {

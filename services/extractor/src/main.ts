@@ -7,6 +7,7 @@ import { auditReports } from './audit-reports';
 import { parseCommandLine, UsageError } from './command-line';
 import { livevoxFromSettings, resumeOneRun, runExtract } from './extract-sequence';
 import { loadConfiguration } from './load-configuration';
+import { migrate } from './migrate';
 import { loadExtractorSettings, type ExtractorSettings } from './settings';
 
 function livevoxOption(settings: ExtractorSettings) {
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
       process.exit(64); // EX_USAGE
     }
     throw error;
+  }
+  if (command.name === 'migrate') {
+    await migrate();
+    process.exit(0);
   }
   const settings = loadExtractorSettings();
   // Airtable is read while MongoDB, Kafka and the HTTP side start: one after the other, the

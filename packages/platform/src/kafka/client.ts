@@ -1,4 +1,11 @@
-import { Kafka, logLevel, type Admin, type KafkaConfig, type SASLOptions } from 'kafkajs';
+import {
+  ConfigResourceTypes,
+  Kafka,
+  logLevel,
+  type Admin,
+  type KafkaConfig,
+  type SASLOptions,
+} from 'kafkajs';
 import { EnvError } from '../env';
 import type { Logger } from '../logger';
 import { topicPartitions, type TopicName } from './topics';
@@ -123,6 +130,91 @@ export async function ensureTopics(
           );
         });
     }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** What a reconciliation changed on the cluster, for the migration's log. */
+export interface TopicChanges {
+  created: string[];
+  /** Topics whose partitions were added, with the counts before and after. */
+  grown: { topic: string; from: number; to: number }[];
+  /** Topics whose min.insync.replicas was set to the settings' value. */
+  minInsyncReplicasSet: string[];
+}
+
+/**
+ * The migration's view of the topics: creates the missing ones, adds partitions to a topic that
+ * has fewer than the settings ask (Kafka cannot take partitions away: more are left alone), and
+ * sets min.insync.replicas where it differs. Adding partitions sends a key's later messages to
+ * another partition, so it runs before the new pods start and between nights.
+ */
+export async function reconcileTopics(
+  kafka: Kafka,
+  topics: TopicName[],
+  settings: TopicSettings = LOCAL_TOPIC_SETTINGS,
+): Promise<TopicChanges> {
+  const before = new Set(await listTopics(kafka));
+  await ensureTopics(kafka, topics, settings);
+  const changes: TopicChanges = {
+    created: topics.filter((t) => !before.has(t)),
+    grown: [],
+    minInsyncReplicasSet: [],
+  };
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = topics.filter((t) => before.has(t));
+    if (existing.length === 0) return changes;
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: existing });
+    const grow = metadata.flatMap(({ name, partitions }) => {
+      const wanted = settings.partitions ?? topicPartitions[name as TopicName];
+      return partitions.length < wanted ? [{ topic: name, from: partitions.length, to: wanted }] : [];
+    });
+    if (grow.length > 0) {
+      await admin.createPartitions({
+        validateOnly: false,
+        topicPartitions: grow.map(({ topic, to }) => ({ topic, count: to })),
+      });
+      changes.grown = grow;
+    }
+    const configs = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: existing.map((name) => ({
+        type: ConfigResourceTypes.TOPIC,
+        name,
+        configNames: ['min.insync.replicas'],
+      })),
+    });
+    const wantedIsr = String(settings.minInsyncReplicas);
+    const differing = configs.resources
+      .filter(
+        (r) => r.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue !== wantedIsr,
+      )
+      .map((r) => r.resourceName);
+    if (differing.length > 0) {
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: differing.map((name) => ({
+          type: ConfigResourceTypes.TOPIC,
+          name,
+          configEntries: [{ name: 'min.insync.replicas', value: wantedIsr }],
+        })),
+      });
+      changes.minInsyncReplicasSet = differing;
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return changes;
+}
+
+async function listTopics(kafka: Kafka): Promise<string[]> {
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await admin.listTopics();
   } finally {
     await admin.disconnect();
   }
