@@ -278,7 +278,7 @@ export async function handOnClaimedRun(
 }
 
 /** Publishes the export a step asks for. */
-export async function publishExport(
+async function publishExport(
   publisher: Publisher,
   run: Pick<RunDocument, 'runId' | 'candidate'>,
   step: RunStep & { kind: 'export-results' | 'export-callers' },
@@ -304,7 +304,7 @@ export function republishRunExport(
   return publishExport(publisher, run, awaitedExport(run));
 }
 
-export async function publishCsvExport(
+async function publishCsvExport(
   publisher: Publisher,
   run: Pick<RunDocument, 'runId' | 'candidate'>,
   fromStatus: typeof SyncStatus.InProgress | typeof SyncStatus.QueuedForCsv,

@@ -23,7 +23,7 @@ export interface WriterCommits {
   outcomes: GroupCommit<MarkedOutcome, boolean>;
   counters: GroupCommit<RunCounterDeltas & { runId: string }, void>;
   /** The marks this process holds while their posts are out, kept alive. */
-  leases: LeaseKeeper;
+  leases: Pick<LeaseKeeper, 'hold' | 'drop'>;
 }
 
 /**
@@ -31,7 +31,7 @@ export interface WriterCommits {
  * at a time: a post may take VAN's whole timeout, yet a writer that dies leaves marks that lapse
  * within one lease, and whoever finds its calls then flags them for a person.
  */
-export class LeaseKeeper {
+class LeaseKeeper {
   private readonly held = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private renewing = false;
