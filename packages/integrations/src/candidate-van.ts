@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client';
 import type { Candidate, CandidateSystem } from '@call-sync/core';
 import { fingerprintApiKey } from './key-fingerprint';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
-import type { RequestBudget } from './request-budget';
+import { countingBudget, type RequestBudget } from './request-budget';
 import { createVanClient, type VanClient } from './van-client';
 
 /** VAN's mode for a candidate's key: 0 for the voter file (System van), 1 for MyCampaign. */
@@ -47,8 +47,7 @@ export function createCandidateVan(options: {
   const apiKey = candidate.apiKey.reveal();
   const fingerprint = fingerprintApiKey(apiKey);
   const limiter = getKeyRateLimiter(fingerprint, settings.VAN_RATE_PER_SECOND);
-  const budget = options.budgetFor(fingerprint);
-  let used = 0;
+  const counted = countingBudget(options.budgetFor(fingerprint));
   const client = createVanClient({
     baseUrl: settings.VAN_API_URL,
     applicationName: settings.VAN_APPLICATION_NAME,
@@ -57,15 +56,8 @@ export function createCandidateVan(options: {
     timeoutMs: settings.VAN_TIMEOUT_MS,
     rateLimiter: options.pace ? options.pace(limiter) : limiter,
     // Every request is billed to the key's day, whoever sends it.
-    budget: {
-      tryConsume: async () => {
-        const ok = await budget.tryConsume();
-        if (ok) used += 1;
-        return ok;
-      },
-      remaining: () => budget.remaining(),
-    },
+    budget: counted.budget,
     ...(options.registry ? { metrics: options.registry } : {}),
   });
-  return { client, fingerprint, limiter, requestsUsed: () => used };
+  return { client, fingerprint, limiter, requestsUsed: counted.used };
 }

@@ -45,3 +45,19 @@ export function createDailyRequestBudget(
     },
   };
 }
+
+/** A budget that counts what this client took from it, for a run's "VAN requests used". */
+export function countingBudget(budget: RequestBudget): { budget: RequestBudget; used(): number } {
+  let used = 0;
+  return {
+    budget: {
+      tryConsume: async () => {
+        const ok = await budget.tryConsume();
+        if (ok) used += 1;
+        return ok;
+      },
+      remaining: () => budget.remaining(),
+    },
+    used: () => used,
+  };
+}

@@ -7,6 +7,7 @@
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
 import {
+  countingBudget,
   createAirtableClient,
   createCandidateVan,
   createVanClient,
@@ -40,22 +41,15 @@ export function vanAccessWithBudget(
   options: Omit<VanClientOptions, 'budget'>,
   budget: SharedRequestBudget,
 ): CandidateVanAccess {
-  let used = 0;
+  const counted = countingBudget(budget);
   const client = createVanClient({
     ...options,
     ...(options.rateLimiter ? { rateLimiter: observedLimiter(options.rateLimiter) } : {}),
-    budget: {
-      tryConsume: async () => {
-        const ok = await budget.tryConsume();
-        if (ok) used += 1;
-        return ok;
-      },
-      remaining: () => budget.remaining(),
-    },
+    budget: counted.budget,
   });
   return {
     client,
-    requestsUsed: () => used,
+    requestsUsed: counted.used,
     budgetRemaining: () => budget.remaining(),
     ...(options.rateLimiter ? { limiter: options.rateLimiter } : {}),
   };
