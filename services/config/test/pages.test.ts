@@ -121,6 +121,7 @@ if (chromiumMissing) {
     test('the outcome-unknown worklist: a run links to it, a person ticks a call and confirms it in VAN', async () => {
       const page = await context.newPage();
       await page.goto(`${world.service.url}/runs/${NIGHTLY_RUN}`);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'run.png'), fullPage: true });
       await page.click('.outcome-unknown a');
       await page.waitForURL(`**/outcome-unknown?run=${NIGHTLY_RUN}`);
       expect(await page.textContent('h1')).toBe('Outcome unknown');
