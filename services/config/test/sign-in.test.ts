@@ -54,6 +54,7 @@ test('the form signs in with a session cookie that holds no form of the token', 
   expect(cookie).toMatch(/; path=\//i);
   expect(cookie).toMatch(/; expires=/i);
   expect(cookie).not.toMatch(/; secure/i);
+  expect(login.headers.get('strict-transport-security')).toBeNull();
   const expires = Date.parse(/expires=([^;]+)/i.exec(cookie)![1]!);
   expect(expires - Date.now()).toBeGreaterThan(11 * 3_600_000);
   expect(expires - Date.now()).toBeLessThanOrEqual(12 * 3_600_000);
@@ -78,10 +79,15 @@ test('the form signs in with a session cookie that holds no form of the token', 
   expect((await json(api)).ok).toBe(true);
 });
 
-test('behind TLS (X-Forwarded-Proto: https) the cookie is Secure', async () => {
+test('behind TLS (X-Forwarded-Proto: https) the cookie is Secure and pages carry HSTS', async () => {
   const login = await signIn(API_TOKEN, '/candidates', { 'x-forwarded-proto': 'https' });
   expect(login.status).toBe(303);
   expect(sessionCookieOf(login)).toMatch(/; secure/i);
+  expect(login.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
+  const page = await withSession(valueOf(sessionCookieOf(login)), {
+    headers: { accept: 'text/html', 'x-forwarded-proto': 'https' },
+  });
+  expect(page.headers.get('strict-transport-security')).toBe('max-age=31536000; includeSubDomains');
 });
 
 test('a wrong token signs nobody in', async () => {

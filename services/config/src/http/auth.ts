@@ -38,6 +38,9 @@ export function securityHeaders(): Koa.Middleware {
     ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cache-Control', 'no-store');
+    // Over TLS (the ingress says so in X-Forwarded-Proto), browsers are told to keep to it; over
+    // plain HTTP the header would mean nothing and is left out, as the standard asks.
+    if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     ctx.set(
       'Content-Security-Policy',
       // Style attributes carry only computed widths (progress bars); scripts and style
