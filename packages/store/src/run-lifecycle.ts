@@ -262,8 +262,10 @@ export async function advanceRun(
 export async function handOnClaimedRun(
   deps: RunLifecycleDeps,
   run: Pick<RunDocument, 'runId' | 'strategy' | 'dryRun'>,
+  /** The run's claims when the caller made them all (the extractor); else read from the calls. */
+  claimed?: RunCounts,
 ): Promise<RunDocument | null> {
-  const counts = countsFrom(await countRunCalls(deps.db, run.runId));
+  const counts = claimed ?? countsFrom(await countRunCalls(deps.db, run.runId));
   const step = nextRunStep(
     { state: RunState.Extracting, strategy: run.strategy, dryRun: run.dryRun, hasCallerFile: false },
     counts,

@@ -24,13 +24,13 @@ import type { Configuration, ConfigurationListing } from '@call-sync/integration
 import type { Logger } from '@call-sync/platform';
 import {
   failRun,
+  handOnClaimedRun,
   lastCompletedWindowEnd,
   liveRuns,
   newRunDocument,
   runsCollection,
   updateLiveRun,
   type RunDocument,
-  handOnClaimedRun,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
 import { unusableConfiguration, type ExtractionDeps } from './extract-runs';

@@ -16,9 +16,9 @@ import {
 } from '@call-sync/integrations';
 import { trace, type Logger, type Publisher } from '@call-sync/platform';
 import {
-  handOnClaimedRun,
   createMongoRequestBudget,
   failRun,
+  handOnClaimedRun,
   hasLiveRun,
   openRuns,
   publishRunEvent,
@@ -187,7 +187,7 @@ async function extractRun(
           if (done) await publishRunEvent(deps.publisher, done, 'run.completed', { counts: summary.counts });
           return done ?? undefined;
         }
-        return (await handOnClaimedRun(deps, taken)) ?? undefined;
+        return (await handOnClaimedRun(deps, taken, summary.counts)) ?? undefined;
       } catch (error) {
         // Calls claimed so far stay claimed; the stall check resumes or fails the run loudly.
         span.recordException(error as Error);
