@@ -3,6 +3,7 @@ import type { Registry } from '@call-sync/platform';
 import type { Candidate, VanMetadata } from '@call-sync/core';
 import {
   createCandidateVan,
+  fingerprintApiKey,
   vanModeOf,
   type VanConnectionSettings,
   type BulkImportMappingType,
@@ -49,23 +50,24 @@ export interface VanMetadataCacheOptions {
  */
 export function createVanMetadataCache(options: VanMetadataCacheOptions): VanMetadataCache {
   const entries = new Map<string, { fetchedAt: number; value: Promise<VanView> }>();
-  const clientFor = (candidate: Candidate): { van: VanClient; fingerprint: string; mode: 0 | 1 } => {
-    const { client, fingerprint } = createCandidateVan({
+  const clientFor = (candidate: Candidate): VanClient =>
+    createCandidateVan({
       settings: options.settings,
       candidate,
       budgetFor: (key) => createMongoRequestBudget(options.db, key, options.dailyBudget),
       ...(options.registry ? { registry: options.registry } : {}),
-    });
-    return { van: client, fingerprint, mode: vanModeOf(candidate.system) };
-  };
+    }).client;
   return {
-    client: (candidate) => clientFor(candidate).van,
+    client: clientFor,
     get(candidate) {
-      const { van, fingerprint, mode } = clientFor(candidate);
+      if (!candidate.apiKey) throw new Error(`candidate ${candidate.slug} has no VAN API key`);
       const bulk = candidate.strategy === 'bulk';
-      const cacheKey = `${candidate.slug}:${fingerprint}:${mode}${bulk ? ':bulk' : ''}`;
+      const fingerprint = fingerprintApiKey(candidate.apiKey.reveal());
+      const cacheKey = `${candidate.slug}:${fingerprint}:${vanModeOf(candidate.system)}${bulk ? ':bulk' : ''}`;
       const cached = entries.get(cacheKey);
       if (cached && Date.now() - cached.fetchedAt < options.ttlMs) return cached.value;
+      // A client is made only for a fetch: a page answered from the cache costs nothing.
+      const van = clientFor(candidate);
       const value = (async (): Promise<VanView> => {
         const profile = await van.getApiKeyProfile();
         const metadata = await van.fetchMetadata();
