@@ -15,7 +15,7 @@ import {
   type TimeWindow,
 } from '@call-sync/core';
 import { callsCollection, runsCollection } from './collections';
-import { OUTCOME_UNKNOWN } from './pipeline-calls';
+import { OUTCOME_UNKNOWN, projectionOf } from './pipeline-calls';
 
 export interface OutcomeUnknownQuery {
   /** Only these candidates (an organiser's); undefined: every candidate. */
@@ -25,28 +25,6 @@ export interface OutcomeUnknownQuery {
   window?: TimeWindow;
   limit: number;
 }
-
-/** A call on the worklist: what a person needs to look for it in VAN. */
-export type OutcomeUnknownCall = Pick<
-  Call,
-  | 'id'
-  | 'client'
-  | 'run_id'
-  | 'account_number'
-  | 'voter_id'
-  | 'first_name'
-  | 'last_name'
-  | 'phone_dialed'
-  | 'timestamp'
-  | 'full_on_screen_result'
-  | 'display_name'
-  | 'error'
-  | 'van_request'
-  | 'posting_started_at'
-  | 'posting_request_id'
-  | 'attempts'
-  | 'repost_lease_until'
->;
 
 const WORKLIST_FIELDS = [
   'id',
@@ -66,7 +44,11 @@ const WORKLIST_FIELDS = [
   'posting_request_id',
   'attempts',
   'repost_lease_until',
-] as const;
+] as const satisfies readonly (keyof Call)[];
+const WORKLIST_PROJECTION = projectionOf(WORKLIST_FIELDS);
+
+/** A call on the worklist: what a person needs to look for it in VAN. */
+export type OutcomeUnknownCall = Pick<Call, (typeof WORKLIST_FIELDS)[number]>;
 
 /** The filter every worklist read starts from: served by the sparse `outcome_unknown` index. */
 const UNKNOWN = { outcome_unknown: true, sync_status: SyncStatus.AttemptedError } as const;
@@ -88,9 +70,8 @@ export async function listOutcomeUnknown(
   query: OutcomeUnknownQuery,
 ): Promise<{ calls: OutcomeUnknownCall[]; total: number }> {
   const filter = worklistFilter(query);
-  const projection = Object.fromEntries([['_id', 0], ...WORKLIST_FIELDS.map((f) => [f, 1])]);
   const [found, total] = await Promise.all([
-    callsCollection(db).find(filter, { projection }).limit(query.limit).toArray(),
+    callsCollection(db).find(filter, { projection: WORKLIST_PROJECTION }).limit(query.limit).toArray(),
     callsCollection(db).countDocuments(filter),
   ]);
   found.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || a.id.localeCompare(b.id));
@@ -117,12 +98,11 @@ export async function countOutcomeUnknownByCandidate(db: Db): Promise<Map<string
 }
 
 /** Why a call could not be resolved as asked. */
-export type ResolveRefusal = 'not_outcome_unknown' | 'repost_in_flight' | 'not_allowed' | 'no_van_request';
+export type ResolveRefusal = 'not_outcome_unknown' | 'repost_in_flight' | 'no_van_request';
 
 const NOT_UNKNOWN_DETAIL: Record<ResolveRefusal, string> = {
   not_outcome_unknown: 'the call is not (or no longer) outcome unknown',
   repost_in_flight: 'a re-post of this call is in flight; look again in a minute',
-  not_allowed: "the call is another candidate's",
   no_van_request: 'the call has no VAN request stored to post again; reset it instead',
 };
 

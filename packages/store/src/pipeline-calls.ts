@@ -52,7 +52,7 @@ export function whereStatus(
 }
 
 /** A projection of exactly `fields`: a cursor over a night carries only what its reader reads. */
-function projectionOf(fields: readonly string[]): Record<string, 0 | 1> {
+export function projectionOf(fields: readonly string[]): Record<string, 0 | 1> {
   return Object.fromEntries([['_id', 0], ...fields.map((field) => [field, 1])]) as Record<string, 0 | 1>;
 }
 

@@ -81,9 +81,9 @@ export function createCandidateVanAccess(
   logger: Logger,
   settings: VanWriterSettings,
   registry?: Registry,
-  // The writer needs each candidate's key and System only: the listing, never the result tables
-  // (one Airtable request for the whole night instead of one per candidate, on a base that answers
-  // five a second to the extractor and the writer together).
+  // The writer needs each candidate's key and System only: the listing and the term codes, never
+  // the result tables (two Airtable requests for the night instead of one more per candidate, on
+  // a base that answers five a second to the extractor and the writer together).
   loadConfiguration: () => Promise<ConfigurationListing> = () => {
     const airtable = createAirtableClient({
       apiKey: settings.AIRTABLE_API_KEY,
