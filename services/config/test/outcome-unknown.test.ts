@@ -61,6 +61,16 @@ function unknownCall(overrides: Partial<Call> = {}): Call {
   });
 }
 
+/** The run the calls belong to, completed with these counts. */
+const insertCompletedRun = (counts: Record<string, number>) =>
+  db.collection('runs').insertOne({
+    _id: RUN_ID,
+    runId: RUN_ID,
+    candidate: 'good-candidate',
+    state: 'completed',
+    counts,
+  } as never);
+
 async function metricValue(candidate: string): Promise<number> {
   const text = await (await world.api('/metrics', { token: null })).text();
   const line = text
@@ -77,13 +87,7 @@ describe('the outcome-unknown worklist', () => {
     const call = unknownCall();
     const other = unknownCall({ client: 'broken-candidate', district: 'nc09' });
     await db.collection('calls').insertMany([call, other, makeCall({ timestamp: call.timestamp })]);
-    await db.collection('runs').insertOne({
-      _id: RUN_ID,
-      runId: RUN_ID,
-      candidate: 'good-candidate',
-      state: 'completed',
-      counts: { attempted_error: 1, finished: 0 },
-    } as never);
+    await insertCompletedRun({ attempted_error: 1, finished: 0 });
 
     const listed = await json(await world.api(`/outcome-unknown?candidate=good-candidate&day=${day}`));
     expect(listed.total).toBe(1);
@@ -141,13 +145,7 @@ describe('the outcome-unknown worklist', () => {
   test('"it is in VAN" finishes the call with a receipt naming who confirmed it, audited; the metric falls', async () => {
     const call = unknownCall();
     await db.collection('calls').insertOne(call);
-    await db.collection('runs').insertOne({
-      _id: RUN_ID,
-      runId: RUN_ID,
-      candidate: 'good-candidate',
-      state: 'completed',
-      counts: { attempted_error: 1, finished: 4 },
-    } as never);
+    await insertCompletedRun({ attempted_error: 1, finished: 4 });
     // The metric is read from MongoDB at most once a second: wait for the scrape that sees the call.
     await waitUntil(async () => (await metricValue('good-candidate')) === 1, {
       what: 'the metric counting 1',

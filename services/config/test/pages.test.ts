@@ -1,33 +1,18 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Db } from 'mongodb';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { type Browser, type BrowserContext } from 'playwright-core';
 import { emptyRunCounts } from '@call-sync/core';
-import { repoRoot } from '../../../test/servers';
 import { easternTime, makeCall } from './support/calls';
 import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { chromiumMissing, launchChromium, screenshotFolder } from './support/browser';
 
 // The organisers' pages in a real browser (Debian's chromium driven by playwright-core), with
 // screenshots. Without chromium the test fails and says how to install it.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-// A test run leaves the tree as it was: the screenshots go to a temporary folder unless
-// `npm run screenshots` names the README's (docs/screenshots) to refresh them.
-const temporaryScreenshots = !process.env.SCREENSHOTS_DIR;
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR
-  ? path.resolve(repoRoot, process.env.SCREENSHOTS_DIR)
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'call-sync-screenshots-'));
-const chromiumMissing = !fs.existsSync(CHROMIUM);
-const MISSING_MESSAGE =
-  `chromium not found at ${CHROMIUM}: run scripts/install-chromium.sh (apt-get install chromium) ` +
-  'or set CHROMIUM_PATH; the page screenshots need it';
+const screenshots = screenshotFolder();
 
-// `npm test` installs chromium on first use (scripts/test.mjs); a missing browser is a failure,
-// never a skip that would report the pages as tested.
 if (chromiumMissing) {
   test('chromium is installed for the page tests', () => {
-    throw new Error(MISSING_MESSAGE);
+    throw new Error(chromiumMissing);
   });
 } else {
   describe('the pages in a browser', () => {
@@ -41,27 +26,17 @@ if (chromiumMissing) {
       world = await startConfigWorld();
       db = await world.connectDb();
       await arrangeRuns(db);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
       context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.service.url });
       context.on('console', (message) => {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
       });
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
     }, 90_000);
     afterAll(async () => {
       await browser?.close();
       await world?.close();
-      if (temporaryScreenshots) fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
+      screenshots.cleanUp();
     });
 
     test('a browser without the cookie is asked to sign in, and signs in with a token', async () => {
@@ -74,7 +49,7 @@ if (chromiumMissing) {
       await page.click('button[type=submit]');
       await page.waitForURL('**/candidates');
       expect(await page.textContent('h1')).toBe('Candidates');
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'candidates.png'), fullPage: true });
+      await page.screenshot({ path: screenshots.file('candidates.png'), fullPage: true });
       await page.close();
     });
 
@@ -85,7 +60,7 @@ if (chromiumMissing) {
       await page.click('button.copy[data-copy="101,1011"]');
       expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('101,1011');
       expect(await page.textContent('button.copy[data-copy="101,1011"]')).toBe('copied');
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'configure.png'), fullPage: true });
+      await page.screenshot({ path: screenshots.file('configure.png'), fullPage: true });
       await page.close();
     });
 
@@ -94,10 +69,10 @@ if (chromiumMissing) {
       await page.goto(`${world.service.url}/validate/broken-candidate`);
       expect((await page.textContent('.banner.bad'))?.trim()).toMatch(/^THIS SYNC HAS ERRORS/);
       expect(await page.locator('tbody tr').count()).toBe(6);
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'validate-errors.png'), fullPage: true });
+      await page.screenshot({ path: screenshots.file('validate-errors.png'), fullPage: true });
       await page.goto(`${world.service.url}/validate/good-candidate`);
       expect((await page.textContent('.banner.ok'))?.trim()).toBe('This sync is good to go!');
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'validate-ok.png'), fullPage: true });
+      await page.screenshot({ path: screenshots.file('validate-ok.png'), fullPage: true });
       await page.close();
     });
 
@@ -113,7 +88,7 @@ if (chromiumMissing) {
       expect(normalised(await page.textContent('.left-behind'))).toMatch(
         /^good-candidate: 7 calls left behind\. They were made between 09-01-2026 10:00 PM and 10-16-2026 10:00 PM \(Eastern\)/,
       );
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'runs.png'), fullPage: true });
+      await page.screenshot({ path: screenshots.file('runs.png'), fullPage: true });
       await page.close();
       expect(cspViolations).toEqual([]);
     });
@@ -121,13 +96,13 @@ if (chromiumMissing) {
     test('the outcome-unknown worklist: a run links to it, a person ticks a call and confirms it in VAN', async () => {
       const page = await context.newPage();
       await page.goto(`${world.service.url}/runs/${NIGHTLY_RUN}`);
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'run.png'), fullPage: true });
+      await page.screenshot({ path: screenshots.file('run.png'), fullPage: true });
       await page.click('.outcome-unknown a');
       await page.waitForURL(`**/outcome-unknown?run=${NIGHTLY_RUN}`);
       expect(await page.textContent('h1')).toBe('Outcome unknown');
       expect(await page.locator('tbody tr').count()).toBe(2);
       expect(await page.textContent('tbody')).toContain('Support 2026');
-      await page.screenshot({ path: path.join(SCREENSHOTS, 'outcome-unknown.png'), fullPage: true });
+      await page.screenshot({ path: screenshots.file('outcome-unknown.png'), fullPage: true });
       await page.check(`input[value="${UNKNOWN_CALLS[0]}"]`);
       await page.click('button[value="in-van"]');
       await page.waitForURL('**/outcome-unknown/resolve');

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Db } from 'mongodb';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { addDays, easternDayOf, emptyRunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
-import { repoRoot } from '../../../test/servers';
+import { chromiumMissing, launchChromium, screenshotFolder } from './support/browser';
 import { easternTime, makeCall } from './support/calls';
 import {
   API_TOKEN,
@@ -19,17 +19,11 @@ import {
 // against the started config service: a call's journey found by each key, and an organiser who
 // may not see another candidate's call. Screenshots as in pages.test.ts.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const temporaryScreenshots = !process.env.SCREENSHOTS_DIR;
-const SCREENSHOTS = process.env.SCREENSHOTS_DIR
-  ? path.resolve(repoRoot, process.env.SCREENSHOTS_DIR)
-  : fs.mkdtempSync(path.join(os.tmpdir(), 'call-sync-screenshots-'));
+const screenshots = screenshotFolder();
 
-if (!fs.existsSync(CHROMIUM)) {
+if (chromiumMissing) {
   test('chromium is installed for the page tests', () => {
-    throw new Error(
-      `chromium not found at ${CHROMIUM}: run scripts/install-chromium.sh or set CHROMIUM_PATH`,
-    );
+    throw new Error(chromiumMissing);
   });
 } else {
   describe("the people's pages in a browser", () => {
@@ -66,18 +60,14 @@ if (!fs.existsSync(CHROMIUM)) {
       db = await world.connectDb();
       await arrangeJourneys(db);
       await arrangeNights(db);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-      });
+      browser = await launchChromium();
       operator = await signedIn(API_TOKEN);
       limited = await signedIn(LIMITED_TOKEN);
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
     }, 90_000);
     afterAll(async () => {
       await browser?.close();
       await world?.close();
-      if (temporaryScreenshots) fs.rmSync(SCREENSHOTS, { recursive: true, force: true });
+      screenshots.cleanUp();
     });
 
     const text = async (page: Page, selector: string) => normalised(await page.textContent(selector));
@@ -145,7 +135,7 @@ if (!fs.existsSync(CHROMIUM)) {
           '10-21-2026 09:30 AM finished — nothing more will happen to it',
           '10-21-2026 09:30 AM found in VAN by a person — by ops',
         ]);
-        await page.screenshot({ path: path.join(SCREENSHOTS, 'call-journey.png'), fullPage: true });
+        await page.screenshot({ path: screenshots.file('call-journey.png'), fullPage: true });
         await page.close();
       });
 
@@ -308,7 +298,7 @@ if (!fs.existsSync(CHROMIUM)) {
         expect(
           normalised(await page.textContent('.night-chart[data-candidate="csv-candidate"] .budget')),
         ).toBe('CSV only: no VAN key');
-        await page.locator('.nights').screenshot({ path: path.join(SCREENSHOTS, 'runs-nights.png') });
+        await page.locator('.nights').screenshot({ path: screenshots.file('runs-nights.png') });
         await noScript.close();
       });
 
@@ -406,7 +396,7 @@ if (!fs.existsSync(CHROMIUM)) {
           undefined,
           { timeout: 60_000 },
         );
-        await page.screenshot({ path: path.join(SCREENSHOTS, 'import-uploading.png') });
+        await page.screenshot({ path: screenshots.file('import-uploading.png') });
         await page.waitForSelector('#import-result', { timeout: 120_000 });
         const { status, job } = await page.evaluate(
           () => (window as unknown as { answer: { status: number; job: ImportAnswer } }).answer,
@@ -443,7 +433,7 @@ if (!fs.existsSync(CHROMIUM)) {
         const listed = page.locator('#imports tbody tr', { hasText: 'export-100k.csv' });
         await listed.waitFor();
         expect(normalised(await listed.locator('td').nth(1).textContent())).toBe('ops');
-        await page.screenshot({ path: path.join(SCREENSHOTS, 'import-done.png'), fullPage: true });
+        await page.screenshot({ path: screenshots.file('import-done.png'), fullPage: true });
         await page.close();
         fs.rmSync(path.dirname(file), { recursive: true, force: true });
       }, 180_000);
