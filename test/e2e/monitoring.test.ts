@@ -135,8 +135,16 @@ const services: { name: ServiceName; process: ServiceProcess; metricsUrl: string
 let scrape: ReturnType<typeof operatorScrape>;
 const noKeyCandidate = uniqueName('no-key');
 
-async function query(promql: string): Promise<Series[]> {
-  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}`);
+/**
+ * When the one-shot extractor's final numbers were scraped. Once it exits, the next scrape of its
+ * target fails and Prometheus marks its series stale, so a query at "now" finds them only if it
+ * runs within a second of the exit; the panel checks evaluate at this instant instead.
+ */
+let oneShotFinalScrapeAt: number | undefined;
+
+async function query(promql: string, at = oneShotFinalScrapeAt): Promise<Series[]> {
+  const time = at === undefined ? '' : `&time=${at}`;
+  const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(promql)}${time}`);
   const body = (await response.json()) as { status: string; error?: string; data?: { result: never[] } };
   if (body.status !== 'success') throw new Error(`Prometheus refused ${promql}: ${body.error}`);
   return body.data?.result ?? [];
@@ -344,6 +352,11 @@ beforeAll(async () => {
   } finally {
     await world.mongo.client.db(auditDatabase).dropDatabase();
   }
+  // The last raw sample of the gauge the one-shot sets for its final scrape: a range selector
+  // returns samples, stale or not.
+  const [done] = await query('callsync_job_work_done[15m]', Date.now() / 1000);
+  const samples = (done as unknown as { values?: [number, string][] } | undefined)?.values ?? [];
+  oneShotFinalScrapeAt = samples.length > 0 ? samples[samples.length - 1]![0] : undefined;
 });
 
 afterAll(async () => {
