@@ -3,10 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db } from 'mongodb';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { addDays, easternDayOf, emptyRunCounts } from '@call-sync/core';
+import { addDays, emptyRunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { chromiumMissing, launchChromium, screenshotFolder } from './support/browser';
 import { easternTime, makeCall } from './support/calls';
+import { easternTodayAwayFromMidnight } from './support/eastern-today';
 import {
   API_TOKEN,
   LIMITED_TOKEN,
@@ -59,11 +60,12 @@ if (chromiumMissing) {
       world = await startConfigWorld();
       db = await world.connectDb();
       await arrangeJourneys(db);
+      TODAY = await easternTodayAwayFromMidnight();
       await arrangeNights(db);
       browser = await launchChromium();
       operator = await signedIn(API_TOKEN);
       limited = await signedIn(LIMITED_TOKEN);
-    }, 90_000);
+    }, 220_000);
     afterAll(async () => {
       await browser?.close();
       await world?.close();
@@ -642,7 +644,8 @@ async function arrangeJourneys(db: Db): Promise<void> {
   ] as never[]);
 }
 
-const TODAY = easternDayOf(new Date());
+/** Set before the nights are arranged, away from Eastern midnight. */
+let TODAY = '';
 
 /** Nights relative to today: a busy one yesterday, none the night before, a quieter one before that. */
 async function arrangeNights(db: Db): Promise<void> {

@@ -1,10 +1,11 @@
 import type { Db } from 'mongodb';
-import { easternDayOf, emptyRunCounts, type RunCounts } from '@call-sync/core';
+import { emptyRunCounts, type RunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { Collections } from '@call-sync/platform';
 import { makeCall } from '../../../test/support/calls';
 import { measuredCandidates } from '../src/run-metrics';
 import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
+import { easternTodayAwayFromMidnight } from './support/eastern-today';
 
 // The pipeline's state as Prometheus sees it: the config service reads runs, reports, calls and
 // the VAN budget from MongoDB on each scrape. Arranged here as the pipeline would leave them.
@@ -102,7 +103,7 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
       { ...makeCall({ id: 'k1', client: 'good-candidate', timestamp: at(5) }) },
     ]);
   const key = fingerprintApiKey(VAN_KEY_MYVOTERS);
-  const day = easternDayOf(new Date());
+  const day = await easternTodayAwayFromMidnight();
   await db
     .collection(Collections.VanBudgets)
     .insertOne({ _id: `${key}:${day}` as never, keyFingerprint: key, day, used: 120 });
@@ -178,7 +179,7 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
   // Scrapes and probes are not timed.
   expect(metrics).not.toMatch(/route="\/metrics"/);
   expect(metrics).not.toContain(VAN_KEY_MYVOTERS);
-});
+}, 200_000);
 
 test("a candidate's Sync Mode is what its info series is labelled with", () => {
   const candidate = (slug: string, syncMode: string, active = true) => ({
