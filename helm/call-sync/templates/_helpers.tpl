@@ -45,8 +45,17 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{/*
+A component's image, called with (dict "root" $ "image" "config"). A digest pins the exact build a
+tag may later name differently; each component is its own image, so each has its own digest.
+*/}}
 {{- define "call-sync.image" -}}
-{{- printf "%s/%s:%s" .root.Values.image.repository .image (default .root.Chart.AppVersion .root.Values.image.tag) }}
+{{- $values := .root.Values.image }}
+{{- with get $values.digests .image }}
+{{- printf "%s/%s@%s" $values.repository $.image . }}
+{{- else }}
+{{- printf "%s/%s:%s" $values.repository .image (default .root.Chart.AppVersion $values.tag) }}
+{{- end }}
 {{- end }}
 
 {{/* The Secret a group reads: its own existingSecret, else secrets.name, else the full name. */}}
