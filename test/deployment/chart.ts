@@ -18,8 +18,16 @@ export const helmBinary = (): string =>
     timeout: 10 * 60_000,
   }).trim();
 
-/** Every document of `helm template`, with a values file and `--set` pairs when given. */
-export function renderChart<M>(helm: string, valuesFile?: string, set: string[] = []): M[] {
+/**
+ * Every document of `helm template`, with a values file, `--set` pairs and `--set-json` pairs
+ * (for values `--set` cannot spell, such as an empty list) when given.
+ */
+export function renderChart<M>(
+  helm: string,
+  valuesFile?: string,
+  set: string[] = [],
+  setJson: string[] = [],
+): M[] {
   const output = execFileSync(
     helm,
     [
@@ -30,6 +38,7 @@ export function renderChart<M>(helm: string, valuesFile?: string, set: string[] 
       '1.27.0',
       ...(valuesFile ? ['-f', valuesFile] : []),
       ...set.flatMap((pair) => ['--set', pair]),
+      ...setJson.flatMap((pair) => ['--set-json', pair]),
     ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -168,6 +168,18 @@ tolerations:
 affinity:
   {{- toYaml . | nindent 2 }}
 {{- end }}
+{{- with .values.topologySpreadConstraints }}
+{{- /* A constraint counts the pods its selector names: without one of its own, this component's. */}}
+{{- $selector := dict "matchLabels" (include "call-sync.selectorLabels" $ | fromYaml) }}
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $constraint := deepCopy . }}
+  {{- if not (hasKey $constraint "labelSelector") }}
+  {{- $_ := set $constraint "labelSelector" $selector }}
+  {{- end }}
+  - {{ toYaml $constraint | nindent 4 | trim }}
+  {{- end }}
+{{- end }}
 {{- end }}
 
 {{- define "call-sync.containerCommon" -}}
