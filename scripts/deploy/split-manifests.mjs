@@ -58,7 +58,11 @@ for (const name of names) {
 fs.writeFileSync(
   path.join(outDir, 'kustomization.yaml'),
   `${HEADER}# kubectl apply -k k8s/ (set the namespace here, or with kubectl -n). Without the Prometheus
-# Operator, drop monitoring.yaml from the list.
+# Operator, drop monitoring.yaml from the list. migrate.yaml is the chart's migration hook, a Job
+# running \`extractor migrate\` (topics and indexes), which the services do not do themselves: on
+# a first install apply it alone and wait for it (kubectl apply -f k8s/migrate.yaml, then kubectl
+# wait --for=condition=complete job/call-sync-migrate), and before applying another version delete
+# the Job, whose pod template cannot change.
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
 resources:

@@ -156,7 +156,7 @@ function podsOf(manifests: Manifest[]) {
     (m) => m.kind === 'NetworkPolicy' && (m.spec.policyTypes ?? []).includes('Egress'),
   );
   return manifests.flatMap((m) => {
-    if (!['Deployment', 'CronJob'].includes(m.kind)) return [];
+    if (!['Deployment', 'CronJob', 'Job'].includes(m.kind)) return [];
     const template = m.spec.template ?? m.spec.jobTemplate?.spec.template;
     if (!template) return [];
     const labels = template.metadata.labels;
@@ -189,7 +189,11 @@ test.each(VALUES_FILES)(
     const manifests = renderChart<Manifest>(helm, file);
     const pods = podsOf(manifests);
     expect(pods.map((p) => p.name)).toEqual(
-      expect.arrayContaining([expect.stringContaining('config'), expect.stringContaining('extract')]),
+      expect.arrayContaining([
+        expect.stringContaining('config'),
+        expect.stringContaining('extract'),
+        expect.stringContaining('migrate'),
+      ]),
     );
     const problems = pods.flatMap((pod) => {
       if (!pod.policed) return [`${pod.name}: no NetworkPolicy restricts its egress`];

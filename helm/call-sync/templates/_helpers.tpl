@@ -74,6 +74,24 @@ tag may later name differently; each component is its own image, so each has its
 {{- end }}
 
 {{/*
+The Secret the migration reads a group's variables from: migrations.existingSecret (a user with the
+rights to create), else the group's own existingSecret, else the hook's copy of the Secret the
+chart makes (which does not exist yet before an install), else the Secret made beforehand.
+*/}}
+{{- define "call-sync.migrationSecretName" -}}
+{{- $own := get (dict "mongodb" .root.Values.mongodb.existingSecret "kafka" .root.Values.kafka.sasl.existingSecret) .group }}
+{{- if .root.Values.migrations.existingSecret }}
+{{- .root.Values.migrations.existingSecret }}
+{{- else if $own }}
+{{- $own }}
+{{- else if .root.Values.secrets.create }}
+{{- include "call-sync.fullname" .root }}-migrate
+{{- else }}
+{{- include "call-sync.secretName" . }}
+{{- end }}
+{{- end }}
+
+{{/*
 The secret variables each component reads, as group:VARIABLE, with "?" for optional ones (left
 unset when the Secret lacks the key). Each pod gets only the secrets its component reads.
 */}}
@@ -84,7 +102,8 @@ unset when the Secret lacks the key). Each pod gets only the secrets its compone
   "config" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "api:API_TOKENS" (ternary "api:SESSION_SECRET" "api:SESSION_SECRET?" $shared) "webhooks:REPORT_WEBHOOK_URL?")
   "van-writer" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME")
   "csv-writer" (list "mongodb:MONGODB_URL" "s3:S3_ACCESS_KEY_ID?" "s3:S3_SECRET_ACCESS_KEY?")
-  "extractor" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "livevox:LIVEVOX_USER_NAME?" "livevox:LIVEVOX_PASSWORD?" "webhooks:ALERT_WEBHOOK_URL?") }}
+  "extractor" (list "mongodb:MONGODB_URL" "airtable:AIRTABLE_API_KEY" "van:VAN_APPLICATION_NAME" "livevox:LIVEVOX_USER_NAME?" "livevox:LIVEVOX_PASSWORD?" "webhooks:ALERT_WEBHOOK_URL?")
+  "migrate" (list "mongodb:MONGODB_URL") }}
 {{- $variables := get $reads .component }}
 {{- if and (eq .component "config") $shared .root.Values.secrets.create (not .root.Values.api.existingSecret) (not (hasKey .root.Values.secrets.values "SESSION_SECRET")) }}
 {{- fail (printf "config.replicas is %d: every replica must sign sign-in sessions with the same SESSION_SECRET, or each refuses the others' sessions; add SESSION_SECRET (32 characters or more) to secrets.values, or run one replica" (int .root.Values.config.replicas)) }}
@@ -103,7 +122,11 @@ unset when the Secret lacks the key). Each pod gets only the secrets its compone
 - name: {{ $name }}
   valueFrom:
     secretKeyRef:
+      {{- if eq $.component "migrate" }}
+      name: {{ include "call-sync.migrationSecretName" (dict "root" $.root "group" (index $parts 0)) }}
+      {{- else }}
       name: {{ include "call-sync.secretName" (dict "root" $.root "group" (index $parts 0)) }}
+      {{- end }}
       key: {{ $name }}
       {{- if hasSuffix "?" $entry }}
       optional: true
@@ -119,6 +142,51 @@ unset when the Secret lacks the key). Each pod gets only the secrets its compone
 {{- range $name, $value := .env }}
 - name: {{ $name }}
   value: {{ $value | toString | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+The variables every component shares (each reads only those it names in its settings), as the
+data of a ConfigMap: the release's own, and the migration hook's copy.
+*/}}
+{{- define "call-sync.configData" -}}
+{{- $v := .Values }}
+{{- $env := dict
+  "LOG_LEVEL" $v.logLevel
+  "PORT" "8080"
+  "METRICS_PORT" $v.metricsPort
+  "MONGODB_DATABASE" $v.mongodb.database
+  "KAFKA_BROKERS" (join "," $v.kafka.brokers)
+  "KAFKA_SSL" $v.kafka.tls
+  "KAFKA_TOPIC_PARTITIONS" $v.kafka.topics.partitions
+  "KAFKA_REPLICATION_FACTOR" $v.kafka.topics.replicationFactor
+  "KAFKA_MIN_INSYNC_REPLICAS" $v.kafka.topics.minInsyncReplicas
+  "S3_ENDPOINT" $v.s3.endpoint
+  "S3_REGION" $v.s3.region
+  "S3_BUCKET" $v.s3.bucket
+  "S3_FORCE_PATH_STYLE" $v.s3.forcePathStyle
+  "AIRTABLE_BASE_ID" $v.airtable.baseId
+  "AIRTABLE_ENDPOINT_URL" $v.airtable.endpointUrl
+  "AIRTABLE_LISTING_TABLE" $v.airtable.listingTable
+  "AIRTABLE_TERM_CODES_TABLE" $v.airtable.termCodesTable
+  "VAN_API_URL" $v.van.apiUrl
+  "VAN_RATE_PER_SECOND" $v.van.ratePerSecond
+  "VAN_DAILY_BUDGET" $v.van.dailyBudget
+  "LIVEVOX_API_URL" $v.livevox.apiUrl
+  "LIVEVOX_CLIENT_NAME" $v.livevox.clientName
+  "OTEL_EXPORTER_OTLP_ENDPOINT" $v.otlpEndpoint }}
+{{- if $v.kafka.sasl.enabled }}
+{{- $_ := set $env "KAFKA_SASL_MECHANISM" $v.kafka.sasl.mechanism }}
+{{- end }}
+{{- if $v.migrations.enabled }}
+{{- /* The hook Job made them before any pod starts: the services need no right to create them. */}}
+{{- $_ := set $env "ENSURE_SCHEMA_AT_START" "false" }}
+{{- end }}
+{{- $env = merge (deepCopy $v.extraEnv) $env }}
+{{- range $name, $value := $env }}
+{{- if ne (toString $value) "" }}
+{{ $name }}: {{ $value | toString | quote }}
+{{- end }}
 {{- end }}
 {{- end }}
 
@@ -144,7 +212,8 @@ Content-Length is spooled there until its end (a pod whose emptyDir outgrows its
 
 {{/* What every pod shares: service account, security, /tmp, configuration. */}}
 {{- define "call-sync.podSpecCommon" -}}
-serviceAccountName: {{ include "call-sync.serviceAccountName" .root }}
+{{- /* Before an install the release's ServiceAccount does not exist yet: the hook makes its own. */ -}}
+serviceAccountName: {{ if and (eq .component "migrate") .root.Values.serviceAccount.create }}{{ include "call-sync.fullname" .root }}-migrate{{ else }}{{ include "call-sync.serviceAccountName" .root }}{{ end }}
 automountServiceAccountToken: false
 {{- with .root.Values.imagePullSecrets }}
 imagePullSecrets:
@@ -188,7 +257,7 @@ securityContext:
   {{- toYaml .root.Values.containerSecurityContext | nindent 2 }}
 envFrom:
   - configMapRef:
-      name: {{ include "call-sync.fullname" .root }}
+      name: {{ include "call-sync.fullname" .root }}{{ if eq .component "migrate" }}-migrate{{ end }}
 env:
   {{- include "call-sync.env" (dict "root" .root "component" .component "env" .values.env) | trim | nindent 2 }}
 volumeMounts:
@@ -200,4 +269,14 @@ resources:
 
 {{- define "call-sync.configChecksum" -}}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- end }}
+
+{{/*
+The annotations of the migration hook's objects, called with (dict "weight" N "deletePolicy" P).
+Helm makes a hook's objects in the order of their weights, waiting for each (a Job until it ends).
+*/}}
+{{- define "call-sync.migrationHook" -}}
+helm.sh/hook: pre-install,pre-upgrade
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: {{ .deletePolicy }}
 {{- end }}
