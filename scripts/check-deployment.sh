@@ -3,10 +3,11 @@
 #   the Dockerfile (hadolint) and what each image target copies (scripts/deploy/check-image-contexts.mjs);
 #   docker-compose.yml against the current compose specification;
 #   the Helm chart: every value documented, `helm lint --strict` and `helm template` with the default
-#   and the production-like values; every rendered manifest and every file of k8s/ against the
-#   Kubernetes JSON schemas (unknown fields rejected) of the oldest Kubernetes the chart supports and
-#   the newest; ServiceMonitor and PrometheusRule against the Prometheus Operator's schemas;
-#   k8s/ equal to a fresh render of the chart.
+#   and the production-like values, and the production values with the van-writer scaled by KEDA;
+#   every rendered manifest (hooks and the `helm test` Pod included) and every file of k8s/ against
+#   the Kubernetes JSON schemas (unknown fields rejected) of the oldest Kubernetes the chart supports
+#   and the newest; ServiceMonitor and PrometheusRule against the Prometheus Operator's types,
+#   ScaledObject and TriggerAuthentication against KEDA's; k8s/ equal to a fresh render of the chart.
 # helm (Go module proxy) and the Python linters are installed once into the cache folder.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -49,20 +50,31 @@ step "helm template (default values)" \
 step "helm template (production values)" \
   sh -c '"$1" template call-sync "$2" --kube-version "$3" -f "$4" >"$5"' _ \
   "$helm" "$CHART" "${KUBE_VERSIONS[0]}" "$PRODUCTION_VALUES" "$work/production.yaml"
+# KEDA is off by default: its objects are rendered, linted and validated only with it on (the
+# production values bring SASL and TLS, so its TriggerAuthentication too).
+KEDA=(--set vanWriter.keda.enabled=true --set vanWriter.keda.maxReplicaCount=6)
+step "helm lint --strict (production values, van-writer scaled by KEDA)" \
+  "$helm" lint --strict "$CHART" -f "$PRODUCTION_VALUES" "${KEDA[@]}"
+step "helm template (production values, van-writer scaled by KEDA)" \
+  sh -c 'out="$1"; shift; "$@" >"$out"' _ "$work/keda.yaml" \
+  "$helm" template call-sync "$CHART" --kube-version "${KUBE_VERSIONS[0]}" -f "$PRODUCTION_VALUES" "${KEDA[@]}"
+step "the KEDA render holds a ScaledObject and no HorizontalPodAutoscaler" \
+  sh -c 'grep -q "^kind: ScaledObject$" "$1" && grep -q "^kind: TriggerAuthentication$" "$1" && ! grep -q "^kind: HorizontalPodAutoscaler$" "$1"' _ "$work/keda.yaml"
 
-manifests=("$work/default.yaml" "$work/production.yaml")
+manifests=("$work/default.yaml" "$work/production.yaml" "$work/keda.yaml")
 for file in k8s/*.yaml; do
   [[ "$(basename "$file")" == kustomization.yaml ]] || manifests+=("$file")
 done
-# kubernetes-validate only warns on a kind it has no schema for; only the operator's kinds may be
+# kubernetes-validate only warns on a kind it has no schema for; only the operators' kinds may be
 # such, and they are validated next.
+OPERATOR_KINDS="kind \(ServiceMonitor\|PrometheusRule\) with api version monitoring.coreos.com/v1 \|kind \(ScaledObject\|TriggerAuthentication\) with api version keda.sh/v1alpha1 "
 validate_kubernetes() {
   local version="$1"
   shift
   local status=0
   "$venv/kubernetes-validate" --strict --quiet -k "$version" "$@" >"$work/kv.log" 2>&1 || status=$?
-  grep -v "^WARN .*kind \(ServiceMonitor\|PrometheusRule\) with api version monitoring.coreos.com/v1 " "$work/kv.log" || true
-  if grep '^WARN' "$work/kv.log" | grep -qv "kind \(ServiceMonitor\|PrometheusRule\) with api version monitoring.coreos.com/v1 "; then
+  grep -v "^WARN .*\($OPERATOR_KINDS\)" "$work/kv.log" || true
+  if grep '^WARN' "$work/kv.log" | grep -qv "$OPERATOR_KINDS"; then
     status=1
   fi
   return "$status"
@@ -71,7 +83,7 @@ for version in "${KUBE_VERSIONS[@]}"; do
   step "Kubernetes $version schemas, unknown fields rejected (rendered chart and k8s/)" \
     validate_kubernetes "$version" "${manifests[@]}"
 done
-step "ServiceMonitor and PrometheusRule (Prometheus Operator schemas)" \
+step "ServiceMonitor, PrometheusRule, ScaledObject, TriggerAuthentication (the operators' types)" \
   node scripts/deploy/validate-operator-kinds.mjs "${manifests[@]}"
 
 step "k8s/ equals a fresh render of the chart (bash scripts/deploy/render-k8s.sh)" \
