@@ -280,3 +280,10 @@ helm.sh/hook: pre-install,pre-upgrade
 helm.sh/hook-weight: {{ .weight | quote }}
 helm.sh/hook-delete-policy: {{ .deletePolicy }}
 {{- end }}
+
+{{/* The annotations of a `helm test` hook, called with (dict "weight" N); they go once it passed. */}}
+{{- define "call-sync.testHook" -}}
+helm.sh/hook: test
+helm.sh/hook-weight: {{ .weight | quote }}
+helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
+{{- end }}
