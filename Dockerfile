@@ -22,14 +22,12 @@ WORKDIR /app
 USER 1000:1000
 
 # The workspaces the services import (their package.json files say so; the check verifies it):
-# every service needs core, platform and store; all but the csv-writer also talk to the outside APIs.
-FROM toolchain AS store-workspaces
+# every service needs core, platform, store and the integrations store reads configuration with.
+FROM toolchain AS service-workspaces
 COPY packages/core/ packages/core/
 COPY packages/platform/ packages/platform/
-COPY packages/store/ packages/store/
-
-FROM store-workspaces AS service-workspaces
 COPY packages/integrations/ packages/integrations/
+COPY packages/store/ packages/store/
 
 FROM service-workspaces AS config-build
 COPY services/config/ services/config/
@@ -60,7 +58,7 @@ COPY --from=van-writer-build /app /app
 EXPOSE 8082
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "--require", "@call-sync/platform/dist/instrumentation.js", "services/van-writer/dist/main.js"]
 
-FROM store-workspaces AS csv-writer-build
+FROM service-workspaces AS csv-writer-build
 COPY services/csv-writer/ services/csv-writer/
 RUN build-workspace services/csv-writer
 

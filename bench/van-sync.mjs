@@ -3,6 +3,7 @@
 //   node bench/van-sync.mjs [--regime latency|rate|both|replicas] [--runs 3] [--calls N]
 //        [--candidates N] [--rate R] [--latency-ms 80] [--replicas 1] [--replica-counts 1,2,4]
 //        [--latency-calls N] [--rate-calls N] [--baseline-calls 1000] [--baselines yes|no]
+//        [--config-copy yes|no]
 //        [--out bench/results/van-sync.json]
 // The replicas regime runs the same many-candidate world with each count of van-writer replicas
 // in turn (one consumer group), and reports each count's throughput over one replica's.
@@ -109,6 +110,7 @@ async function writerRun(opts, regime) {
     calls: opts.calls ?? regime.calls,
     ratePerSecond: opts.rate ?? regime.rate,
     latencyMs: opts.latencyMs,
+    configCopy: opts.configCopy !== 'no',
   });
   const writers = [];
   try {
@@ -288,6 +290,8 @@ export async function benchVanSync(argv) {
     replicas: 1,
     replicaCounts: '1,2,4',
     baselines: 'yes',
+    // `no`: no config service copy of the result tables, so the extractor reads each from Airtable.
+    configCopy: 'yes',
     baselineCalls: 1000,
     parsonsCalls: 300,
     out: path.join(repoRoot, 'bench/results/van-sync.json'),

@@ -11,6 +11,7 @@ import {
   readConfigurationTables,
 } from '@call-sync/integrations';
 import { Collections, connectMongo, ensureIndexes } from '@call-sync/platform';
+import { createConfigCacheRepository } from '@call-sync/store';
 import {
   generateSeed,
   SEED_AIRTABLE_BASE_ID,
@@ -51,15 +52,14 @@ async function startSandboxes(fixture, knobs) {
     fixture: fixture.airtable,
     knobs: { ratePerSecondPerBase: 0 },
   });
-  const configuration = parseConfiguration(
-    await readConfigurationTables(
-      createAirtableClient({
-        apiKey: SEED_AIRTABLE_TOKEN,
-        baseId: SEED_AIRTABLE_BASE_ID,
-        endpointUrl: airtable.url,
-      }),
-    ),
+  const tables = await readConfigurationTables(
+    createAirtableClient({
+      apiKey: SEED_AIRTABLE_TOKEN,
+      baseId: SEED_AIRTABLE_BASE_ID,
+      endpointUrl: airtable.url,
+    }),
   );
+  const configuration = parseConfiguration(tables);
   const metadata = new Map();
   for (const { candidate } of configuration.candidates.values()) {
     if (!candidate.apiKey) continue;
@@ -71,7 +71,7 @@ async function startSandboxes(fixture, knobs) {
     });
     metadata.set(candidate.slug, await client.fetchMetadata());
   }
-  return { van, airtable, configuration, metadata };
+  return { van, airtable, tables, configuration, metadata };
 }
 
 async function insertInBatches(db, docs) {
@@ -106,10 +106,15 @@ export async function waitForRun(world, query, timeoutMs, services) {
 /** An operator's token for the config service's API (API_TOKENS of every bench world). */
 export const BENCH_API_TOKEN = 'bench-operator-token-0123456789';
 
-async function databaseFor(servers, airtable, van, ratePerSecond) {
+/**
+ * A fresh database for the world. With `tables`, it holds the config service's copy of them, as a
+ * night finds it with config running: the extractor reads the result tables from there.
+ */
+async function databaseFor(servers, airtable, van, ratePerSecond, tables) {
   const database = `bench-${randomUUID().slice(0, 8)}`;
   const mongo = await connectMongo(servers.MONGODB_URL, database);
   await ensureIndexes(mongo.db);
+  if (tables) await createConfigCacheRepository(mongo.db).save(tables);
   const group = `bench-${randomUUID().slice(0, 8)}`;
   await startGroupsAtTopicEnds(servers.KAFKA_BROKERS, group);
   const env = {
@@ -156,12 +161,12 @@ function fixtureCalls(fixture, configuration) {
 export async function createExtractionWorld(opts) {
   const servers = serverEnv();
   const fixture = generateSeed({ candidates: 1, callsPerCandidate: opts.calls, seed: 11, day: DAY });
-  const { van, airtable, configuration } = await startSandboxes(fixture, {
+  const { van, airtable, tables, configuration } = await startSandboxes(fixture, {
     latencyMs: 0,
     rateLimitPerSecond: 0,
   });
   const calls = fixtureCalls(fixture, configuration);
-  const { mongo, env } = await databaseFor(servers, airtable, van, 15);
+  const { mongo, env } = await databaseFor(servers, airtable, van, 15, tables);
   await insertInBatches(mongo.db, calls);
   const others = opts.total - calls.length;
   const template = calls[0];
@@ -191,7 +196,7 @@ export async function createVanWorld(opts) {
     seed: opts.seed ?? 7,
     day: DAY,
   });
-  const { van, airtable, configuration, metadata } = await startSandboxes(fixture, {
+  const { van, airtable, tables, configuration, metadata } = await startSandboxes(fixture, {
     latencyMs: opts.latencyMs,
     rateLimitPerSecond: opts.ratePerSecond,
   });
@@ -214,7 +219,13 @@ export async function createVanWorld(opts) {
     throw new Error(`only ${chosen.length} candidates have ${opts.calls} VAN calls`);
   const calls = chosen.flatMap(([, list]) => list.slice(0, opts.calls));
 
-  const { mongo, env } = await databaseFor(servers, airtable, van, opts.ratePerSecond);
+  const { mongo, env } = await databaseFor(
+    servers,
+    airtable,
+    van,
+    opts.ratePerSecond,
+    opts.configCopy === false ? undefined : tables,
+  );
   await insertInBatches(
     mongo.db,
     calls.map((c) => c.call),
@@ -251,12 +262,12 @@ export async function createPipelineWorld(opts) {
     ...(opts.syncModes ? { syncModes: opts.syncModes } : {}),
   });
   const ratePerSecond = opts.ratePerSecond ?? 200;
-  const { van, airtable, configuration } = await startSandboxes(fixture, {
+  const { van, airtable, tables, configuration } = await startSandboxes(fixture, {
     latencyMs: opts.latencyMs ?? 0,
     rateLimitPerSecond: ratePerSecond,
   });
   const calls = fixtureCalls(fixture, configuration);
-  const { mongo, env } = await databaseFor(servers, airtable, van, ratePerSecond);
+  const { mongo, env } = await databaseFor(servers, airtable, van, ratePerSecond, tables);
   const livevox = opts.livevox ? await startLivevoxSandbox({ fixture: fixture.livevox }) : undefined;
   if (livevox)
     Object.assign(env, {

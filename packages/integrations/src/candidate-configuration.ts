@@ -182,11 +182,29 @@ export function stagedFrom(configuration: Configuration): StagedConfiguration {
   };
 }
 
-/** Reads the listing and the term codes now; each result table on demand (see StagedConfiguration). */
+/** Result tables read from Airtable a little earlier (the config service keeps such a copy). */
+export interface ResultTablesCopy {
+  /** When they were read from Airtable. */
+  loadedAt: Date;
+  /** By table name (a candidate's Reference Name); a table the copy could not read is absent. */
+  resultTables: Readonly<Record<string, AirtableRecord[]>>;
+}
+
+/**
+ * Reads the listing and the term codes now; each result table on demand (see StagedConfiguration),
+ * from `copy` when it holds the table, else from Airtable. The listing (keys, sync mode, who is
+ * active) is always read now; only the result tables may come from the copy.
+ */
 export async function readConfigurationInStages(
   airtable: AirtableClient,
-  options: { listingTable?: string; termCodesTable?: string } = {},
+  options: {
+    listingTable?: string;
+    termCodesTable?: string;
+    copy?: Promise<ResultTablesCopy | undefined>;
+  } = {},
 ): Promise<StagedConfiguration> {
+  // A copy that cannot be read is no copy: the tables come from Airtable.
+  const copy = options.copy?.catch(() => undefined);
   const loadedAt = new Date();
   const tables = await readListingTables(airtable, options);
   const parsed = parseListing(tables.listing, tables.termCodes, options);
@@ -202,11 +220,14 @@ export async function readConfigurationInStages(
     if (!listedCandidate) return Promise.resolve(undefined);
     let read = reads.get(slug);
     if (!read) {
-      read = readResultTable(airtable, listedCandidate.referenceName).then((table) =>
-        'records' in table
+      read = (async () => {
+        const copied = (await copy)?.resultTables[listedCandidate.referenceName];
+        if (copied) return candidateConfigurationOf(listedCandidate, copied, undefined);
+        const table = await readResultTable(airtable, listedCandidate.referenceName);
+        return 'records' in table
           ? candidateConfigurationOf(listedCandidate, table.records, undefined)
-          : candidateConfigurationOf(listedCandidate, undefined, table.unreadable),
-      );
+          : candidateConfigurationOf(listedCandidate, undefined, table.unreadable);
+      })();
       reads.set(slug, read);
     }
     return read;

@@ -1,9 +1,11 @@
 import type { Collection, Db } from 'mongodb';
 import { Collections } from '@call-sync/platform';
 import { LISTING_API_KEY_FIELD, type AirtableRecord } from '@call-sync/core';
-import { fingerprintApiKey, type ConfigurationTables } from '@call-sync/integrations';
+import { fingerprintApiKey, type ConfigurationTables, type ResultTablesCopy } from '@call-sync/integrations';
 
-// The last configuration Airtable gave us, so a restart during an Airtable outage still serves it.
+// The last configuration Airtable gave the config service, so a restart during an Airtable outage
+// still serves it, and the extractor starts a night's candidates without reading every result
+// table from Airtable again (see `freshResultTables`).
 // Stored as JSON text: Airtable field names ("Used?", "Sync Time (EST)", anything organisers
 // type) are not safe Mongo keys. The candidates' VAN keys are never stored: each listing row
 // keeps only whether it had a key and the key's fingerprint. The keys live in the process, read
@@ -91,4 +93,25 @@ export function createConfigCacheRepository(db: Db): ConfigCacheRepository {
     },
     save,
   };
+}
+
+/**
+ * The copy's result tables if the config service read them from Airtable at most `maxAgeMs` ago,
+ * else undefined (no copy, or config has not refreshed it: the caller reads Airtable). Tables the
+ * copy could not read are left out, so their candidates are read from Airtable too.
+ */
+export async function freshResultTables(
+  db: Db,
+  options: { maxAgeMs: number; now?: Date },
+): Promise<ResultTablesCopy | undefined> {
+  if (options.maxAgeMs <= 0) return undefined;
+  const now = options.now ?? new Date();
+  const doc = await db
+    .collection<ConfigSnapshotDocument>(Collections.ConfigCache)
+    .findOne({ _id: 'airtable' }, { projection: { tablesJson: 1, loadedAt: 1 } });
+  if (!doc || now.getTime() - doc.loadedAt.getTime() > options.maxAgeMs) return undefined;
+  const tables = JSON.parse(doc.tablesJson) as Pick<ConfigurationTables, 'resultTables' | 'unreadableTables'>;
+  const resultTables = { ...tables.resultTables };
+  for (const unreadable of tables.unreadableTables) delete resultTables[unreadable.table];
+  return { loadedAt: doc.loadedAt, resultTables };
 }

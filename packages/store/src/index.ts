@@ -10,3 +10,4 @@ export * from './job-runs-repository';
 export * from './bulk-import-runs';
 export * from './read-ahead';
 export * from './outcome-unknown';
+export * from './configuration-copy';

@@ -8,7 +8,7 @@ import {
   type ConfigurationTables,
 } from '@call-sync/integrations';
 import { LISTING_API_KEY_FIELD } from '@call-sync/core';
-import type { ConfigCacheRepository, StoredConfiguration } from './data-access/config-cache-repository';
+import type { ConfigCacheRepository, StoredConfiguration } from '@call-sync/store';
 import { UnloadedApiKey } from './unloaded-api-key';
 
 interface ConfigCacheStatus {

@@ -10,11 +10,10 @@ import {
   type ServiceRuntime,
 } from '@call-sync/platform';
 import { createAirtableClient } from '@call-sync/integrations';
-import { createOperatorCalls, createOperatorRuns } from '@call-sync/store';
+import { createConfigCacheRepository, createOperatorCalls, createOperatorRuns } from '@call-sync/store';
 import { loadConfigSettings, type ConfigSettings } from './settings';
 import { createConfigCache } from './config-cache';
 import { createVanMetadataCache } from './van-metadata-cache';
-import { createConfigCacheRepository } from './data-access/config-cache-repository';
 import { mountRoutes } from './http/routes';
 import { configRouters } from './http/routers';
 import { registerJobMetrics } from './job-metrics';

@@ -93,20 +93,38 @@ async function fetchRunMetadata(
   }
 }
 
+/** Milliseconds spent in each named phase of a run's extraction, for the log that says where it went. */
+function phaseTimer(): { end(phase: string): void; spent: Record<string, number> } {
+  const spent: Record<string, number> = {};
+  let since = performance.now();
+  return {
+    end(phase) {
+      const at = performance.now();
+      spent[phase] = Math.round(at - since);
+      since = at;
+    },
+    spent,
+  };
+}
+
 /** Extracts one open run; returns the run as it stands afterwards (or undefined if another process took it). */
 async function extractRun(
   deps: ExtractionDeps,
   configuration: StagedConfiguration,
   run: RunDocument,
+  readAhead?: Promise<MetadataOutcome>,
 ): Promise<RunDocument | undefined> {
+  const phases = phaseTimer();
   const config = await configuration.candidate(run.candidate);
+  phases.end('configuration');
   // Real time, even when `--now` replays a schedule: durations and stall checks need it.
   const now = new Date();
   if (!config) return (await failRun(deps, run.runId, `unknown candidate "${run.candidate}"`)) ?? undefined;
   const unusable = unusableConfiguration(config);
   if (unusable) return (await failRun(deps, run.runId, unusable)) ?? undefined;
 
-  const metadata = await fetchRunMetadata(deps, config);
+  const metadata = (await readAhead) ?? (await fetchRunMetadata(deps, config));
+  phases.end('vanMetadata');
   if (metadata.kind === 'budget') {
     // Visible, not failed: the next hourly extractor tries again once the day's budget is back.
     await updateLiveRun(deps.db, run.runId, { waitingFor: 'the VAN daily request budget is spent' });
@@ -143,6 +161,7 @@ async function extractRun(
   );
   if (!taken) return undefined; // another extractor took it first
   await publishRunEvent(deps.publisher, taken, 'run.opened');
+  phases.end('take');
   // A continuous day stays in `extracting`: its cycles claim the calls as they settle.
   if (taken.continuous) return taken;
 
@@ -166,12 +185,14 @@ async function extractRun(
             config,
             run.window,
           );
+        phases.end('livevox');
         const summary = await claimRunCalls(
           { ...deps, vanSyncBatchSize: deps.settings.VAN_SYNC_BATCH_SIZE },
           taken,
           config,
           metadata.metadata,
         );
+        phases.end('claim');
         if (taken.dryRun) {
           const done = await transitionRun(deps.db, run.runId, RunState.Extracting, RunState.Completed, {
             set: {
@@ -187,7 +208,13 @@ async function extractRun(
           if (done) await publishRunEvent(deps.publisher, done, 'run.completed', { counts: summary.counts });
           return done ?? undefined;
         }
-        return (await handOnClaimedRun(deps, taken, summary.counts)) ?? undefined;
+        const handedOn = await handOnClaimedRun(deps, taken, summary.counts);
+        phases.end('handOn');
+        deps.logger.info(
+          { runId: run.runId, candidate: run.candidate, phasesMs: phases.spent },
+          'run extracted',
+        );
+        return handedOn ?? undefined;
       } catch (error) {
         // Calls claimed so far stay claimed; the stall check resumes or fails the run loudly.
         span.recordException(error as Error);
@@ -243,20 +270,52 @@ export async function extractOpenRuns(
   configuration: StagedConfiguration,
 ): Promise<RunDocument[]> {
   const open = await openRuns(deps.db);
+  const metadata = readMetadataAhead(deps, configuration, open);
   const extracted = await handleKeyedQueues(
     open,
     (run) => run.candidate,
     deps.settings.EXTRACT_CANDIDATES_AT_ONCE,
-    (run) => extractIfNoLiveRun(deps, configuration, run),
+    (run) => extractIfNoLiveRun(deps, configuration, run, metadata.get(run)),
   );
   // Oldest first, as the runs were opened, whatever order they finished in.
   return extracted.filter((run): run is RunDocument => run !== undefined);
+}
+
+/**
+ * The VAN metadata of each candidate's first open run, asked for at once: a candidate's few
+ * metadata requests wait on VAN, not on this process, so they need not wait for a claiming slot
+ * (`EXTRACT_CANDIDATES_AT_ONCE` bounds the memory of claims, not these). A candidate's later runs
+ * read theirs when they start, after the run before has spent from the same budget.
+ */
+function readMetadataAhead(
+  deps: ExtractionDeps,
+  configuration: StagedConfiguration,
+  runs: readonly RunDocument[],
+): Map<RunDocument, Promise<MetadataOutcome>> {
+  const ahead = new Map<RunDocument, Promise<MetadataOutcome>>();
+  const seen = new Set<string>();
+  for (const run of runs) {
+    if (seen.has(run.candidate)) continue;
+    seen.add(run.candidate);
+    const read = configuration
+      .candidate(run.candidate)
+      .then((config): Promise<MetadataOutcome> | MetadataOutcome =>
+        config && !unusableConfiguration(config)
+          ? fetchRunMetadata(deps, config)
+          : { kind: 'error', error: 'no usable configuration' },
+      );
+    // A run that waits for its candidate's live run never reads it: no unhandled rejection then.
+    read.catch(() => undefined);
+    ahead.set(run, read);
+  }
+  return ahead;
 }
 
 async function extractIfNoLiveRun(
   deps: ExtractionDeps,
   configuration: StagedConfiguration,
   run: RunDocument,
+  readAhead?: Promise<MetadataOutcome>,
 ): Promise<RunDocument | undefined> {
   if (await hasLiveRun(deps.db, run.candidate, run._id)) {
     await updateLiveRun(deps.db, run.runId, {
@@ -268,5 +327,5 @@ async function extractIfNoLiveRun(
     );
     return undefined;
   }
-  return extractRun(deps, configuration, run);
+  return extractRun(deps, configuration, run, readAhead);
 }

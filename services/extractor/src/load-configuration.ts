@@ -1,13 +1,15 @@
 import {
   createAirtableClient,
   readConfigurationInStages,
+  type ResultTablesCopy,
   type StagedConfiguration,
 } from '@call-sync/integrations';
 import type { ExtractorSettings } from './settings';
 
 /**
  * The candidates' configuration as the organisers left it in Airtable, read once per invocation:
- * the listing now, each candidate's result table when its work first needs it.
+ * the listing now, each candidate's result table when its work first needs it, from the config
+ * service's recent copy when `copy` holds it.
  */
 export async function loadConfiguration(
   settings: Pick<
@@ -18,6 +20,7 @@ export async function loadConfiguration(
     | 'AIRTABLE_LISTING_TABLE'
     | 'AIRTABLE_TERM_CODES_TABLE'
   >,
+  copy?: Promise<ResultTablesCopy | undefined>,
 ): Promise<StagedConfiguration> {
   const airtable = createAirtableClient({
     apiKey: settings.AIRTABLE_API_KEY,
@@ -27,5 +30,6 @@ export async function loadConfiguration(
   return readConfigurationInStages(airtable, {
     listingTable: settings.AIRTABLE_LISTING_TABLE,
     termCodesTable: settings.AIRTABLE_TERM_CODES_TABLE,
+    ...(copy ? { copy } : {}),
   });
 }

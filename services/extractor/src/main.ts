@@ -1,6 +1,7 @@
+import type { Db } from 'mongodb';
 import type { StagedConfiguration } from '@call-sync/integrations';
 import { createPublisher, runMain, startServiceRuntime } from '@call-sync/platform';
-import { findRun, pipelineMetricsFor, recordJobRun } from '@call-sync/store';
+import { findRun, freshResultTables, pipelineMetricsFor, recordJobRun } from '@call-sync/store';
 import { nextScrape, RUN_ALERT_REASONS } from './final-scrape';
 import { archiveCalls } from './archive-calls';
 import { auditReports } from './audit-reports';
@@ -35,11 +36,26 @@ async function main(): Promise<void> {
   // Airtable is read while MongoDB, Kafka and the HTTP side start: one after the other, the
   // configuration's second or so came before a night's first VAN post. A failure is reported
   // where the command awaits it, like any other.
+  // The result tables' copy is read once MongoDB is reachable, while the listing's read is under way.
+  let databaseReady: (db: Db) => void = () => undefined;
+  const database = new Promise<Db>((resolve) => (databaseReady = resolve));
+  const copy = database.then((db) => freshResultTables(db, { maxAgeMs: settings.CONFIG_COPY_MAX_AGE_MS }));
   let configurationLoad: Promise<StagedConfiguration> | undefined;
-  const loadedConfiguration = () => (configurationLoad ??= loadConfiguration(settings));
+  const loadedConfiguration = () => (configurationLoad ??= loadConfiguration(settings, copy));
   if (command.name !== 'archive') loadedConfiguration().catch(() => undefined);
   const runtime = await startServiceRuntime({ service: 'extractor', defaultPort: 8081 });
   const { db, logger, registry } = runtime;
+  databaseReady(db);
+  copy.then(
+    (fresh) =>
+      logger.info(
+        fresh
+          ? { resultTablesFrom: 'config copy', copyLoadedAt: fresh.loadedAt }
+          : { resultTablesFrom: 'airtable' },
+        'where the result tables are read from',
+      ),
+    (error: unknown) => logger.warn({ err: error }, 'config copy unreadable; result tables from Airtable'),
+  );
   const runAlerts = pipelineMetricsFor(registry).runAlerts;
   for (const reason of RUN_ALERT_REASONS) runAlerts.inc({ reason }, 0);
   const publisher = await createPublisher(runtime.kafka);
