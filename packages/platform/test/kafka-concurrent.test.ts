@@ -164,3 +164,53 @@ test('batches fetched just after an idle spell start messages only for their sho
   expect(starts.indexOf('next-0')).toBeLessThan(starts.indexOf('slow-10'));
   expect(starts.indexOf('late-0')).toBeLessThan(starts.indexOf('slow-15'));
 });
+
+test('a key new to the night starts the short budgets again: candidates published one after another, past the first seconds, are not held behind a long batch', async () => {
+  const slow = uniqueName('slow');
+  const later = [1, 2, 3, 4].map((i) => uniqueName(`later${i}`));
+  const ours = new Set([slow, ...later]);
+  const starts: string[] = [];
+  let handled = 0;
+  const groupId = uniqueName('group');
+  await startGroupAtTopicEnds(kafka, groupId, [Topics.VanSync]);
+  running.push(
+    await startConsumer({
+      kafka,
+      groupId,
+      topic: Topics.VanSync,
+      schema: workSchema,
+      logger,
+      publisher,
+      partitionsConsumedConcurrently: topicPartitions[Topics.VanSync],
+      concurrentMessages: {
+        perKey: 1,
+        batchTimeBudgetMs: 60_000,
+        batchTimeBudgetAfterIdleMs: 500,
+        afterIdleRampMs: 3_000,
+      },
+      handle: async (value, meta) => {
+        if (!meta.key || !ours.has(meta.key)) return;
+        starts.push(`${meta.key === slow ? 'slow' : `later${later.indexOf(meta.key) + 1}`}-${value.n}`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        handled += 1;
+      },
+    }),
+  );
+  await publisher.publish(
+    Topics.VanSync,
+    workSchema,
+    Array.from({ length: 60 }, (_, n) => ({ key: slow, value: { v: 1 as const, n } })),
+  );
+  // Each later key a second after the one before it started: the fourth comes well past the
+  // first 3 s of ramp, as the fortieth candidate of a night does.
+  for (const [i, key] of later.entries()) {
+    await waitUntil(() => starts.includes(i === 0 ? 'slow-0' : `later${i}-0`), { timeoutMs: 30_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await publisher.publish(Topics.VanSync, workSchema, [{ key, value: { v: 1, n: 0 } }]);
+  }
+  await waitUntil(() => handled === 64, { timeoutMs: 60_000 });
+  // With the ramp counted from the idle spell only, the third and fourth keys waited for a
+  // 60-second batch, i.e. for all sixty of the slow key's messages.
+  expect(starts.indexOf('later4-0')).toBeLessThan(starts.indexOf('slow-45'));
+  expect(starts.indexOf('later3-0')).toBeLessThan(starts.indexOf('slow-40'));
+});

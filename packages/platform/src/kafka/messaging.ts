@@ -111,7 +111,11 @@ export interface ConcurrentMessages<T> {
    * that missed the second fetch began ~13 s after the others, in two of three runs).
    */
   batchTimeBudgetAfterIdleMs?: number;
-  /** How long after an idle spell batches still get the short budget. Default 3 s. */
+  /**
+   * How long after an idle spell batches still get the short budget. A key not seen since the
+   * idle spell starts the ramp again (and ends the long budgets under way): while the extractor
+   * is still publishing one candidate after another, the next one is fetched soon. Default 3 s.
+   */
   afterIdleRampMs?: number;
 }
 
@@ -130,6 +134,9 @@ interface BatchActivity {
   lastEndedAt: number;
   /** When the first batch after the last idle spell started. */
   idleEndedAt: number;
+  /** Keys fetched since the last idle spell, and when the last one of them was new. */
+  keysSeen: Set<string>;
+  lastNewKeyAt: number;
   /**
    * Offsets handled to the end but not yet resolvable (an earlier message of the partition was
    * unfinished when its batch ended), by partition. kafkajs delivers them again with the earlier
@@ -229,6 +236,8 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
     inProgress: 0,
     lastEndedAt: 0,
     idleEndedAt: 0,
+    keysSeen: new Set(),
+    lastNewKeyAt: 0,
     handledAhead: new Map(),
   };
   const run = async (consumer: Consumer): Promise<void> => {
@@ -340,13 +349,33 @@ async function consumeConcurrently<T>(
   const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
   const startedAt = Date.now();
   // The batches of one fetch start together, so each sees the idle spell before the first.
-  if (activity.inProgress === 0 && startedAt - activity.lastEndedAt > IDLE_AFTER_MS)
+  if (activity.inProgress === 0 && startedAt - activity.lastEndedAt > IDLE_AFTER_MS) {
     activity.idleEndedAt = startedAt;
+    activity.keysSeen.clear();
+  }
   activity.inProgress += 1;
+  const byKey = new Map<string, KafkaMessage[]>();
+  for (const message of batch.messages) {
+    const key = message.key?.toString() ?? '';
+    byKey.set(key, [...(byKey.get(key) ?? []), message]);
+    if (!activity.keysSeen.has(key)) {
+      activity.keysSeen.add(key);
+      activity.lastNewKeyAt = startedAt;
+    }
+  }
+  const rampMs = concurrent.afterIdleRampMs ?? DEFAULT_AFTER_IDLE_RAMP_MS;
+  const shortBudgetMs = concurrent.batchTimeBudgetAfterIdleMs ?? DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS;
+  const rampStartedAt = Math.max(activity.idleEndedAt, activity.lastNewKeyAt);
   const budgetMs =
-    startedAt - activity.idleEndedAt < (concurrent.afterIdleRampMs ?? DEFAULT_AFTER_IDLE_RAMP_MS)
-      ? (concurrent.batchTimeBudgetAfterIdleMs ?? DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS)
+    startedAt - rampStartedAt < rampMs
+      ? shortBudgetMs
       : (concurrent.batchTimeBudgetMs ?? DEFAULT_BATCH_TIME_BUDGET_MS);
+  // A key new to this night on another partition, after this batch began, means more may be on
+  // their way: this batch then ends soon too, so that kafkajs fetches again.
+  const deadline = () =>
+    activity.lastNewKeyAt > startedAt
+      ? Math.min(startedAt + budgetMs, activity.lastNewKeyAt + shortBudgetMs)
+      : startedAt + budgetMs;
   const results = new Map<string, { ok: true } | { ok: false; error: unknown }>();
   const offsets = batch.messages.map((m) => m.offset);
   let resolved = 0;
@@ -365,13 +394,8 @@ async function consumeConcurrently<T>(
       resolved += 1;
     }
   };
-  const mayStart = () => isRunning() && !isStale() && !failed && Date.now() - startedAt < budgetMs;
+  const mayStart = () => isRunning() && !isStale() && !failed && Date.now() < deadline();
 
-  const byKey = new Map<string, KafkaMessage[]>();
-  for (const message of batch.messages) {
-    const key = message.key?.toString() ?? '';
-    byKey.set(key, [...(byKey.get(key) ?? []), message]);
-  }
   const runKey = async (messages: KafkaMessage[]): Promise<void> => {
     const inFlight = new Set<Promise<void>>();
     for (const message of messages) {
