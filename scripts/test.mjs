@@ -2,7 +2,8 @@
 // the integration tests need are found or started by jest's global set-up (test/global-setup.ts).
 //   npm test                  all tests
 //   npm test -- <pattern>     the tests whose path matches
-//   npm run test:unit         only the pure ones (no servers)
+//   npm run test:unit         only the pure ones, named *.unit.test.ts: no server is started, so
+//                             one that needs a server fails there
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 
 if (unitOnly) {
   args.shift();
   env.CALL_SYNC_SKIP_INFRA = '1';
-  args.push('packages/core');
+  args.push('--testPathPattern', '\\.unit\\.test\\.ts$');
 }
 const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
 // Every query the tests send to MongoDB (services included, through the environment) is recorded,
