@@ -70,7 +70,7 @@ export default {
       comment: 'packages/core is the pure domain: it imports no other workspace',
       severity: 'error',
       from: { path: '^packages/core/' },
-      to: { path: '^(packages/(?!core/)[^/]+|services/[^/]+|sandbox)/' },
+      to: { path: '^(packages/(?!core/)[^/]+|services/[^/]+|sandbox|testkit)/' },
     },
     {
       name: 'packages-never-import-services',
@@ -91,6 +91,13 @@ export default {
       severity: 'error',
       from: { path: '^(packages|services)/[^/]+/src/' },
       to: { path: '^sandbox/' },
+    },
+    {
+      name: 'production-never-imports-testkit',
+      comment: 'the testkit is the harness of tests and benchmarks only',
+      severity: 'error',
+      from: { path: '^(packages|services)/[^/]+/src/' },
+      to: { path: '^testkit/' },
     },
     {
       name: 'no-cycles',

@@ -9,6 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^@call-sync/(core|platform|integrations|store)$': '<rootDir>/packages/$1/src',
     '^@call-sync/sandbox$': '<rootDir>/sandbox/src',
+    '^@call-sync/testkit$': '<rootDir>/testkit/src',
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

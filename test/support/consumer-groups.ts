@@ -1,10 +1,5 @@
-import {
-  createKafka,
-  createLogger,
-  startGroupAtTopicEnds,
-  startServiceGroupsAtTopicEnds,
-  type TopicName,
-} from '@call-sync/platform';
+import { createKafka, createLogger, type TopicName } from '@call-sync/platform';
+import { startGroupAtTopicEnds, startServiceGroupsAtTopicEnds } from '@call-sync/testkit';
 import { serverEnv, uniqueName } from './env';
 
 // The topics are shared by every suite on the broker, and a new group starts at their beginning:

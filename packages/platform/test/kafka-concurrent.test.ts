@@ -6,12 +6,12 @@ import {
   createPublisher,
   ensureTopics,
   startConsumer,
-  startGroupAtTopicEnds,
   topicPartitions,
   Topics,
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
+import { startGroupAtTopicEnds } from '@call-sync/testkit';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { waitUntil } from '../../../test/support/wait';
 

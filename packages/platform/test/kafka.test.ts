@@ -9,12 +9,12 @@ import {
   ensureTopics,
   PermanentMessageError,
   startConsumer,
-  startServiceGroupsAtTopicEnds,
   Topics,
   type Publisher,
   type RunningConsumer,
   type TopicName,
 } from '@call-sync/platform';
+import { startServiceGroupsAtTopicEnds } from '@call-sync/testkit';
 import { freshGroup } from '../../../test/support/consumer-groups';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { readDeadLetters } from '../../../test/support/dead-letters';

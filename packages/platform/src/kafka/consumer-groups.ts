@@ -1,7 +1,3 @@
-import type { Kafka } from 'kafkajs';
-import { startGroupAtTopicEnds } from './client';
-import { Topics } from './topics';
-
 /**
  * The group of a van-writer's bulk-import worker, derived from the writer's per-call group:
  * writers of separate deployments (or test worlds) sharing a broker must not take each other's
@@ -15,13 +11,3 @@ export const bulkImportGroupId = (group: string): string => `${group}-bulk`;
  * (`kafka-consumer-groups --reset-offsets --to-latest`), and its lag is the letters still waiting.
  */
 export const DEAD_LETTERS_REVIEWED_GROUP = 'callsync-dead-letters-reviewed';
-
-/**
- * Starts every group that services given `KAFKA_CONSUMER_GROUP=group` join at the current end of
- * the topics they read, so a fresh world on a shared broker (a test, a benchmark) reads only its
- * own messages rather than every earlier run's backlog first.
- */
-export async function startServiceGroupsAtTopicEnds(kafka: Kafka, group: string): Promise<void> {
-  await startGroupAtTopicEnds(kafka, group, [Topics.VanSync, Topics.CsvExport, Topics.RunEvents]);
-  await startGroupAtTopicEnds(kafka, bulkImportGroupId(group), [Topics.VanBulkImport]);
-}
