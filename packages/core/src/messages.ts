@@ -18,6 +18,12 @@ export const VanSyncMessage = z.object({
 });
 export type VanSyncMessage = z.infer<typeof VanSyncMessage>;
 
+/** The setting that sizes a van-sync message, read by the extractor and the van-writer's bulk worker. */
+export const vanSyncMessageEnv = {
+  /** Call ids per `callsync.van-sync` message. */
+  VAN_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+};
+
 /**
  * A `bulk` run whose calls are claimed: the van-writer sends them as VAN Bulk Import job(s). The
  * run document holds the jobs, so a redelivery resumes them instead of creating new ones.

@@ -122,6 +122,12 @@ export function findSurveyResponseMapping(types: BulkImportMappingType[]): BulkI
 /** The resource canvass results, survey responses and activist codes are applied to. */
 export const BULK_IMPORT_RESOURCE = 'Contacts';
 
+/** How the van-writer splits a bulk run into jobs, and a dry run in config counts them the same way. */
+export const bulkImportJobEnv = {
+  /** Rows per Bulk Import job at most (a job's results are held in memory while they are applied). */
+  VAN_BULK_MAX_ROWS_PER_JOB: z.coerce.number().int().min(1).default(100_000),
+};
+
 /**
  * The mappings a layout needs that the key does not offer on Contacts, by the name to tell a
  * person. Used before a run (van-writer) and by validate (config), so both name the same ones.

@@ -172,69 +172,6 @@ export const envVars = {
   /** Consumer group of a service; `callsync-<service>` when unset (tests isolate with their own). */
   KAFKA_CONSUMER_GROUP: z.string().min(1).optional(),
   /**
-   * Candidates the extractor claims side by side. One after another, the last candidate of a night
-   * waited for every other's claims before its writer could post anything.
-   */
-  EXTRACT_CANDIDATES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(4),
-  /** Call ids per `callsync.van-sync` message. */
-  VAN_SYNC_BATCH_SIZE: z.coerce.number().int().min(1).max(500).default(20),
-  /**
-   * Most VAN posts in flight per key in a van-writer. Below it the window follows the key's rate ×
-   * observed latency (Little's law); it also bounds the calls a crash can leave "outcome unknown".
-   */
-  VAN_WRITER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(128),
-  /** Partitions of callsync.van-sync a van-writer works at once; unset, the topic's partition count. */
-  VAN_WRITER_PARTITIONS_AT_ONCE: z.coerce.number().int().min(1).optional(),
-  /** How long VAN may take to fetch a Bulk Import file: the presigned link's lifetime (max 7 days). */
-  VAN_BULK_LINK_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .max(7 * 24 * 3600)
-    .default(6 * 3600),
-  /** A Bulk Import job's zipped file stays below this; VAN's documented limits are 20 and 100 MB. */
-  VAN_BULK_MAX_ZIP_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(20 * 1024 * 1024)
-    .default(19 * 1024 * 1024),
-  /** Rows per Bulk Import job at most (a job's results are held in memory while they are applied). */
-  VAN_BULK_MAX_ROWS_PER_JOB: z.coerce.number().int().min(1).default(100_000),
-  /** First and longest wait between two status reads of a Bulk Import job (doubling in between). */
-  VAN_BULK_POLL_MIN_MS: z.coerce.number().int().min(10).default(1_000),
-  VAN_BULK_POLL_MAX_MS: z.coerce.number().int().min(10).default(60_000),
-  /**
-   * Candidates (comma-separated slugs, or `*`) whose `bulk` runs post call by call when their key
-   * lacks a Bulk Import mapping; any other such run fails naming the mapping.
-   */
-  VAN_BULK_FALLBACK_CANDIDATES: z.string().default(''),
-  /**
-   * A live run with no progress for this long is resumed; one that has not moved for this long
-   * since its resume is failed.
-   */
-  RUN_STALL_AFTER_MS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(30 * 60_000),
-  /**
-   * A continuous candidate's call is claimed and posted once it finished this long ago, so the
-   * dialer's final result is in; the day also closes this long after its Sync Time.
-   */
-  CONTINUOUS_SETTLE_MS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(5 * 60_000),
-  /** How many missed nights a scheduled run catches up at most. */
-  CATCH_UP_MAX_DAYS: z.coerce.number().int().min(0).default(3),
-  /** Calls older than this move to `calls_archive`. */
-  ARCHIVE_AFTER_DAYS: z.coerce.number().int().positive().default(90),
-  /** Optional caller directory (JSON list of {login, email, phone, from}) for the caller file. */
-  CALLER_DIRECTORY_URL: z.string().url().optional(),
-  ALERT_WEBHOOK_URL: z.string().url().optional(),
-  /**
    * A one-shot command waits up to this long after its work for one more scrape of `/metrics`,
    * so a Prometheus that scrapes its pod sees its final numbers; 0 ends at once.
    */

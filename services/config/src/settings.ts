@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bulkImportJobEnv } from '@call-sync/integrations';
 import { envGroups, envVars, parseEnv } from '@call-sync/platform';
 
 /**
@@ -13,7 +14,7 @@ const configServiceEnv = {
   SESSION_SECRET: envVars.SESSION_SECRET,
   REPORT_WEBHOOK_URL: envVars.REPORT_WEBHOOK_URL,
   /** The van-writer's split of a bulk run into jobs, which a dry run counts the same way. */
-  VAN_BULK_MAX_ROWS_PER_JOB: envVars.VAN_BULK_MAX_ROWS_PER_JOB,
+  ...bulkImportJobEnv,
   /** How long a candidate's VAN metadata is reused by configure/validate/dry runs. */
   VAN_METADATA_CACHE_MS: z.coerce
     .number()

@@ -1,22 +1,46 @@
 import { z } from 'zod';
+import { vanSyncMessageEnv } from '@call-sync/core';
 import { envGroups, envVars, parseEnv } from '@call-sync/platform';
 
 /**
- * The extractor's variables: the shared ones named once in the platform's `envVars`, the one only
- * the extractor reads defined here.
+ * The extractor's variables: the outside APIs' and the platform's named once in `envVars`, the
+ * van-sync message size beside the message, and those only the extractor reads here.
  */
 const extractorEnv = {
   ...envGroups.airtable,
   ...envGroups.van,
   ...envGroups.livevox,
-  VAN_SYNC_BATCH_SIZE: envVars.VAN_SYNC_BATCH_SIZE,
-  EXTRACT_CANDIDATES_AT_ONCE: envVars.EXTRACT_CANDIDATES_AT_ONCE,
-  RUN_STALL_AFTER_MS: envVars.RUN_STALL_AFTER_MS,
-  CATCH_UP_MAX_DAYS: envVars.CATCH_UP_MAX_DAYS,
-  CONTINUOUS_SETTLE_MS: envVars.CONTINUOUS_SETTLE_MS,
-  ARCHIVE_AFTER_DAYS: envVars.ARCHIVE_AFTER_DAYS,
-  ALERT_WEBHOOK_URL: envVars.ALERT_WEBHOOK_URL,
+  ...vanSyncMessageEnv,
   METRICS_FINAL_SCRAPE_WAIT_MS: envVars.METRICS_FINAL_SCRAPE_WAIT_MS,
+  /**
+   * Candidates the extractor claims side by side. One after another, the last candidate of a night
+   * waited for every other's claims before its writer could post anything.
+   */
+  EXTRACT_CANDIDATES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(4),
+  /**
+   * A live run with no progress for this long is resumed; one that has not moved for this long
+   * since its resume is failed.
+   */
+  RUN_STALL_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 60_000),
+  /** How many missed nights a scheduled run catches up at most. */
+  CATCH_UP_MAX_DAYS: z.coerce.number().int().min(0).default(3),
+  /**
+   * A continuous candidate's call is claimed and posted once it finished this long ago, so the
+   * dialer's final result is in; the day also closes this long after its Sync Time.
+   */
+  CONTINUOUS_SETTLE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 60_000),
+  /** Calls older than this move to `calls_archive`. */
+  ARCHIVE_AFTER_DAYS: z.coerce.number().int().positive().default(90),
+  /** Where run alerts (a run failed or stalled) are posted besides the metric. */
+  ALERT_WEBHOOK_URL: z.string().url().optional(),
   /**
    * How old the config service's copy of the result tables may be for a run to use it instead of
    * reading each table from Airtable (5 a second per base: 8 s for forty candidates); 0 always

@@ -11,7 +11,9 @@ import {
   Topics,
   type ServiceRuntime,
 } from '@call-sync/platform';
-import { VanBulkImportMessage } from '@call-sync/core';
+import { z } from 'zod';
+import { VanBulkImportMessage, vanSyncMessageEnv } from '@call-sync/core';
+import { bulkImportJobEnv } from '@call-sync/integrations';
 import { runBulkImport, type BulkImportDeps } from './bulk-import';
 import type { CandidateVanAccess } from './posting-window';
 
@@ -23,13 +25,30 @@ const bulkImportEnv = {
   S3_FORCE_PATH_STYLE: envVars.S3_FORCE_PATH_STYLE,
   S3_ACCESS_KEY_ID: envVars.S3_ACCESS_KEY_ID,
   S3_SECRET_ACCESS_KEY: envVars.S3_SECRET_ACCESS_KEY,
-  VAN_BULK_LINK_SECONDS: envVars.VAN_BULK_LINK_SECONDS,
-  VAN_BULK_MAX_ZIP_BYTES: envVars.VAN_BULK_MAX_ZIP_BYTES,
-  VAN_BULK_MAX_ROWS_PER_JOB: envVars.VAN_BULK_MAX_ROWS_PER_JOB,
-  VAN_BULK_POLL_MIN_MS: envVars.VAN_BULK_POLL_MIN_MS,
-  VAN_BULK_POLL_MAX_MS: envVars.VAN_BULK_POLL_MAX_MS,
-  VAN_BULK_FALLBACK_CANDIDATES: envVars.VAN_BULK_FALLBACK_CANDIDATES,
-  VAN_SYNC_BATCH_SIZE: envVars.VAN_SYNC_BATCH_SIZE,
+  ...bulkImportJobEnv,
+  ...vanSyncMessageEnv,
+  /** How long VAN may take to fetch a Bulk Import file: the presigned link's lifetime (max 7 days). */
+  VAN_BULK_LINK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(6 * 3600),
+  /** A Bulk Import job's zipped file stays below this; VAN's documented limits are 20 and 100 MB. */
+  VAN_BULK_MAX_ZIP_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(20 * 1024 * 1024)
+    .default(19 * 1024 * 1024),
+  /** First and longest wait between two status reads of a Bulk Import job (doubling in between). */
+  VAN_BULK_POLL_MIN_MS: z.coerce.number().int().min(10).default(1_000),
+  VAN_BULK_POLL_MAX_MS: z.coerce.number().int().min(10).default(60_000),
+  /**
+   * Candidates (comma-separated slugs, or `*`) whose `bulk` runs post call by call when their key
+   * lacks a Bulk Import mapping; any other such run fails naming the mapping.
+   */
+  VAN_BULK_FALLBACK_CANDIDATES: z.string().default(''),
   KAFKA_CONSUMER_GROUP: envVars.KAFKA_CONSUMER_GROUP,
 };
 
