@@ -8,6 +8,7 @@ import {
   startConsumer,
   topicPartitions,
   Topics,
+  type ConcurrentMessages,
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
@@ -23,6 +24,7 @@ jest.setTimeout(120_000);
 
 const logger = createLogger('kafka-concurrent-test', 'silent');
 const workSchema = z.object({ v: z.literal(1), n: z.number().int() });
+type Work = z.infer<typeof workSchema>;
 
 let kafka: Kafka;
 let publisher: Publisher;
@@ -38,6 +40,32 @@ afterAll(async () => {
   await Promise.all(running.map((c) => c.stop()));
   await publisher.disconnect();
 });
+
+/**
+ * A consumer of van-sync work in a new group that reads from now on (from the topic's beginning,
+ * late in a CI run, it would first work through every earlier suite's messages), every partition's
+ * batch at once as the van-writer consumes.
+ */
+async function startWorkConsumer(
+  concurrentMessages: ConcurrentMessages<Work>,
+  handle: (value: Work, meta: { key: string | null }) => Promise<void>,
+): Promise<void> {
+  const groupId = uniqueName('group');
+  await startGroupAtTopicEnds(kafka, groupId, [Topics.VanSync]);
+  running.push(
+    await startConsumer({
+      kafka,
+      groupId,
+      topic: Topics.VanSync,
+      schema: workSchema,
+      logger,
+      publisher,
+      partitionsConsumedConcurrently: topicPartitions[Topics.VanSync],
+      concurrentMessages,
+      handle,
+    }),
+  );
+}
 
 test('one key overlaps at most perKey messages, started in order; a failure redelivers it and nothing after it is lost', async () => {
   const key = uniqueName('key');
@@ -103,42 +131,30 @@ test('batches fetched just after an idle spell start messages only for their sho
   let admissions = 0;
   let handedBack = 0;
   let delayedOnce = false;
-  const groupId = uniqueName('group');
-  await startGroupAtTopicEnds(kafka, groupId, [Topics.VanSync]);
-  running.push(
-    await startConsumer({
-      kafka,
-      groupId,
-      topic: Topics.VanSync,
-      schema: workSchema,
-      logger,
-      publisher,
-      // Every partition's batch at once, as the van-writer consumes.
-      partitionsConsumedConcurrently: topicPartitions[Topics.VanSync],
-      concurrentMessages: {
-        perKey: 1,
-        batchTimeBudgetMs: 60_000,
-        batchTimeBudgetAfterIdleMs: 1_000,
-        afterIdleRampMs: 5_000,
-        admit: async (value, key) => {
-          if (key !== slow && key !== next && key !== late) return undefined;
-          admissions += 1;
-          // The third message of the slow key waits for room past the batch's budget.
-          if (key === slow && value.n === 2 && !delayedOnce) {
-            delayedOnce = true;
-            await new Promise((resolve) => setTimeout(resolve, 1_500));
-          }
-          return () => (handedBack += 1);
-        },
+  await startWorkConsumer(
+    {
+      perKey: 1,
+      batchTimeBudgetMs: 60_000,
+      batchTimeBudgetAfterIdleMs: 1_000,
+      afterIdleRampMs: 5_000,
+      admit: async (value, key) => {
+        if (key !== slow && key !== next && key !== late) return undefined;
+        admissions += 1;
+        // The third message of the slow key waits for room past the batch's budget.
+        if (key === slow && value.n === 2 && !delayedOnce) {
+          delayedOnce = true;
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+        }
+        return () => (handedBack += 1);
       },
-      handle: async (value, meta) => {
-        if (meta.key !== slow && meta.key !== next && meta.key !== late) return;
-        const id = `${meta.key === slow ? 'slow' : meta.key === next ? 'next' : 'late'}-${value.n}`;
-        starts.push(id);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        handled.set(id, (handled.get(id) ?? 0) + 1);
-      },
-    }),
+    },
+    async (value, meta) => {
+      if (meta.key !== slow && meta.key !== next && meta.key !== late) return;
+      const id = `${meta.key === slow ? 'slow' : meta.key === next ? 'next' : 'late'}-${value.n}`;
+      starts.push(id);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      handled.set(id, (handled.get(id) ?? 0) + 1);
+    },
   );
   await publisher.publish(
     Topics.VanSync,
@@ -171,30 +187,14 @@ test('a key new to the night starts the short budgets again: candidates publishe
   const ours = new Set([slow, ...later]);
   const starts: string[] = [];
   let handled = 0;
-  const groupId = uniqueName('group');
-  await startGroupAtTopicEnds(kafka, groupId, [Topics.VanSync]);
-  running.push(
-    await startConsumer({
-      kafka,
-      groupId,
-      topic: Topics.VanSync,
-      schema: workSchema,
-      logger,
-      publisher,
-      partitionsConsumedConcurrently: topicPartitions[Topics.VanSync],
-      concurrentMessages: {
-        perKey: 1,
-        batchTimeBudgetMs: 60_000,
-        batchTimeBudgetAfterIdleMs: 500,
-        afterIdleRampMs: 3_000,
-      },
-      handle: async (value, meta) => {
-        if (!meta.key || !ours.has(meta.key)) return;
-        starts.push(`${meta.key === slow ? 'slow' : `later${later.indexOf(meta.key) + 1}`}-${value.n}`);
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        handled += 1;
-      },
-    }),
+  await startWorkConsumer(
+    { perKey: 1, batchTimeBudgetMs: 60_000, batchTimeBudgetAfterIdleMs: 500, afterIdleRampMs: 3_000 },
+    async (value, meta) => {
+      if (!meta.key || !ours.has(meta.key)) return;
+      starts.push(`${meta.key === slow ? 'slow' : `later${later.indexOf(meta.key) + 1}`}-${value.n}`);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      handled += 1;
+    },
   );
   await publisher.publish(
     Topics.VanSync,
