@@ -16,6 +16,8 @@ export const Collections = {
   VanBudgets: 'van_budgets',
   /** Operator actions on the config service (run requested, reset, import, refresh): who, when, what. */
   Audit: 'audit',
+  /** The config service's sign-in sessions, by a hash of their id: what logout and idleness end. */
+  Sessions: 'sessions',
 } as const;
 
 /**
@@ -78,6 +80,10 @@ export const indexes: Record<string, IndexDescription[]> = {
     { key: { at: -1 }, name: 'at' },
     { key: { candidate: 1, at: -1 }, name: 'candidate_at' },
   ],
+  // Read by _id only. The TTL index only clears away what has ended: MongoDB's TTL monitor runs
+  // once a minute and the MongoDB-wire server accepts the option but never deletes, so every read
+  // also checks the document's own end.
+  [Collections.Sessions]: [{ key: { expiresAt: 1 }, name: 'expires_ttl', expireAfterSeconds: 0 }],
 };
 
 export interface MongoConnection {

@@ -24,6 +24,7 @@ import { createReportSender, type ReportSender } from './reports/report-delivery
 import { handleRunEvent, type RunEventsDeps } from './reports/run-event-reports';
 import { createReportsRepository } from './data-access/reports-repository';
 import { createAuditRepository } from './data-access/audit-repository';
+import { createSessionsRepository } from './data-access/sessions-repository';
 
 interface Mounted {
   stopRefresh(): void;
@@ -78,6 +79,10 @@ function mountConfig(
     apiTokens: settings.API_TOKENS,
     sessionSecret: settings.SESSION_SECRET,
     audit,
+    frontDoor: {
+      sessionIdleMs: settings.SESSION_IDLE_MINUTES * 60_000,
+      sessions: createSessionsRepository(db),
+    },
     routers: configRouters({
       db,
       cache,

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { bulkImportJobEnv } from '@call-sync/integrations';
 import { envGroups, envVars, parseEnv } from '@call-sync/platform';
 
+/** Minutes, fractions allowed (0.05 is 3 seconds): a test waits seconds, not a quarter of an hour. */
+const minutes = (max: number, fallback: number) => z.coerce.number().positive().max(max).default(fallback);
+
 /**
  * The config service's variables. The shared ones come from the platform's `envVars` (named once
  * for every service); the few that only this service reads are defined here.
@@ -35,6 +38,8 @@ const configServiceEnv = {
       message: 'must contain {vanId}',
     })
     .default('https://www.votebuilder.com/ContactsDetails.aspx?VanID={vanId}'),
+  /** A browser's session ends after this many minutes without a request (within its 12 hours). */
+  SESSION_IDLE_MINUTES: minutes(12 * 60, 30),
   /** Largest call-export upload accepted by POST /calls/import. */
   IMPORT_MAX_BYTES: z.coerce
     .number()

@@ -201,7 +201,7 @@ describe('the session cookie', () => {
 
   test("carries the token's name and role, and keeps the role's limits", async () => {
     const organiser = await sessionOf(ORGANISER_TOKEN);
-    expect(organiser).toMatch(/^callsync_session=v2\.\d+\.olivia\.organiser\./);
+    expect(organiser).toMatch(/^callsync_session=v3\.\d+\.olivia\.organiser\./);
     expect(organiser).not.toContain(ORGANISER_TOKEN);
     expect((await withCookie(organiser, '/runs')).status).toBe(200);
     const refused = await withCookie(organiser, '/config/refresh', {

@@ -40,7 +40,7 @@ const withSession = (value: string, init: RequestInit = {}) =>
   });
 
 // The cookie's format, written out independently of the service:
-// v2.<expires>.<token name>.<role>.<tag>.<HMAC-SHA256>.
+// v3.<expires>.<token name>.<role>.<tag>.<session id>.<HMAC-SHA256>.
 const sign = (payload: string, secret = SESSION_SECRET) =>
   `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
 
@@ -121,7 +121,8 @@ test('GET /login?token= does not sign in and says to use the form', async () => 
 
 test('a tampered, forged, expired or old-style cookie is refused', async () => {
   const value = valueOf(sessionCookieOf(await signIn(API_TOKEN)));
-  const [version, expires, name, role, tag, signature] = value.split('.') as [
+  const [version, expires, name, role, tag, id, signature] = value.split('.') as [
+    string,
     string,
     string,
     string,
@@ -129,13 +130,13 @@ test('a tampered, forged, expired or old-style cookie is refused', async () => {
     string,
     string,
   ];
-  expect([version, name, role]).toEqual(['v2', 'ops', 'operator']);
+  expect([version, name, role]).toEqual(['v3', 'ops', 'operator']);
 
-  const later = `${version}.${Number(expires) + 86_400}.${name}.${role}.${tag}.${signature}`;
-  const flipped = `${version}.${expires}.${name}.${role}.${tag}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
-  const promoted = `${version}.${expires}.olivia.${role}.${tag}.${signature}`;
+  const later = `${version}.${Number(expires) + 86_400}.${name}.${role}.${tag}.${id}.${signature}`;
+  const flipped = `${version}.${expires}.${name}.${role}.${tag}.${id}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;
+  const promoted = `${version}.${expires}.olivia.${role}.${tag}.${id}.${signature}`;
   const otherSecret = sign(
-    `v2.${expires}.${name}.${role}.${tag}`,
+    `v3.${expires}.${name}.${role}.${tag}.${id}`,
     'another-secret-of-another-deployment-0000',
   );
   for (const forged of [
@@ -144,26 +145,36 @@ test('a tampered, forged, expired or old-style cookie is refused', async () => {
     promoted,
     otherSecret,
     'garbage',
-    `v2.${expires}.${name}.${role}.${tag}`,
+    `v3.${expires}.${name}.${role}.${tag}.${id}`,
   ]) {
     const response = await withSession(forged);
     expect(response.status).toBe(401);
     expect((await json(response)).detail).toMatch(/session is not valid; sign in again/);
   }
 
-  const expired = await withSession(sign(`v2.${Math.floor(Date.now() / 1000) - 60}.${name}.${role}.${tag}`));
+  const expired = await withSession(
+    sign(`v3.${Math.floor(Date.now() / 1000) - 60}.${name}.${role}.${tag}.${id}`),
+  );
   expect(expired.status).toBe(401);
   expect((await json(expired)).detail).toMatch(/session has expired/);
   // Correctly signed, but for a token that is not among API_TOKENS.
-  const revoked = await withSession(sign(`v2.${expires}.${name}.${role}.AAAAAAAAAAAAAAAAAAAAAA`));
+  const revoked = await withSession(sign(`v3.${expires}.${name}.${role}.AAAAAAAAAAAAAAAAAAAAAA.${id}`));
   expect(revoked.status).toBe(401);
   expect((await json(revoked)).detail).toMatch(/no longer accepted/);
   // Correctly signed with the operator's tag, but naming another role than API_TOKENS gives it.
-  const otherRole = await withSession(sign(`v2.${expires}.${name}.organiser.${tag}`));
+  const otherRole = await withSession(sign(`v3.${expires}.${name}.organiser.${tag}.${id}`));
   expect(otherRole.status).toBe(401);
-  // The format before roles (v1.<expires>.<tag>.<signature>) is no session any more.
+  // Correctly signed (a leaked SESSION_SECRET), but naming a session the service never opened.
+  const unopened = await withSession(sign(`v3.${expires}.${name}.${role}.${tag}.AAAAAAAAAAAAAAAAAAAAAAAA`));
+  expect(unopened.status).toBe(401);
+  expect((await json(unopened)).detail).toMatch(/session has ended/);
+  // The formats before the server-side session (v2) and before roles (v1) are no session any more.
+  const stateless = await withSession(sign(`v2.${expires}.${name}.${role}.${tag}`));
+  expect(stateless.status).toBe(401);
   const before = await withSession(sign(`v1.${expires}.${tag}`));
   expect(before.status).toBe(401);
+  // The real one still opens the page: none of the above ended it.
+  expect((await withSession(value)).status).toBe(200);
 
   // The earlier sign-in put the raw token in callsync_token; it opens nothing any more.
   const oldStyle = await world.api('/candidates', {
@@ -179,7 +190,7 @@ test('bearer tokens keep working for API clients, with or without a cookie', asy
   expect(both.status).toBe(200);
 });
 
-test('logout clears the cookie', async () => {
+test('logout clears the cookie (and ends its session: see session-end.test.ts)', async () => {
   const response = await world.api('/logout', { method: 'POST' });
   expect(response.status).toBe(204);
   expect(sessionCookieOf(response)).toMatch(/^callsync_session=;.*expires=Thu, 01 Jan 1970/i);

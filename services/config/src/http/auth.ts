@@ -52,7 +52,7 @@ export function securityHeaders(): Koa.Middleware {
   };
 }
 
-/** Reachable without a token: signing in, and signing out (which only clears the cookie). */
+/** Reachable without a token: signing in, and signing out (which ends the cookie's session). */
 const PUBLIC_PATHS = new Set(['/login', '/logout']);
 
 function refuse(ctx: Koa.Context, detail: string, error?: string): never {
@@ -65,6 +65,7 @@ const SESSION_REFUSALS: Record<Exclude<SessionCheck, { ok: true }>['reason'], st
   bad_signature: 'the sign-in session is not valid; sign in again at /login',
   expired: 'the sign-in session has expired; sign in again at /login',
   revoked: 'the token this session was opened with is no longer accepted; sign in again at /login',
+  ended: 'the sign-in session has ended (signed out, or unused for too long); sign in again at /login',
 };
 
 /**
@@ -87,7 +88,7 @@ export function requireToken(tokens: readonly ApiToken[], sessions: Sessions): K
     }
     const session = ctx.cookies.get(SESSION_COOKIE);
     if (!session) refuse(ctx, 'this endpoint needs Authorization: Bearer <token>, or sign in at /login');
-    const check = sessions.check(session);
+    const check = await sessions.check(session);
     if (!check.ok) refuse(ctx, SESSION_REFUSALS[check.reason], 'invalid_token');
     ctx.state.principal = check.principal;
     ctx.state.authenticatedBy = 'session';
@@ -191,17 +192,20 @@ export function loginRoutes(tokens: readonly ApiToken[], sessions: Sessions): Ro
         </div>`,
     });
   });
-  serve(router, operations.login, (ctx, { body }) => {
+  serve(router, operations.login, async (ctx, { body }) => {
     const token = typeof body?.token === 'string' ? body.token : undefined;
     const entry = token ? match(token) : undefined;
     if (!entry) throw new HttpError(401, 'unauthorized', 'the token is not valid');
-    setCookie(ctx, SESSION_COOKIE, sessions.issue(entry), SESSION_TTL_MS);
+    setCookie(ctx, SESSION_COOKIE, await sessions.issue(entry), SESSION_TTL_MS);
     // Browsers of the earlier sign-in still hold the raw token in this cookie: drop it.
     setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);
     ctx.status = 303;
     ctx.redirect(safeNext(typeof body?.next === 'string' ? body.next : undefined));
   });
-  serve(router, operations.logout, (ctx) => {
+  serve(router, operations.logout, async (ctx) => {
+    // Ended on the server, not only forgotten by this browser: a copy of the cookie dies with it.
+    const session = ctx.cookies.get(SESSION_COOKIE);
+    if (session) await sessions.end(session);
     setCookie(ctx, SESSION_COOKIE, '', 0);
     setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);
     ctx.status = 204;

@@ -12,6 +12,7 @@ import {
 import { assertEveryRouteGuarded } from './access';
 import { auditDenials } from './audit';
 import type { AuditRepository } from '../data-access/audit-repository';
+import type { SessionsRepository } from '../data-access/sessions-repository';
 import { createSessions, sessionSecret } from './session';
 import { errorHandler } from './http-error';
 import { plainQueryNames } from './params';
@@ -21,6 +22,13 @@ const STREAMED_PATHS = new Set(['/calls/import']);
 
 /** Limits of the bodies the parser reads; the streamed upload has its own (IMPORT_MAX_BYTES). */
 const BODY_LIMITS = { jsonLimit: '64kb', formLimit: '16kb' } as const;
+
+/** The settings of the front door: how sessions end. */
+export interface FrontDoor {
+  sessionIdleMs: number;
+  /** Where sessions live, shared by every replica. */
+  sessions: SessionsRepository;
+}
 
 /**
  * The order matters: security headers and the error handler wrap everything, then the record of
@@ -39,6 +47,7 @@ export function mountRoutes(
     routers: Router[];
     /** Where refused requests (401, 403) are recorded. */
     audit: AuditRepository;
+    frontDoor: FrontDoor;
   },
 ): void {
   assertEveryRouteGuarded(options.routers);
@@ -50,10 +59,13 @@ export function mountRoutes(
         '(roles organiser, operator) so the audit names who acted and organisers cannot reset or import',
     );
   }
+  const { frontDoor } = options;
   const sessions = createSessions({
     secret: sessionSecret(options.sessionSecret, options.logger),
     tokens: options.apiTokens,
     ttlMs: SESSION_TTL_MS,
+    idleMs: frontDoor.sessionIdleMs,
+    store: frontDoor.sessions,
   });
   app.use(securityHeaders());
   app.use(errorHandler(options.logger));

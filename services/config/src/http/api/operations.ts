@@ -135,7 +135,7 @@ export const operations = {
     method: 'post',
     path: '/login',
     summary:
-      'Sign in with the form (token, next): a signed session in an HttpOnly, SameSite=Strict cookie that expires in 12 h, never the token',
+      'Sign in with the form (token, next): a signed session in an HttpOnly, SameSite=Strict cookie that ends after 12 h, or sooner when unused (SESSION_IDLE_MINUTES), never the token',
     role: null,
     body: {
       mediaType: 'application/x-www-form-urlencoded',
@@ -156,7 +156,8 @@ export const operations = {
   logout: operation({
     method: 'post',
     path: '/logout',
-    summary: 'Clear the sign-in cookie',
+    summary:
+      'End the sign-in session, on the server too (a copy of the cookie no longer works), and clear its cookie',
     role: null,
     responses: { 204: { description: 'signed out' } },
   }),
