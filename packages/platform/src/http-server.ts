@@ -74,7 +74,10 @@ export async function startServiceServer<Mounted = void>(
 ): Promise<ServiceServer & { mounted: Mounted | undefined }> {
   const { logger, registry } = options;
   const app = new Koa();
-  app.proxy = true;
+  // Koa's proxy mode would believe X-Forwarded-For/-Proto/-Host from anyone who can reach the port.
+  // A service behind the ingress believes them per request, from its trusted proxies only (config's
+  // TRUSTED_PROXIES); the others never read them.
+  app.proxy = false;
   // Koa's last-resort handler prints to stderr outside the log; an error no handler of the service
   // caught goes to the log with its stack (pino's serializer keeps it, without request configs).
   app.on('error', (error: unknown, ctx?: Koa.Context) => {

@@ -80,6 +80,7 @@ function mountConfig(
     sessionSecret: settings.SESSION_SECRET,
     audit,
     frontDoor: {
+      trustedProxies: settings.TRUSTED_PROXIES,
       sessionIdleMs: settings.SESSION_IDLE_MINUTES * 60_000,
       sessions: createSessionsRepository(db),
     },

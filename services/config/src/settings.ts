@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bulkImportJobEnv } from '@call-sync/integrations';
 import { envGroups, envVars, parseEnv } from '@call-sync/platform';
+import { DEFAULT_TRUSTED_PROXIES, parseTrustedProxies } from './http/trusted-proxies';
 
 /** Minutes, fractions allowed (0.05 is 3 seconds): a test waits seconds, not a quarter of an hour. */
 const minutes = (max: number, fallback: number) => z.coerce.number().positive().max(max).default(fallback);
@@ -38,6 +39,18 @@ const configServiceEnv = {
       message: 'must contain {vanId}',
     })
     .default('https://www.votebuilder.com/ContactsDetails.aspx?VanID={vanId}'),
+  /**
+   * Peers whose X-Forwarded-For, -Proto and -Host are believed: comma-separated CIDRs or addresses,
+   * or `none`. From any other peer the socket's own address and protocol count.
+   */
+  TRUSTED_PROXIES: z
+    .string()
+    .default(DEFAULT_TRUSTED_PROXIES)
+    .transform((value, ctx) => {
+      const { proxies, problems } = parseTrustedProxies(value);
+      for (const message of problems) ctx.addIssue({ code: 'custom', message });
+      return proxies;
+    }),
   /** A browser's session ends after this many minutes without a request (within its 12 hours). */
   SESSION_IDLE_MINUTES: minutes(12 * 60, 30),
   /** Largest call-export upload accepted by POST /calls/import. */

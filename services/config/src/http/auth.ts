@@ -38,8 +38,8 @@ export function securityHeaders(): Koa.Middleware {
     ctx.set('Referrer-Policy', 'same-origin');
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Cache-Control', 'no-store');
-    // Over TLS (the ingress says so in X-Forwarded-Proto), browsers are told to keep to it; over
-    // plain HTTP the header would mean nothing and is left out, as the standard asks.
+    // Over TLS (a trusted proxy says so in X-Forwarded-Proto), browsers are told to keep to it;
+    // over plain HTTP the header would mean nothing and is left out, as the standard asks.
     if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     ctx.set(
       'Content-Security-Policy',
@@ -146,8 +146,8 @@ function safeNext(next: string | undefined): string {
 }
 
 function setCookie(ctx: Koa.Context, name: string, value: string, maxAge: number): void {
-  // ctx.secure follows X-Forwarded-Proto (the app trusts its ingress), so the cookie is Secure
-  // whenever the browser reached us over TLS.
+  // ctx.secure follows X-Forwarded-Proto from a trusted proxy (trusted-proxies.ts), so the cookie
+  // is Secure whenever the browser reached the ingress over TLS.
   ctx.cookies.set(name, value, {
     httpOnly: true,
     sameSite: 'strict',

@@ -14,6 +14,7 @@ import { auditDenials } from './audit';
 import type { AuditRepository } from '../data-access/audit-repository';
 import type { SessionsRepository } from '../data-access/sessions-repository';
 import { createSessions, sessionSecret } from './session';
+import { forwardedByTrustedProxies, type TrustedProxies } from './trusted-proxies';
 import { errorHandler } from './http-error';
 import { plainQueryNames } from './params';
 
@@ -23,19 +24,21 @@ const STREAMED_PATHS = new Set(['/calls/import']);
 /** Limits of the bodies the parser reads; the streamed upload has its own (IMPORT_MAX_BYTES). */
 const BODY_LIMITS = { jsonLimit: '64kb', formLimit: '16kb' } as const;
 
-/** The settings of the front door: how sessions end. */
+/** The settings of the front door: who may speak for the client, how sessions end. */
 export interface FrontDoor {
+  trustedProxies: TrustedProxies;
   sessionIdleMs: number;
   /** Where sessions live, shared by every replica. */
   sessions: SessionsRepository;
 }
 
 /**
- * The order matters: security headers and the error handler wrap everything, then the record of
- * refused requests, which sees every 401 and 403 below it; the token check runs before any body is
- * read (so a stranger cannot make the service parse anything), then the origin check of cookie
- * requests, the body parser (small limits, never on a streamed upload), and the routes, each of
- * which names the role it needs.
+ * The order matters: the client's address and protocol are settled first (from a trusted proxy's
+ * headers or the socket), then security headers and the error handler wrap everything, then the
+ * record of refused requests, which sees every 401 and 403 below it; the token check runs
+ * before any body is read (so a stranger cannot make the service parse anything), then the origin
+ * check of cookie requests, the body parser (small limits, never on a streamed upload), and the
+ * routes, each of which names the role it needs.
  */
 export function mountRoutes(
   app: Koa,
@@ -67,6 +70,11 @@ export function mountRoutes(
     idleMs: frontDoor.sessionIdleMs,
     store: frontDoor.sessions,
   });
+  options.logger.info(
+    { trustedProxies: frontDoor.trustedProxies.ranges },
+    'X-Forwarded-For, -Proto and -Host are believed from these peers only (TRUSTED_PROXIES)',
+  );
+  app.use(forwardedByTrustedProxies(frontDoor.trustedProxies));
   app.use(securityHeaders());
   app.use(errorHandler(options.logger));
   app.use(auditDenials(options.audit, options.logger));
