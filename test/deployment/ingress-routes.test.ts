@@ -51,7 +51,7 @@ function routesOf(routers: Router[]): string[] {
 
 // The routers are built only to be walked: their dependencies are never called.
 const peopleRoutes = routesOf([
-  loginRoutes([], {} as never),
+  loginRoutes([], {} as never, {} as never),
   ...configRouters({ maxImportBytes: 1 } as unknown as ConfigRouterDeps),
 ]);
 

@@ -18,6 +18,8 @@ export const Collections = {
   Audit: 'audit',
   /** The config service's sign-in sessions, by a hash of their id: what logout and idleness end. */
   Sessions: 'sessions',
+  /** Wrong tokens shown to the config service, counted per client and window, shared by its replicas. */
+  SignInFailures: 'sign_in_failures',
 } as const;
 
 /**
@@ -80,10 +82,11 @@ export const indexes: Record<string, IndexDescription[]> = {
     { key: { at: -1 }, name: 'at' },
     { key: { candidate: 1, at: -1 }, name: 'candidate_at' },
   ],
-  // Read by _id only. The TTL index only clears away what has ended: MongoDB's TTL monitor runs
-  // once a minute and the MongoDB-wire server accepts the option but never deletes, so every read
-  // also checks the document's own end.
+  // Both are read by _id only. Their TTL indexes only clear away what has ended: MongoDB's TTL
+  // monitor runs once a minute and the MongoDB-wire server accepts the option but never deletes, so
+  // every read also checks the document's own end.
   [Collections.Sessions]: [{ key: { expiresAt: 1 }, name: 'expires_ttl', expireAfterSeconds: 0 }],
+  [Collections.SignInFailures]: [{ key: { until: 1 }, name: 'until_ttl', expireAfterSeconds: 0 }],
 };
 
 export interface MongoConnection {

@@ -25,6 +25,7 @@ import { handleRunEvent, type RunEventsDeps } from './reports/run-event-reports'
 import { createReportsRepository } from './data-access/reports-repository';
 import { createAuditRepository } from './data-access/audit-repository';
 import { createSessionsRepository } from './data-access/sessions-repository';
+import { createSignInFailuresRepository } from './data-access/sign-in-failures-repository';
 
 interface Mounted {
   stopRefresh(): void;
@@ -82,7 +83,13 @@ function mountConfig(
     frontDoor: {
       trustedProxies: settings.TRUSTED_PROXIES,
       sessionIdleMs: settings.SESSION_IDLE_MINUTES * 60_000,
+      signInLimits: {
+        perClient: settings.SIGN_IN_MAX_FAILURES_PER_CLIENT,
+        perTokenName: settings.SIGN_IN_MAX_FAILURES_PER_TOKEN_NAME,
+        windowMs: settings.SIGN_IN_WINDOW_MINUTES * 60_000,
+      },
       sessions: createSessionsRepository(db),
+      signInFailures: createSignInFailuresRepository(db),
     },
     routers: configRouters({
       db,

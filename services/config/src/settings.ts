@@ -53,6 +53,16 @@ const configServiceEnv = {
     }),
   /** A browser's session ends after this many minutes without a request (within its 12 hours). */
   SESSION_IDLE_MINUTES: minutes(12 * 60, 30),
+  /** Wrong tokens one client may show (sign-in form or bearer header) within the window below. */
+  SIGN_IN_MAX_FAILURES_PER_CLIENT: z.coerce.number().int().min(1).default(10),
+  /**
+   * Wrong tokens from every client together within the window. A wrong token is tried against
+   * every token name at once, so this is each name's count; past it, a client with a wrong token
+   * in its own window is refused too, one without is still checked.
+   */
+  SIGN_IN_MAX_FAILURES_PER_TOKEN_NAME: z.coerce.number().int().min(1).default(25),
+  /** How long wrong tokens are counted, from the first: a refused client waits for its end. */
+  SIGN_IN_WINDOW_MINUTES: minutes(24 * 60, 15),
   /** Largest call-export upload accepted by POST /calls/import. */
   IMPORT_MAX_BYTES: z.coerce
     .number()

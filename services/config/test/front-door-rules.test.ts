@@ -1,7 +1,8 @@
+import { clientKey, throttleVerdict } from '../src/http/sign-in-throttle';
 import { clientAddress, parseTrustedProxies } from '../src/http/trusted-proxies';
 
-// The front door's rules, without I/O: which address is the client. The started service's test
-// (trusted-proxies) shows them at work.
+// The front door's rules, without I/O: which address is the client, and whether its token may be
+// checked. The started service's tests (trusted-proxies, sign-in-throttle) show them at work.
 
 const { proxies: ingress } = parseTrustedProxies('10.0.0.0/8,fc00::/7');
 
@@ -33,4 +34,47 @@ test('TRUSTED_PROXIES: ranges, single addresses and none; anything else is named
   expect(parseTrustedProxies('10.0.0.0/8,ingress,10.0.0.0/,10.0.0.0/33,::/129,1.2.3.4/8/8').problems).toEqual(
     [2, 3, 4, 5, 6].map((n) => `entry ${n} is not an address or CIDR range (like 10.0.0.0/8 or fc00::/7)`),
   );
+});
+
+test.each([
+  ['203.0.113.9', 'client:203.0.113.9'],
+  ['2001:db8:1:2:3:4:5:6', 'client:2001:db8:1:2::/64'],
+  ['2001:db8:1:2::99', 'client:2001:db8:1:2::/64'],
+  ['2001:DB8::1', 'client:2001:db8:0:0::/64'],
+  ['::1', 'client:0:0:0:0::/64'],
+])('an IPv6 client is its /64: %s counts as %s', (address, key) => {
+  expect(clientKey(address)).toBe(key);
+});
+
+const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
+const limits = { perClient: 3, perTokenName: 10 };
+
+test.each([
+  ['no count: checked', undefined, undefined, { allowed: true }],
+  [
+    'under its own limit: checked',
+    { count: 2, until: at(30) },
+    { count: 2, until: at(40) },
+    { allowed: true },
+  ],
+  [
+    'at its own limit: held until its window ends',
+    { count: 3, until: at(30) },
+    { count: 3, until: at(40) },
+    { allowed: false, retryAt: at(30), limit: 'client' },
+  ],
+  [
+    'every name at its limit, the client with a wrong token: held until the earlier window ends',
+    { count: 1, until: at(30) },
+    { count: 10, until: at(20) },
+    { allowed: false, retryAt: at(20), limit: 'token_name' },
+  ],
+  [
+    'every name at its limit, the client without a wrong token: checked',
+    undefined,
+    { count: 50, until: at(20) },
+    { allowed: true },
+  ],
+])('throttle: %s', (_what, client, everyName, verdict) => {
+  expect(throttleVerdict(client, everyName, limits)).toEqual(verdict);
 });

@@ -8,7 +8,7 @@ import { configRouters, type ConfigRouterDeps } from '../src/http/routers';
 // to read their route tables.
 const none = {} as never;
 const routers: Router[] = [
-  loginRoutes([], none),
+  loginRoutes([], none, none),
   ...configRouters({ maxImportBytes: 1 } as unknown as ConfigRouterDeps),
 ];
 /** The document's paths, as plain JSON. */

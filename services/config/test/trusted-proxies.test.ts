@@ -16,6 +16,7 @@ beforeAll(async () => {
   world = await startConfigWorld({
     SESSION_SECRET,
     TRUSTED_PROXIES: '10.0.0.0/8',
+    SIGN_IN_MAX_FAILURES_PER_CLIENT: '3',
   });
   db = await world.connectDb();
 }, 60_000);
@@ -56,7 +57,7 @@ describe('from a peer that is not a trusted proxy', () => {
     expect(page.headers.get('strict-transport-security')).toBeNull();
   });
 
-  test('X-Forwarded-For names no client: the audit sees the peer', async () => {
+  test('X-Forwarded-For names no client: the audit and the throttle see the peer', async () => {
     const wrong = await signIn('wrong-token-0123456789abcdef', {
       'x-forwarded-for': '203.0.113.99',
       'user-agent': 'untrusted-peer/1',
@@ -67,6 +68,13 @@ describe('from a peer that is not a trusted proxy', () => {
       peer: '127.0.0.1',
       userAgent: 'untrusted-peer/1',
     });
+    // A new address in the header for every guess does not make a new client.
+    for (const forged of ['203.0.113.1', '203.0.113.2']) {
+      const response = await signIn('wrong-token-0123456789abcdef', { 'x-forwarded-for': forged });
+      expect(response.status).toBe(401);
+    }
+    expect((await signIn(API_TOKEN, { 'x-forwarded-for': '203.0.113.3' })).status).toBe(429);
+    await db.collection('sign_in_failures').deleteMany({});
   });
 
   test('X-Forwarded-Host does not change the origin a cookie request must come from', async () => {

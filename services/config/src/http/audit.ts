@@ -59,10 +59,13 @@ export function auditRoutes(deps: { audit: AuditRepository }): Router {
   return router;
 }
 
+/** Refusals worth an entry: no or a wrong token, a role or candidate it lacks, a throttled client. */
+const AUDITED_REFUSALS = new Set([401, 403, 429]);
+
 /**
- * Mounted before the token check: every request it or a route refuses with 401 or 403 is stored
- * as a `denied` entry with its source (the address the proxy reports, the peer's own, the user
- * agent), never the token it showed. Each source gets a bounded number of entries a minute, so a
+ * Mounted before the token check: every request it or a route refuses with 401, 403 or 429 is
+ * stored as a `denied` entry with its source (the client a trusted proxy reports, or the peer; the
+ * peer's own address; the user agent), never the token it showed. Each source gets a bounded number of entries a minute, so a
  * stranger hammering the front door cannot bury the operators' actions; a failure to store one
  * never changes the answer.
  */
@@ -72,7 +75,7 @@ export function auditDenials(audit: AuditRepository, logger: Logger): Koa.Middle
     try {
       await next();
     } catch (error) {
-      if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
+      if (error instanceof HttpError && AUDITED_REFUSALS.has(error.status)) {
         const source = {
           ip: ctx.ip,
           peer: ctx.req.socket.remoteAddress,
@@ -91,7 +94,15 @@ export function auditDenials(audit: AuditRepository, logger: Logger): Koa.Middle
             action: 'denied',
             outcome: 'failed',
             summary: `${error.status} ${error.error}: ${ctx.method} ${ctx.path} from ${source.ip}`,
-            details: { status: error.status, error: error.error, method: ctx.method, path: ctx.path, source },
+            details: {
+              status: error.status,
+              error: error.error,
+              method: ctx.method,
+              path: ctx.path,
+              source,
+              // Which limit held a throttled client back: its own, or every client's together.
+              ...(error.extra.limit ? { limit: error.extra.limit } : {}),
+            },
           };
           await audit.record(entry).catch((failure: unknown) => {
             logger.warn({ err: failure }, 'a refused request could not be stored in the audit');

@@ -7,6 +7,7 @@ import { operations } from './api/operations';
 import { serve } from './serve-operation';
 import type { ApiToken } from '@call-sync/platform';
 import { principalOf, type SessionCheck, type Sessions } from './session';
+import type { SignInThrottle } from './sign-in-throttle';
 
 const SESSION_COOKIE = 'callsync_session';
 const LEGACY_TOKEN_COOKIE = 'callsync_token';
@@ -72,16 +73,25 @@ const SESSION_REFUSALS: Record<Exclude<SessionCheck, { ok: true }>['reason'], st
  * Every route mounted after this needs `Authorization: Bearer <token>`, or the session cookie
  * that `/login` sets so a browser can open the pages; the token's entry (name, role, candidates —
  * never the token) becomes `ctx.state.principal`. (`/healthz`, `/readyz` and `/metrics` are
- * answered by the platform before this runs.)
+ * answered by the platform before this runs.) A bearer token is a guess like a sign-in: counted
+ * when wrong, and not checked at all from a client the throttle holds back.
  */
-export function requireToken(tokens: readonly ApiToken[], sessions: Sessions): Koa.Middleware {
+export function requireToken(
+  tokens: readonly ApiToken[],
+  sessions: Sessions,
+  throttle: SignInThrottle,
+): Koa.Middleware {
   const match = tokenMatcher(tokens);
   return async (ctx, next) => {
     if (PUBLIC_PATHS.has(ctx.path)) return next();
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1];
     if (bearer !== undefined) {
+      await throttle.admit(ctx);
       const entry = match(bearer);
-      if (!entry) refuse(ctx, 'the token is not valid', 'invalid_token');
+      if (!entry) {
+        await throttle.failed(ctx);
+        refuse(ctx, 'the token is not valid', 'invalid_token');
+      }
       ctx.state.principal = principalOf(entry);
       ctx.state.authenticatedBy = 'bearer';
       return next();
@@ -161,9 +171,15 @@ function setCookie(ctx: Koa.Context, name: string, value: string, maxAge: number
 /**
  * `/login`: a browser posts a token with the form and gets a signed session in an HttpOnly,
  * SameSite=Strict cookie (Secure behind TLS) that expires. The token never goes into a URL —
- * ingress logs and browser history keep those — so `GET /login?token=` is refused.
+ * ingress logs and browser history keep those — so `GET /login?token=` is refused. A client with
+ * too many wrong tokens gets a 429 (the throttle), whatever it posts; a right token starts its
+ * count again.
  */
-export function loginRoutes(tokens: readonly ApiToken[], sessions: Sessions): Router {
+export function loginRoutes(
+  tokens: readonly ApiToken[],
+  sessions: Sessions,
+  throttle: SignInThrottle,
+): Router {
   const match = tokenMatcher(tokens);
   const router = new Router();
   serve(router, operations.loginForm, (ctx, { query }) => {
@@ -193,9 +209,14 @@ export function loginRoutes(tokens: readonly ApiToken[], sessions: Sessions): Ro
     });
   });
   serve(router, operations.login, async (ctx, { body }) => {
+    await throttle.admit(ctx);
     const token = typeof body?.token === 'string' ? body.token : undefined;
     const entry = token ? match(token) : undefined;
-    if (!entry) throw new HttpError(401, 'unauthorized', 'the token is not valid');
+    if (!entry) {
+      await throttle.failed(ctx);
+      throw new HttpError(401, 'unauthorized', 'the token is not valid');
+    }
+    await throttle.signedIn(ctx);
     setCookie(ctx, SESSION_COOKIE, await sessions.issue(entry), SESSION_TTL_MS);
     // Browsers of the earlier sign-in still hold the raw token in this cookie: drop it.
     setCookie(ctx, LEGACY_TOKEN_COOKIE, '', 0);

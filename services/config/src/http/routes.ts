@@ -13,7 +13,9 @@ import { assertEveryRouteGuarded } from './access';
 import { auditDenials } from './audit';
 import type { AuditRepository } from '../data-access/audit-repository';
 import type { SessionsRepository } from '../data-access/sessions-repository';
+import type { SignInFailuresRepository } from '../data-access/sign-in-failures-repository';
 import { createSessions, sessionSecret } from './session';
+import { createSignInThrottle, type SignInLimits } from './sign-in-throttle';
 import { forwardedByTrustedProxies, type TrustedProxies } from './trusted-proxies';
 import { errorHandler } from './http-error';
 import { plainQueryNames } from './params';
@@ -24,18 +26,20 @@ const STREAMED_PATHS = new Set(['/calls/import']);
 /** Limits of the bodies the parser reads; the streamed upload has its own (IMPORT_MAX_BYTES). */
 const BODY_LIMITS = { jsonLimit: '64kb', formLimit: '16kb' } as const;
 
-/** The settings of the front door: who may speak for the client, how sessions end. */
+/** The settings of the front door: who may speak for the client, how sessions and guesses end. */
 export interface FrontDoor {
   trustedProxies: TrustedProxies;
   sessionIdleMs: number;
-  /** Where sessions live, shared by every replica. */
+  signInLimits: SignInLimits;
+  /** Where sessions live and wrong tokens are counted, shared by every replica. */
   sessions: SessionsRepository;
+  signInFailures: SignInFailuresRepository;
 }
 
 /**
  * The order matters: the client's address and protocol are settled first (from a trusted proxy's
  * headers or the socket), then security headers and the error handler wrap everything, then the
- * record of refused requests, which sees every 401 and 403 below it; the token check runs
+ * record of refused requests, which sees every 401, 403 and 429 below it; the token check runs
  * before any body is read (so a stranger cannot make the service parse anything), then the origin
  * check of cookie requests, the body parser (small limits, never on a streamed upload), and the
  * routes, each of which names the role it needs.
@@ -48,7 +52,7 @@ export function mountRoutes(
     /** SESSION_SECRET; unset, a random one of this process (sessions end with it). */
     sessionSecret: string | undefined;
     routers: Router[];
-    /** Where refused requests (401, 403) are recorded. */
+    /** Where refused requests (401, 403, 429) are recorded. */
     audit: AuditRepository;
     frontDoor: FrontDoor;
   },
@@ -70,6 +74,7 @@ export function mountRoutes(
     idleMs: frontDoor.sessionIdleMs,
     store: frontDoor.sessions,
   });
+  const throttle = createSignInThrottle(frontDoor.signInFailures, frontDoor.signInLimits);
   options.logger.info(
     { trustedProxies: frontDoor.trustedProxies.ranges },
     'X-Forwarded-For, -Proto and -Host are believed from these peers only (TRUSTED_PROXIES)',
@@ -78,12 +83,12 @@ export function mountRoutes(
   app.use(securityHeaders());
   app.use(errorHandler(options.logger));
   app.use(auditDenials(options.audit, options.logger));
-  app.use(requireToken(options.apiTokens, sessions));
+  app.use(requireToken(options.apiTokens, sessions, throttle));
   app.use(sameOriginForStateChanges());
   app.use(plainQueryNames());
   const parseBody = bodyParser({ enableTypes: ['json', 'form'], ...BODY_LIMITS });
   app.use((ctx, next) => (STREAMED_PATHS.has(ctx.path) ? next() : parseBody(ctx, next)));
-  app.use(loginRoutes(options.apiTokens, sessions).routes());
+  app.use(loginRoutes(options.apiTokens, sessions, throttle).routes());
   for (const router of options.routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

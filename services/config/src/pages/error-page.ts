@@ -15,7 +15,13 @@ export function renderErrorPage(ctx: Koa.Context, error: ErrorView): string {
     ? (error.extra.configurationErrors as ConfigError[])
     : [];
   const base = ctx.path.split('/').slice(0, 2).join('/');
-  const body = html`<h1>${error.status === 401 ? 'Please sign in' : 'Something is not right'}</h1>
+  const heading =
+    error.status === 401
+      ? 'Please sign in'
+      : error.status === 429
+        ? 'Too many wrong tokens'
+        : 'Something is not right';
+  const body = html`<h1>${heading}</h1>
     <div class="card">
       <p><span class="pill bad">${error.status}</span> ${error.detail}</p>
       ${error.status === 401 ? html`<p><a href="/login?next=${encodeURIComponent(ctx.path)}">Sign in with an API token</a></p>` : ''}

@@ -15,6 +15,9 @@ const EVERY_OPERATION: Record<number, Answer> = { 500: error('`internal`: see th
 const GUARDED: Record<number, Answer> = {
   401: error('`unauthorized`: no token, or not a valid one'),
   403: error('`forbidden` (the role is below the one needed) or `candidate_not_allowed`'),
+  429: error(
+    '`too_many_failures`: this client showed too many wrong tokens; none is checked until Retry-After has passed',
+  ),
 };
 /** What the body parser answers before a JSON or form body reaches the operation. */
 const PARSED_BODY: Record<number, Answer> = {

@@ -151,6 +151,9 @@ export const operations = {
       400: badParameter,
       401: error('`unauthorized`: the token is not valid'),
       403: error("`cross_origin`: the form was posted from another site's page"),
+      429: error(
+        '`too_many_failures`: too many wrong tokens from this client; no token, not even a right one, is checked until Retry-After has passed',
+      ),
     },
   }),
   logout: operation({
