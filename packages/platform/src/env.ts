@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { CANDIDATE_SLUG } from '@call-sync/core';
 
 /**
  * Environment variables, validated once at start-up. A missing or malformed variable stops the
@@ -10,69 +9,6 @@ export class EnvError extends Error {
     super(`invalid environment:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'EnvError';
   }
-}
-
-const API_ROLES = ['organiser', 'operator'] as const;
-export type ApiRole = (typeof API_ROLES)[number];
-
-/** One entry of API_TOKENS: who holds the token (its name, shown in audits), and what it may do. */
-export interface ApiToken {
-  name: string;
-  role: ApiRole;
-  /** Slugs an organiser is limited to; undefined when every candidate is open to the token. */
-  candidates?: string[];
-  token: string;
-  /** A bare token, from before roles: an operator. */
-  legacy: boolean;
-}
-
-const TOKEN_ENTRY = /^([A-Za-z0-9_-]{1,40}):(organi[sz]er|operator)(?::([^:]*))?:([^:]+)$/;
-
-// Problems name the entry by position and the token's name, never the token: it is a secret.
-function parseApiTokens(value: string, ctx: z.RefinementCtx): ApiToken[] {
-  const problem = (message: string) => ctx.addIssue({ code: 'custom', message });
-  const entries = value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  const parsed = entries.map((entry, index): ApiToken | undefined => {
-    const match = TOKEN_ENTRY.exec(entry);
-    if (!match) {
-      // Only an entry without ':' is a bare token (the format before roles). Anything else is an
-      // entry written wrong (`name:token`, an unknown role, a name with a space): taking it as a
-      // bare token would make it an operator whose token is not the one its holder sends.
-      if (entry.includes(':')) {
-        problem(`entry ${index + 1} is not name:role[:candidates]:token (roles: ${API_ROLES.join(', ')})`);
-        return undefined;
-      }
-      return { name: `token-${index + 1}`, role: 'operator', token: entry, legacy: true };
-    }
-    const [, name = '', role = '', list, token = ''] = match;
-    const candidates = list === undefined ? undefined : list.split('|').filter(Boolean);
-    if (candidates?.some((slug) => !CANDIDATE_SLUG.test(slug))) {
-      problem(`entry ${index + 1} (${name}): candidates are slugs separated by |`);
-    }
-    if (candidates !== undefined && role === 'operator') {
-      problem(`entry ${index + 1} (${name}): only an organiser is limited to named candidates`);
-    }
-    return {
-      name,
-      role: role === 'operator' ? 'operator' : 'organiser',
-      ...(candidates && candidates.length > 0 ? { candidates } : {}),
-      token,
-      legacy: false,
-    };
-  });
-  parsed.forEach((entry, index) => {
-    if (!entry) return;
-    if (entry.token.length < 16)
-      problem(`entry ${index + 1} (${entry.name}): the token must be at least 16 characters`);
-    if (parsed.findIndex((other) => other?.name === entry.name) !== index)
-      problem(`entry ${index + 1}: the name ${entry.name} is used twice`);
-    if (parsed.findIndex((other) => other?.token === entry.token) !== index)
-      problem(`entry ${index + 1} (${entry.name}): the same token is given twice`);
-  });
-  return parsed.filter((entry) => entry !== undefined);
 }
 
 const booleanFromString = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -149,25 +85,6 @@ export const envVars = {
   LIVEVOX_CLIENT_NAME: z.string().min(1).optional(),
   /** The call-detail field that holds VAN's phone id of the dialed number (sent as phoneId). */
   LIVEVOX_PHONE_ID_FIELD: z.string().min(1).default('phone_id'),
-  /**
-   * Bearer tokens of the config service's API, comma-separated (a secret). Each is
-   * `name:role:token` or `name:role:candidate-a|candidate-b:token` (an organiser limited to those
-   * candidates); roles are `organiser` and `operator`. A bare token (no `:`) is an operator (the
-   * format before roles), named `token-<position>`; the service warns about it at start-up. Any
-   * other entry is refused.
-   */
-  API_TOKENS: z
-    .string()
-    .min(1)
-    .transform((v, ctx) => parseApiTokens(v, ctx))
-    .pipe(z.array(z.custom<ApiToken>()).min(1)),
-  /**
-   * Signs the config service's sign-in sessions (a secret). Shared by every replica and kept
-   * across restarts; unset, each process signs with its own random secret.
-   */
-  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  REPORT_WEBHOOK_URL: z.string().url().optional(),
-
   // The sync pipeline (extractor, van-writer, csv-writer).
   /** Consumer group of a service; `callsync-<service>` when unset (tests isolate with their own). */
   KAFKA_CONSUMER_GROUP: z.string().min(1).optional(),

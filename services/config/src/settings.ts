@@ -1,22 +1,27 @@
 import { z } from 'zod';
 import { bulkImportJobEnv } from '@call-sync/integrations';
 import { envGroups, envVars, parseEnv } from '@call-sync/platform';
+import { apiTokensEnv } from './api-tokens';
 import { DEFAULT_TRUSTED_PROXIES, parseTrustedProxies } from './http/trusted-proxies';
 
 /** Minutes, fractions allowed (0.05 is 3 seconds): a test waits seconds, not a quarter of an hour. */
 const minutes = (max: number, fallback: number) => z.coerce.number().positive().max(max).default(fallback);
 
 /**
- * The config service's variables. The shared ones come from the platform's `envVars` (named once
- * for every service); the few that only this service reads are defined here.
+ * The config service's variables. The outside APIs' and the platform's come from `envVars` (named
+ * once for every service); those only this service reads are defined here and in api-tokens.ts.
  */
 const configServiceEnv = {
   ...envGroups.airtable,
   ...envGroups.van,
   CONFIG_REFRESH_INTERVAL_MS: envVars.CONFIG_REFRESH_INTERVAL_MS,
-  API_TOKENS: envVars.API_TOKENS,
-  SESSION_SECRET: envVars.SESSION_SECRET,
-  REPORT_WEBHOOK_URL: envVars.REPORT_WEBHOOK_URL,
+  ...apiTokensEnv,
+  /**
+   * Signs the config service's sign-in sessions (a secret). Shared by every replica and kept
+   * across restarts; unset, each process signs with its own random secret.
+   */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  REPORT_WEBHOOK_URL: z.string().url().optional(),
   /** The van-writer's split of a bulk run into jobs, which a dry run counts the same way. */
   ...bulkImportJobEnv,
   /** How long a candidate's VAN metadata is reused by configure/validate/dry runs. */

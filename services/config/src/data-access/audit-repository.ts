@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db, Filter } from 'mongodb';
-import { Collections, type ApiRole } from '@call-sync/platform';
+import { Collections } from '@call-sync/platform';
+import type { ApiRole } from '../api-tokens';
 
 export const AUDIT_ACTIONS = [
   'run_requested',

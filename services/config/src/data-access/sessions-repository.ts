@@ -1,5 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import { Collections, type ApiRole } from '@call-sync/platform';
+import { Collections } from '@call-sync/platform';
+import type { ApiRole } from '../api-tokens';
 
 /**
  * A browser's sign-in, shared by every replica. Found by the SHA-256 of the id in its cookie: the

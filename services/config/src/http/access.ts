@@ -1,6 +1,6 @@
 import type Koa from 'koa';
 import type Router from '@koa/router';
-import type { ApiRole } from '@call-sync/platform';
+import type { ApiRole } from '../api-tokens';
 import { HttpError } from './http-error';
 import type { Principal } from './session';
 

@@ -5,7 +5,7 @@ import { HttpError } from './http-error';
 import { html, renderPage } from '../pages/layout';
 import { operations } from './api/operations';
 import { serve } from './serve-operation';
-import type { ApiToken } from '@call-sync/platform';
+import type { ApiToken } from '../api-tokens';
 import { principalOf, type SessionCheck, type Sessions } from './session';
 import type { SignInThrottle } from './sign-in-throttle';
 

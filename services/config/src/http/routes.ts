@@ -1,7 +1,8 @@
 import type Koa from 'koa';
 import type Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import type { ApiToken, Logger } from '@call-sync/platform';
+import type { Logger } from '@call-sync/platform';
+import type { ApiToken } from '../api-tokens';
 import {
   loginRoutes,
   requireToken,

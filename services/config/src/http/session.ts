@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { ApiToken, Logger } from '@call-sync/platform';
+import type { Logger } from '@call-sync/platform';
+import type { ApiToken } from '../api-tokens';
 import type { SessionsRepository } from '../data-access/sessions-repository';
 
 // A browser's sign-in is a session cookie, never the API token: the cookie is

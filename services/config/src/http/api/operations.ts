@@ -1,5 +1,5 @@
 import { RunState } from '@call-sync/core';
-import type { ApiRole } from '@call-sync/platform';
+import type { ApiRole } from '../../api-tokens';
 import { RESET_SCOPES } from '@call-sync/store';
 import { z } from './zod';
 import {
