@@ -188,7 +188,7 @@ test('a key new to the night starts the short budgets again: candidates publishe
   const starts: string[] = [];
   let handled = 0;
   await startWorkConsumer(
-    { perKey: 1, batchTimeBudgetMs: 60_000, batchTimeBudgetAfterIdleMs: 500, afterIdleRampMs: 3_000 },
+    { perKey: 1, batchTimeBudgetMs: 60_000, batchTimeBudgetAfterIdleMs: 500, afterIdleRampMs: 4_000 },
     async (value, meta) => {
       if (!meta.key || !ours.has(meta.key)) return;
       starts.push(`${meta.key === slow ? 'slow' : `later${later.indexOf(meta.key) + 1}`}-${value.n}`);
@@ -201,11 +201,11 @@ test('a key new to the night starts the short budgets again: candidates publishe
     workSchema,
     Array.from({ length: 60 }, (_, n) => ({ key: slow, value: { v: 1 as const, n } })),
   );
-  // Each later key a second after the one before it started: the fourth comes well past the
-  // first 3 s of ramp, as the fortieth candidate of a night does.
+  // Each later key two seconds after the one before it started (well inside the 4 s ramp, on a
+  // busy machine too): the second already comes past the first 4 s, as a night's later candidates do.
   for (const [i, key] of later.entries()) {
     await waitUntil(() => starts.includes(i === 0 ? 'slow-0' : `later${i}-0`), { timeoutMs: 30_000 });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     await publisher.publish(Topics.VanSync, workSchema, [{ key, value: { v: 1, n: 0 } }]);
   }
   await waitUntil(() => handled === 64, { timeoutMs: 60_000 });
