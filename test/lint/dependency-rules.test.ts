@@ -26,6 +26,7 @@ const WORKSPACES: Record<string, string> = {
   core: 'packages/core',
   platform: 'packages/platform',
   sandbox: 'sandbox',
+  testkit: 'testkit',
   alpha: 'services/alpha',
   beta: 'services/beta',
 };
@@ -40,12 +41,12 @@ const manifest = (name: string, dependencies: Files = {}, devDependencies: Files
     devDependencies,
   });
 
-/** Core, platform on core, the sandbox, and two services on both; every import declared. */
+/** Core, platform on core, the sandbox, the testkit on platform, and two services; every import declared. */
 const cleanTree: Files = {
   'package.json': JSON.stringify({
     name: 'fixture',
     private: true,
-    workspaces: ['packages/*', 'sandbox', 'services/*'],
+    workspaces: ['packages/*', 'sandbox', 'testkit', 'services/*'],
   }),
   'tsconfig.test.json': JSON.stringify({
     compilerOptions: {
@@ -54,6 +55,7 @@ const cleanTree: Files = {
         '@call-sync/core': ['packages/core/src'],
         '@call-sync/platform': ['packages/platform/src'],
         '@call-sync/sandbox': ['sandbox/src'],
+        '@call-sync/testkit': ['testkit/src'],
         '@call-sync/alpha': ['services/alpha/src'],
         '@call-sync/beta': ['services/beta/src'],
       },
@@ -67,15 +69,19 @@ const cleanTree: Files = {
     "import { windowStart } from '@call-sync/core';\nexport const today = windowStart('2026-11-26');\n",
   'sandbox/package.json': manifest('@call-sync/sandbox', { '@call-sync/core': '0.1.0' }),
   'sandbox/src/index.ts': "export { windowStart as fakeWindow } from '@call-sync/core';\n",
+  'testkit/package.json': manifest('@call-sync/testkit', { '@call-sync/platform': '0.1.0' }),
+  'testkit/src/index.ts':
+    "import { today } from '@call-sync/platform';\nexport const freshDay = (): string => today;\n",
   'services/alpha/package.json': manifest(
     '@call-sync/alpha',
     { '@call-sync/platform': '0.1.0' },
-    { '@call-sync/sandbox': '0.1.0' },
+    { '@call-sync/sandbox': '0.1.0', '@call-sync/testkit': '0.1.0' },
   ),
   'services/alpha/src/index.ts':
     "import { today } from '@call-sync/platform';\nexport const alpha = today;\n",
   'services/alpha/test/alpha.test.ts':
-    "import { fakeWindow } from '@call-sync/sandbox';\nexport const fake = fakeWindow('x');\n",
+    "import { fakeWindow } from '@call-sync/sandbox';\nimport { freshDay } from '@call-sync/testkit';\n" +
+    'export const fake = fakeWindow(freshDay());\n',
   'services/beta/package.json': manifest('@call-sync/beta', { '@call-sync/core': '0.1.0' }),
   'services/beta/src/index.ts':
     "import { windowStart } from '@call-sync/core';\nexport const beta = windowStart('y');\n",
@@ -176,6 +182,14 @@ const violations: { violation: string; changes: Files; reported: string }[] = [
         "import { fakeWindow } from '@call-sync/sandbox';\nexport const alpha = fakeWindow('z');\n",
     },
     reported: 'error production-never-imports-sandbox: services/alpha/src/index.ts → sandbox/src/index.ts',
+  },
+  {
+    violation: 'production code importing the testkit',
+    changes: {
+      'services/alpha/src/index.ts':
+        "import { freshDay } from '@call-sync/testkit';\nexport const alpha = freshDay();\n",
+    },
+    reported: 'error production-never-imports-testkit: services/alpha/src/index.ts → testkit/src/index.ts',
   },
   {
     violation: 'a test importing a workspace its package.json does not list',
