@@ -11,6 +11,12 @@ import { vanBudgetsCollection } from './collections';
 export interface SharedRequestBudget {
   tryConsume(): Promise<boolean>;
   remaining(): Promise<number>;
+  /**
+   * What is left today as this process last saw the day's document (at its last reservation),
+   * without reading it again; undefined before the first reservation of the day. Stale by what
+   * other processes took since: for a gauge, not for a decision.
+   */
+  remainingAsLastSeen(): number | undefined;
   /** Gives back the units this process took ahead and did not spend (at shutdown). */
   release(): Promise<void>;
 }
@@ -42,6 +48,8 @@ export function createMongoRequestBudget(
   let held = 0;
   let heldDay = '';
   let reserving: Promise<number> | undefined;
+  /** The day's `used` as the last reservation left it (the limit after a refused single unit). */
+  let seenUsed: { day: string; used: number } | undefined;
 
   async function take(day: string, units: number, upsert: boolean): Promise<boolean> {
     const taken = await budgets.findOneAndUpdate(
@@ -49,6 +57,8 @@ export function createMongoRequestBudget(
       { $inc: { used: units }, $setOnInsert: { keyFingerprint, day } },
       { upsert, returnDocument: 'after' },
     );
+    if (taken) seenUsed = { day, used: taken.used };
+    else if (units === 1) seenUsed = { day, used: dailyLimit };
     return taken !== null;
   }
 
@@ -99,6 +109,11 @@ export function createMongoRequestBudget(
       const day = easternDayOf(now());
       const doc = await budgets.findOne({ _id: idFor(day) });
       return Math.max(0, dailyLimit - (doc?.used ?? 0)) + (heldDay === day ? held : 0);
+    },
+    remainingAsLastSeen(): number | undefined {
+      const day = easternDayOf(now());
+      if (seenUsed?.day !== day) return undefined;
+      return Math.max(0, dailyLimit - seenUsed.used) + (heldDay === day ? held : 0);
     },
     async release(): Promise<void> {
       if (held === 0) return;

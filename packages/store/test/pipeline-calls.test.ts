@@ -115,3 +115,25 @@ test('a budget that reserves ahead writes once per block, never passes the limit
   expect(await usedOf(other)).toBe(3);
   expect(await elsewhere.remaining()).toBe(22);
 });
+
+test('a budget tells what is left as its last reservation saw it, without reading the day again', async () => {
+  const now = () => new Date('2026-10-21T22:00:00Z');
+  const key = uniqueName('key');
+  const writer = createMongoRequestBudget(db, key, 25, { reserveAhead: 10, now });
+  const other = createMongoRequestBudget(db, key, 25, { now });
+  expect(writer.remainingAsLastSeen()).toBeUndefined();
+  for (let i = 0; i < 3; i += 1) expect(await writer.tryConsume()).toBe(true);
+  // 10 taken, 3 spent: 15 in the day's document and 7 in hand.
+  expect(writer.remainingAsLastSeen()).toBe(22);
+  // What another process takes is seen at the next reservation, not before.
+  for (let i = 0; i < 5; i += 1) expect(await other.tryConsume()).toBe(true);
+  expect(writer.remainingAsLastSeen()).toBe(22);
+  expect(await writer.remaining()).toBe(17);
+  for (let i = 0; i < 8; i += 1) expect(await writer.tryConsume()).toBe(true);
+  // The second block of 10 saw the other's 5: the day's document is full, 9 units in hand.
+  expect(writer.remainingAsLastSeen()).toBe(9);
+  expect(await writer.remaining()).toBe(9);
+  // Spent to the last unit: refused, and the gauge says 0.
+  while (await writer.tryConsume());
+  expect(writer.remainingAsLastSeen()).toBe(0);
+});

@@ -28,6 +28,7 @@ import {
   type CallClaim,
   type RunDocument,
 } from '@call-sync/store';
+import type { ClaimSlots } from './claim-slots';
 
 export interface ClaimDeps {
   db: Db;
@@ -38,6 +39,8 @@ export interface ClaimDeps {
   vanSyncBatchSize: number;
   /** Calls decided and claimed per bulk write. */
   claimBatchSize?: number;
+  /** Held while the main cursor's large batches are in memory; unset, nothing is shared. */
+  claimSlots?: ClaimSlots;
 }
 
 export interface ClaimSummary {
@@ -216,7 +219,7 @@ export async function claimRunCalls(
     more = first.length === nextBatchSize;
     grow();
   }
-  if (more) await claimTheRest();
+  if (more) await (deps.claimSlots ? deps.claimSlots.run(claimTheRest) : claimTheRest());
   if (!run.dryRun && summary.bulkCalls > 0) await publishBulkImport(deps.publisher, run);
   deps.logger.info({ runId: run.runId, candidate: run.candidate, ...summary }, 'calls claimed');
   return summary;

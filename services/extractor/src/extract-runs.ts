@@ -27,6 +27,7 @@ import {
   type RunDocument,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
+import { ClaimSlots } from './claim-slots';
 import { handleKeyedQueues } from './keyed-queues';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import type { ExtractorSettings } from './settings';
@@ -47,9 +48,17 @@ export interface ExtractionDeps {
     | 'EXTRACT_CANDIDATES_AT_ONCE'
   >;
   livevox?: LivevoxClient;
+  /** Shared by the runs of one extraction (extractOpenRuns); see claim-slots.ts. */
+  claimSlots?: ClaimSlots;
 }
 
 const tracer = trace.getTracer('call-sync.extractor');
+
+/**
+ * Candidates whose runs start side by side: each holds a run's first small batch (250 calls)
+ * and a few MongoDB and Kafka requests in flight, far less than one large batch.
+ */
+const CANDIDATES_STARTED_AT_ONCE = 64;
 
 /** The strategy the run follows: a System `csv` candidate delivers like `all csv` whatever its Strategy says. */
 function effectiveStrategy(config: CandidateConfiguration): Strategy {
@@ -176,15 +185,12 @@ async function extractRun(
     },
     async (span) => {
       try {
-        if (deps.livevox)
-          await pullLivevoxCalls(
-            deps.db,
-            deps.logger,
-            deps.livevox,
-            configuration.listing,
-            config,
-            run.window,
-          );
+        const livevox = deps.livevox;
+        if (livevox) {
+          const pull = () =>
+            pullLivevoxCalls(deps.db, deps.logger, livevox, configuration.listing, config, run.window);
+          await (deps.claimSlots ? deps.claimSlots.run(pull) : pull());
+        }
         phases.end('livevox');
         const summary = await claimRunCalls(
           { ...deps, vanSyncBatchSize: deps.settings.VAN_SYNC_BATCH_SIZE },
@@ -261,9 +267,11 @@ export function extractionContinuer(
 /**
  * Every open run, oldest first. A run waits while another run of its candidate is live, so two
  * runs never share a candidate's calls or its VAN budget at once. Different candidates are taken
- * side by side (`EXTRACT_CANDIDATES_AT_ONCE`), so every candidate's writer starts posting within
- * the first claims; one candidate's runs stay one after another, in order. A run that throws stops
- * only its candidate's later runs; the others finish, then the first error is thrown.
+ * side by side, all of them up to CANDIDATES_STARTED_AT_ONCE, so every candidate's writer has its
+ * first calls within the first seconds; only their large claims (and Livevox pulls) take turns,
+ * `EXTRACT_CANDIDATES_AT_ONCE` at a time, which bounds the memory (claim-slots.ts). One
+ * candidate's runs stay one after another, in order. A run that throws stops only its
+ * candidate's later runs; the others finish, then the first error is thrown.
  */
 export async function extractOpenRuns(
   deps: ExtractionDeps,
@@ -271,11 +279,12 @@ export async function extractOpenRuns(
 ): Promise<RunDocument[]> {
   const open = await openRuns(deps.db);
   const metadata = readMetadataAhead(deps, configuration, open);
+  const shared = { ...deps, claimSlots: new ClaimSlots(deps.settings.EXTRACT_CANDIDATES_AT_ONCE) };
   const extracted = await handleKeyedQueues(
     open,
     (run) => run.candidate,
-    deps.settings.EXTRACT_CANDIDATES_AT_ONCE,
-    (run) => extractIfNoLiveRun(deps, configuration, run, metadata.get(run)),
+    CANDIDATES_STARTED_AT_ONCE,
+    (run) => extractIfNoLiveRun(shared, configuration, run, metadata.get(run)),
   );
   // Oldest first, as the runs were opened, whatever order they finished in.
   return extracted.filter((run): run is RunDocument => run !== undefined);

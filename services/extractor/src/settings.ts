@@ -13,8 +13,9 @@ const extractorEnv = {
   ...vanSyncMessageEnv,
   METRICS_FINAL_SCRAPE_WAIT_MS: envVars.METRICS_FINAL_SCRAPE_WAIT_MS,
   /**
-   * Candidates the extractor claims side by side. One after another, the last candidate of a night
-   * waited for every other's claims before its writer could post anything.
+   * Candidates whose large claims (5,000-call batches, at most two in memory each) and Livevox
+   * pulls run at once: what bounds the extractor's memory. Every candidate's run starts, and
+   * hands its writer its first calls, without waiting for these (extract-runs.ts).
    */
   EXTRACT_CANDIDATES_AT_ONCE: z.coerce.number().int().min(1).max(64).default(4),
   /**
