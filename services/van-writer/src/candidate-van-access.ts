@@ -23,10 +23,19 @@ import type { VanWriterSettings } from './settings';
 
 const MIN_RELOAD_INTERVAL_MS = 10_000;
 /**
- * The key's daily budget is taken from Mongo a tenth of a second of posts at a time (20 units at
- * 200/s) instead of one write per post; what a writer still holds at shutdown is given back.
+ * The key's daily budget is taken from Mongo a second of posts at a time instead of one write
+ * per post or two: the day's document is otherwise the writer's busiest command. Units held when
+ * a writer dies are lost to the day, so a block never exceeds a hundredth of the daily budget;
+ * what a writer still holds at shutdown is given back.
  */
-const BUDGET_RESERVED_SECONDS = 0.1;
+const BUDGET_RESERVED_SECONDS = 1;
+const BUDGET_MOST_RESERVED_SHARE = 0.01;
+
+/** Units of the day's budget a writer takes at once for a key posting at `ratePerSecond`. */
+export function budgetBlock(ratePerSecond: number, dailyBudget: number): number {
+  const aSecond = Math.ceil(ratePerSecond * BUDGET_RESERVED_SECONDS);
+  return Math.max(1, Math.min(aSecond, Math.floor(dailyBudget * BUDGET_MOST_RESERVED_SHARE)));
+}
 
 /** The VAN access of a candidate by slug; releaseBudgets gives back unspent budget at shutdown. */
 export type CandidateVanAccessLookup = ((candidate: string) => Promise<CandidateVanAccess | undefined>) & {
@@ -50,7 +59,7 @@ export function vanAccessWithBudget(
   return {
     client,
     requestsUsed: counted.used,
-    budgetRemaining: () => budget.remaining(),
+    budgetRemaining: async () => budget.remainingAsLastSeen() ?? budget.remaining(),
     ...(options.rateLimiter ? { limiter: options.rateLimiter } : {}),
   };
 }
@@ -154,7 +163,7 @@ export function createCandidateVanAccess(
     // A key that changed in Airtable: what the old one holds goes back to its day.
     if (known) void known.budget.release().catch(() => undefined);
     const budget = createMongoRequestBudget(db, fingerprint, settings.VAN_DAILY_BUDGET, {
-      reserveAhead: Math.ceil(settings.VAN_RATE_PER_SECOND * BUDGET_RESERVED_SECONDS),
+      reserveAhead: budgetBlock(settings.VAN_RATE_PER_SECOND, settings.VAN_DAILY_BUDGET),
     });
     const van = createCandidateVan({
       settings,
@@ -166,7 +175,7 @@ export function createCandidateVanAccess(
     const access: CandidateVanAccess = {
       client: van.client,
       requestsUsed: van.requestsUsed,
-      budgetRemaining: () => budget.remaining(),
+      budgetRemaining: async () => budget.remainingAsLastSeen() ?? budget.remaining(),
       limiter: van.limiter,
     };
     clients.set(slug, { fingerprint, access, budget });

@@ -30,6 +30,7 @@ export interface CandidateVanAccess {
   client: VanClient;
   /** VAN requests spent through this client so far (this process), for the run's counter. */
   requestsUsed(): number;
+  /** For the gauge: what is left today, as this process last saw it where it can (no read per message). */
   budgetRemaining(): Promise<number>;
   /** The key's limiter, when known: its rate sizes the window. */
   limiter?: KeyRateLimiter;
