@@ -172,6 +172,9 @@ async function maybePublishProgress(
 ): Promise<void> {
   const interval = deps.progressEventIntervalMs ?? 5_000;
   const now = new Date();
+  // The run as just read already says whether an event is due: most messages of a busy run end
+  // within the interval of the last event, and need not ask MongoDB again.
+  if (run.progressEventAt && now.getTime() - run.progressEventAt.getTime() < interval) return;
   // One worker per interval wins this compare-and-set and publishes; the rest stay quiet.
   const claimed = await runsCollection(deps.db).findOneAndUpdate(
     {
