@@ -12,17 +12,9 @@ interface Waiting<I, R> {
 export class GroupCommit<I, R> {
   private waiting: Waiting<I, R>[] = [];
   private writing = false;
-  private lastWriteAt = -Infinity;
 
-  /**
-   * `write` gets the items in submission order and answers one result per item, in order. With
-   * `minIntervalMs`, a write starts no sooner than that after the one before it started, so
-   * writes that nobody waits on for long leave as fewer, larger commands.
-   */
-  constructor(
-    private readonly write: (items: I[]) => Promise<R[]>,
-    private readonly minIntervalMs = 0,
-  ) {}
+  /** `write` gets the items in submission order and answers one result per item, in order. */
+  constructor(private readonly write: (items: I[]) => Promise<R[]>) {}
 
   /** Resolves with the items' results once the write that carried them has ended. */
   submit(items: readonly I[]): Promise<R[]> {
@@ -36,16 +28,13 @@ export class GroupCommit<I, R> {
   private schedule(): void {
     if (this.writing || this.waiting.length === 0) return;
     this.writing = true;
-    const wait = this.lastWriteAt + this.minIntervalMs - performance.now();
     // Callers of the same tick join the first write.
-    if (wait > 0) setTimeout(() => void this.flush(), wait);
-    else queueMicrotask(() => void this.flush());
+    queueMicrotask(() => void this.flush());
   }
 
   private async flush(): Promise<void> {
     const batch = this.waiting;
     this.waiting = [];
-    this.lastWriteAt = performance.now();
     try {
       const results = await this.write(batch.map((w) => w.item));
       batch.forEach((w, i) => w.resolve(results[i]!));

@@ -16,13 +16,6 @@ import {
 import { GroupCommit } from './group-commit';
 
 const RECORD_ATTEMPTS = 5;
-/**
- * The runs' counters leave at most every 50 ms: forty keys' outcome batches otherwise sent a
- * counter command each (2,551 for 12,000 calls; 556 with the interval). A call's slot is held
- * that much longer at most, which the window's size absorbs; the outcomes and marks, which a post
- * waits on, leave at once.
- */
-const COUNTERS_INTERVAL_MS = 50;
 
 export interface WriterCommits {
   marks: GroupCommit<{ runId: string; callId: string }, BatchPostingMark>;
@@ -100,6 +93,6 @@ export function writerCommits(db: Db, leaseMs = POSTING_LEASE_MS): WriterCommits
     counters: new GroupCommit(async (deltas) => {
       await incrementRunsCounters(db, deltas);
       return deltas.map(() => undefined);
-    }, COUNTERS_INTERVAL_MS),
+    }),
   };
 }

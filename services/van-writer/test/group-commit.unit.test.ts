@@ -46,32 +46,3 @@ describe('GroupCommit', () => {
     expect(writes).toEqual([[1, 2, 3]]);
   });
 });
-
-describe('GroupCommit with a least interval between writes', () => {
-  beforeEach(() => jest.useFakeTimers({ doNotFake: ['queueMicrotask'] }));
-  afterEach(() => jest.useRealTimers());
-
-  test('what arrives within the interval after a write leaves together once the interval is over', async () => {
-    const writes: number[][] = [];
-    const commit = new GroupCommit<number, number>(async (items) => {
-      writes.push(items);
-      return items;
-    }, 50);
-    await commit.submit([1]);
-    expect(writes).toEqual([[1]]);
-    const second = commit.submit([2]);
-    await jest.advanceTimersByTimeAsync(20);
-    const third = commit.submit([3]);
-    await jest.advanceTimersByTimeAsync(20);
-    expect(writes).toEqual([[1]]);
-    await jest.advanceTimersByTimeAsync(10);
-    expect(await Promise.all([second, third])).toEqual([[2], [3]]);
-    expect(writes).toEqual([[1], [2, 3]]);
-    // Long after the last write, the next leaves at once.
-    await jest.advanceTimersByTimeAsync(500);
-    const late = commit.submit([4]);
-    await jest.advanceTimersByTimeAsync(0);
-    expect(writes).toEqual([[1], [2, 3], [4]]);
-    expect(await late).toEqual([4]);
-  });
-});
