@@ -163,6 +163,20 @@ async function writerRun(opts, regime) {
     }
     const candidateStartSpreadSeconds =
       (Math.max(...firstMarkByCandidate.values()) - Math.min(...firstMarkByCandidate.values())) / 1000;
+    // Each candidate's own pace from its first mark to its last outcome, as a share of its key's
+    // rate (median over candidates): whether a key, once started, is kept busy.
+    const byCandidate = new Map();
+    for (const d of docs) {
+      const own = byCandidate.get(d.client) ?? { calls: 0, first: Infinity, last: 0 };
+      own.calls += 1;
+      own.first = Math.min(own.first, d.posting_started_at?.getTime() ?? Infinity);
+      own.last = Math.max(own.last, d.synced_at?.getTime() ?? 0);
+      byCandidate.set(d.client, own);
+    }
+    const keyPaceRatio = percentile(
+      [...byCandidate.values()].map((c) => c.calls / ((c.last - c.first) / 1000) / rate),
+      0.5,
+    );
     const keys = world.candidates.length;
     const bound = Math.min(keys * rate, (keys * DEFAULT_IN_FLIGHT) / (opts.latencyMs / 1000));
     return {
@@ -182,6 +196,7 @@ async function writerRun(opts, regime) {
         writerPeakRssMb: Math.max(...writers.map((w) => w.peakRssMb() ?? 0)),
         firstPostAfterSeconds: (firstMark - started) / 1000,
         candidateStartSpreadSeconds,
+        keyPaceRatio,
         extractorSeconds,
         ...cpuPerCall(cpuBefore, cpuAfter, expected),
       },
