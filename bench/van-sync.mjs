@@ -153,18 +153,7 @@ async function writerRun(opts, regime) {
     const firstMark = Math.min(...docs.map((d) => d.posting_started_at?.getTime() ?? Infinity));
     const postingSeconds = (lastAt - firstMark) / 1000;
     const rate = opts.rate ?? regime.rate;
-    // How long the last candidate waited for its first post after the first one's: candidates
-    // served one after another show here.
-    const firstMarkByCandidate = new Map();
-    for (const d of docs) {
-      const at = d.posting_started_at?.getTime();
-      if (at !== undefined)
-        firstMarkByCandidate.set(d.client, Math.min(firstMarkByCandidate.get(d.client) ?? at, at));
-    }
-    const candidateStartSpreadSeconds =
-      (Math.max(...firstMarkByCandidate.values()) - Math.min(...firstMarkByCandidate.values())) / 1000;
-    // Each candidate's own pace from its first mark to its last outcome, as a share of its key's
-    // rate (median over candidates): whether a key, once started, is kept busy.
+    // Per candidate: its calls, its first posting mark and its last outcome.
     const byCandidate = new Map();
     for (const d of docs) {
       const own = byCandidate.get(d.client) ?? { calls: 0, first: Infinity, last: 0 };
@@ -173,8 +162,15 @@ async function writerRun(opts, regime) {
       own.last = Math.max(own.last, d.synced_at?.getTime() ?? 0);
       byCandidate.set(d.client, own);
     }
+    const postingCandidates = [...byCandidate.values()].filter((c) => Number.isFinite(c.first));
+    // How long the last candidate waited for its first post after the first one's: candidates
+    // served one after another show here.
+    const firstMarks = postingCandidates.map((c) => c.first);
+    const candidateStartSpreadSeconds = (Math.max(...firstMarks) - Math.min(...firstMarks)) / 1000;
+    // Each candidate's own pace from its first mark to its last outcome, as a share of its key's
+    // rate (median over candidates): whether a key, once started, is kept busy.
     const keyPaceRatio = percentile(
-      [...byCandidate.values()].map((c) => c.calls / ((c.last - c.first) / 1000) / rate),
+      postingCandidates.map((c) => c.calls / ((c.last - c.first) / 1000) / rate),
       0.5,
     );
     const keys = world.candidates.length;

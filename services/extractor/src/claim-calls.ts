@@ -28,7 +28,7 @@ import {
   type CallClaim,
   type RunDocument,
 } from '@call-sync/store';
-import type { ClaimSlots } from './claim-slots';
+import { inClaimSlot, type ClaimSlots } from './claim-slots';
 
 export interface ClaimDeps {
   db: Db;
@@ -219,7 +219,7 @@ export async function claimRunCalls(
     more = first.length === nextBatchSize;
     grow();
   }
-  if (more) await (deps.claimSlots ? deps.claimSlots.run(claimTheRest) : claimTheRest());
+  if (more) await inClaimSlot(deps.claimSlots, claimTheRest);
   if (!run.dryRun && summary.bulkCalls > 0) await publishBulkImport(deps.publisher, run);
   deps.logger.info({ runId: run.runId, candidate: run.candidate, ...summary }, 'calls claimed');
   return summary;

@@ -25,3 +25,8 @@ export class ClaimSlots {
     }
   }
 }
+
+/** Runs `work` in one of `slots`, or at once when the extraction shares none. */
+export function inClaimSlot<R>(slots: ClaimSlots | undefined, work: () => Promise<R>): Promise<R> {
+  return slots ? slots.run(work) : work();
+}

@@ -27,7 +27,7 @@ import {
   type RunDocument,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
-import { ClaimSlots } from './claim-slots';
+import { ClaimSlots, inClaimSlot } from './claim-slots';
 import { handleKeyedQueues } from './keyed-queues';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import type { ExtractorSettings } from './settings';
@@ -186,11 +186,10 @@ async function extractRun(
     async (span) => {
       try {
         const livevox = deps.livevox;
-        if (livevox) {
-          const pull = () =>
-            pullLivevoxCalls(deps.db, deps.logger, livevox, configuration.listing, config, run.window);
-          await (deps.claimSlots ? deps.claimSlots.run(pull) : pull());
-        }
+        if (livevox)
+          await inClaimSlot(deps.claimSlots, () =>
+            pullLivevoxCalls(deps.db, deps.logger, livevox, configuration.listing, config, run.window),
+          );
         phases.end('livevox');
         const summary = await claimRunCalls(
           { ...deps, vanSyncBatchSize: deps.settings.VAN_SYNC_BATCH_SIZE },

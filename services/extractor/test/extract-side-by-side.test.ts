@@ -13,8 +13,8 @@ import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from '
 // one `extract`: their runs start side by side, so no candidate's writer waits for another's
 // claims; only the large claims past a run's first batch take turns (EXTRACT_CANDIDATES_AT_ONCE).
 // VAN answers after LATENCY_MS, and each run starts (`startedAt`) once its VAN metadata has come
-// back: side by side, every run starts within one answer of the first; one after another (as
-// EXTRACT_CANDIDATES_AT_ONCE=1 did before), each starts at least one answer after the one before.
+// back: side by side, every run starts within one answer of the first; one after another, each
+// would start at least one answer after the one before.
 
 const LATENCY_MS = 1_500;
 const NIGHT_OVER = new Date('2026-10-21T02:30:00Z'); // 22:30 Eastern, after both Sync Times (21, 22)

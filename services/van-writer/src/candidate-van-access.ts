@@ -37,6 +37,10 @@ export function budgetBlock(ratePerSecond: number, dailyBudget: number): number 
   return Math.max(1, Math.min(aSecond, Math.floor(dailyBudget * BUDGET_MOST_RESERVED_SHARE)));
 }
 
+/** What the budget gauge shows: what the last block saw, read from Mongo only before the first. */
+const budgetGauge = (budget: SharedRequestBudget) => async (): Promise<number> =>
+  budget.remainingAsLastSeen() ?? budget.remaining();
+
 /** The VAN access of a candidate by slug; releaseBudgets gives back unspent budget at shutdown. */
 export type CandidateVanAccessLookup = ((candidate: string) => Promise<CandidateVanAccess | undefined>) & {
   releaseBudgets(): Promise<void>;
@@ -59,7 +63,7 @@ export function vanAccessWithBudget(
   return {
     client,
     requestsUsed: counted.used,
-    budgetRemaining: async () => budget.remainingAsLastSeen() ?? budget.remaining(),
+    budgetRemaining: budgetGauge(budget),
     ...(options.rateLimiter ? { limiter: options.rateLimiter } : {}),
   };
 }
@@ -175,7 +179,7 @@ export function createCandidateVanAccess(
     const access: CandidateVanAccess = {
       client: van.client,
       requestsUsed: van.requestsUsed,
-      budgetRemaining: async () => budget.remainingAsLastSeen() ?? budget.remaining(),
+      budgetRemaining: budgetGauge(budget),
       limiter: van.limiter,
     };
     clients.set(slug, { fingerprint, access, budget });
