@@ -102,7 +102,7 @@ async function stopAll() {
 }
 
 async function main() {
-  setup();
+  await setup();
   console.log('\n[demo] starting the local servers (first time: installs them, several minutes)');
   infra('up');
   const serverEnv = parseEnv(infra('env'));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root, setup } from './setup.mjs';
 
-setup();
+await setup();
 const args = process.argv.slice(2);
 const unitOnly = args[0] === '--unit';
 // The page tests drive Debian's chromium: installed on first use, like the servers.
