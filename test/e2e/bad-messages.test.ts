@@ -6,13 +6,14 @@
 
 import {
   createKafka,
+  type Kafka,
   createLogger,
   createPublisher,
   Topics,
   type Publisher,
   type RunningConsumer,
 } from '@call-sync/platform';
-import type { Kafka } from 'kafkajs';
+import { sendRaw } from '../support/raw-messages';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { readDeadLetters } from '../support/dead-letters';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
@@ -55,13 +56,11 @@ test('bad van-sync messages are dead-lettered with their reason; the writer keep
   const notJson = '{"v":1,"runId":"run-x","candidate":';
   const wrongVersion = '{"v":2,"runId":"run-x","candidate":"c","callIds":["a"]}';
   const noCalls = '{"v":1,"runId":"run-x","candidate":"c","callIds":[]}';
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({
-    topic: Topics.VanSync,
-    messages: [notJson, wrongVersion, noCalls].map((value) => ({ key, value })),
-  });
-  await producer.disconnect();
+  await sendRaw(
+    kafka,
+    Topics.VanSync,
+    [notJson, wrongVersion, noCalls].map((value) => ({ key, value })),
+  );
 
   // Only the writer's letters: another suite's consumer of the shared topic may park the same
   // messages too, under its own schema.

@@ -8,7 +8,7 @@
 // job-metrics.test.ts shows that served); the metrics asserted are the long-running writers'.
 
 import { SyncStatus, type Call } from '@call-sync/core';
-import { Collections, createKafka, createLogger, Topics } from '@call-sync/platform';
+import { Collections, createKafka, createLogger, topicOffsets, Topics } from '@call-sync/platform';
 import { startOtlpReceiver, type ExportedSpan } from '../support/otlp-receiver';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { freshServiceGroup } from '../support/consumer-groups';
@@ -98,9 +98,9 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
   expect(vanPosts).toBeGreaterThan(5);
 
   // Traces: every VAN post has its span, in the trace of the extractor's run. The services start
-  // with the OpenTelemetry SDK preloaded: the kafkajs instrumentation's "send" span (extractor,
-  // under "publish van work") puts its context in the message's headers, and its "process" span
-  // (van-writer), the post's parent, continues from there.
+  // with the OpenTelemetry SDK preloaded: the platform publisher's "send" span (extractor, under
+  // "publish van work") puts its context in the message's headers, and the consumer's "process"
+  // span (van-writer), the post's parent, continues from there.
   const deadline = Date.now() + 10_000;
   const postSpans = () => receiver.spans.filter((s) => s.name === 'post canvass response');
   while (postSpans().length < vanPosts && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -123,13 +123,13 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
     expect(post.attributes['callsync.run_id']).toBe(run!.runId);
   }
   // The maintained instrumentations are active in both services: the MongoDB driver's commands
-  // are spans of the run's trace, and kafkajs made spans on both sides.
+  // are spans of the run's trace, and the platform's Kafka spans are on both sides.
   const inTrace = receiver.spans.filter((s) => s.traceId === extractRun!.traceId);
   for (const service of ['extractor', 'van-writer']) {
     const scopes = (spans: ExportedSpan[]) =>
       new Set(spans.filter((s) => s.service === service).map((s) => s.scope));
     expect(scopes(inTrace)).toContain('@opentelemetry/instrumentation-mongodb');
-    expect(scopes(receiver.spans)).toContain('@opentelemetry/instrumentation-kafkajs');
+    expect(scopes(receiver.spans)).toContain('call-sync.kafka');
   }
   expect(inTrace).toContainEqual(
     expect.objectContaining({ attributes: expect.objectContaining({ 'db.system.name': 'mongodb' }) }),
@@ -183,13 +183,12 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
     createLogger('e2e', 'silent'),
   );
   const admin = kafka.admin();
-  await admin.connect();
   try {
     for (const [service, topic, group] of [
       [vanWriter, Topics.VanSync, groups.van],
       [csvWriter, Topics.CsvExport, groups.csv],
     ] as const) {
-      const partitions = await admin.fetchTopicOffsets(topic);
+      const partitions = await topicOffsets(admin, topic);
       const lag = named((await scrape(service)).samples, 'callsync_consumer_lag', { topic });
       expect(lag.map((s) => s.labels.partition).sort()).toEqual(
         partitions.map((p) => String(p.partition)).sort(),
@@ -202,8 +201,10 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
         Date.now() < stop;
         await new Promise((r) => setTimeout(r, 200))
       ) {
-        const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-        committed = offsets!.partitions.filter((p) => Number(p.offset) >= 0).map((p) => p.partition);
+        const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });
+        committed = (offsets?.topics.find((t) => t.name === topic)?.partitions ?? [])
+          .filter((p) => p.committedOffset >= 0n)
+          .map((p) => p.partitionIndex);
         const now = named((await scrape(service)).samples, 'callsync_consumer_lag', { topic });
         lagOfCommitted = now
           .filter((s) => committed.includes(Number(s.labels.partition)))
@@ -214,7 +215,7 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
       expect(lagOfCommitted).toEqual(committed.map(() => 0));
     }
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
   expect((await scrape(csvWriter)).text).not.toContain(apiKey);
 });

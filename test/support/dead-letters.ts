@@ -1,4 +1,3 @@
-import type { Kafka } from 'kafkajs';
 import {
   deadLetterSchema,
   startConsumer,
@@ -7,6 +6,7 @@ import {
   type Logger,
   type Publisher,
   type RunningConsumer,
+  type Kafka,
 } from '@call-sync/platform';
 import { freshGroup } from './consumer-groups';
 

@@ -1,6 +1,6 @@
 // Preloaded before a service's own code, as the OpenTelemetry Node SDK asks:
 //   node --require @call-sync/platform/dist/instrumentation.js services/<name>/dist/main.js
-// The instrumentations can patch koa, mongodb and kafkajs only if they start before those load.
+// The instrumentations can patch koa and mongodb only if they start before those load.
 // With no OTEL_EXPORTER_OTLP_ENDPOINT it does nothing.
 
 import { existsSync, readFileSync } from 'node:fs';

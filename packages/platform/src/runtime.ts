@@ -1,5 +1,5 @@
 import type Koa from 'koa';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import type { Db } from 'mongodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Registry } from 'prom-client';
@@ -8,7 +8,7 @@ import { createLogger, type Logger } from './logger';
 import { createMetricsRegistry } from './metrics';
 import { startTracing } from './tracing';
 import { connectMongo, ensureIndexes, pingMongo, type MongoConnection } from './mongo';
-import { createKafka, ensureTopics, kafkaSecurity, Topics, type TopicName } from './kafka';
+import { createKafka, ensureTopics, kafkaSecurity, Topics, type Kafka, type TopicName } from './kafka';
 import { createS3Client, ensureBucket } from './s3';
 import { startServiceServer, type ReadinessCheck, type ServiceServer } from './http-server';
 import { installShutdown, type ShutdownStep } from './lifecycle';
@@ -69,14 +69,8 @@ const s3Env = {
 
 /** A readiness probe for Kafka that reuses one admin connection and asks the broker for metadata. */
 function kafkaReadiness(admin: Admin): ReadinessCheck {
-  let connected: Promise<void> | undefined;
   return async () => {
-    connected ??= admin.connect().catch((error: unknown) => {
-      connected = undefined;
-      throw error;
-    });
-    await connected;
-    await admin.describeCluster();
+    await admin.metadata({ topics: [], forceUpdate: true });
   };
 }
 
@@ -159,7 +153,7 @@ export async function startServiceRuntime<Mounted = void>(
       },
     },
     { name: 'http server', run: () => server.close() },
-    { name: 'kafka admin', run: () => admin.disconnect() },
+    { name: 'kafka admin', run: () => admin.close() },
     { name: 'mongo', run: () => mongo.close() },
     { name: 'tracing', run: stopTracing },
   ];

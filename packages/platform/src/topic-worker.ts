@@ -1,6 +1,11 @@
 import type { z } from 'zod';
-import type { IHeaders } from 'kafkajs';
-import { createPublisher, startConsumer, type ConcurrentMessages, type Publisher } from './kafka/messaging';
+import {
+  createPublisher,
+  startConsumer,
+  type ConcurrentMessages,
+  type MessageHeaders,
+  type Publisher,
+} from './kafka/messaging';
 import { registerConsumerLag } from './kafka/consumer-lag';
 import type { TopicName } from './kafka/topics';
 import type { ServiceRuntime } from './runtime';
@@ -13,7 +18,7 @@ export interface TopicWorkerOptions<T> {
   /** Several messages of a partition at once (messaging.ts, ConcurrentMessages). */
   concurrentMessages?: ConcurrentMessages<T>;
   sessionTimeout?: number;
-  handle(value: T, meta: { key: string | null; headers: IHeaders }, publisher: Publisher): Promise<void>;
+  handle(value: T, meta: { key: string | null; headers: MessageHeaders }, publisher: Publisher): Promise<void>;
 }
 
 /**

@@ -1,6 +1,6 @@
 // This module is loaded by `instrumentation.ts` before any application code, so it imports only
-// OpenTelemetry: were koa, mongodb or kafkajs required before the SDK starts, their
-// instrumentations could no longer patch them.
+// OpenTelemetry: were koa or mongodb required before the SDK starts, their instrumentations could
+// no longer patch them. Kafka's spans and trace headers are the platform's own (kafka/messaging.ts).
 
 // The SDK and its instrumentations are required only when tracing is on: loading them took about
 // a second of every process start (the hourly extractor's included) with tracing off. The require
@@ -20,7 +20,7 @@ function isProbe(request: IncomingMessage): boolean {
 let started: { shutdown(): Promise<void> } | undefined;
 
 /**
- * Starts the OpenTelemetry SDK, with the instrumentations for http, koa, mongodb and kafkajs, only
+ * Starts the OpenTelemetry SDK, with the instrumentations for http, koa and mongodb, only
  * when an OTLP endpoint is configured: with no collector there is nothing to send to, and neither
  * patched libraries nor an exporter retrying against nothing should cost anything then.
  * Started once per process — normally by `instrumentation.ts` (`node --require`), before the
@@ -36,8 +36,6 @@ export function startTracing(service: string, endpoint: string | undefined): () 
       require('@opentelemetry/exporter-trace-otlp-http') as typeof import('@opentelemetry/exporter-trace-otlp-http');
     const { HttpInstrumentation } =
       require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
-    const { KafkaJsInstrumentation } =
-      require('@opentelemetry/instrumentation-kafkajs') as typeof import('@opentelemetry/instrumentation-kafkajs');
     const { KoaInstrumentation } =
       require('@opentelemetry/instrumentation-koa') as typeof import('@opentelemetry/instrumentation-koa');
     const { MongoDBInstrumentation } =
@@ -50,7 +48,6 @@ export function startTracing(service: string, endpoint: string | undefined): () 
         new HttpInstrumentation({ ignoreIncomingRequestHook: isProbe }),
         new KoaInstrumentation(),
         new MongoDBInstrumentation(),
-        new KafkaJsInstrumentation(),
       ],
     });
     sdk.start();

@@ -1,16 +1,18 @@
 import { z } from 'zod';
-import type { Kafka } from 'kafkajs';
 import {
   createKafka,
   createLogger,
   createPublisher,
   ensureTopics,
   startConsumer,
+  topicOffsets,
   topicPartitions,
   Topics,
+  withAdmin,
   type ConcurrentMessages,
   type Publisher,
   type RunningConsumer,
+  type Kafka,
 } from '@call-sync/platform';
 import { startGroupAtTopicEnds } from '@call-sync/testkit';
 import { serverEnv, uniqueName } from '../../../test/support/env';
@@ -115,44 +117,34 @@ test('one key overlaps at most perKey messages, started in order; a failure rede
   expect(mostInFlight).toBe(3);
   // The first delivery started the key's messages in order.
   expect(starts.slice(0, 9)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  // Message 4 failed once: it is delivered again, with no message after it skipped (kafkajs
-  // restarts from what was committed, which is never past the lowest unfinished message).
+  // Message 4 failed once: it is tried again, and the commits never went past it meanwhile.
   expect(starts[9]).toBeLessThanOrEqual(4);
   expect(starts.slice(9)).toContain(4);
   expect(handled.get(4)).toBe(1);
 });
 
-test('batches fetched just after an idle spell start messages only for their short budget: keys published moments after the first are not held up by a long one, and an admission a batch cannot use is handed back', async () => {
+test('a key waiting for admission holds up no other key; an admission the stopping consumer cannot use is handed back', async () => {
   const slow = uniqueName('slow');
-  const next = uniqueName('next');
-  const late = uniqueName('late');
-  const starts: string[] = [];
+  const other = uniqueName('other');
   const handled = new Map<string, number>();
   let admissions = 0;
   let handedBack = 0;
-  let delayedOnce = false;
+  let releaseSlow!: () => void;
+  const slowGate = new Promise<void>((resolve) => (releaseSlow = resolve));
   await startWorkConsumer(
     {
       perKey: 1,
-      batchTimeBudgetMs: 60_000,
-      batchTimeBudgetAfterIdleMs: 1_000,
-      afterIdleRampMs: 5_000,
       admit: async (value, key) => {
-        if (key !== slow && key !== next && key !== late) return undefined;
+        if (key !== slow && key !== other) return undefined;
         admissions += 1;
-        // The third message of the slow key waits for room past the batch's budget.
-        if (key === slow && value.n === 2 && !delayedOnce) {
-          delayedOnce = true;
-          await new Promise((resolve) => setTimeout(resolve, 1_500));
-        }
+        // The slow key's third message waits for room until the consumer is stopping.
+        if (key === slow && value.n === 2) await slowGate;
         return () => (handedBack += 1);
       },
     },
     async (value, meta) => {
-      if (meta.key !== slow && meta.key !== next && meta.key !== late) return;
-      const id = `${meta.key === slow ? 'slow' : meta.key === next ? 'next' : 'late'}-${value.n}`;
-      starts.push(id);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      if (meta.key !== slow && meta.key !== other) return;
+      const id = `${meta.key === slow ? 'slow' : 'other'}-${value.n}`;
       handled.set(id, (handled.get(id) ?? 0) + 1);
     },
   );
@@ -161,56 +153,92 @@ test('batches fetched just after an idle spell start messages only for their sho
     workSchema,
     Array.from({ length: 20 }, (_, n) => ({ key: slow, value: { v: 1 as const, n } })),
   );
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  await publisher.publish(Topics.VanSync, workSchema, [{ key: next, value: { v: 1, n: 0 } }]);
-  // A third key, once the second fetch is under way (it took the slow key from its third message
-  // on): that fetch's batches too started just after the idle spell, so their budget is short as
-  // well and the third key waits for no long one either.
-  await waitUntil(() => starts.includes('slow-3'), { timeoutMs: 30_000 });
-  await publisher.publish(Topics.VanSync, workSchema, [{ key: late, value: { v: 1, n: 0 } }]);
-
-  await waitUntil(() => handled.size === 22, { timeoutMs: 60_000 });
-  // The admission that came too late for the first batch was handed back, not lost: every
-  // message was handled once, and every admission either started a message or was handed back.
-  expect(handedBack).toBe(1);
-  expect([...handled.values()].every((count) => count === 1)).toBe(true);
-  expect(admissions).toBe(starts.length + handedBack);
-  // The slow key's first batch ended at its budget, so the other key started long before the
-  // slow key's last message (with one long budget it waited for all twenty).
-  expect(starts.indexOf('next-0')).toBeLessThan(starts.indexOf('slow-10'));
-  expect(starts.indexOf('late-0')).toBeLessThan(starts.indexOf('slow-15'));
-});
-
-test('a key new to the night starts the short budgets again: candidates published one after another, past the first seconds, are not held behind a long batch', async () => {
-  const slow = uniqueName('slow');
-  const later = [1, 2, 3, 4].map((i) => uniqueName(`later${i}`));
-  const ours = new Set([slow, ...later]);
-  const starts: string[] = [];
-  let handled = 0;
-  await startWorkConsumer(
-    { perKey: 1, batchTimeBudgetMs: 60_000, batchTimeBudgetAfterIdleMs: 500, afterIdleRampMs: 4_000 },
-    async (value, meta) => {
-      if (!meta.key || !ours.has(meta.key)) return;
-      starts.push(`${meta.key === slow ? 'slow' : `later${later.indexOf(meta.key) + 1}`}-${value.n}`);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      handled += 1;
-    },
-  );
+  await waitUntil(() => handled.has('slow-1'), { timeoutMs: 30_000 });
   await publisher.publish(
     Topics.VanSync,
     workSchema,
-    Array.from({ length: 60 }, (_, n) => ({ key: slow, value: { v: 1 as const, n } })),
+    Array.from({ length: 5 }, (_, n) => ({ key: other, value: { v: 1 as const, n } })),
   );
-  // Each later key two seconds after the one before it started (well inside the 4 s ramp, on a
-  // busy machine too): the second already comes past the first 4 s, as a night's later candidates do.
-  for (const [i, key] of later.entries()) {
-    await waitUntil(() => starts.includes(i === 0 ? 'slow-0' : `later${i}-0`), { timeoutMs: 30_000 });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await publisher.publish(Topics.VanSync, workSchema, [{ key, value: { v: 1, n: 0 } }]);
-  }
-  await waitUntil(() => handled === 64, { timeoutMs: 60_000 });
-  // With the ramp counted from the idle spell only, the third and fourth keys waited for a
-  // 60-second batch, i.e. for all sixty of the slow key's messages.
-  expect(starts.indexOf('later4-0')).toBeLessThan(starts.indexOf('slow-45'));
-  expect(starts.indexOf('later3-0')).toBeLessThan(starts.indexOf('slow-40'));
+  await waitUntil(() => handled.has('other-4'), { timeoutMs: 30_000 });
+  expect([...handled.keys()].filter((id) => id.startsWith('slow-'))).toEqual(['slow-0', 'slow-1']);
+
+  const stopping = running.pop()!.stop();
+  releaseSlow();
+  await stopping;
+  expect(handedBack).toBe(1);
+  expect(admissions).toBe(handled.size + handedBack);
+  expect([...handled.values()].every((count) => count === 1)).toBe(true);
+});
+
+test('a second member joining mid-message: the first finishes and commits before giving partitions up, and no message runs in both', async () => {
+  const groupId = uniqueName('group');
+  await startGroupAtTopicEnds(kafka, groupId, [Topics.VanSync]);
+  const ours = new Set(Array.from({ length: 12 }, (_, i) => uniqueName(`key${i}`)));
+  const active = new Map<string, string>();
+  const overlaps: string[] = [];
+  const handled = new Map<string, number>();
+  let releaseFirst!: () => void;
+  const firstGate = new Promise<void>((resolve) => (releaseFirst = resolve));
+  let blocked = false;
+  const member = (name: string) =>
+    startConsumer({
+      kafka,
+      groupId,
+      topic: Topics.VanSync,
+      schema: workSchema,
+      logger,
+      publisher,
+      partitionsConsumedConcurrently: topicPartitions[Topics.VanSync],
+      concurrentMessages: { perKey: 1 },
+      handle: async (value, meta) => {
+        if (!meta.key || !ours.has(meta.key)) return;
+        const id = `${meta.key}/${value.n}`;
+        if (active.has(id)) overlaps.push(`${id} in ${active.get(id)} and ${name}`);
+        active.set(id, name);
+        if (!blocked) {
+          blocked = true;
+          await firstGate;
+        }
+        active.delete(id);
+        handled.set(id, (handled.get(id) ?? 0) + 1);
+      },
+    });
+  const first = await member('first');
+  running.push(first);
+  const publishRound = (n: number) =>
+    publisher.publish(
+      Topics.VanSync,
+      workSchema,
+      [...ours].map((key) => ({ key, value: { v: 1 as const, n } })),
+    );
+  await publishRound(0);
+  await waitUntil(() => blocked, { timeoutMs: 30_000 });
+  const rebalancing = new Promise((resolve) => first.consumer.once('consumer:group:rebalance', resolve));
+  const joining = member('second');
+  await rebalancing;
+  releaseFirst();
+  const second = await joining;
+  running.push(second);
+  expect(second.consumer.assignments?.[0]?.partitions.length).toBeGreaterThan(0);
+  await publishRound(1);
+  await waitUntil(() => handled.size === ours.size * 2, { timeoutMs: 60_000 });
+  await Promise.all([first.stop(), second.stop()]);
+  running.splice(running.indexOf(first), 1);
+  running.splice(running.indexOf(second), 1);
+
+  expect(overlaps).toEqual([]);
+  // Every offset the group committed is the topic's end: no member moved another's offsets back.
+  const [ends, committed] = await withAdmin(kafka, (admin) =>
+    Promise.all([
+      topicOffsets(admin, Topics.VanSync),
+      admin.listConsumerGroupOffsets({ groups: [groupId] }),
+    ]),
+  );
+  const byPartition = new Map(
+    (committed[0]?.topics.find((t) => t.name === Topics.VanSync)?.partitions ?? []).map((p) => [
+      p.partitionIndex,
+      p.committedOffset,
+    ]),
+  );
+  expect(ends.map((e) => byPartition.get(e.partition) ?? e.high)).toEqual(ends.map((e) => e.high));
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ConfigResourceTypes, KafkaJSNonRetriableError, type Kafka } from 'kafkajs';
+import { ConfigResourceTypes } from '@platformatic/kafka';
+import { Partitioners } from 'kafkajs';
 import {
   createKafka,
   createLogger,
@@ -9,7 +10,10 @@ import {
   ensureTopics,
   PermanentMessageError,
   startConsumer,
+  topicOffsets,
   Topics,
+  withAdmin,
+  type Kafka,
   type Publisher,
   type RunningConsumer,
   type TopicName,
@@ -18,6 +22,7 @@ import { startServiceGroupsAtTopicEnds } from '@call-sync/testkit';
 import { freshGroup } from '../../../test/support/consumer-groups';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { readDeadLetters } from '../../../test/support/dead-letters';
+import { sendRaw } from '../../../test/support/raw-messages';
 import { waitForItems, waitUntil } from '../../../test/support/wait';
 
 const logger = createLogger('kafka-test', 'silent');
@@ -81,19 +86,21 @@ test("a service group started at the topics' ends has every partition of each of
   const group = uniqueName('service-group');
   await startServiceGroupsAtTopicEnds(kafka, group);
 
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     const expectations: [string, TopicName][] = [
       [group, Topics.VanSync],
       [group, Topics.CsvExport],
       [group, Topics.RunEvents],
       [bulkImportGroupId(group), Topics.VanBulkImport],
     ];
+    const committed = async (groupId: string, topic: string) => {
+      const [offsets] = await admin.listConsumerGroupOffsets({ groups: [groupId] });
+      const partitions = offsets?.topics.find((t) => t.name === topic)?.partitions ?? [];
+      return new Map(partitions.map((p) => [p.partitionIndex, p.committedOffset]));
+    };
     for (const [groupId, topic] of expectations) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      const byPartition = new Map(committed!.partitions.map((p) => [p.partition, p.offset]));
+      const ends = await topicOffsets(admin, topic);
+      const byPartition = await committed(groupId, topic);
       expect({ groupId, topic, offsets: ends.map((e) => byPartition.get(e.partition)) }).toEqual({
         groupId,
         topic,
@@ -101,59 +108,93 @@ test("a service group started at the topics' ends has every partition of each of
       });
     }
     // The dead-letter topic is no service's input: the group has nothing there.
-    const [dead] = await admin.fetchOffsets({ groupId: group, topics: [Topics.DeadLetter] });
-    expect(dead!.partitions.every((p) => p.offset === '-1')).toBe(true);
-  } finally {
-    await admin.disconnect();
-  }
+    expect((await committed(group, Topics.DeadLetter)).size).toBe(0);
+  });
 });
 
-test('a consumer that kafkajs stops for good (an error it deems final) is started again, and the message is handled', async () => {
+test('a consumer whose client fails is started again: the next message is handled, and none twice', async () => {
   const runId = uniqueName('run');
   const handled: string[] = [];
-  let crashes = 0;
   const consumer = await vanSyncConsumer('restarted', async (value, meta) => {
-    if (meta.key !== runId) return;
-    // What kafkajs throws when, say, it cannot find the group coordinator: it does not restart.
-    if (value.callId === 'call-1' && crashes === 0) {
-      crashes += 1;
-      throw new KafkaJSNonRetriableError('a final error, for the test');
-    }
-    handled.push(value.callId);
+    if (meta.key === runId) handled.push(value.callId);
   });
+  const send = (callId: string) =>
+    publisher.publish(Topics.VanSync, workSchema, [{ key: runId, value: { v: 1, callId } }]);
+  await send('call-0');
+  await waitUntil(() => handled.includes('call-0'));
   const first = consumer.consumer;
-  await publisher.publish(
-    Topics.VanSync,
-    workSchema,
-    ['call-0', 'call-1', 'call-2'].map((callId) => ({ key: runId, value: { v: 1 as const, callId } })),
+  // What the client reports when it has given up on a broker, e.g. a rejoin that failed for good.
+  first.emit('error', new Error('a failure the client does not recover from, for the test'));
+  await waitUntil(() => consumer.consumer !== first, { timeoutMs: 30_000 });
+  await send('call-1');
+  await waitUntil(() => handled.includes('call-1'), { timeoutMs: 30_000 });
+  expect(handled).toEqual(['call-0', 'call-1']);
+});
+
+test('concurrent publishes from one idempotent producer each land once, on the partition kafkajs chose for the key', async () => {
+  const topic = uniqueName('concurrent-sends') as TopicName;
+  await ensureTopics(kafka, [topic], { partitions: 3, replicationFactor: 1, minInsyncReplicas: 1 });
+  const keys = Array.from({ length: 20 }, (_, i) => uniqueName(`key${i}`));
+  const sends = keys.flatMap((key) =>
+    Array.from({ length: 5 }, (_, n) => ({ key, value: { v: 1 as const, callId: `${key}/${n}` } })),
   );
-  await waitUntil(() => handled.includes('call-2'), { timeoutMs: 30_000 });
-  expect(crashes).toBe(1);
-  // call-1 came again after the restart, and nothing after it was skipped.
-  expect(handled.filter((id) => id !== 'call-0')).toEqual(['call-1', 'call-2']);
-  expect(consumer.consumer).not.toBe(first);
+  // One send per message, all at once: the 1.x line kept one of two concurrent idempotent sends.
+  await Promise.all(sends.map((message) => publisher.publish(topic, workSchema, [message])));
+
+  const ends = await withAdmin(kafka, (admin) => topicOffsets(admin, topic));
+  expect(ends.reduce((sum, e) => sum + Number(e.high - e.low), 0)).toBe(sends.length);
+  const seen = new Map<string, number>();
+  const partitionOf = new Map<string, number>();
+  running.push(
+    await startConsumer({
+      kafka,
+      groupId: uniqueName('concurrent-sends'),
+      topic,
+      schema: workSchema,
+      logger,
+      publisher,
+      handle: async (value, meta) => {
+        seen.set(value.callId, (seen.get(value.callId) ?? 0) + 1);
+        partitionOf.set(meta.key!, meta.partition);
+      },
+    }),
+  );
+  await waitUntil(() => seen.size === sends.length, { timeoutMs: 30_000 });
+  expect([...seen.values()].every((count) => count === 1)).toBe(true);
+  const kafkajsPartition = Partitioners.DefaultPartitioner();
+  const partitionMetadata = [0, 1, 2].map((partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  for (const key of keys) {
+    expect([key, partitionOf.get(key)]).toEqual([
+      key,
+      kafkajsPartition({ topic, partitionMetadata, message: { key, value: null } }),
+    ]);
+  }
 });
 
 test('new topics take their partitions, replication and min.insync.replicas from the settings', async () => {
   const topic = uniqueName('settings-topic') as TopicName;
   await ensureTopics(kafka, [topic], { partitions: 4, replicationFactor: 1, minInsyncReplicas: 1 });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
-    expect(metadata?.partitions).toHaveLength(4);
+  await withAdmin(kafka, async (admin) => {
+    const metadata = (await admin.metadata({ topics: [topic] })).topics.get(topic);
+    expect(metadata?.partitionsCount).toBe(4);
     expect(metadata?.partitions.every((p) => p.replicas.length === 1)).toBe(true);
-    const configs = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['min.insync.replicas'] }],
+    const [config] = await admin.describeConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configurationKeys: ['min.insync.replicas'],
+        },
+      ],
     });
-    expect(configs.resources[0]?.configEntries[0]).toMatchObject({
-      configName: 'min.insync.replicas',
-      configValue: '1',
-    });
-  } finally {
-    await admin.disconnect();
-  }
+    expect(config?.configs[0]).toMatchObject({ name: 'min.insync.replicas', value: '1' });
+  });
   // Three copies on this one-broker cluster cannot be made: the broker refuses, nothing is created.
   const tooMany = uniqueName('three-copies') as TopicName;
   await expect(
@@ -189,10 +230,7 @@ test('an invalid message and a permanently failing one go to the dead-letter top
       },
     }),
   );
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({ topic: Topics.CsvExport, messages: [{ key, value: '{"v":2,"oops":true}' }] });
-  await producer.disconnect();
+  await sendRaw(kafka, Topics.CsvExport, [{ key, value: '{"v":2,"oops":true}' }]);
   await publisher.publish(Topics.CsvExport, workSchema, [{ key, value: { v: 1, callId: 'refuse-me' } }]);
   // Behind the poison on the same partition: parked messages do not hold it up.
   await publisher.publish(Topics.CsvExport, workSchema, [{ key, value: { v: 1, callId: 'after-poison' } }]);

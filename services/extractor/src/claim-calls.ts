@@ -87,8 +87,8 @@ function planCall(
 }
 
 /**
- * Publishes the VAN work of claimed calls. The kafkajs instrumentation (platform's
- * instrumentation.ts) carries the trace context in the headers, under this "publish van work" span.
+ * Publishes the VAN work of claimed calls. The platform's publisher carries the trace context in
+ * the headers, under this "publish van work" span.
  */
 async function publishVanWork(deps: ClaimDeps, run: RunDocument, callIds: string[]): Promise<void> {
   const messages: { key: string; value: VanSyncMessage }[] = [];

@@ -1,4 +1,3 @@
-import type { Kafka } from 'kafkajs';
 import { RunEvent, RunState, SyncStatus, VanSyncMessage } from '@call-sync/core';
 import { stagedFrom, type Configuration } from '@call-sync/integrations';
 import {
@@ -10,6 +9,7 @@ import {
   type Publisher,
   type TopicName,
   type RunningConsumer,
+  type Kafka,
 } from '@call-sync/platform';
 import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
 import { callsCollection, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';

@@ -1,4 +1,3 @@
-import type { Kafka } from 'kafkajs';
 import {
   connectMongo,
   createKafka,
@@ -6,6 +5,8 @@ import {
   ensureTopics,
   indexes,
   reconcileTopics,
+  withAdmin,
+  type Kafka,
   type MongoConnection,
   type TopicName,
 } from '@call-sync/platform';
@@ -49,19 +50,11 @@ test('an existing topic gets the partitions it lacks, a missing one is created, 
     grown: [{ topic: existing, from: 2, to: 5 }],
     minInsyncReplicasSet: [],
   });
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: [existing, missing] });
-    expect(topics.map((t) => [t.name, t.partitions.length]).sort()).toEqual(
-      [
-        [existing, 5],
-        [missing, 5],
-      ].sort(),
-    );
-  } finally {
-    await admin.disconnect();
-  }
+  const { topics } = await withAdmin(kafka, (admin) => admin.metadata({ topics: [existing, missing] }));
+  expect([existing, missing].map((t) => [t, topics.get(t)?.partitionsCount])).toEqual([
+    [existing, 5],
+    [missing, 5],
+  ]);
   // Fewer partitions than the topic has are not taken away (Kafka cannot).
   expect(await reconcileTopics(kafka, [existing, missing], { ...settings, partitions: 3 })).toEqual({
     created: [],

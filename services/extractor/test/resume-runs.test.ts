@@ -1,4 +1,3 @@
-import type { Kafka } from 'kafkajs';
 import { emptyRunCounts, RunEvent, RunState, SyncStatus, VanSyncMessage, type Call } from '@call-sync/core';
 import {
   createKafka,
@@ -9,6 +8,7 @@ import {
   Topics,
   type Publisher,
   type RunningConsumer,
+  type Kafka,
 } from '@call-sync/platform';
 import {
   callsCollection,

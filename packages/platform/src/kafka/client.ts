@@ -1,49 +1,63 @@
 import {
+  Admin,
   ConfigResourceTypes,
-  Kafka,
-  logLevel,
-  type Admin,
-  type KafkaConfig,
-  type SASLOptions,
-} from 'kafkajs';
+  IncrementalAlterConfigOperationTypes,
+  ListOffsetTimestamps,
+  type BaseOptions,
+} from '@platformatic/kafka';
 import { EnvError } from '../env';
 import type { Logger } from '../logger';
 import { topicPartitions, type TopicName } from './topics';
 
-// kafkajs is kept behind this folder: a change of Kafka client touches kafka/ only.
+// @platformatic/kafka is kept behind this folder: a change of Kafka client touches kafka/ only.
+
+/** TLS and SASL as the environment gives them (kafkaSecurity). */
+export interface KafkaSecurity {
+  ssl?: true;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+}
+
+/** Where the brokers are and how to reach them; producers, consumers and admins are made from it. */
+export class Kafka {
+  constructor(
+    readonly clientId: string,
+    readonly brokers: string[],
+    readonly logger: Logger,
+    readonly security: KafkaSecurity = {},
+  ) {}
+
+  /** The options every client of this connection shares. */
+  get options(): BaseOptions {
+    const { ssl, sasl } = this.security;
+    return {
+      clientId: this.clientId,
+      bootstrapBrokers: this.brokers,
+      // kafkajs's budget (8 retries from 200 ms, doubling): a broker restart of some 30 s is ridden out.
+      retries: 8,
+      retryDelay: (_client, _operation, attempt) => Math.min(200 * 2 ** (attempt - 1), 30_000),
+      ...(ssl ? { tls: {} } : {}),
+      ...(sasl ? { sasl: { ...sasl, mechanism: sasl.mechanism.toUpperCase() as 'PLAIN' } } : {}),
+    };
+  }
+
+  /** An admin client; close it after use. */
+  admin(): Admin {
+    return new Admin(this.options);
+  }
+}
 
 export interface KafkaConnection {
   kafka: Kafka;
   brokers: string[];
 }
 
-const kafkaLogLevel: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
 export function createKafka(
   clientId: string,
   brokers: string[],
   logger: Logger,
-  extra: Partial<KafkaConfig> = {},
+  security: KafkaSecurity = {},
 ): KafkaConnection {
-  const kafka = new Kafka({
-    clientId,
-    brokers,
-    logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 200, retries: 8 },
-    logCreator:
-      () =>
-      ({ level, log }) => {
-        const { message, ...rest } = log;
-        logger[kafkaLogLevel[level] ?? 'info']({ kafka: rest }, message);
-      },
-    ...extra,
-  });
-  return { kafka, brokers };
+  return { kafka: new Kafka(clientId, brokers, logger, security), brokers };
 }
 
 export interface KafkaSecuritySettings {
@@ -57,13 +71,13 @@ export interface KafkaSecuritySettings {
  * The client's TLS and SASL options from the environment. A mechanism without both credentials is a
  * configuration error at start-up, not an authentication failure at the first request.
  */
-export function kafkaSecurity(settings: KafkaSecuritySettings): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+export function kafkaSecurity(settings: KafkaSecuritySettings): KafkaSecurity {
   const {
     KAFKA_SASL_MECHANISM: mechanism,
     KAFKA_SASL_USERNAME: username,
     KAFKA_SASL_PASSWORD: password,
   } = settings;
-  const security: Pick<KafkaConfig, 'ssl' | 'sasl'> = settings.KAFKA_SSL ? { ssl: true } : {};
+  const security: KafkaSecurity = settings.KAFKA_SSL ? { ssl: true } : {};
   if (mechanism === undefined) {
     if (username !== undefined || password !== undefined)
       throw new EnvError([
@@ -75,8 +89,44 @@ export function kafkaSecurity(settings: KafkaSecuritySettings): Pick<KafkaConfig
     throw new EnvError([
       `KAFKA_SASL_MECHANISM is ${mechanism} but KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is not set`,
     ]);
-  // kafkajs types SASL as one object per mechanism; the cast joins the three identical shapes.
-  return { ...security, sasl: { mechanism, username, password } as SASLOptions };
+  return { ...security, sasl: { mechanism, username, password } };
+}
+
+/** Runs `work` with an admin client of its own, closed afterwards. */
+export async function withAdmin<R>(kafka: Kafka, work: (admin: Admin) => Promise<R>): Promise<R> {
+  const admin = kafka.admin();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.close().catch(() => undefined);
+  }
+}
+
+/** Each partition's first (`low`) and next (`high`) offset. */
+export async function topicOffsets(
+  admin: Admin,
+  topic: string,
+): Promise<{ partition: number; low: bigint; high: bigint }[]> {
+  const metadata = await admin.metadata({ topics: [topic] });
+  const count = metadata.topics.get(topic)?.partitionsCount ?? 0;
+  const at = async (timestamp: bigint) => {
+    const partitions = Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp }));
+    const [listed] = await admin.listOffsets({ topics: [{ name: topic, partitions }] });
+    return new Map((listed?.partitions ?? []).map((p) => [p.partitionIndex, p.offset]));
+  };
+  const [low, high] = await Promise.all([at(ListOffsetTimestamps.EARLIEST), at(ListOffsetTimestamps.LATEST)]);
+  return Array.from({ length: count }, (_, partition) => ({
+    partition,
+    low: low.get(partition) ?? 0n,
+    high: high.get(partition) ?? 0n,
+  }));
+}
+
+/** The broker's reasons (`TOPIC_ALREADY_EXISTS`, …) inside an error, however deeply it wraps them. */
+function reasons(error: unknown): string[] {
+  const { apiId, errors } = (error ?? {}) as { apiId?: string; errors?: unknown[] };
+  if (Array.isArray(errors) && errors.length > 0) return errors.flatMap(reasons);
+  return apiId ? [apiId] : [];
 }
 
 /** How new topics are laid out: one broker locally, three copies on a production cluster. */
@@ -104,35 +154,29 @@ export async function ensureTopics(
       `KAFKA_MIN_INSYNC_REPLICAS (${settings.minInsyncReplicas}) cannot exceed KAFKA_REPLICATION_FACTOR (${settings.replicationFactor})`,
     );
   }
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length > 0) {
+    // One request per topic: the broker's reason is then the topic's own, and another service
+    // creating the same topic at the same moment is not a failure.
+    for (const topic of missing) {
       await admin
         .createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: settings.partitions ?? topicPartitions[topic],
-            replicationFactor: settings.replicationFactor,
-            configEntries: [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }],
-          })),
+          topics: [topic],
+          partitions: settings.partitions ?? topicPartitions[topic],
+          replicas: settings.replicationFactor,
+          configs: [{ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) }],
         })
-        .catch((error: Error & { errors?: { topic?: string; type?: string }[] }) => {
-          // kafkajs says only "Topic creation errors"; the broker's reason is per topic.
-          const reasons = (error.errors ?? []).map((t) => `${t.topic ?? '?'}: ${t.type ?? 'refused'}`);
-          if (reasons.length === 0) throw error;
+        .catch((error: unknown) => {
+          const why = reasons(error);
+          if (why.length > 0 && why.every((r) => r === 'TOPIC_ALREADY_EXISTS')) return;
           throw new Error(
-            `could not create Kafka topics (KAFKA_REPLICATION_FACTOR=${settings.replicationFactor}): ${reasons.join('; ')}`,
+            `could not create Kafka topics (KAFKA_REPLICATION_FACTOR=${settings.replicationFactor}): ${topic}: ${why.join(', ') || 'refused'}`,
             { cause: error },
           );
         });
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 /** What a reconciliation changed on the cluster, for the migration's log. */
@@ -155,67 +199,53 @@ export async function reconcileTopics(
   topics: TopicName[],
   settings: TopicSettings = LOCAL_TOPIC_SETTINGS,
 ): Promise<TopicChanges> {
-  const before = new Set(await listTopics(kafka));
+  const before = new Set(await withAdmin(kafka, (admin) => admin.listTopics()));
   await ensureTopics(kafka, topics, settings);
   const changes: TopicChanges = {
     created: topics.filter((t) => !before.has(t)),
     grown: [],
     minInsyncReplicasSet: [],
   };
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  try {
-    const existing = topics.filter((t) => before.has(t));
-    if (existing.length === 0) return changes;
-    const { topics: metadata } = await admin.fetchTopicMetadata({ topics: existing });
-    const grow = metadata.flatMap(({ name, partitions }) => {
-      const wanted = settings.partitions ?? topicPartitions[name as TopicName];
-      return partitions.length < wanted ? [{ topic: name, from: partitions.length, to: wanted }] : [];
+  const existing = topics.filter((t) => before.has(t));
+  if (existing.length === 0) return changes;
+  await withAdmin(kafka, async (admin) => {
+    const metadata = await admin.metadata({ topics: existing });
+    const grow = existing.flatMap((topic) => {
+      const from = metadata.topics.get(topic)?.partitionsCount ?? 0;
+      const to = settings.partitions ?? topicPartitions[topic];
+      return from < to ? [{ topic, from, to }] : [];
     });
     if (grow.length > 0) {
-      await admin.createPartitions({
-        validateOnly: false,
-        topicPartitions: grow.map(({ topic, to }) => ({ topic, count: to })),
-      });
+      await admin.createPartitions({ topics: grow.map(({ topic, to }) => ({ name: topic, count: to })) });
       changes.grown = grow;
     }
     const configs = await admin.describeConfigs({
-      includeSynonyms: false,
-      resources: existing.map((name) => ({
-        type: ConfigResourceTypes.TOPIC,
-        name,
-        configNames: ['min.insync.replicas'],
+      resources: existing.map((resourceName) => ({
+        resourceType: ConfigResourceTypes.TOPIC,
+        resourceName,
+        configurationKeys: ['min.insync.replicas'],
       })),
     });
     const wantedIsr = String(settings.minInsyncReplicas);
-    const differing = configs.resources
-      .filter(
-        (r) => r.configEntries.find((e) => e.configName === 'min.insync.replicas')?.configValue !== wantedIsr,
-      )
+    const differing = configs
+      .filter((r) => r.configs.find((c) => c.name === 'min.insync.replicas')?.value !== wantedIsr)
       .map((r) => r.resourceName);
     if (differing.length > 0) {
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: differing.map((name) => ({
-          type: ConfigResourceTypes.TOPIC,
-          name,
-          configEntries: [{ name: 'min.insync.replicas', value: wantedIsr }],
+      await admin.incrementalAlterConfigs({
+        resources: differing.map((resourceName) => ({
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName,
+          configs: [
+            {
+              name: 'min.insync.replicas',
+              configOperation: IncrementalAlterConfigOperationTypes.SET,
+              value: wantedIsr,
+            },
+          ],
         })),
       });
       changes.minInsyncReplicasSet = differing;
     }
-  } finally {
-    await admin.disconnect();
-  }
+  });
   return changes;
-}
-
-async function listTopics(kafka: Kafka): Promise<string[]> {
-  const admin: Admin = kafka.admin();
-  await admin.connect();
-  try {
-    return await admin.listTopics();
-  } finally {
-    await admin.disconnect();
-  }
 }

@@ -1,13 +1,13 @@
-import type { Admin, Kafka } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import { Gauge, type Registry } from 'prom-client';
+import { topicOffsets, type Kafka } from './client';
 import type { TopicName } from './topics';
 
 interface Watched {
   kafka: Kafka;
   groupId: string;
   topic: TopicName;
-  admin?: Admin;
-  connected?: Promise<void> | undefined;
+  admin?: Admin | undefined;
 }
 
 // One gauge per registry, measuring every consumer of the service (the van-writer has two).
@@ -16,25 +16,22 @@ const watchedBy = new WeakMap<Registry, Watched[]>();
 async function measure(gauge: Gauge<'topic' | 'partition'>, watched: Watched): Promise<void> {
   const { kafka, groupId, topic } = watched;
   try {
-    watched.admin ??= kafka.admin();
-    watched.connected ??= watched.admin.connect();
-    await watched.connected;
-    const [ends, committed] = await Promise.all([
-      watched.admin.fetchTopicOffsets(topic),
-      watched.admin.fetchOffsets({ groupId, topics: [topic] }),
+    const admin = (watched.admin ??= kafka.admin());
+    const [ends, [committed]] = await Promise.all([
+      topicOffsets(admin, topic),
+      admin.listConsumerGroupOffsets({ groups: [groupId] }),
     ]);
-    const done = new Map(
-      (committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)] as const),
-    );
-    for (const end of ends) {
-      const high = Number(end.high);
-      const low = Number(end.low);
+    const partitions = committed?.topics.find((t) => t.name === topic)?.partitions ?? [];
+    const done = new Map(partitions.map((p) => [p.partitionIndex, p.committedOffset] as const));
+    for (const { partition, low, high } of ends) {
       // Messages below `low` are gone (retention): a group committed before them has only the rest to read.
-      const at = Math.max(done.get(end.partition) ?? -1, low);
-      gauge.set({ topic, partition: String(end.partition) }, Math.max(0, high - at));
+      const at = [done.get(partition) ?? -1n, low].reduce((a, b) => (a > b ? a : b));
+      gauge.set({ topic, partition: String(partition) }, Number(high > at ? high - at : 0n));
     }
   } catch {
-    watched.connected = undefined; // measured again at the next scrape
+    const broken = watched.admin;
+    watched.admin = undefined; // measured again at the next scrape, with a new client
+    await broken?.close().catch(() => undefined);
   }
 }
 
@@ -67,6 +64,6 @@ export function registerConsumerLag(
   const entry: Watched = { kafka, groupId, topic };
   watched.push(entry);
   return async () => {
-    if (entry.admin && entry.connected) await entry.admin.disconnect().catch(() => undefined);
+    await entry.admin?.close().catch(() => undefined);
   };
 }

@@ -1,9 +1,24 @@
-import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  compatibilityPartitioner,
+  ConnectionPool,
+  Consumer,
+  heartbeatV4,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  offsetCommitV8,
+  ProduceAcks,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { decodeMessage } from '@call-sync/core';
 import type { Logger } from '../logger';
+import type { Kafka } from './client';
 import { Topics, type TopicName } from './topics';
 
 /** A message that failed validation or handling for good, parked with its reason and original. */
@@ -21,37 +36,59 @@ export const deadLetterSchema = z.object({
 });
 export type DeadLetter = z.infer<typeof deadLetterSchema>;
 
+/** Message headers: the trace context travels in them. */
+export type MessageHeaders = Record<string, string>;
+
 export interface Publisher {
   publish<T>(
     topic: TopicName,
     schema: z.ZodType<T>,
-    messages: { key: string; value: T; headers?: IHeaders }[],
+    messages: { key: string; value: T; headers?: MessageHeaders }[],
   ): Promise<void>;
   disconnect(): Promise<void>;
 }
+
+const tracer = trace.getTracer('call-sync.kafka');
 
 /**
  * An idempotent producer with acks from all replicas: a publish either lands once or fails loudly.
  * Every value is validated against its schema before it leaves, so a bug cannot poison a topic.
  */
 export async function createPublisher(kafka: Kafka): Promise<Publisher> {
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = new Producer({
+    ...kafka.options,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    // kafkajs's key → partition mapping: the client's own would move every candidate's key.
+    partitioner: compatibilityPartitioner,
+    serializers: stringSerializers,
+  });
   return {
     async publish(topic, schema, messages) {
       if (messages.length === 0) return;
       const encoded = messages.map((m) => ({
+        topic,
         key: m.key,
         value: JSON.stringify(schema.parse(m.value)),
-        ...(m.headers ? { headers: m.headers } : {}),
+        headers: { ...m.headers },
       }));
-      await producer.send({ topic, acks: -1, messages: encoded });
+      const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic };
+      await tracer.startActiveSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+        try {
+          for (const message of encoded) propagation.inject(context.active(), message.headers);
+          await producer.send({ messages: encoded });
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      });
     },
-    disconnect: () => producer.disconnect(),
+    disconnect: () => producer.close(),
   };
 }
-
-const HEARTBEAT_INTERVAL_MS = 1_000;
 
 export class PermanentMessageError extends Error {
   constructor(message: string) {
@@ -70,8 +107,9 @@ export interface ConsumerOptions<T> {
   /** Handles one valid message. Throw PermanentMessageError to dead-letter it; anything else retries. */
   handle(
     value: T,
-    meta: { key: string | null; headers: IHeaders; partition: number; offset: string },
+    meta: { key: string | null; headers: MessageHeaders; partition: number; offset: string },
   ): Promise<void>;
+  /** How many partitions have messages in progress at once. Default 1. */
   partitionsConsumedConcurrently?: number;
   /** Unset: one message of a partition at a time. Set: several, as described there. */
   concurrentMessages?: ConcurrentMessages<T>;
@@ -93,67 +131,21 @@ export interface ConcurrentMessages<T> {
   /**
    * Resolves when the handler can take this message: backpressure from the work it holds. What
    * it resolves with, if anything, is called when the admitted message does not start after all
-   * (the batch ran out of time or the consumer is stopping), so the admission is handed back.
+   * (a rebalance took its partition, or the consumer is stopping), so the admission is handed back.
    */
   admit?(value: T, key: string | null): Promise<(() => void) | undefined>;
-  /**
-   * After this long on one fetched batch no further message of it starts and the batch ends once
-   * the started ones are done. kafkajs fetches again only when every partition's batch has ended,
-   * so this bounds how long new work on another partition waits. Default 10 s.
-   */
-  batchTimeBudgetMs?: number;
-  /**
-   * The budget of the batches that start in the first seconds after the consumer was idle
-   * (`afterIdleRampMs`). Work then usually arrives on several partitions moments apart (the
-   * extractor publishes candidate after candidate), and a fetch holds only those that had come:
-   * the others wait for its batches. Default 0.5 s (at 2 s, three of four rate-bound candidates
-   * began posting ~3 s after the first; with only the first batch after idle short, a candidate
-   * that missed the second fetch began ~13 s after the others, in two of three runs).
-   */
-  batchTimeBudgetAfterIdleMs?: number;
-  /**
-   * How long after an idle spell batches still get the short budget. A key not seen since the
-   * idle spell starts the ramp again (and ends the long budgets under way): while the extractor
-   * is still publishing one candidate after another, the next one is fetched soon. Default 3 s.
-   */
-  afterIdleRampMs?: number;
 }
 
-const DEFAULT_BATCH_TIME_BUDGET_MS = 10_000;
-const DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS = 500;
-/** A consumer kafkajs gave up on is begun again after 1 s, then 2, 4, … up to 30 s. */
-const FIRST_RESTART_DELAY_MS = 1_000;
-const MAX_RESTART_DELAY_MS = 30_000;
-/** No batch in progress for this long: the consumer was idle. */
-const IDLE_AFTER_MS = 1_000;
-const DEFAULT_AFTER_IDLE_RAMP_MS = 3_000;
+/** A consumer that failed is begun again after 1 s, then 2, 4, … up to 30 s; so is a failing message. */
+const FIRST_RETRY_DELAY_MS = 1_000;
+const MAX_RETRY_DELAY_MS = 30_000;
+/** Messages received but not started, above which fetching waits. */
+const MAX_WAITING = 1_024;
+const EMPTY = Buffer.alloc(0);
 
-/** What the batches of one consumer know of each other: whether the consumer was idle. */
-interface BatchActivity {
-  inProgress: number;
-  lastEndedAt: number;
-  /** When the first batch after the last idle spell started. */
-  idleEndedAt: number;
-  /** Keys fetched since the last idle spell, and when the last one of them was new. */
-  keysSeen: Set<string>;
-  lastNewKeyAt: number;
-  /**
-   * Offsets handled to the end but not yet resolvable (an earlier message of the partition was
-   * unfinished when its batch ended), by partition. kafkajs delivers them again with the earlier
-   * one; they are not handled twice, except by another process after a rebalance or a crash.
-   */
-  handledAhead: Map<number, Set<string>>;
-}
-const tracer = trace.getTracer('call-sync.kafka');
+type Received = Message<string, string, string, string>;
 
-const headerGetter = {
-  keys: (carrier: IHeaders) => Object.keys(carrier),
-  get: (carrier: IHeaders, key: string) => {
-    const value = carrier[key];
-    if (value === undefined) return undefined;
-    return Array.isArray(value) ? value.map(String) : String(value);
-  },
-};
+const retryDelay = (attempt: number) => Math.min(MAX_RETRY_DELAY_MS, FIRST_RETRY_DELAY_MS * 2 ** attempt);
 
 function deadLetterCounter(registry: Registry): Counter<'topic'> {
   const name = 'callsync_dead_letter_messages_total';
@@ -169,8 +161,8 @@ function deadLetterCounter(registry: Registry): Counter<'topic'> {
 }
 
 export interface RunningConsumer {
-  consumer: Consumer;
-  /** Stops fetching, lets the in-flight message finish and commits, then leaves the group. */
+  consumer: Consumer<string, string, string, string>;
+  /** Stops fetching, lets the messages in progress finish and commits, then leaves the group. */
   stop(): Promise<void>;
 }
 
@@ -181,23 +173,19 @@ export interface RunningConsumer {
  * error, go to the dead-letter topic with the error and the original bytes.
  */
 export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<RunningConsumer> {
-  const { kafka, groupId, topic, schema, logger, publisher } = options;
+  const { topic, groupId, logger, publisher } = options;
   const deadLetters = options.registry ? deadLetterCounter(options.registry) : undefined;
   deadLetters?.inc({ topic }, 0);
 
-  const deadLetter = async (
-    message: { key: Buffer | null; value: Buffer | null; offset: string },
-    partition: number,
-    error: string,
-  ) => {
+  const deadLetter = async (message: Received, error: string) => {
     const letter: DeadLetter = {
       v: 1,
       topic,
-      partition,
-      offset: message.offset,
-      key: message.key?.toString() ?? null,
+      partition: message.partition,
+      offset: String(message.offset),
+      key: message.key ?? null,
       error,
-      original: message.value?.toString() ?? '',
+      original: message.value ?? '',
       at: new Date().toISOString(),
       group: groupId,
     };
@@ -205,275 +193,452 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
       { key: letter.key ?? topic, value: letter },
     ]);
     deadLetters?.inc({ topic });
-    logger.warn({ topic, partition, offset: message.offset, error }, 'message sent to the dead-letter topic');
+    logger.warn({ topic, partition: letter.partition, offset: letter.offset, error }, 'message sent to the dead-letter topic');
   };
 
   /** Validates and handles one message; a permanent failure parks it on the dead-letter topic. */
-  const handleOne = async (message: KafkaMessage, partition: number): Promise<void> => {
-    const decoded = decodeMessage(schema, message.value?.toString() ?? '');
-    if (!decoded.ok) {
-      await deadLetter(message, partition, `invalid message: ${decoded.error}`);
-      return;
-    }
+  const handleOne = async (message: Received): Promise<void> => {
+    const decoded = decodeMessage(options.schema, message.value ?? '');
+    if (!decoded.ok) return deadLetter(message, `invalid message: ${decoded.error}`);
     try {
       await options.handle(decoded.message, {
-        key: message.key?.toString() ?? null,
-        headers: message.headers ?? {},
-        partition,
-        offset: message.offset,
+        key: message.key ?? null,
+        headers: Object.fromEntries(message.headers),
+        partition: message.partition,
+        offset: String(message.offset),
       });
     } catch (error) {
-      if (error instanceof PermanentMessageError) {
-        await deadLetter(message, partition, error.message);
-        return;
-      }
-      throw error; // kafkajs retries the message; its offset stays uncommitted.
+      if (!(error instanceof PermanentMessageError)) throw error;
+      await deadLetter(message, error.message);
     }
   };
 
-  const concurrent = options.concurrentMessages;
-  const activity: BatchActivity = {
-    inProgress: 0,
-    lastEndedAt: 0,
-    idleEndedAt: 0,
-    keysSeen: new Set(),
-    lastNewKeyAt: 0,
-    handledAhead: new Map(),
-  };
-  const run = async (consumer: Consumer): Promise<void> => {
-    if (concurrent) {
-      await consumer.run({
-        autoCommit: true,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-        eachBatch: (payload) => consumeConcurrently(payload, concurrent, schema, handleOne, topic, activity),
-      });
-    } else {
-      await consumer.run({
-        autoCommit: true,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
-        eachMessage: async ({ message, partition, heartbeat }) => {
-          // kafkajs heartbeats only when asked to, between messages: a long handler (a big night's
-          // CSV export) would outlive the session and trigger a rebalance that redelivers the message.
-          const keepAlive = setInterval(() => {
-            heartbeat().catch(() => undefined);
-          }, HEARTBEAT_INTERVAL_MS);
-          try {
-            await handleOne(message, partition);
-            await heartbeat();
-          } finally {
-            clearInterval(keepAlive);
-          }
-        },
-      });
-    }
-  };
-
-  let current: Consumer;
+  // Offsets handled while an earlier one of their partition was not: a redelivery skips them.
+  const handledAhead = new Map<number, Set<bigint>>();
   let stopping = false;
   let restartTimer: NodeJS.Timeout | undefined;
   let restarts = 0;
+  let current: ConsumerRun<T>;
 
-  /** A consumer of the group, joined and running; one that fails on the way is disconnected. */
-  const begin = async (): Promise<Consumer> => {
-    const consumer = kafka.consumer({
-      groupId,
-      sessionTimeout: options.sessionTimeout ?? 10_000,
-      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      maxWaitTimeInMs: 500,
-    });
-    // kafkajs restarts a consumer that crashed on an error it deems passing, but not one it deems
-    // final, such as "Failed to find group coordinator" while a broker restarts: that consumer
-    // stays stopped for good while the service looks healthy (the fault matrix's broker restart
-    // left the reports unsent this way). Such a consumer is begun anew, later each time.
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) restartLater(payload.error);
-    });
-    consumer.on(consumer.events.GROUP_JOIN, () => {
-      restarts = 0;
-    });
-    try {
-      await consumer.connect();
-      await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
-      await run(consumer);
-    } catch (error) {
-      await consumer.disconnect().catch(() => undefined);
-      throw error;
-    }
-    return consumer;
+  const begin = async (): Promise<ConsumerRun<T>> => {
+    const run = new ConsumerRun(options, handleOne, handledAhead, (error) => restartAfter(run, error));
+    run.consumer.on('consumer:group:join', () => (restarts = 0));
+    await run.start();
+    return run;
   };
-
-  const restartLater = (error: unknown): void => {
-    if (stopping || restartTimer) return;
-    const delayMs = Math.min(MAX_RESTART_DELAY_MS, FIRST_RESTART_DELAY_MS * 2 ** restarts);
-    restarts += 1;
-    logger.error(
-      { topic, groupId, err: error, restartInMs: delayMs },
-      'the Kafka consumer stopped on an error kafkajs does not recover from: starting it again',
-    );
+  // The client retries a broker's absence for a while and then gives up: its stream or group
+  // membership ends with an error, and a consumer that is not begun again stays stopped for good
+  // while the service looks healthy.
+  const restartAfter = (failed: ConsumerRun<T>, error: unknown): void => {
+    if (stopping || restartTimer || failed !== current) return;
+    const delayMs = retryDelay(restarts++);
+    logger.error({ topic, groupId, err: error, restartInMs: delayMs }, 'the Kafka consumer failed: starting it again');
+    const stopped = failed.stop();
     restartTimer = setTimeout(() => {
-      restartTimer = undefined;
-      if (stopping) return;
-      begin().then(async (consumer) => {
-        current = consumer;
-        // stop() was called while this one was joining.
-        if (stopping) await consumer.disconnect().catch(() => undefined);
-      }, restartLater);
+      void stopped.then(async () => {
+        if (stopping) return;
+        try {
+          current = await begin();
+          restartTimer = undefined;
+          if (stopping) await current.stop();
+        } catch (beginError) {
+          restartTimer = undefined;
+          restartAfter(current, beginError);
+        }
+      });
     }, delayMs);
   };
 
   current = await begin();
-
   return {
     get consumer() {
-      return current;
+      return current.consumer;
     },
     stop: async () => {
       stopping = true;
       clearTimeout(restartTimer);
       await current.stop();
-      await current.disconnect();
     },
   };
 }
 
-/** One fetched batch with several messages in progress (ConcurrentMessages). */
-async function consumeConcurrently<T>(
-  payload: EachBatchPayload,
-  concurrent: ConcurrentMessages<T>,
-  schema: z.ZodType<T>,
-  handleOne: (message: KafkaMessage, partition: number) => Promise<void>,
-  topic: string,
-  activity: BatchActivity,
-): Promise<void> {
-  const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-  const startedAt = Date.now();
-  // The batches of one fetch start together, so each sees the idle spell before the first.
-  if (activity.inProgress === 0 && startedAt - activity.lastEndedAt > IDLE_AFTER_MS) {
-    activity.idleEndedAt = startedAt;
-    activity.keysSeen.clear();
-  }
-  activity.inProgress += 1;
-  const byKey = new Map<string, KafkaMessage[]>();
-  for (const message of batch.messages) {
-    const key = message.key?.toString() ?? '';
-    byKey.set(key, [...(byKey.get(key) ?? []), message]);
-    if (!activity.keysSeen.has(key)) {
-      activity.keysSeen.add(key);
-      activity.lastNewKeyAt = startedAt;
-    }
-  }
-  const rampMs = concurrent.afterIdleRampMs ?? DEFAULT_AFTER_IDLE_RAMP_MS;
-  const shortBudgetMs = concurrent.batchTimeBudgetAfterIdleMs ?? DEFAULT_BATCH_TIME_BUDGET_AFTER_IDLE_MS;
-  const rampStartedAt = Math.max(activity.idleEndedAt, activity.lastNewKeyAt);
-  const budgetMs =
-    startedAt - rampStartedAt < rampMs
-      ? shortBudgetMs
-      : (concurrent.batchTimeBudgetMs ?? DEFAULT_BATCH_TIME_BUDGET_MS);
-  // A key new to this night on another partition, after this batch began, means more may be on
-  // their way: this batch then ends soon too, so that kafkajs fetches again.
-  const deadline = () =>
-    activity.lastNewKeyAt > startedAt
-      ? Math.min(startedAt + budgetMs, activity.lastNewKeyAt + shortBudgetMs)
-      : startedAt + budgetMs;
-  const results = new Map<string, { ok: true } | { ok: false; error: unknown }>();
-  const offsets = batch.messages.map((m) => m.offset);
-  let resolved = 0;
-  let failed = false;
-  let handledAhead = activity.handledAhead.get(batch.partition);
-  if (!handledAhead) {
-    handledAhead = new Set();
-    activity.handledAhead.set(batch.partition, handledAhead);
-  }
-  for (const offset of offsets) if (handledAhead.has(offset)) results.set(offset, { ok: true });
-  // Offsets are resolved in order only: the lowest unfinished message holds back every later one.
-  const advance = () => {
-    while (resolved < offsets.length && results.get(offsets[resolved]!)?.ok === true) {
-      resolveOffset(offsets[resolved]!);
-      handledAhead.delete(offsets[resolved]!);
-      resolved += 1;
-    }
-  };
-  const mayStart = () => isRunning() && !isStale() && !failed && Date.now() < deadline();
+/** The messages of one partition since its last commit, and its work in progress. */
+interface PartitionProgress {
+  offsets: bigint[];
+  handled: Set<bigint>;
+  inProgress: number;
+  last?: bigint;
+}
 
-  const runKey = async (messages: KafkaMessage[]): Promise<void> => {
-    const inFlight = new Set<Promise<void>>();
-    for (const message of messages) {
-      if (results.get(message.offset)?.ok) continue;
-      while (inFlight.size >= concurrent.perKey) await Promise.race(inFlight);
-      if (!mayStart()) break;
-      if (concurrent.admit) {
-        const decoded = decodeMessage(schema, message.value?.toString() ?? '');
-        const handBack = decoded.ok
-          ? await concurrent.admit(decoded.message, message.key?.toString() ?? null)
-          : undefined;
-        if (!mayStart()) {
-          handBack?.();
-          break;
-        }
-      }
-      const work: Promise<void> = processTraced(message, batch.partition, topic, handleOne)
-        .then(
-          () => {
-            results.set(message.offset, { ok: true });
-            handledAhead.add(message.offset);
-            advance();
-          },
-          (error: unknown) => {
-            failed = true;
-            results.set(message.offset, { ok: false, error });
-          },
-        )
-        .finally(() => inFlight.delete(work));
-      inFlight.add(work);
-    }
-    await Promise.all(inFlight);
-  };
-
-  // Heartbeats keep the session while handlers run (kafkajs sends them only when asked).
-  const keepAlive = setInterval(() => {
-    heartbeat().catch(() => undefined);
-  }, HEARTBEAT_INTERVAL_MS);
-  try {
-    await Promise.all([...byKey.values()].map(runKey));
-    advance();
-    await commitOffsetsIfNecessary();
-    const failure = offsets.map((o) => results.get(o)).find((r) => r && !r.ok);
-    // kafkajs commits what was resolved and delivers the rest again.
-    if (failure && !failure.ok) throw failure.error;
-  } finally {
-    clearInterval(keepAlive);
-    activity.inProgress -= 1;
-    activity.lastEndedAt = Date.now();
-  }
+/** Messages that start in order: one key's (concurrent) or one partition's. */
+interface Lane {
+  partition: number;
+  waiting: Received[];
+  inProgress: number;
+  admitting: boolean;
 }
 
 /**
- * Handles one message under a "process" span continuing the producer's trace from the headers
- * (the kafkajs instrumentation only links a batch's messages to their producers).
+ * One consumer group member, from its join to its stop or failure. Each generation of the group
+ * reads a stream of its own, opened once the join has given this member its partitions: a
+ * stream from before a rebalance can still hold messages of partitions that moved away.
  */
-function processTraced(
-  message: KafkaMessage,
-  partition: number,
-  topic: string,
-  handleOne: (message: KafkaMessage, partition: number) => Promise<void>,
-): Promise<void> {
-  const parent = propagation.extract(ROOT_CONTEXT, message.headers ?? {}, headerGetter);
+class ConsumerRun<T> {
+  readonly consumer: Consumer<string, string, string, string>;
+  private stream: MessagesStream<string, string, string, string> | undefined;
+  private retired: MessagesStream<string, string, string, string> | undefined;
+  private generation = -1;
+  private stopping = false;
+  private draining = false;
+  private failed = false;
+  private waiting = 0;
+  private readonly lanes = new Map<string, Lane>();
+  private readonly partitions = new Map<number, PartitionProgress>();
+  private readonly work = new Set<Promise<void>>();
+  private readonly wakeUps = new Set<() => void>();
+  private toCommit = new Map<number, bigint>();
+  private committing: Promise<void> | undefined;
+  private readonly pool: ConnectionPool;
+
+  constructor(
+    private readonly options: ConsumerOptions<T>,
+    private readonly handleOne: (message: Received) => Promise<void>,
+    private readonly handledAhead: Map<number, Set<bigint>>,
+    private readonly onFailure: (error: unknown) => void,
+  ) {
+    const { kafka } = options;
+    const sessionTimeout = options.sessionTimeout ?? 10_000;
+    this.consumer = new Consumer({
+      ...kafka.options,
+      groupId: options.groupId,
+      sessionTimeout,
+      rebalanceTimeout: Math.max(60_000, sessionTimeout),
+      heartbeatInterval: 1_000,
+      maxWaitTime: 500,
+      autocommit: false,
+      deserializers: stringDeserializers,
+      // Called before each JoinGroup: the work in progress finishes and is committed first, so that
+      // a partition's next owner never starts a message this member is still handling.
+      protocolsMetadata: () => this.beforeRejoin(),
+    });
+    this.consumer.on('error', (error: Error) => this.fail(error));
+    const { tls, sasl } = kafka.options;
+    this.pool = new ConnectionPool(`${kafka.clientId}-commits`, { ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) });
+  }
+
+  async start(): Promise<void> {
+    try {
+      this.listen(await this.consume());
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.consumer.on('consumer:group:join', () => void this.openStream());
+  }
+
+  /** Ends the member: no new message starts, those in progress finish and are committed. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    await this.drain();
+    await Promise.allSettled([this.retired?.close(), this.stream?.close()]);
+    await this.consumer.close(true).catch(() => undefined);
+    await this.pool.close().catch(() => undefined);
+  }
+
+  private consume() {
+    return this.consumer.consume({
+      topics: [this.options.topic],
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode:
+        this.options.fromBeginning === false
+          ? MessagesStreamFallbackModes.LATEST
+          : MessagesStreamFallbackModes.EARLIEST,
+    });
+  }
+
+  private listen(stream: MessagesStream<string, string, string, string>): void {
+    this.stream = stream;
+    this.generation = this.consumer.generationId;
+    stream.on('data', (message: Received) => this.receive(stream, message));
+    stream.on('error', (error) => {
+      if (stream === this.stream) this.fail(error);
+    });
+    stream.on('close', () => {
+      if (stream === this.stream) this.fail(new Error('the Kafka message stream closed'));
+    });
+  }
+
+  private async openStream(): Promise<void> {
+    if (this.stopping) return;
+    const generation = this.consumer.generationId;
+    try {
+      const stream = await this.consume();
+      if (this.stopping || generation !== this.consumer.generationId) {
+        await stream.close();
+        return;
+      }
+      this.listen(stream);
+      const retired = this.retired;
+      this.retired = undefined;
+      await retired?.close();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.stopping || this.failed) return;
+    this.failed = true;
+    this.onFailure(error);
+  }
+
+  private async beforeRejoin(): Promise<Buffer> {
+    if (!this.stream) return EMPTY;
+    // The library stops heartbeating while it rejoins; without them a long handler would outlive
+    // the session, and the group would move on without this member.
+    const keepAlive = setInterval(() => void this.heartbeat(), 1_000);
+    try {
+      void this.retired?.close();
+      this.retired = this.stream;
+      await this.drain();
+      this.draining = false;
+    } finally {
+      clearInterval(keepAlive);
+    }
+    return EMPTY;
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    this.stream?.pause();
+    this.stream = undefined;
+    for (const wakeUp of this.wakeUps) wakeUp();
+    for (const lane of this.lanes.values()) lane.waiting.length = 0;
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+    await this.committing;
+    this.commit();
+    await this.committing;
+    this.lanes.clear();
+    this.partitions.clear();
+    this.toCommit.clear();
+    this.waiting = 0;
+  }
+
+  private receive(stream: MessagesStream<string, string, string, string>, message: Received): void {
+    if (stream !== this.stream) return;
+    const { partition, offset } = message;
+    let progress = this.partitions.get(partition);
+    const ahead = this.handledAhead.get(partition);
+    if (!progress) {
+      progress = { offsets: [], handled: new Set(), inProgress: 0 };
+      this.partitions.set(partition, progress);
+      // Below the first offset read, another member has handled and committed everything.
+      for (const done of ahead ?? []) if (done < offset) ahead?.delete(done);
+    }
+    if (progress.last !== undefined && offset <= progress.last) return;
+    progress.last = offset;
+    progress.offsets.push(offset);
+    if (ahead?.has(offset)) {
+      progress.handled.add(offset);
+      this.advance(partition, progress);
+      return;
+    }
+    const laneId = this.options.concurrentMessages ? `${partition}:${message.key ?? ''}` : `${partition}`;
+    let lane = this.lanes.get(laneId);
+    if (!lane) {
+      lane = { partition, waiting: [], inProgress: 0, admitting: false };
+      this.lanes.set(laneId, lane);
+    }
+    lane.waiting.push(message);
+    if (++this.waiting >= MAX_WAITING) stream.pause();
+    this.pump(lane);
+  }
+
+  /** Starts the lane's next messages while it, and the partitions at once, have room. */
+  private pump(lane: Lane): void {
+    const perLane = this.options.concurrentMessages?.perKey ?? 1;
+    while (!lane.admitting && !this.draining && lane.inProgress < perLane && this.hasRoom(lane.partition)) {
+      const message = lane.waiting[0];
+      if (!message) return;
+      const admit = this.options.concurrentMessages?.admit;
+      const decoded = admit ? decodeMessage(this.options.schema, message.value ?? '') : undefined;
+      if (!admit || !decoded?.ok) {
+        this.begin(lane);
+        continue;
+      }
+      lane.admitting = true;
+      admit(decoded.message, message.key ?? null).then(
+        (handBack) => {
+          lane.admitting = false;
+          if (this.draining || lane.waiting[0] !== message) return handBack?.();
+          this.begin(lane);
+          this.pump(lane);
+        },
+        (error: unknown) => this.fail(error),
+      );
+      return;
+    }
+  }
+
+  private hasRoom(partition: number): boolean {
+    if ((this.partitions.get(partition)?.inProgress ?? 0) > 0) return true;
+    let busy = 0;
+    for (const progress of this.partitions.values()) if (progress.inProgress > 0) busy += 1;
+    return busy < (this.options.partitionsConsumedConcurrently ?? 1);
+  }
+
+  private begin(lane: Lane): void {
+    const message = lane.waiting.shift()!;
+    const progress = this.partitions.get(lane.partition)!;
+    lane.inProgress += 1;
+    progress.inProgress += 1;
+    if (--this.waiting < MAX_WAITING / 2 && this.stream?.isPaused()) this.stream.resume();
+    const work: Promise<void> = this.handleWithRetries(message)
+      .then(
+        () => {
+          progress.handled.add(message.offset);
+          if (progress.offsets[0] !== message.offset) {
+            const ahead = this.handledAhead.get(lane.partition) ?? new Set<bigint>();
+            this.handledAhead.set(lane.partition, ahead.add(message.offset));
+          }
+          this.advance(lane.partition, progress);
+        },
+        () => undefined, // left unfinished: delivered again to the partition's next reader
+      )
+      .finally(() => {
+        this.work.delete(work);
+        lane.inProgress -= 1;
+        progress.inProgress -= 1;
+        if (progress.inProgress === 0) for (const other of this.lanes.values()) this.pump(other);
+        else this.pump(lane);
+      });
+    this.work.add(work);
+  }
+
+  /** A failing message is tried again, later each time; the messages of other lanes go on. */
+  private async handleWithRetries(message: Received): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await processTraced(message, this.handleOne);
+      } catch (error) {
+        if (this.draining) throw error;
+        const delayMs = retryDelay(attempt);
+        const { topic, partition, offset } = message;
+        this.options.logger.warn(
+          { topic, partition, offset: String(offset), err: error, retryInMs: delayMs },
+          'handling a Kafka message failed: trying it again',
+        );
+        await new Promise<void>((resolve) => {
+          const wakeUp = () => {
+            clearTimeout(timer);
+            this.wakeUps.delete(wakeUp);
+            resolve();
+          };
+          const timer = setTimeout(wakeUp, delayMs);
+          this.wakeUps.add(wakeUp);
+        });
+        if (this.draining) throw error;
+      }
+    }
+  }
+
+  /** Commits up to the partition's lowest unfinished message, never past it. */
+  private advance(partition: number, progress: PartitionProgress): void {
+    const ahead = this.handledAhead.get(partition);
+    let next: bigint | undefined;
+    while (progress.offsets.length > 0 && progress.handled.has(progress.offsets[0]!)) {
+      const offset = progress.offsets.shift()!;
+      progress.handled.delete(offset);
+      ahead?.delete(offset);
+      next = offset + 1n;
+    }
+    if (next === undefined) return;
+    this.toCommit.set(partition, next);
+    this.commit();
+  }
+
+  /**
+   * One OffsetCommit at a time, in this member's generation. The client's own commit joins the group
+   * again and repeats itself when the generation has ended, and so could move back the offsets of
+   * a partition that another member owns by then: here such a commit is refused and dropped.
+   */
+  private commit(): void {
+    if (this.committing || this.toCommit.size === 0) return;
+    const offsets = this.toCommit;
+    this.toCommit = new Map();
+    const { groupId, topic } = this.options;
+    const { generationId, memberId } = this.consumer;
+    if (generationId !== this.generation || !memberId) return;
+    const partitions = [...offsets].map(([partitionIndex, committedOffset]) => ({
+      partitionIndex,
+      committedOffset,
+      committedLeaderEpoch: -1,
+      committedMetadata: null,
+    }));
+    this.committing = this.coordinator()
+      .then((connection) =>
+        offsetCommitV8.api.async(connection, groupId, generationId, memberId, null, [{ name: topic, partitions }]),
+      )
+      .then(
+        () => {
+          this.committing = undefined;
+          this.commit();
+        },
+        (error: unknown) => {
+          this.committing = undefined;
+          if (this.consumer.generationId !== generationId) return;
+          for (const [partition, offset] of offsets)
+            if ((this.toCommit.get(partition) ?? -1n) < offset) this.toCommit.set(partition, offset);
+          this.options.logger.warn({ topic, groupId, err: error }, 'committing Kafka offsets failed: trying again');
+          setTimeout(() => this.commit(), FIRST_RETRY_DELAY_MS).unref();
+        },
+      );
+  }
+
+  private async heartbeat(): Promise<void> {
+    const { generationId, memberId } = this.consumer;
+    if (!memberId) return;
+    try {
+      const connection = await this.coordinator();
+      await heartbeatV4.api.async(connection, this.options.groupId, generationId, memberId, null);
+    } catch {
+      // REBALANCE_IN_PROGRESS is the expected answer: the heartbeat still keeps the session.
+    }
+  }
+
+  private async coordinator() {
+    const id = this.consumer.coordinatorId ?? (await this.consumer.findGroupCoordinator());
+    const metadata = await this.consumer.metadata({ topics: [this.options.topic] });
+    const broker = metadata.brokers.get(id);
+    if (!broker) throw new Error(`the group coordinator (broker ${id}) is not in the cluster's metadata`);
+    return this.pool.get(broker);
+  }
+}
+
+const headerGetter = {
+  keys: (carrier: Map<string, string>) => [...carrier.keys()],
+  get: (carrier: Map<string, string>, key: string) => carrier.get(key),
+};
+
+/** Handles one message under a "process" span continuing the producer's trace from the headers. */
+function processTraced(message: Received, handleOne: (message: Received) => Promise<void>): Promise<void> {
+  const parent = propagation.extract(ROOT_CONTEXT, message.headers, headerGetter);
   return tracer.startActiveSpan(
-    `process ${topic}`,
+    `process ${message.topic}`,
     {
       kind: SpanKind.CONSUMER,
       attributes: {
         'messaging.system': 'kafka',
-        'messaging.destination.name': topic,
-        'messaging.destination.partition.id': String(partition),
-        'messaging.kafka.offset': message.offset,
+        'messaging.destination.name': message.topic,
+        'messaging.destination.partition.id': String(message.partition),
+        'messaging.kafka.offset': String(message.offset),
       },
     },
     parent,
     async (span) => {
       try {
-        await handleOne(message, partition);
+        await handleOne(message);
       } catch (error) {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR });
