@@ -1,3 +1,4 @@
+import { compatibilityPartitioner } from '@platformatic/kafka';
 import { z } from 'zod';
 import {
   createKafka,
@@ -12,6 +13,7 @@ import {
   type ConcurrentMessages,
   type Publisher,
   type RunningConsumer,
+  type TopicName,
   type Kafka,
 } from '@call-sync/platform';
 import { startGroupAtTopicEnds } from '@call-sync/testkit';
@@ -171,52 +173,71 @@ test('a key waiting for admission holds up no other key; an admission the stoppi
 });
 
 test('a second member joining mid-message: the first finishes and commits before giving partitions up, and no message runs in both', async () => {
+  // A topic of its own: its ends are then this test's messages only.
+  const topic = uniqueName('rebalance') as TopicName;
+  const partitions = topicPartitions[Topics.VanSync];
+  await ensureTopics(kafka, [topic], { partitions, replicationFactor: 1, minInsyncReplicas: 1 });
   const groupId = uniqueName('group');
-  await startGroupAtTopicEnds(kafka, groupId, [Topics.VanSync]);
-  const ours = new Set(Array.from({ length: 12 }, (_, i) => uniqueName(`key${i}`)));
+  // Keys on every partition, so that whichever partitions move, one holds a message in progress.
+  const ours = new Set<string>();
+  const covered = new Set<number>();
+  while (covered.size < partitions) {
+    const key = uniqueName(`key${ours.size}`);
+    ours.add(key);
+    covered.add(compatibilityPartitioner(undefined as never, Buffer.from(key)) % partitions);
+  }
   const active = new Map<string, string>();
   const overlaps: string[] = [];
   const handled = new Map<string, number>();
-  let releaseFirst!: () => void;
-  const firstGate = new Promise<void>((resolve) => (releaseFirst = resolve));
-  let blocked = false;
+  const blocked = new Set<number>();
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
   const member = (name: string) =>
     startConsumer({
       kafka,
       groupId,
-      topic: Topics.VanSync,
+      topic,
       schema: workSchema,
       logger,
       publisher,
-      partitionsConsumedConcurrently: topicPartitions[Topics.VanSync],
+      partitionsConsumedConcurrently: partitions,
       concurrentMessages: { perKey: 1 },
       handle: async (value, meta) => {
         if (!meta.key || !ours.has(meta.key)) return;
         const id = `${meta.key}/${value.n}`;
         if (active.has(id)) overlaps.push(`${id} in ${active.get(id)} and ${name}`);
         active.set(id, name);
-        if (!blocked) {
-          blocked = true;
-          await firstGate;
+        if (name === 'first' && !blocked.has(meta.partition)) {
+          blocked.add(meta.partition);
+          await gate;
         }
         active.delete(id);
         handled.set(id, (handled.get(id) ?? 0) + 1);
       },
     });
-  const first = await member('first');
-  running.push(first);
   const publishRound = (n: number) =>
     publisher.publish(
-      Topics.VanSync,
+      topic,
       workSchema,
       [...ours].map((key) => ({ key, value: { v: 1 as const, n } })),
     );
+  const first = await member('first');
+  running.push(first);
   await publishRound(0);
-  await waitUntil(() => blocked, { timeoutMs: 30_000 });
+  await waitUntil(() => blocked.size === partitions, { timeoutMs: 30_000 });
   const rebalancing = new Promise((resolve) => first.consumer.once('consumer:group:rebalance', resolve));
-  const joining = member('second');
+  let secondJoined = false;
+  const joining = member('second').then((second) => {
+    secondJoined = true;
+    return second;
+  });
   await rebalancing;
-  releaseFirst();
+  // The group waits for the first member to rejoin while its messages are in progress. Were it
+  // to rejoin at once, the second would be given partitions and start their messages again.
+  const state = async () =>
+    (await withAdmin(kafka, (admin) => admin.describeGroups({ groups: [groupId] }))).get(groupId)?.state;
+  await waitUntil(async () => secondJoined || overlaps.length > 0 || (await state()) === 'PreparingRebalance');
+  release();
   const second = await joining;
   running.push(second);
   expect(second.consumer.assignments?.[0]?.partitions.length).toBeGreaterThan(0);
@@ -230,15 +251,15 @@ test('a second member joining mid-message: the first finishes and commits before
   // Every offset the group committed is the topic's end: no member moved another's offsets back.
   const [ends, committed] = await withAdmin(kafka, (admin) =>
     Promise.all([
-      topicOffsets(admin, Topics.VanSync),
+      topicOffsets(admin, topic),
       admin.listConsumerGroupOffsets({ groups: [groupId] }),
     ]),
   );
   const byPartition = new Map(
-    (committed[0]?.topics.find((t) => t.name === Topics.VanSync)?.partitions ?? []).map((p) => [
+    (committed[0]?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [
       p.partitionIndex,
       p.committedOffset,
     ]),
   );
-  expect(ends.map((e) => byPartition.get(e.partition) ?? e.high)).toEqual(ends.map((e) => e.high));
+  expect(ends.map((e) => byPartition.get(e.partition))).toEqual(ends.map((e) => e.high));
 });
