@@ -18,7 +18,11 @@ export interface TopicWorkerOptions<T> {
   /** Several messages of a partition at once (messaging.ts, ConcurrentMessages). */
   concurrentMessages?: ConcurrentMessages<T>;
   sessionTimeout?: number;
-  handle(value: T, meta: { key: string | null; headers: MessageHeaders }, publisher: Publisher): Promise<void>;
+  handle(
+    value: T,
+    meta: { key: string | null; headers: MessageHeaders },
+    publisher: Publisher,
+  ): Promise<void>;
 }
 
 /**

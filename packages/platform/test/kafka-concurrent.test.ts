@@ -236,7 +236,9 @@ test('a second member joining mid-message: the first finishes and commits before
   // to rejoin at once, the second would be given partitions and start their messages again.
   const state = async () =>
     (await withAdmin(kafka, (admin) => admin.describeGroups({ groups: [groupId] }))).get(groupId)?.state;
-  await waitUntil(async () => secondJoined || overlaps.length > 0 || (await state()) === 'PreparingRebalance');
+  await waitUntil(
+    async () => secondJoined || overlaps.length > 0 || (await state()) === 'PreparingRebalance',
+  );
   release();
   const second = await joining;
   running.push(second);
@@ -250,10 +252,7 @@ test('a second member joining mid-message: the first finishes and commits before
   expect(overlaps).toEqual([]);
   // Every offset the group committed is the topic's end: no member moved another's offsets back.
   const [ends, committed] = await withAdmin(kafka, (admin) =>
-    Promise.all([
-      topicOffsets(admin, topic),
-      admin.listConsumerGroupOffsets({ groups: [groupId] }),
-    ]),
+    Promise.all([topicOffsets(admin, topic), admin.listConsumerGroupOffsets({ groups: [groupId] })]),
   );
   const byPartition = new Map(
     (committed[0]?.topics.find((t) => t.name === topic)?.partitions ?? []).map((p) => [

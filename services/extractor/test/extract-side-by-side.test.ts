@@ -1,6 +1,13 @@
 import { RunState } from '@call-sync/core';
 import { stagedFrom, type Configuration, type StagedConfiguration } from '@call-sync/integrations';
-import { createKafka, createPublisher, ensureTopics, Topics, type Publisher, type Kafka } from '@call-sync/platform';
+import {
+  createKafka,
+  createPublisher,
+  ensureTopics,
+  Topics,
+  type Publisher,
+  type Kafka,
+} from '@call-sync/platform';
 import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
 import { callsCollection, runsCollection } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';

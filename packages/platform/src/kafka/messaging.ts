@@ -193,7 +193,10 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
       { key: letter.key ?? topic, value: letter },
     ]);
     deadLetters?.inc({ topic });
-    logger.warn({ topic, partition: letter.partition, offset: letter.offset, error }, 'message sent to the dead-letter topic');
+    logger.warn(
+      { topic, partition: letter.partition, offset: letter.offset, error },
+      'message sent to the dead-letter topic',
+    );
   };
 
   /** Validates and handles one message; a permanent failure parks it on the dead-letter topic. */
@@ -232,7 +235,10 @@ export async function startConsumer<T>(options: ConsumerOptions<T>): Promise<Run
   const restartAfter = (failed: ConsumerRun<T>, error: unknown): void => {
     if (stopping || restartTimer || failed !== current) return;
     const delayMs = retryDelay(restarts++);
-    logger.error({ topic, groupId, err: error, restartInMs: delayMs }, 'the Kafka consumer failed: starting it again');
+    logger.error(
+      { topic, groupId, err: error, restartInMs: delayMs },
+      'the Kafka consumer failed: starting it again',
+    );
     const stopped = failed.stop();
     restartTimer = setTimeout(() => {
       void stopped.then(async () => {
@@ -323,7 +329,10 @@ class ConsumerRun<T> {
     });
     this.consumer.on('error', (error: Error) => this.fail(error));
     const { tls, sasl } = kafka.options;
-    this.pool = new ConnectionPool(`${kafka.clientId}-commits`, { ...(tls ? { tls } : {}), ...(sasl ? { sasl } : {}) });
+    this.pool = new ConnectionPool(`${kafka.clientId}-commits`, {
+      ...(tls ? { tls } : {}),
+      ...(sasl ? { sasl } : {}),
+    });
   }
 
   async start(): Promise<void> {
@@ -578,7 +587,9 @@ class ConsumerRun<T> {
     }));
     this.committing = this.coordinator()
       .then((connection) =>
-        offsetCommitV8.api.async(connection, groupId, generationId, memberId, null, [{ name: topic, partitions }]),
+        offsetCommitV8.api.async(connection, groupId, generationId, memberId, null, [
+          { name: topic, partitions },
+        ]),
       )
       .then(
         () => {
@@ -590,7 +601,10 @@ class ConsumerRun<T> {
           if (this.consumer.generationId !== generationId) return;
           for (const [partition, offset] of offsets)
             if ((this.toCommit.get(partition) ?? -1n) < offset) this.toCommit.set(partition, offset);
-          this.options.logger.warn({ topic, groupId, err: error }, 'committing Kafka offsets failed: trying again');
+          this.options.logger.warn(
+            { topic, groupId, err: error },
+            'committing Kafka offsets failed: trying again',
+          );
           setTimeout(() => this.commit(), FIRST_RETRY_DELAY_MS).unref();
         },
       );
