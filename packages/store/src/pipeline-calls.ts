@@ -255,7 +255,25 @@ function postingFilter(runId: string, callId: string, requestId: string | null):
  * answer right now, and only it can say what VAN did; the call is looked at again later.
  */
 export type BatchPostingMark =
-  PostingMark | { kind: 'failed'; error: unknown } | { kind: 'held'; call: Call };
+  | { kind: 'marked'; call: MarkedCall; requestId: string }
+  | { kind: 'already-posting'; call: MarkedCall }
+  | { kind: 'settled'; call: MarkedCall | null }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'held'; call: MarkedCall };
+
+/** What the writer reads back of a call it tried to mark: the mark, and what to post. */
+const MARKED_CALL_PROJECTION = {
+  id: 1,
+  run_id: 1,
+  sync_status: 1,
+  posting_request_id: 1,
+  posting_started_at: 1,
+  posting_lease_until: 1,
+  van_request: 1,
+  finish_time: 1,
+  timestamp: 1,
+} as const;
+export type MarkedCall = Pick<Call, keyof typeof MARKED_CALL_PROJECTION>;
 
 /**
  * How long a mark is its writer's unless the writer renews it (renewPostingLeases), which a live
@@ -303,7 +321,14 @@ export async function markPostingCalls(
     writeError = error;
   }
   const found = new Map(
-    (await calls.find({ id: { $in: entries.map((e) => e.callId) } }).toArray()).map((c) => [c.id, c]),
+    (
+      await calls
+        .find<MarkedCall>(
+          { id: { $in: entries.map((e) => e.callId) } },
+          { projection: MARKED_CALL_PROJECTION },
+        )
+        .toArray()
+    ).map((c) => [c.id, c]),
   );
   return entries.map(({ runId, callId }, i): BatchPostingMark => {
     const call = found.get(callId) ?? null;

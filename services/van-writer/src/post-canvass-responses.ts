@@ -22,7 +22,6 @@ import {
   failRun,
   findRun,
   publishPendingFinalEvent,
-  incrementRunCounters,
   pipelineMetricsFor,
   updateLiveRun,
 } from '@call-sync/store';
@@ -196,9 +195,21 @@ async function postThroughWindow(
     else if (result.kind === 'budget') budgetExhausted = true;
     else if (result.kind === 'retry') retries.push(result.reason);
   }
-  // Requests that ended in no outcome (refused for the budget, 429s) are counted here.
+  // The run's counters move by what this message recorded, in one write shared with the other
+  // keys' messages ending now, before the message can end or fail: a redelivery that finds its
+  // calls settled recounts the run, for a writer that died before this write.
+  const done = Object.values(outcomes).reduce((sum, n) => sum + n, 0);
   const requests = window.takeRequestsUsed();
-  if (requests > 0) await incrementRunCounters(deps.db, message.runId, { vanRequestsUsed: requests });
+  if (done > 0 || requests > 0) {
+    await sharedCommits(deps).counters.submit([
+      {
+        runId: message.runId,
+        counts: { ...outcomes, [SyncStatus.InProgress]: -done },
+        vanRequestsUsed: requests,
+        vanDone: done,
+      },
+    ]);
+  }
   if (deps.registry) {
     pipelineMetricsFor(deps.registry).budgetRemaining.set(
       { candidate: message.candidate },
