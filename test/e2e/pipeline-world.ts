@@ -33,7 +33,7 @@ import {
 import type { RunDocument } from '@call-sync/store';
 import { repoRoot } from '../servers';
 import { serverEnv, uniqueName } from '../support/env';
-import { seedCalls } from '../support/seed';
+import { seedCalls } from '@call-sync/testkit';
 import { serviceNodeArgs } from '../support/service-process';
 
 export const DAY = '2026-10-20';

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
-import { waitUntil } from '../../../test/support/wait';
+import { waitUntil } from '@call-sync/testkit';
 import { notHome } from './support/van-requests';
 import {
   createDailyRequestBudget,

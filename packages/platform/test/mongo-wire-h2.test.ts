@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectMongo } from '@call-sync/platform';
 import { repoRoot } from '../../../test/servers';
-import { freePort } from '../../../test/support/service-process';
+import { freePort } from '@call-sync/testkit';
 
 // The local MongoDB-wire server's file backend, for tests that restart the database: what was
 // written before a restart is there after it. (Tooling of scripts/infra; needs Java, like it.)

@@ -15,7 +15,7 @@ import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } fr
 import { callsCollection, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { freshGroup } from '../../../test/support/consumer-groups';
-import { seedCalls, seedConfiguration } from '../../../test/support/seed';
+import { seedCalls, seedConfiguration } from '@call-sync/testkit';
 import { runExtract, type ExtractSequenceDeps } from '../src/extract-sequence';
 import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
 

@@ -5,7 +5,7 @@ import { createKafka, createPublisher, ensureTopics, Topics, type Publisher } fr
 import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
 import { callsCollection, runsCollection } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
-import { seedCalls, seedConfiguration } from '../../../test/support/seed';
+import { seedCalls, seedConfiguration } from '@call-sync/testkit';
 import { runExtract } from '../src/extract-sequence';
 import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
 
