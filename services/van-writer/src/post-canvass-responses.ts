@@ -20,7 +20,6 @@ import { PermanentMessageError, type Logger, type Publisher } from '@call-sync/p
 import {
   advanceRun,
   failRun,
-  findRun,
   publishPendingFinalEvent,
   pipelineMetricsFor,
   updateLiveRun,
@@ -158,7 +157,8 @@ async function postThroughWindow(
   queued: () => void,
 ): Promise<{ outcomes: Partial<Record<SyncStatus, number>>; budgetExhausted: boolean }> {
   const outcomes: Partial<Record<SyncStatus, number>> = {};
-  const run = await findRun(deps.db, message.runId);
+  const readRun = async (runId: string) => (await sharedCommits(deps).runs.submit([runId]))[0] ?? null;
+  const run = await readRun(message.runId);
   // A finished run's calls are left as they are: a resume or a reset decides about them.
   if (!run || run.state === RunState.Completed || run.state === RunState.Failed || run.dryRun) {
     if (run) await publishPendingFinalEvent(deps, run);
@@ -234,6 +234,6 @@ async function postThroughWindow(
     });
   }
   if (retries.length > 0) throw new RetryLaterError(`${retries.length} calls to try again: ${retries[0]}`);
-  await advanceRun(deps, message.runId, { exact: redelivered });
+  await advanceRun(deps, message.runId, { exact: redelivered, readRun });
   return { outcomes, budgetExhausted };
 }

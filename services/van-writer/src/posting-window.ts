@@ -83,6 +83,8 @@ interface Item {
   markedAt: number;
   /** Time spent waiting for the limiter (and the budget) before the request left. */
   waitedMs: number;
+  /** The call as read when it came in; null when it could not be read (the mark reads it then). */
+  readAhead: Promise<MarkedCall | null>;
   /** When the call was made, for the finish-to-post delay (known once it is marked). */
   called?: Pick<Call, 'finish_time' | 'timestamp'>;
   settle(result: Settled<CallResult>): void;
@@ -162,10 +164,21 @@ export class PostingWindow {
   /** Posts the calls through the window; every call settles, whatever happens to the others. */
   submit(runId: string, candidate: string, callIds: string[]): Promise<Settled<CallResult>[]> {
     const ctx = context.active();
+    // Read while the calls wait for their key, so that their marks need no read after them.
+    const readAhead = this.commits.callsToPost.submit(callIds).catch(() => callIds.map(() => null));
     const settled = callIds.map(
-      (callId) =>
+      (callId, i) =>
         new Promise<Settled<CallResult>>((settle) =>
-          this.queue.push({ runId, callId, candidate, ctx, markedAt: 0, waitedMs: 0, settle }),
+          this.queue.push({
+            runId,
+            callId,
+            candidate,
+            ctx,
+            markedAt: 0,
+            waitedMs: 0,
+            readAhead: readAhead.then((calls) => calls[i] ?? null),
+            settle,
+          }),
         ),
     );
     this.pump();
@@ -202,7 +215,10 @@ export class PostingWindow {
     const markedAt = Date.now();
     let marks: Awaited<ReturnType<WriterCommits['marks']['submit']>>;
     try {
-      marks = await this.commits.marks.submit(items.map((i) => ({ runId: i.runId, callId: i.callId })));
+      const readAhead = await Promise.all(items.map((i) => i.readAhead));
+      marks = await this.commits.marks.submit(
+        items.map((item, i) => ({ runId: item.runId, callId: item.callId, readAhead: readAhead[i] })),
+      );
     } catch (error) {
       for (const item of items) this.release(item, { ok: false, error });
       return;
