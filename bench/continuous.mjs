@@ -14,6 +14,7 @@
 
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
+import { waitUntil } from '@call-sync/testkit';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
 import { repoRoot, runOnce, startService } from './lib/services.mjs';
 import { flags, medianOfRuns, percentile } from './lib/stats.mjs';
@@ -46,14 +47,14 @@ async function extractOrFail(world, args) {
 /** Waits until none of the run's claimed calls is still waiting for its post. */
 async function drained(world, runId, services) {
   const calls = world.mongo.db.collection(Collections.Calls);
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    const dead = services.find((s) => s.child.exitCode !== null);
-    if (dead) throw new Error(`a service exited with ${dead.child.exitCode}:\n${dead.output()}`);
-    if ((await calls.countDocuments({ run_id: runId, sync_status: 'in_progress' })) === 0) return;
-    if (Date.now() > deadline) throw new Error(`the run ${runId}'s claimed calls were not posted in time`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitUntil(
+    async () => {
+      const dead = services.find((s) => s.child.exitCode !== null);
+      if (dead) throw new Error(`a service exited with ${dead.child.exitCode}:\n${dead.output()}`);
+      return (await calls.countDocuments({ run_id: runId, sync_status: 'in_progress' })) === 0;
+    },
+    { timeoutMs: 300_000, intervalMs: 100, what: `the run ${runId}'s claimed calls posted` },
+  );
 }
 
 /** Plays the day one way (`nightly` or `continuous`) and returns its figures. */

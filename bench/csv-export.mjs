@@ -11,6 +11,7 @@ import path from 'node:path';
 import { CsvExportMessage, emptyRunCounts, RunState, SyncStatus } from '@call-sync/core';
 import { Collections, createKafka, createLogger, createPublisher, Topics } from '@call-sync/platform';
 import { newRunDocument, runCallsInStatus } from '@call-sync/store';
+import { waitForValue } from '@call-sync/testkit';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
 import { chartEnv, processCpuSeconds, repoRoot, startService } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
@@ -55,16 +56,23 @@ async function resetRun(db, runId) {
 
 /** Polls the run until it ends; notes when the writer took the export (it names the object first). */
 async function waitForRun(db, runId, timeoutMs, writer) {
-  const deadline = Date.now() + timeoutMs;
   let takenAt;
-  for (;;) {
-    if (writer.child.exitCode !== null) throw new Error(`the csv-writer exited:\n${writer.output()}`);
-    const run = await db.collection(Collections.Runs).findOne({ _id: runId });
-    if (run.csvExport && takenAt === undefined) takenAt = Date.now();
-    if (run.state === RunState.Completed || run.state === RunState.Failed) return { run, takenAt };
-    if (Date.now() > deadline) throw new Error(`run ${runId} still ${run.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, takenAt === undefined ? 20 : 100));
-  }
+  let run;
+  return waitForValue(
+    async () => {
+      if (writer.child.exitCode !== null) throw new Error(`the csv-writer exited:\n${writer.output()}`);
+      run = await db.collection(Collections.Runs).findOne({ _id: runId });
+      if (run.csvExport && takenAt === undefined) takenAt = Date.now();
+      const ended = run.state === RunState.Completed || run.state === RunState.Failed;
+      return ended ? { run, takenAt } : undefined;
+    },
+    {
+      timeoutMs,
+      // Often until the writer takes the export, whose moment is measured; then at ease.
+      intervalMs: () => (takenAt === undefined ? 20 : 100),
+      what: () => `run ${runId} (still ${run?.state}) ended`,
+    },
+  );
 }
 
 /** The local MongoDB-wire server's share: the writer's own cursor, read alone from this process. */

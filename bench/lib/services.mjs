@@ -2,27 +2,16 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { repoRoot, serviceScript, startServiceProcess } from '@call-sync/testkit';
 import { runOnProjectNode } from '../../scripts/project-node.mjs';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { repoRoot };
 
-// Every benchmark imports this module: on an older node, the benchmark runs on the images' Node.
+// Every benchmark imports this module: on an older node, the benchmark runs on the images' Node, and
+// so do the services it starts (testkit's launcher spawns them with process.execPath).
 await runOnProjectNode();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const CHART_COMPONENTS = {
   config: 'config',
@@ -61,52 +50,18 @@ export function peakRssMb(pid) {
  * Node's own flags for the services the benchmark starts, from BENCH_NODE_ARGS (e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile them; NODE_OPTIONS refuses --cpu-prof).
  */
-function nodeArgs(name) {
-  return [
-    ...(process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean),
-    path.join(repoRoot, 'services', name, 'dist', 'main.js'),
-  ];
+function benchNodeArgs() {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 }
 
-/** Starts a service and waits until its own /readyz answers 200. */
+/** Starts a service as the chart deploys it and waits until its own /readyz answers 200. */
 export async function startService(name, env, args = [], timeoutMs = 60_000) {
-  const port = String(await freePort());
-  const child = spawn(process.execPath, [...nodeArgs(name), ...args], {
-    env: { ...process.env, ...chartEnv(name), ...env, PORT: port },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
-  child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${output}`);
-    try {
-      // Another process on the same port (a parallel suite's service, in the bench smoke test)
-      // would answer too: only this service's own answer counts.
-      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
-      const body = await response.json().catch(() => ({}));
-      if (response.status === 200 && body.service === name && child.exitCode === null) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${name} was not ready within ${timeoutMs} ms:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    child,
-    url: `http://127.0.0.1:${port}`,
-    output: () => output,
-    peakRssMb: () => peakRssMb(child.pid),
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  const service = await startServiceProcess(
+    name,
+    { ...chartEnv(name), ...env },
+    { args, timeoutMs, nodeArgs: benchNodeArgs(), outputLimit: 20_000 },
+  );
+  return { ...service, peakRssMb: () => peakRssMb(service.child.pid) };
 }
 
 /**
@@ -129,7 +84,7 @@ export function processCpuSeconds(pid) {
  */
 export function runOnce(name, env, args) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...nodeArgs(name), ...args], {
+    const child = spawn(process.execPath, [...benchNodeArgs(), serviceScript(name), ...args], {
       env: { ...process.env, ...chartEnv(name), ...env, PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

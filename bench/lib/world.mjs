@@ -3,7 +3,7 @@
 // of them for each of `candidates` candidates. The services run as processes against it.
 
 import { randomUUID } from 'node:crypto';
-import { decideCall, parseLivevoxExportRow, planForStrategy } from '@call-sync/core';
+import { decideCall, planForStrategy } from '@call-sync/core';
 import {
   createAirtableClient,
   createVanClient,
@@ -22,6 +22,7 @@ import {
   startLivevoxSandbox,
   startVanSandbox,
 } from '@call-sync/sandbox';
+import { seedCalls, waitForValue } from '@call-sync/testkit';
 import { startGroupsAtTopicEnds } from './consumer-groups.mjs';
 
 export const DAY = '2026-10-20';
@@ -91,16 +92,20 @@ async function closeWorld(mongo, van, airtable, livevox) {
 
 /** Waits until the run that `query` finds has ended (completed or failed), failing when a service exits. */
 export async function waitForRun(world, query, timeoutMs, services) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const dead = services.find((s) => s.child.exitCode !== null);
-    if (dead) throw new Error(`a service exited with ${dead.child.exitCode}:\n${dead.output()}`);
-    const run = await world.mongo.db.collection(Collections.Runs).findOne(query);
-    if (run && (run.state === 'completed' || run.state === 'failed')) return run;
-    if (Date.now() > deadline)
-      throw new Error(`the run ${JSON.stringify(query)} is still ${run?.state} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  let run;
+  return waitForValue(
+    async () => {
+      const dead = services.find((s) => s.child.exitCode !== null);
+      if (dead) throw new Error(`a service exited with ${dead.child.exitCode}:\n${dead.output()}`);
+      run = await world.mongo.db.collection(Collections.Runs).findOne(query);
+      return run && (run.state === 'completed' || run.state === 'failed') ? run : undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 250,
+      what: () => `the run ${JSON.stringify(query)} (still ${run?.state}) ended`,
+    },
+  );
 }
 
 /** An operator's token for the config service's API (API_TOKENS of every bench world). */
@@ -138,21 +143,6 @@ async function databaseFor(servers, airtable, van, ratePerSecond, tables) {
   return { mongo, env };
 }
 
-/** Parses the fixture's dialer rows into calls, as the config service's import stores them. */
-function fixtureCalls(fixture, configuration) {
-  const bySlugDistrict = new Map(fixture.meta.candidates.map((c) => [c.district, c.slug]));
-  const calls = [];
-  fixture.livevox.calls.forEach((fixtureCall, index) => {
-    const parsed = parseLivevoxExportRow({ ...fixtureCall.row }, index + 2, {
-      termCodes: configuration.termCodes,
-      clientForDistrict: (district) => bySlugDistrict.get(district),
-      serviceName: fixtureCall.row.service_name,
-    });
-    if (parsed.kind === 'call') calls.push(parsed.call);
-  });
-  return calls;
-}
-
 /**
  * Extraction: `calls` calls of one candidate among `total` calls across `districts` districts in
  * the same window (the others are what the extractor's query must pass over).
@@ -165,7 +155,7 @@ export async function createExtractionWorld(opts) {
     latencyMs: 0,
     rateLimitPerSecond: 0,
   });
-  const calls = fixtureCalls(fixture, configuration);
+  const calls = seedCalls(fixture, configuration);
   const { mongo, env } = await databaseFor(servers, airtable, van, 15, tables);
   await insertInBatches(mongo.db, calls);
   const others = opts.total - calls.length;
@@ -202,7 +192,7 @@ export async function createVanWorld(opts) {
   });
 
   const vanCalls = new Map();
-  for (const call of fixtureCalls(fixture, configuration)) {
+  for (const call of seedCalls(fixture, configuration)) {
     const config = [...configuration.candidates.values()].find((c) => c.candidate.district === call.district);
     if (!config?.candidate.apiKey) continue;
     const decision = decideCall(call, config.candidate, config.index, metadata.get(config.candidate.slug));
@@ -266,7 +256,7 @@ export async function createPipelineWorld(opts) {
     latencyMs: opts.latencyMs ?? 0,
     rateLimitPerSecond: ratePerSecond,
   });
-  const calls = fixtureCalls(fixture, configuration);
+  const calls = seedCalls(fixture, configuration);
   const { mongo, env } = await databaseFor(servers, airtable, van, ratePerSecond, tables);
   const livevox = opts.livevox ? await startLivevoxSandbox({ fixture: fixture.livevox }) : undefined;
   if (livevox)

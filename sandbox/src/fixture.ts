@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type {
+  LivevoxCallRow,
   VanActivistCode,
   VanContactType,
   VanInputType,
@@ -70,33 +71,13 @@ export interface AirtableFixture {
   termCodeTable?: string;
 }
 
-/** The columns of the dialer's call-export CSV; Livevox's call detail answers with the same. */
-export interface LivevoxCallRow {
-  id: string;
-  account_number: string;
-  first_name: string;
-  last_name: string;
-  phone_dialed: string;
-  /** `DD-MM-YYYY HH:MM:SS`, Eastern, like the CSV export. */
-  connect: string;
-  start: string;
-  finish: string;
-  caller_login: string;
-  result: string;
-  campaign_id: string;
-  service_name: string;
-  /**
-   * VAN's phone id of the dialed number, where a campaign's list load carries it (the export's
-   * `phone_id` column). Other fields a fixture adds are served as they are.
-   */
-  phone_id?: string;
-}
 export interface LivevoxCallFixture {
   serviceId: number;
   /** Start of the call in epoch ms, which the call-detail window filters on. */
   startMs: number;
   /** End of the call in epoch ms: under the `clockMs` knob a call appears only once it has ended. */
   finishMs?: number;
+  /** Served as it is, with any fields a fixture adds beside the dialer's own. */
   row: LivevoxCallRow;
 }
 export interface LivevoxFixture {

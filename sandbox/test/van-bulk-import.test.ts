@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import yazl from 'yazl';
 import { CONTRACT_FIXTURE_PATH, loadFixture } from '../src/fixture';
 import { startVanSandbox, type VanSandbox } from '../src/van-sandbox';
+import { waitForValue } from '@call-sync/testkit';
 
 // The sandbox's Bulk Import, through its HTTP API: the file is served by a plain local server
 // (the end-to-end test serves it from S3 with a presigned URL instead).
@@ -80,14 +81,15 @@ async function waitForFinal(
   jobId: number,
 ): Promise<{ status: string; resultFiles: { url: string; dateExpired: string }[]; errors: unknown[] }> {
   const seen: string[] = [];
-  for (let i = 0; i < 400; i += 1) {
-    const { json } = await call(`/v4/bulkImportJobs/${jobId}`);
-    seen.push(json.status);
-    if (['Completed', 'Complete', 'CompletedWithErrors', 'Failed'].includes(json.status))
-      return { ...json, seen };
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`job ${jobId} never ended: ${seen.join(',')}`);
+  return waitForValue(
+    async () => {
+      const { json } = await call(`/v4/bulkImportJobs/${jobId}`);
+      seen.push(json.status);
+      const final = ['Completed', 'Complete', 'CompletedWithErrors', 'Failed'].includes(json.status);
+      return final ? { ...json, seen } : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 25, what: () => `job ${jobId} ending (seen ${seen.join(',')})` },
+  );
 }
 
 describe('VAN sandbox bulk import', () => {

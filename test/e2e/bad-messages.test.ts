@@ -18,7 +18,7 @@ import { freshServiceGroup } from '../support/consumer-groups';
 import { readDeadLetters } from '../support/dead-letters';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { serverEnv, uniqueName } from '../support/env';
-import { waitUntil } from '../support/wait';
+import { waitUntil } from '@call-sync/testkit';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(120_000);

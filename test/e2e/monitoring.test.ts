@@ -21,13 +21,12 @@ import { repoRoot } from '../servers';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { serverEnv, uniqueName } from '../support/env';
 import {
-  freePort,
   serviceNodeArgs,
   startServiceProcess,
   type ServiceName,
   type ServiceProcess,
 } from '../support/service-process';
-import { waitUntil } from '../support/wait';
+import { freePort, waitUntil } from '@call-sync/testkit';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(240_000);

@@ -33,7 +33,7 @@ import {
 import type { RunDocument } from '@call-sync/store';
 import { repoRoot } from '../servers';
 import { serverEnv, uniqueName } from '../support/env';
-import { seedCalls } from '../support/seed';
+import { seedCalls, waitForValue } from '@call-sync/testkit';
 import { serviceNodeArgs } from '../support/service-process';
 
 export const DAY = '2026-10-20';
@@ -209,19 +209,21 @@ export async function waitForRuns(
   timeoutMs: number,
   onTick?: (runs: RunDocument[]) => Promise<void>,
 ): Promise<RunDocument[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const runs = await world.mongo.db.collection<RunDocument>(Collections.Runs).find().toArray();
-    if (runs.length >= count && runs.every((r) => r.state === 'completed' || r.state === 'failed'))
-      return runs;
-    if (onTick) await onTick(runs);
-    if (Date.now() > deadline) {
-      throw new Error(
-        `runs not finished in time: ${JSON.stringify(runs.map((r) => [r.candidate, r.state, r.counts]))}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  let runs: RunDocument[] = [];
+  return waitForValue(
+    async () => {
+      runs = await world.mongo.db.collection<RunDocument>(Collections.Runs).find().toArray();
+      if (runs.length >= count && runs.every((r) => r.state === 'completed' || r.state === 'failed'))
+        return runs;
+      if (onTick) await onTick(runs);
+      return undefined;
+    },
+    {
+      timeoutMs,
+      intervalMs: 500,
+      what: () => `runs finished (${JSON.stringify(runs.map((r) => [r.candidate, r.state, r.counts]))})`,
+    },
+  );
 }
 
 export type ExpectedStatus = SyncStatus;

@@ -12,6 +12,7 @@ import { isTerminal, type Call } from '@call-sync/core';
 import { Collections, createS3Client } from '@call-sync/platform';
 import type { SeedOptions } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
+import { waitUntil } from '@call-sync/testkit';
 import { createWorld, NOW, waitForRuns, type World } from '../e2e/pipeline-world';
 import { repoRoot } from '../servers';
 import { freshServiceGroup } from '../support/consumer-groups';
@@ -81,10 +82,13 @@ export type Fault = (context: FaultContext, random: () => number) => Promise<voi
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until `condition` holds, or `timeoutMs` passes. */
+/** Waits until `condition` holds, or `timeoutMs` passes: a fault goes in then, met or not. */
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await condition()) && Date.now() < deadline) await sleep(20);
+  await waitUntil(async () => (await condition()) || Date.now() >= deadline, {
+    timeoutMs: Infinity,
+    intervalMs: 20,
+  });
 }
 
 /** A small deterministic generator, so a failing repetition can be replayed with its seed. */

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../servers';
-import { freePort } from '../support/service-process';
+import { freePort } from '@call-sync/testkit';
 
 export type PrivateServerKind = 'kafka' | 'mongo';
 

@@ -1,1 +1,4 @@
 export * from './consumer-groups';
+export * from './seed';
+export * from './service-process';
+export * from './wait';

@@ -6,6 +6,32 @@ import { isTestAccount, parseAccountNumber, type Call, type Parsed } from './cal
 import { resolveEasternWallClock } from './eastern-time';
 import { applyTermCodes, type TermCodeIndex } from './term-codes';
 
+/**
+ * One call as the dialer reports it: the columns of its call-export CSV, which Livevox's call
+ * detail answers with too. The sandbox serves rows of this shape, and the Livevox client reads them.
+ */
+export interface LivevoxCallRow {
+  id: string;
+  account_number: string;
+  first_name: string;
+  last_name: string;
+  phone_dialed: string;
+  /** `DD-MM-YYYY HH:MM:SS`, Eastern, like the CSV export. */
+  connect: string;
+  start: string;
+  finish: string;
+  caller_login: string;
+  result: string;
+  campaign_id: string;
+  service_name: string;
+  /**
+   * VAN's phone id of the dialed number, where a campaign's list load carries it (the export's
+   * `phone_id` column); '' or absent when the call has none.
+   */
+  phone_id?: string;
+}
+
+/** The columns an imported call-export file must have. */
 export const LIVEVOX_EXPORT_COLUMNS = [
   'id',
   'account_number',
@@ -19,7 +45,7 @@ export const LIVEVOX_EXPORT_COLUMNS = [
   'result',
   'campaign_id',
   'phone_id',
-] as const;
+] as const satisfies readonly (keyof LivevoxCallRow)[];
 
 /** A parsed CSV row: header → cell. */
 export type LivevoxExportRow = Readonly<Record<string, string | undefined>>;

@@ -1,25 +1,8 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
+import type { LivevoxCallRow } from '@call-sync/core';
 import { fullJitterBackoffMs } from './retry-delays';
 import { withRetries } from './with-retries';
-
-/** One call as Livevox's call detail reports it: the columns of the dialer's call-export CSV. */
-interface LivevoxCallDetailRow {
-  id: string;
-  account_number: string;
-  first_name: string;
-  last_name: string;
-  phone_dialed: string;
-  connect: string;
-  start: string;
-  finish: string;
-  caller_login: string;
-  result: string;
-  campaign_id: string;
-  service_name: string;
-  /** VAN's phone id, read from the field named by `phoneIdField`; '' when the call has none. */
-  phone_id?: string;
-}
 
 interface LivevoxService {
   id: number;
@@ -51,7 +34,7 @@ interface CallWindow {
 
 export interface LivevoxClient {
   listServices(): Promise<LivevoxService[]>;
-  fetchCallDetail(serviceId: number, window: CallWindow): Promise<LivevoxCallDetailRow[]>;
+  fetchCallDetail(serviceId: number, window: CallWindow): Promise<LivevoxCallRow[]>;
 }
 
 /** Livevox failed us; messages name the endpoint and Livevox's text, never the password or session. */
@@ -215,10 +198,10 @@ export function createLivevoxClient(opts: LivevoxClientOptions): LivevoxClient {
       }
       return services;
     },
-    async fetchCallDetail(serviceId: number, window: CallWindow): Promise<LivevoxCallDetailRow[]> {
+    async fetchCallDetail(serviceId: number, window: CallWindow): Promise<LivevoxCallRow[]> {
       const endpoint = '/reporting/v6.0/standard/callDetail';
       const body = { startDate: window.start.getTime(), endDate: window.end.getTime(), serviceId };
-      const rows: LivevoxCallDetailRow[] = [];
+      const rows: LivevoxCallRow[] = [];
       let offset: number | null | undefined = 0;
       while (offset !== null && offset !== undefined) {
         const parsed = pageShape.safeParse(

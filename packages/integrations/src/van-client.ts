@@ -1,5 +1,5 @@
-import axios, { type AxiosInstance } from 'axios';
 import type { Registry } from 'prom-client';
+import { Agent } from 'undici';
 import { z } from 'zod';
 import type {
   VanActivistCode,
@@ -157,7 +157,31 @@ interface VanAnswer {
 }
 
 // Connection failures that happen before a byte of the request left us: safe to retry even a write.
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+// undici's own connect timeout is one of them: the connection never opened.
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+// Every key's client shares the process's connections to VAN: a connection carries one request
+// at a time, whoever's key signs it. undici, not Node's HTTP client through axios: a canvass
+// response is one small POST, and axios's per-request work cost more CPU than the rest of the
+// writer's part of a call (bench/README.md, "The HTTP client").
+let sharedAgent: Agent | undefined;
+const vanAgent = (): Agent => (sharedAgent ??= new Agent({ connect: { timeout: 10_000 } }));
+
+/** The API root as an origin and a path prefix (a proxy may serve VAN under a path). */
+function vanRoot(baseUrl: string): { origin: string; prefix: string } {
+  const url = new URL(baseUrl.replace(/\/+$/, '').replace(/\/v4$/, ''));
+  if (url.username || url.password || url.search || url.hash)
+    throw new Error('the VAN API root must be a bare URL: no credentials, query or fragment');
+  return { origin: url.origin, prefix: url.pathname.replace(/\/+$/, '') };
+}
 
 export function createVanClient(opts: VanClientOptions): VanClient {
   const keyFingerprint = fingerprintApiKey(opts.apiKey);
@@ -166,45 +190,52 @@ export function createVanClient(opts: VanClientOptions): VanClient {
   const rateLimiter = opts.rateLimiter ?? getKeyRateLimiter(keyFingerprint, VAN_COMMON_RATE_PER_SECOND);
   const pageSize = Math.min(200, Math.max(1, opts.pageSize ?? 200));
   const metrics: VanMetrics | undefined = opts.metrics ? vanMetricsFor(opts.metrics) : undefined;
-
-  const http: AxiosInstance = axios.create({
-    baseURL: opts.baseUrl.replace(/\/+$/, '').replace(/\/v4$/, ''),
-    timeout: timeoutMs,
-    auth: { username: opts.applicationName, password: `${opts.apiKey}|${opts.mode}` },
-    headers: { Accept: 'application/json' },
-    // Read everything as text: proxies answer HTML, and the content type decides how to read it.
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    validateStatus: () => true,
-    // A redirect could carry the Authorization header somewhere else.
-    maxRedirects: 0,
-  });
+  const { origin, prefix } = vanRoot(opts.baseUrl);
+  const authorization = `Basic ${Buffer.from(`${opts.applicationName}:${opts.apiKey}|${opts.mode}`).toString('base64')}`;
 
   async function attempt(request: VanRequest): Promise<VanAttemptResult> {
+    // The whole request's deadline: undici's own header and body timeouts tick about once a second.
+    const deadline = AbortSignal.timeout(timeoutMs);
     const endTimer = metrics?.duration.startTimer({ van_endpoint: request.endpoint, method: request.method });
     try {
-      const response = await http.request<string>({
+      // Redirects are not followed: one could carry the Authorization header somewhere else.
+      // The body is read as text whatever its type: proxies answer HTML, and the content type
+      // decides how to read it.
+      const response = await vanAgent().request({
+        origin,
+        path: `${prefix}${request.url}`,
         method: request.method,
-        url: request.url,
-        data: request.body,
+        headers: {
+          accept: 'application/json',
+          authorization,
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+        signal: deadline,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
       });
+      const body = await response.body.text();
       metrics?.requests.inc({
         van_endpoint: request.endpoint,
         method: request.method,
-        status: String(response.status),
+        status: String(response.statusCode),
       });
-      const retryAfter: unknown = response.headers['retry-after'];
+      const header = (name: string): string | undefined => {
+        const value = response.headers[name];
+        return Array.isArray(value) ? value[0] : value;
+      };
       return {
         outcome: 'answered',
-        status: response.status,
-        contentType: String(response.headers['content-type'] ?? ''),
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-        body: response.data,
+        status: response.statusCode,
+        contentType: header('content-type') ?? '',
+        retryAfter: header('retry-after'),
+        body,
       };
     } catch (err) {
-      // Only the error code is kept: the axios error's config holds the Authorization header.
+      // Only the error code is kept: nothing of the request, whose headers hold the key.
       const code = (err as { code?: string }).code ?? 'UNKNOWN';
-      const timedOut = code === 'ECONNABORTED' || code === 'ETIMEDOUT';
+      const timedOut = deadline.aborted || TIMEOUT_CODES.has(code) || code === 'ETIMEDOUT';
       metrics?.requests.inc({
         van_endpoint: request.endpoint,
         method: request.method,

@@ -13,7 +13,7 @@ import {
   type BulkImportJobRequest,
   type VanClientOptions,
 } from '../src';
-import { waitForValue } from '../../../test/support/wait';
+import { waitForValue } from '@call-sync/testkit';
 
 // The client's Bulk Import methods against the VAN sandbox.
 

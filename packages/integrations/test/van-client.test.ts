@@ -1,6 +1,8 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { CONTRACT_FIXTURE_PATH, loadFixture, startVanSandbox, type VanSandbox } from '@call-sync/sandbox';
-import { waitUntil } from '../../../test/support/wait';
+import { waitUntil } from '@call-sync/testkit';
 import { notHome } from './support/van-requests';
 import {
   createDailyRequestBudget,
@@ -13,6 +15,7 @@ import {
   VanThrottledError,
   VanTimeoutError,
   VanValidationError,
+  classifyVanPostFailure,
   type VanClientOptions,
 } from '../src';
 
@@ -265,5 +268,91 @@ describe('VAN client limits and metrics', () => {
     );
     expect(text).not.toContain(voterKey.apiKey);
     expect(text).not.toContain('100001');
+  });
+});
+
+// The transport's failures, on real sockets: whether a post may have reached VAN decides whether
+// the call is ever posted again, so each failure is told by what happened on the wire.
+describe('VAN client connections', () => {
+  /** A TCP server that does `onRequest` with each connection once a request has arrived. */
+  async function rawServer(onRequest: (socket: Socket) => void): Promise<{ url: string; server: Server }> {
+    const server = createServer((socket) => {
+      socket.once('data', () => onRequest(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+  }
+
+  test('a post to a VAN nobody listens on never left: retried, then "not sent", not "outcome unknown"', async () => {
+    const { url, server } = await rawServer(() => undefined);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const error = await client({ baseUrl: url })
+      .postCanvassResponse(100001, notHome)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(VanServerError);
+    expect((error as Error).message).toContain('ECONNREFUSED');
+    expect(classifyVanPostFailure(error).kind).toBe('not-sent');
+  });
+
+  test('a post whose connection is cut after it arrived is an unknown outcome, sent once', async () => {
+    let requests = 0;
+    const { url, server } = await rawServer((socket) => {
+      requests += 1;
+      socket.destroy();
+    });
+    try {
+      const error = await client({ baseUrl: url })
+        .postCanvassResponse(100001, notHome)
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(VanOutcomeUnknownError);
+      expect((error as VanOutcomeUnknownError).reason).toBe('connection-lost');
+      expect(requests).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('a read whose connection is cut is tried again, on a new connection', async () => {
+    let requests = 0;
+    const { url, server } = await rawServer((socket) => {
+      requests += 1;
+      if (requests === 1) socket.destroy();
+      else
+        socket.end(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]',
+        );
+    });
+    try {
+      await expect(client({ baseUrl: url }).listResultCodes()).resolves.toEqual([]);
+      expect(requests).toBe(2);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('the API root may carry a path, which prefixes every request', async () => {
+    const paths: string[] = [];
+    const { url, server } = await rawServer((socket) => {
+      socket.once('close', () => undefined);
+      socket.on('error', () => undefined);
+      socket.end(
+        'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]',
+      );
+    });
+    server.on('connection', (socket) =>
+      socket.once('data', (chunk: Buffer) => paths.push(chunk.toString('latin1').split(' ')[1] ?? '')),
+    );
+    try {
+      await client({ baseUrl: `${url}/van/v4` }).listResultCodes();
+      expect(paths).toEqual(['/van/v4/canvassResponses/resultCodes']);
+    } finally {
+      server.close();
+    }
+  });
+
+  test('an API root with credentials in it is refused before anything is sent', () => {
+    expect(() => client({ baseUrl: 'https://user:secret@api.example.org' })).toThrow(
+      'the VAN API root must be a bare URL',
+    );
   });
 });

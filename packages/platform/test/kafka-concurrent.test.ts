@@ -16,9 +16,8 @@ import {
   type TopicName,
   type Kafka,
 } from '@call-sync/platform';
-import { startGroupAtTopicEnds } from '@call-sync/testkit';
+import { startGroupAtTopicEnds, waitUntil } from '@call-sync/testkit';
 import { serverEnv, uniqueName } from '../../../test/support/env';
-import { waitUntil } from '../../../test/support/wait';
 
 // Several messages of one partition in progress at once (ConcurrentMessages), on the real broker:
 // one key's messages start in order and overlap up to perKey, and a failed message is delivered

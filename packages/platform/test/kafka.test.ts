@@ -18,12 +18,11 @@ import {
   type RunningConsumer,
   type TopicName,
 } from '@call-sync/platform';
-import { startServiceGroupsAtTopicEnds } from '@call-sync/testkit';
+import { startServiceGroupsAtTopicEnds, waitForItems, waitUntil } from '@call-sync/testkit';
 import { freshGroup } from '../../../test/support/consumer-groups';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { readDeadLetters } from '../../../test/support/dead-letters';
 import { sendRaw } from '../../../test/support/raw-messages';
-import { waitForItems, waitUntil } from '../../../test/support/wait';
 
 const logger = createLogger('kafka-test', 'silent');
 const workSchema = z.object({ v: z.literal(1), callId: z.string() });

@@ -5,16 +5,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectMongo } from '@call-sync/platform';
 import { repoRoot } from '../../../test/servers';
-import { freePort } from '../../../test/support/service-process';
+import { freePort, waitUntil } from '@call-sync/testkit';
 
 // The local MongoDB-wire server's file backend, for tests that restart the database: what was
 // written before a restart is there after it. (Tooling of scripts/infra; needs Java, like it.)
 
-async function waitForPort(port: number, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+function waitForPort(port: number, child: ChildProcess): Promise<void> {
+  const open = () => {
     if (child.exitCode !== null) throw new Error(`the MongoDB-wire server exited with ${child.exitCode}`);
-    const open = await new Promise<boolean>((resolve) => {
+    return new Promise<boolean>((resolve) => {
       const socket = connect(port, '127.0.0.1');
       socket.once('connect', () => {
         socket.destroy();
@@ -22,10 +21,8 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs = 30_000
       });
       socket.once('error', () => resolve(false));
     });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  };
+  return waitUntil(open, { intervalMs: 200, what: `port ${port} open` });
 }
 
 function stop(child: ChildProcess): Promise<void> {

@@ -255,7 +255,25 @@ function postingFilter(runId: string, callId: string, requestId: string | null):
  * answer right now, and only it can say what VAN did; the call is looked at again later.
  */
 export type BatchPostingMark =
-  PostingMark | { kind: 'failed'; error: unknown } | { kind: 'held'; call: Call };
+  | { kind: 'marked'; call: MarkedCall; requestId: string }
+  | { kind: 'already-posting'; call: MarkedCall }
+  | { kind: 'settled'; call: MarkedCall | null }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'held'; call: MarkedCall };
+
+/** What the writer reads back of a call it tried to mark: the mark, and what to post. */
+const MARKED_CALL_PROJECTION = {
+  id: 1,
+  run_id: 1,
+  sync_status: 1,
+  posting_request_id: 1,
+  posting_started_at: 1,
+  posting_lease_until: 1,
+  van_request: 1,
+  finish_time: 1,
+  timestamp: 1,
+} as const;
+export type MarkedCall = Pick<Call, keyof typeof MARKED_CALL_PROJECTION>;
 
 /**
  * How long a mark is its writer's unless the writer renews it (renewPostingLeases), which a live
@@ -264,16 +282,40 @@ export type BatchPostingMark =
 export const POSTING_LEASE_MS = 15_000;
 
 /**
- * `markPosting` for many calls, of any runs (a writer's keys side by side), in two round trips:
- * one bulk of compare-and-sets (each applies only to an unmarked call in progress for its run),
- * then one read by id that tells, per call,
- * whether this worker holds the mark (its own request id is on the call), someone else does (and
- * still holds its lease, or held it and died), the call is settled, or this call's write failed.
- * Each call gets its own request id, and its mark a lease of `leaseMs`.
+ * The calls as the writer needs them to mark and post them, read ahead while they wait for their
+ * key: null for an id no call has.
+ */
+export async function readCallsToPost(db: Db, callIds: readonly string[]): Promise<(MarkedCall | null)[]> {
+  const found = new Map(
+    (
+      await callsCollection(db)
+        .find<MarkedCall>({ id: { $in: [...new Set(callIds)] } }, { projection: MARKED_CALL_PROJECTION })
+        .toArray()
+    ).map((c) => [c.id, c]),
+  );
+  return callIds.map((id) => found.get(id) ?? null);
+}
+
+/** A call to mark, with what was read of it ahead (readCallsToPost), if anything. */
+export interface PostingMarkEntry {
+  runId: string;
+  callId: string;
+  readAhead?: MarkedCall | null;
+}
+
+/**
+ * `markPosting` for many calls, of any runs (a writer's keys side by side): one bulk of
+ * compare-and-sets, each applying only to an unmarked call in progress for its run. When every
+ * one applied (each filter names one call by id) and each call was read ahead unmarked in
+ * progress for its run, each call is this worker's as read ahead: a call keeps its request from
+ * its claim until it leaves its run. Otherwise one read by id tells, per call, whether this worker
+ * holds the mark (its own request id is on the call), someone else does (and still holds its
+ * lease, or held it and died), the call is settled, or this call's write failed. Each call gets
+ * its own request id, and its mark a lease of `leaseMs`.
  */
 export async function markPostingCalls(
   db: Db,
-  entries: readonly { runId: string; callId: string }[],
+  entries: readonly PostingMarkEntry[],
   now = new Date(),
   leaseMs = POSTING_LEASE_MS,
 ): Promise<BatchPostingMark[]> {
@@ -282,7 +324,7 @@ export async function markPostingCalls(
   const leaseUntil = new Date(now.getTime() + leaseMs);
   let writeError: unknown;
   try {
-    await calls.bulkWrite(
+    const written = await calls.bulkWrite(
       entries.map(({ runId, callId }, i) => ({
         updateOne: {
           filter: postingFilter(runId, callId, null),
@@ -298,12 +340,35 @@ export async function markPostingCalls(
       })),
       { ordered: false },
     );
+    const unmarkedAhead = (e: PostingMarkEntry): e is PostingMarkEntry & { readAhead: MarkedCall } =>
+      e.readAhead?.run_id === e.runId &&
+      e.readAhead.sync_status === SyncStatus.InProgress &&
+      !e.readAhead.posting_request_id;
+    if (written.modifiedCount === entries.length && entries.every(unmarkedAhead)) {
+      return entries.map((e, i) => ({
+        kind: 'marked',
+        requestId: requestIds[i]!,
+        call: {
+          ...e.readAhead,
+          posting_started_at: now,
+          posting_request_id: requestIds[i]!,
+          posting_lease_until: leaseUntil,
+        },
+      }));
+    }
   } catch (error) {
     // Some marks may have been taken (unordered): the read below says which.
     writeError = error;
   }
   const found = new Map(
-    (await calls.find({ id: { $in: entries.map((e) => e.callId) } }).toArray()).map((c) => [c.id, c]),
+    (
+      await calls
+        .find<MarkedCall>(
+          { id: { $in: entries.map((e) => e.callId) } },
+          { projection: MARKED_CALL_PROJECTION },
+        )
+        .toArray()
+    ).map((c) => [c.id, c]),
   );
   return entries.map(({ runId, callId }, i): BatchPostingMark => {
     const call = found.get(callId) ?? null;

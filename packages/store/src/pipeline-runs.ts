@@ -90,6 +90,18 @@ export function findRun(db: Db, runId: string): Promise<RunDocument | null> {
   return runsCollection(db).findOne({ _id: runId });
 }
 
+/** Several runs in one read, each id's document or null, in the order of `runIds`. */
+export async function findRuns(db: Db, runIds: readonly string[]): Promise<(RunDocument | null)[]> {
+  const found = new Map(
+    (
+      await runsCollection(db)
+        .find({ _id: { $in: [...new Set(runIds)] } })
+        .toArray()
+    ).map((run) => [run._id, run]),
+  );
+  return runIds.map((id) => found.get(id) ?? null);
+}
+
 /** Open runs, oldest first: requested ones wait here until the extractor takes them. */
 export function openRuns(db: Db): Promise<RunDocument[]> {
   return runsCollection(db).find({ state: RunState.Open }).sort({ openedAt: 1 }).toArray();

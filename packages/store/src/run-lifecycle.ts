@@ -202,9 +202,13 @@ const RECOUNT_AT_MOST = 100;
 export async function advanceRun(
   deps: RunLifecycleDeps,
   runId: string,
-  options: { exact?: boolean } = {},
+  options: {
+    exact?: boolean;
+    /** Reads the run instead of a read of its own (a writer's reads of many runs, gathered). */
+    readRun?: (runId: string) => Promise<RunDocument | null>;
+  } = {},
 ): Promise<RunDocument | null> {
-  const run = await findRun(deps.db, runId);
+  const run = await (options.readRun ?? ((id: string) => findRun(deps.db, id)))(runId);
   if (!run) return run;
   if (run.state !== RunState.Writing && run.state !== RunState.Exporting) {
     await publishPendingFinalEvent(deps, run);

@@ -7,6 +7,8 @@ import {
   countRunCalls,
   createMongoRequestBudget,
   markPosting,
+  markPostingCalls,
+  readCallsToPost,
   recordOutcome,
   releasePosting,
 } from '@call-sync/store';
@@ -136,4 +138,71 @@ test('a budget tells what is left as its last reservation saw it, without readin
   // Spent to the last unit: refused, and the gauge says 0.
   while (await writer.tryConsume());
   expect(writer.remainingAsLastSeen()).toBe(0);
+});
+
+describe('marks taken with the calls read ahead', () => {
+  const vanRequest = (vanId: number) => ({
+    vanId,
+    body: {
+      canvassContext: { contactTypeId: 1, inputTypeId: 11, dateCanvassed: '2026-10-20T18:00:00-04:00' },
+      resultCodeId: 1,
+    },
+  });
+
+  async function claimed(runId: string, count: number): Promise<string[]> {
+    const ids = Array.from({ length: count }, () => uniqueName('c'));
+    await callsCollection(db).insertMany(ids.map((id) => call(id)));
+    await claimCalls(
+      db,
+      runId,
+      ids.map((callId, i) => ({ callId, status: SyncStatus.InProgress, vanRequest: vanRequest(100 + i) })),
+    );
+    return ids;
+  }
+
+  test('every mark taken: each call comes back as read ahead, under the request id now stored', async () => {
+    const ids = await claimed('run-ahead', 2);
+    const readAhead = await readCallsToPost(db, [...ids, 'no-such-call']);
+    expect(readAhead[2]).toBeNull();
+    const marks = await markPostingCalls(
+      db,
+      ids.map((callId, i) => ({ runId: 'run-ahead', callId, readAhead: readAhead[i] })),
+    );
+    const stored = await callsCollection(db)
+      .find({ id: { $in: ids } })
+      .toArray();
+    marks.forEach((mark, i) => {
+      expect(mark.kind).toBe('marked');
+      if (mark.kind !== 'marked') return;
+      expect(mark.call.van_request).toEqual(vanRequest(100 + i));
+      const call = stored.find((c) => c.id === ids[i]);
+      expect(call?.posting_request_id).toBe(mark.requestId);
+      expect(mark.call.posting_request_id).toBe(mark.requestId);
+      expect(mark.call.posting_lease_until?.getTime()).toBe(call?.posting_lease_until?.getTime());
+    });
+  });
+
+  test('a call another writer marked after it was read ahead is held by that writer, never ours', async () => {
+    const ids = await claimed('run-race', 2);
+    const readAhead = await readCallsToPost(db, ids);
+    const [theirs] = await markPostingCalls(db, [{ runId: 'run-race', callId: ids[0]! }]);
+    expect(theirs?.kind).toBe('marked');
+    const marks = await markPostingCalls(
+      db,
+      ids.map((callId, i) => ({ runId: 'run-race', callId, readAhead: readAhead[i] })),
+    );
+    expect(marks.map((m) => m.kind)).toEqual(['held', 'marked']);
+    const first = await callsCollection(db).findOne({ id: ids[0]! });
+    expect(first?.posting_request_id).toBe(theirs?.kind === 'marked' ? theirs.requestId : 'none');
+  });
+
+  test('a call read ahead in another state is read again after its mark', async () => {
+    const ids = await claimed('run-stale', 1);
+    const readAhead = await readCallsToPost(db, ids);
+    // As if read before its claim: the mark still applies, and what is posted is what is stored.
+    const before = { ...readAhead[0]!, run_id: undefined, van_request: vanRequest(999) };
+    const [mark] = await markPostingCalls(db, [{ runId: 'run-stale', callId: ids[0]!, readAhead: before }]);
+    expect(mark?.kind).toBe('marked');
+    expect(mark?.kind === 'marked' && mark.call.van_request).toEqual(vanRequest(100));
+  });
 });

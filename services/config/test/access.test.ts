@@ -1,13 +1,6 @@
-import type { Db } from 'mongodb';
 import { assertEveryRouteGuarded } from '../src/http/access';
 import { configRouters, type ConfigRouterDeps } from '../src/http/routers';
-import {
-  API_TOKEN,
-  LIMITED_TOKEN,
-  ORGANISER_TOKEN,
-  startConfigWorld,
-  type ConfigWorld,
-} from './support/config-world';
+import { API_TOKEN, LIMITED_TOKEN, ORGANISER_TOKEN, useConfigWorld } from './support/config-world';
 
 // Every route of the service's router, walked from the router itself, against the running
 // service: no token and a wrong token are 401, a token below the route's role is 403 naming the
@@ -18,19 +11,13 @@ import {
 const IMPORT_MAX_BYTES = 50_000;
 const SESSION_SECRET = 'access-test-session-secret-0123456789abc';
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld({
-    IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES),
-    SESSION_SECRET,
-    // Every route is called with wrong tokens from one client; the throttle has its own test.
-    SIGN_IN_MAX_FAILURES_PER_CLIENT: '1000',
-    SIGN_IN_MAX_FAILURES_PER_TOKEN_NAME: '1000',
-  });
-  db = await world.connectDb();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld({
+  IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES),
+  SESSION_SECRET,
+  // Every route is called with wrong tokens from one client; the throttle has its own test.
+  SIGN_IN_MAX_FAILURES_PER_CLIENT: '1000',
+  SIGN_IN_MAX_FAILURES_PER_TOKEN_NAME: '1000',
+});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
@@ -220,7 +207,7 @@ describe('the session cookie', () => {
 
   test('cannot be used from another site: a cross-origin state change is refused (CSRF)', async () => {
     const operator = await sessionOf(API_TOKEN);
-    const before = await db.collection('audit').countDocuments({ action: 'config_refresh' });
+    const before = await world.db.collection('audit').countDocuments({ action: 'config_refresh' });
     for (const headers of [
       { origin: 'http://evil.example' },
       { origin: 'null' },
@@ -231,7 +218,7 @@ describe('the session cookie', () => {
       expect({ headers, status: response.status }).toEqual({ headers, status: 403 });
       expect((await json(response)).error).toBe('cross_origin');
     }
-    expect(await db.collection('audit').countDocuments({ action: 'config_refresh' })).toBe(before);
+    expect(await world.db.collection('audit').countDocuments({ action: 'config_refresh' })).toBe(before);
 
     const own = await withCookie(operator, '/config/refresh', {
       method: 'POST',
@@ -305,7 +292,7 @@ describe('no MongoDB operator reaches a query', () => {
   });
 
   test('JSON bodies with operators or unknown fields are refused, and nothing is written', async () => {
-    const runsBefore = await db.collection('runs').countDocuments({ candidate: 'broken-candidate' });
+    const runsBefore = await world.db.collection('runs').countDocuments({ candidate: 'broken-candidate' });
     for (const body of [
       { $gt: '' },
       { window: { $gt: '' } },
@@ -320,7 +307,9 @@ describe('no MongoDB operator reaches a query', () => {
       });
       expect({ body, status: response.status }).toEqual({ body, status: 400 });
     }
-    expect(await db.collection('runs').countDocuments({ candidate: 'broken-candidate' })).toBe(runsBefore);
+    expect(await world.db.collection('runs').countDocuments({ candidate: 'broken-candidate' })).toBe(
+      runsBefore,
+    );
     for (const path of ['/config/refresh', '/candidates/good-candidate/reset']) {
       const response = await world.api(path, {
         method: 'POST',

@@ -1,24 +1,11 @@
-import type { Db } from 'mongodb';
 import { easternTime, makeCall } from './support/calls';
-import {
-  API_TOKEN,
-  API_TOKENS,
-  ORGANISER_TOKEN,
-  startConfigWorld,
-  type ConfigWorld,
-} from './support/config-world';
+import { API_TOKEN, API_TOKENS, ORGANISER_TOKEN, useConfigWorld } from './support/config-world';
 
 // Every operator action is stored with who (the token's name, never the token), when and what,
 // and shown on /audit a page at a time; an action a token may not take is no action, but the
 // refused request (401 or 403) is stored as a denial with where it came from.
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld();
-  db = await world.connectDb();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
@@ -36,7 +23,7 @@ test('a bare token still works, as an operator, and the service warns about it a
 test('run requests, resets, imports and refreshes are recorded with who, when and what', async () => {
   const started = Date.now();
   const day = '2026-09-14';
-  await db.collection('calls').insertMany([
+  await world.db.collection('calls').insertMany([
     makeCall({ timestamp: easternTime(day, 19), sync_status: 'attempted_error', run_id: 'r', error: 'x' }),
     makeCall({
       timestamp: easternTime(day, 20),
@@ -96,7 +83,7 @@ test('run requests, resets, imports and refreshes are recorded with who, when an
 });
 
 test('refused requests are no action but a denial with their source, and organisers cannot read the audit', async () => {
-  const actions = () => db.collection('audit').countDocuments({ action: { $ne: 'denied' } });
+  const actions = () => world.db.collection('audit').countDocuments({ action: { $ne: 'denied' } });
   const before = await actions();
   expect((await post('/config/refresh', ORGANISER_TOKEN)).status).toBe(403);
   expect((await post('/runs/good-candidate', ORGANISER_TOKEN)).status).toBe(403);
@@ -189,7 +176,7 @@ test('the page shows the entries, linked from the navigation of an operator only
 });
 
 test('no audit document holds a token', async () => {
-  const everything = JSON.stringify(await db.collection('audit').find().toArray());
+  const everything = JSON.stringify(await world.db.collection('audit').find().toArray());
   expect(everything.length).toBeGreaterThan(100);
   for (const entry of API_TOKENS.split(',')) {
     const token = entry.split(':').at(-1)!;

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Db } from 'mongodb';
 import type { AirtableBaseFixture } from '@call-sync/sandbox';
-import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { API_TOKEN, useConfigWorld } from './support/config-world';
 
 // The bad-input corpus (test/fixtures/bad/) fed through the running service: every bad file or
 // row gets an answer naming what and where, nothing of a refused file is stored, and the
@@ -19,18 +18,10 @@ const AIRTABLE = JSON.parse(corpusFile('airtable/broken-base.json').toString('ut
 };
 const BASE = AIRTABLE.bases[0]!;
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld(
-    { IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES) },
-    { airtableBases: AIRTABLE.bases },
-  );
-  db = await world.connectDb();
-}, 60_000);
-afterAll(async () => {
-  await world?.close();
-});
+const world = useConfigWorld(
+  { IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES) },
+  { airtableBases: AIRTABLE.bases },
+);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
@@ -42,7 +33,7 @@ const upload = (body: string | Uint8Array, fileName: string) =>
   });
 const storedIds = async (prefix: string) =>
   (
-    await db
+    await world.db
       .collection<{ id: string }>('calls')
       .find({ id: { $regex: `^${prefix}-` } }, { projection: { _id: 0, id: 1 } })
       .toArray()
@@ -89,7 +80,7 @@ describe('call-export CSVs', () => {
     expect(job.counts).toMatchObject({ rows: ids.length + rowErrors.length, inserted: ids.length });
     expect(job.rowErrors).toEqual(rowErrors);
     expect(await storedIds(prefix)).toEqual(ids);
-    const first = await db.collection('calls').findOne({ id: ids[0] });
+    const first = await world.db.collection('calls').findOne({ id: ids[0] });
     // The BOM must not stick to the first column's name, nor CR to the last value.
     expect(first).toMatchObject({
       account_number: `nc05-van-2000${prefix === 'bom' ? '01' : '11'}`,
@@ -116,7 +107,7 @@ describe('call-export CSVs', () => {
         text: 'qn-4,nc05-van-200024,"Line\nBreak",Date,9195550104,,31-02-2026 10:00:00,20-10-2026 18:03:30,vol_1,NO ANSWER,5501',
       },
     ]);
-    const calls = db.collection('calls');
+    const calls = world.db.collection('calls');
     expect(await calls.findOne({ id: 'qn-1' })).toMatchObject({
       first_name: 'Ada "The Countess"',
       last_name: 'Lovelace, Byron',
@@ -186,7 +177,7 @@ describe('call-export CSVs', () => {
     ['an empty file', 'empty.csv'],
     ['a header-only file', 'header-only.csv'],
   ])('%s gets a clear answer and stores nothing', async (_what, file) => {
-    const before = await db.collection('calls').countDocuments();
+    const before = await world.db.collection('calls').countDocuments();
     const response = await upload(corpusFile(`calls/${file}`), file);
     const body = await json(response);
     expect(response.status).toBe(422);
@@ -195,20 +186,20 @@ describe('call-export CSVs', () => {
       file === 'empty.csv' ? /the file is empty/ : /has a header but no rows after it/,
     );
     expect(body.import.state).toBe('failed');
-    expect(await db.collection('calls').countDocuments()).toBe(before);
+    expect(await world.db.collection('calls').countDocuments()).toBe(before);
   });
 
   test.each([
     ['random bytes', () => randomBytes(4096)],
     ['a PNG', () => corpusFile('../../../docs/screenshots/runs.png').subarray(0, 8192)],
   ])('a binary file (%s) is refused as not text', async (_what, bytes) => {
-    const before = await db.collection('calls').countDocuments();
+    const before = await world.db.collection('calls').countDocuments();
     const response = await upload(bytes(), 'binary.bin');
     expect(response.status).toBe(400);
     const body = await json(response);
     expect(body.error).toBe('bad_csv');
     expect(body.detail).toMatch(/not a text file/);
-    expect(await db.collection('calls').countDocuments()).toBe(before);
+    expect(await world.db.collection('calls').countDocuments()).toBe(before);
   });
 
   test('an unclosed quote is refused at the longest row the service reads, naming where', async () => {

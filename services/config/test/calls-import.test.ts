@@ -1,23 +1,13 @@
 import http from 'node:http';
 import fs from 'node:fs';
-import type { Db } from 'mongodb';
-import { waitForValue } from '../../../test/support/wait';
-import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { waitForValue } from '@call-sync/testkit';
+import { EXPORT_HEADER } from './support/calls';
+import { API_TOKEN, useConfigWorld } from './support/config-world';
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld();
-  db = await world.connectDb();
-}, 60_000);
-afterAll(async () => {
-  await world?.close();
-});
+const world = useConfigWorld();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
-const HEADER =
-  'id,account_number,first_name,last_name,phone_dialed,connect,start,finish,caller_login,result,campaign_id';
 const RESULTS = ['Agent Cust 1 (167)', 'NO ANSWER', 'ABANDON', 'Agent Cust 2 (12)'];
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -38,7 +28,7 @@ const BAD_ROWS = new Map<number, RegExp>([
 const TEST_ROWS = new Set([5, 60_000, 99_000]);
 
 function exportCsv(rows: number, idPrefix: string): string {
-  const lines = [HEADER];
+  const lines = [EXPORT_HEADER];
   for (let i = 0; i < rows; i += 1) {
     let id = `${idPrefix}-${i}`;
     let account = `nc05-van-${100_000 + (i % 90_000)}`;
@@ -122,7 +112,7 @@ test('a 100k-row export is imported in batches with per-row errors, progress, an
   const stored = await json(await world.api(`/calls/imports/${job.importId}`));
   expect(stored).toMatchObject({ state: 'completed', counts: job.counts, rowErrors: job.rowErrors });
 
-  const calls = db.collection('calls');
+  const calls = world.db.collection('calls');
   expect(await calls.countDocuments({ id: /^big-/ })).toBe(job.counts.inserted);
   const first = await calls.findOne({ id: 'big-0' }, { projection: { _id: 0 } });
   expect(first).toMatchObject({
@@ -167,7 +157,7 @@ test('a 100k-row export is imported in batches with per-row errors, progress, an
 
 test("a phone_id column stores VAN's phone id on the calls that have one; a bad one is a row error", async () => {
   const csv = [
-    `${HEADER},phone_id`,
+    `${EXPORT_HEADER},phone_id`,
     'ph-1,nc05-van-100001,Ada,Lovelace,9195550101,,20-10-2026 18:00:00,20-10-2026 18:00:30,vol_1,NO ANSWER,5501,40012345',
     'ph-2,nc05-van-100002,Alan,Turing,9195550102,,20-10-2026 18:01:00,20-10-2026 18:01:30,vol_1,NO ANSWER,5501,',
     'ph-3,nc05-van-100003,Grace,Hopper,9195550103,,20-10-2026 18:02:00,20-10-2026 18:02:30,vol_1,NO ANSWER,5501,4001x',
@@ -183,7 +173,7 @@ test("a phone_id column stores VAN's phone id on the calls that have one; a bad 
       text: 'ph-3,nc05-van-100003,Grace,Hopper,9195550103,,20-10-2026 18:02:00,20-10-2026 18:02:30,vol_1,NO ANSWER,5501,4001x',
     },
   ]);
-  const calls = db.collection('calls');
+  const calls = world.db.collection('calls');
   expect(await calls.findOne({ id: 'ph-1' })).toMatchObject({ phone_id: 40012345 });
   expect(await calls.findOne({ id: 'ph-2' })).not.toHaveProperty('phone_id');
   expect(await calls.findOne({ id: 'ph-3' })).toBeNull();
@@ -199,7 +189,7 @@ test('a file without the export columns is refused before anything is stored', a
 });
 
 test('a file that is not CSV at all says so', async () => {
-  const response = await upload(`${HEADER}\n"unclosed,quote\n`);
+  const response = await upload(`${EXPORT_HEADER}\n"unclosed,quote\n`);
   expect(response.status).toBe(400);
   expect((await json(response)).detail).toMatch(/not readable CSV/);
 });
@@ -227,7 +217,7 @@ test('an upload that is not text/csv, or larger than allowed, is refused', async
       request.destroy();
     });
     request.on('error', reject);
-    request.write(`${HEADER}\n`);
+    request.write(`${EXPORT_HEADER}\n`);
   });
   expect(status).toBe(413);
   expect((await world.api('/calls/imports/not-an-id')).status).toBe(400);
@@ -236,7 +226,7 @@ test('an upload that is not text/csv, or larger than allowed, is refused', async
 test('an import whose config process died is read as failed, interrupted; a live one stays running', async () => {
   const KILLED = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c01';
   const LIVE = '6f1c2a4e-0b7d-4c55-9a43-0d2a7b1e9c02';
-  const imports = db.collection<{ _id: string; [field: string]: unknown }>('imports');
+  const imports = world.db.collection<{ _id: string; [field: string]: unknown }>('imports');
   // One clock reading, so the stored start and last heartbeat are exactly two minutes apart.
   const now = Date.now();
   const minutesAgo = (m: number) => new Date(now - m * 60_000);

@@ -1,25 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Collections } from '@call-sync/platform';
-import type { Db } from 'mongodb';
-import {
-  AIRTABLE_TOKEN,
-  startConfigWorld,
-  VAN_KEY_MYCAMPAIGN,
-  VAN_KEY_MYVOTERS,
-  type ConfigWorld,
-} from './support/config-world';
+import { AIRTABLE_TOKEN, useConfigWorld, VAN_KEY_MYCAMPAIGN, VAN_KEY_MYVOTERS } from './support/config-world';
 
 // The configuration's copy in Mongo lets a restart during an Airtable outage serve the last good
 // configuration. It never holds a VAN key: only whether a row had one and the key's fingerprint.
 // The keys live in the process, from Airtable.
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld();
-  db = await world.connectDb();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld();
 
 const json = async (response: Response) => (await response.json()) as Record<string, unknown> & any; // eslint-disable-line @typescript-eslint/no-explicit-any
 const VAN_KEYS = [VAN_KEY_MYVOTERS, VAN_KEY_MYCAMPAIGN];
@@ -28,16 +15,16 @@ const fingerprint = (key: string) =>
   createHash('sha256').update(`call-sync:${key}`).digest('hex').slice(0, 12);
 
 async function storedCopy(): Promise<{ apiKeys?: unknown[] } | null> {
-  return db
+  return world.db
     .collection<{ _id: string; apiKeys?: unknown[] }>(Collections.ConfigCache)
     .findOne({ _id: 'airtable' });
 }
 
 /** Every document of every collection of the service's database, as text. */
 async function wholeDatabaseText(): Promise<string> {
-  const collections = await db.listCollections().toArray();
+  const collections = await world.db.listCollections().toArray();
   const texts = await Promise.all(
-    collections.map(async ({ name }) => JSON.stringify(await db.collection(name).find().toArray())),
+    collections.map(async ({ name }) => JSON.stringify(await world.db.collection(name).find().toArray())),
   );
   return texts.join('\n');
 }
@@ -81,7 +68,7 @@ test('a copy written before keys were kept out is rewritten without them when it
     ),
     unreadableTables: [],
   };
-  await db
+  await world.db
     .collection(Collections.ConfigCache)
     .replaceOne(
       { _id: 'airtable' as never },

@@ -1,16 +1,6 @@
-import {
-  API_TOKEN,
-  startConfigWorld,
-  VAN_KEY_MYCAMPAIGN,
-  VAN_KEY_MYVOTERS,
-  type ConfigWorld,
-} from './support/config-world';
+import { API_TOKEN, useConfigWorld, VAN_KEY_MYCAMPAIGN, VAN_KEY_MYVOTERS } from './support/config-world';
 
-let world: ConfigWorld;
-beforeAll(async () => {
-  world = await startConfigWorld();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld();
 
 const json = async (response: Response) => (await response.json()) as Record<string, unknown> & any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

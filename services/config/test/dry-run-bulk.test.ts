@@ -1,25 +1,18 @@
-import type { Db } from 'mongodb';
 import { easternTime, makeCall } from './support/calls';
-import { startConfigWorld, type ConfigWorld } from './support/config-world';
+import { useConfigWorld } from './support/config-world';
 
 // A dry run of a `bulk` candidate, through the started service: its VAN-bound calls are rows of
 // Bulk Import jobs, not posts. With VAN_BULK_MAX_ROWS_PER_JOB=4 (the van-writer's variable), 10
 // rows make 3 jobs: 1 mapping-types read, then per job its creation, a status read and its
 // results file = 1 + 3 × 3 = 10 requests, where posting call by call would take 10 posts.
 
-let world: ConfigWorld;
-let db: Db;
+const world = useConfigWorld({ VAN_BULK_MAX_ROWS_PER_JOB: '4' });
 beforeAll(async () => {
-  world = await startConfigWorld({ VAN_BULK_MAX_ROWS_PER_JOB: '4' });
-  db = await world.connectDb();
   expect((await world.api('/candidates')).status).toBe(200);
   world.base.tables
     .Listing!.filter((row) => row.fields['Reference Name'] === 'Good Candidate')
     .forEach((row) => (row.fields.Strategy = 'bulk'));
   expect((await world.api('/config/refresh', { method: 'POST' })).status).toBe(200);
-}, 60_000);
-afterAll(async () => {
-  await world?.close();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,7 +20,7 @@ const json = async (response: Response): Promise<any> => response.json();
 
 test('a bulk dry run counts its calls as Bulk Import rows, with the requests its jobs take', async () => {
   const day = '2026-09-16';
-  await db.collection('calls').insertMany([
+  await world.db.collection('calls').insertMany([
     // 'strong support' and 'not home' go to VAN; 'leaning' only to a CSV; 'dropped' nowhere.
     ...Array.from({ length: 6 }, (_, i) =>
       makeCall({ timestamp: easternTime(day, 18, i), full_on_screen_result: 'strong support' }),
@@ -54,7 +47,7 @@ test('a bulk dry run counts its calls as Bulk Import rows, with the requests its
   expect(run.dryRunResult.vanRequests).toMatchObject({ canvassPosts: 0, bulkImport: 10 });
   expect(run.dryRunResult.vanRequests.total).toBe(10 + run.dryRunResult.vanRequests.metadata);
 
-  const stored = await db.collection('runs').findOne({ _id: run.runId });
+  const stored = await world.db.collection('runs').findOne({ _id: run.runId });
   expect(stored?.dryRunPlan).toMatchObject({ vanPosts: 0, bulkRows: 10 });
   expect(world.van.journal()).toEqual([]);
   expect(world.van.bulkImport.jobs()).toEqual([]);

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from 'mongodb';
-import { waitForValue } from '../../../test/support/wait';
-import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { waitForValue } from '@call-sync/testkit';
+import { API_TOKEN, useConfigWorld } from './support/config-world';
 
 // An unexpected failure answers a bare 500 — never a stack or a secret to the caller — and the
 // log keeps what is needed to find it: the error's type, message and stack.
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld();
-  db = await world.connectDb();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type LogRecord = Record<string, any>;
@@ -28,7 +21,7 @@ function logRecords(): LogRecord[] {
 test('an unexpected 500 is logged with its stack, and the caller sees none of it', async () => {
   // A run document the pipeline could never write (no window) makes the run page fail.
   const runId = randomUUID();
-  await db
+  await world.db
     .collection('runs')
     .insertOne({ _id: runId as never, runId, candidate: 'good-candidate', state: 'open', window: null });
 

@@ -1,20 +1,9 @@
-import type { Db } from 'mongodb';
 import { recordJobRun } from '@call-sync/store';
-import { startConfigWorld, type ConfigWorld } from './support/config-world';
+import { useConfigWorld } from './support/config-world';
 
 // The extractor is a CronJob that exits; the config service serves how its commands last ended.
 
-let world: ConfigWorld;
-let db: Db;
-
-beforeAll(async () => {
-  world = await startConfigWorld();
-  db = await world.connectDb();
-});
-
-afterAll(async () => {
-  await world.close();
-});
+const world = useConfigWorld();
 
 function sample(metrics: string, name: string, command: string): number | undefined {
   const line = metrics
@@ -25,18 +14,18 @@ function sample(metrics: string, name: string, command: string): number | undefi
 
 test('the last run of each extractor command is served as metrics: success time, failure flag, duration', async () => {
   const startedAt = new Date('2026-11-03T03:00:00Z');
-  await recordJobRun(db, 'extract', {
+  await recordJobRun(world.db, 'extract', {
     startedAt,
     finishedAt: new Date(startedAt.getTime() + 42_000),
     outcome: 'ok',
   });
-  await recordJobRun(db, 'archive', {
+  await recordJobRun(world.db, 'archive', {
     startedAt,
     finishedAt: startedAt,
     outcome: 'ok',
     details: { moved: 120, restored: 0, unsynced: 4, in_progress: 0, outcome_unknown: 2 },
   });
-  await recordJobRun(db, 'archive', {
+  await recordJobRun(world.db, 'archive', {
     startedAt: new Date(startedAt.getTime() + 3_600_000),
     finishedAt: new Date(startedAt.getTime() + 3_601_000),
     outcome: 'error',

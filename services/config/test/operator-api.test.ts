@@ -1,17 +1,8 @@
-import type { Db } from 'mongodb';
 import { addDays, easternDayOf, emptyRunCounts } from '@call-sync/core';
 import { easternTime, makeCall } from './support/calls';
-import { startConfigWorld, type ConfigWorld } from './support/config-world';
+import { useConfigWorld } from './support/config-world';
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld();
-  db = await world.connectDb();
-}, 60_000);
-afterAll(async () => {
-  await world?.close();
-});
+const world = useConfigWorld();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
@@ -29,7 +20,7 @@ describe('run now', () => {
     expect(response.status).toBe(202);
     const body = await json(response);
     expect(response.headers.get('location')).toBe(`/runs/${body.runId}`);
-    const stored = await db.collection('runs').findOne({ _id: body.runId });
+    const stored = await world.db.collection('runs').findOne({ _id: body.runId });
     expect(stored).toEqual({
       _id: body.runId,
       runId: body.runId,
@@ -47,13 +38,13 @@ describe('run now', () => {
     const again = await post('/runs/good-candidate');
     expect(again.status).toBe(409);
     expect(await json(again)).toMatchObject({ error: 'run_already_requested', runId: body.runId });
-    await db.collection('runs').deleteOne({ _id: body.runId });
+    await world.db.collection('runs').deleteOne({ _id: body.runId });
   });
 
   test('a dry run decides every unsynced call of the window, says what it would cost, and posts nothing', async () => {
     const day = '2026-09-14';
     const at = (minute: number) => easternTime(day, 18, minute);
-    await db.collection('calls').insertMany([
+    await world.db.collection('calls').insertMany([
       ...[1, 2, 3].map((i) => makeCall({ timestamp: at(i), full_on_screen_result: 'strong support' })),
       ...[4, 5].map((i) =>
         makeCall({ timestamp: at(i), full_on_screen_result: 'not home', display_name: 'Not home' }),
@@ -86,9 +77,9 @@ describe('run now', () => {
       estimatedCostCents: 0,
     });
     expect(world.van.journal()).toEqual([]);
-    const stored = await db.collection('runs').findOne({ _id: run.runId });
+    const stored = await world.db.collection('runs').findOne({ _id: run.runId });
     expect(stored).toMatchObject({ state: 'completed', dryRun: true, dryRunResult: { calls: 8 } });
-    expect(await db.collection('calls').countDocuments({ sync_status: { $exists: true } })).toBe(1);
+    expect(await world.db.collection('calls').countDocuments({ sync_status: { $exists: true } })).toBe(1);
   });
 
   test('bad parameters are refused with a reason', async () => {
@@ -121,7 +112,7 @@ describe('run status', () => {
   test('a run shows counts per status, progress, errors, receipts and timings', async () => {
     const runId = '3f2b1c4d-0000-4000-8000-00000000a001';
     const openedAt = new Date(Date.now() - 60_000);
-    await db.collection('runs').insertOne({
+    await world.db.collection('runs').insertOne({
       _id: runId as never,
       runId,
       candidate: 'good-candidate',
@@ -138,7 +129,7 @@ describe('run status', () => {
       vanRequestsUsed: 7,
     });
     const at = easternTime('2026-10-20', 18);
-    await db.collection('calls').insertMany([
+    await world.db.collection('calls').insertMany([
       makeCall({
         timestamp: at,
         run_id: runId,
@@ -201,7 +192,7 @@ describe('run status', () => {
   test('a bulk run shows its VAN requests beside what posting call by call would have used', async () => {
     const runId = '3f2b1c4d-0000-4000-8000-00000000b001';
     const openedAt = new Date(Date.now() - 60_000);
-    await db.collection('runs').insertOne({
+    await world.db.collection('runs').insertOne({
       _id: runId as never,
       runId,
       candidate: 'good-candidate',
@@ -248,7 +239,7 @@ describe('reset', () => {
       postedAt: at,
       httpStatus: 204,
     } as never;
-    await db.collection('calls').insertMany([
+    await world.db.collection('calls').insertMany([
       status('attempted_error'),
       {
         ...status('attempted_error', 'outcome unknown — check VAN before replaying (timeout)'),
@@ -270,14 +261,14 @@ describe('reset', () => {
     const count = await json(await post(`/candidates/good-candidate/reset?scope=errors&window=${day}`));
     expect(count).toMatchObject({ confirmed: false, wouldReset: 2, alreadyInVan: 0, scope: 'errors' });
     expect(
-      await db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
+      await world.db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
     ).toBe(1);
 
     const done = await json(
       await post(`/candidates/good-candidate/reset?scope=errors&window=${day}&confirm=true`),
     );
     expect(done).toMatchObject({ confirmed: true, reset: 2 });
-    const unsynced = await db
+    const unsynced = await world.db
       .collection('calls')
       .find({ ...inWindow, sync_status: { $exists: false } })
       .toArray();
@@ -294,7 +285,9 @@ describe('reset', () => {
     expect(
       await json(await post(`/candidates/good-candidate/reset?scope=all&window=${day}&confirm=true`)),
     ).toMatchObject({ confirmed: true, reset: 1 });
-    expect(await db.collection('calls').countDocuments({ ...inWindow, sync_status: 'finished' })).toBe(2);
+    expect(await world.db.collection('calls').countDocuments({ ...inWindow, sync_status: 'finished' })).toBe(
+      2,
+    );
 
     // Those two only by their own scope, with the count echoed back and the consequence in words.
     const accepted = await json(
@@ -307,7 +300,9 @@ describe('reset', () => {
     const confirmAccepted = `/candidates/good-candidate/reset?scope=van-accepted&window=${day}&confirm=true`;
     expect((await post(confirmAccepted)).status).toBe(400);
     expect((await post(`${confirmAccepted}&expected=1`)).status).toBe(409);
-    expect(await db.collection('calls').countDocuments({ ...inWindow, sync_status: 'finished' })).toBe(2);
+    expect(await world.db.collection('calls').countDocuments({ ...inWindow, sync_status: 'finished' })).toBe(
+      2,
+    );
     expect(await json(await post(`${confirmAccepted}&expected=2`))).toMatchObject({
       confirmed: true,
       reset: 2,
@@ -327,12 +322,12 @@ describe('reset', () => {
       confirmed: true,
       reset: 1,
     });
-    const replayed = await db
+    const replayed = await world.db
       .collection('calls')
       .countDocuments({ ...inWindow, outcome_unknown: { $exists: true } });
     expect(replayed).toBe(0);
     expect(
-      await db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
+      await world.db.collection('calls').countDocuments({ ...inWindow, sync_status: { $exists: false } }),
     ).toBe(7);
     expect((await post(`/candidates/good-candidate/reset?scope=everything`)).status).toBe(400);
     expect((await post(`/candidates/good-candidate/reset?scope=all&confirm=yes`)).status).toBe(400);
@@ -346,7 +341,7 @@ describe('drop rate', () => {
     const service = 'DR Service';
     const call = (day: string, flags: { dropped?: boolean; contact?: boolean }) =>
       makeCall({ timestamp: easternTime(day, 17), service_name: service, ...flags });
-    await db
+    await world.db
       .collection('calls')
       .insertMany([
         call(first, { dropped: true }),

@@ -1,21 +1,12 @@
-import type { Db } from 'mongodb';
 import type { Call } from '@call-sync/core';
-import { waitUntil } from '../../../test/support/wait';
+import { waitUntil } from '@call-sync/testkit';
 import { easternTime, makeCall } from './support/calls';
-import { LIMITED_TOKEN, ORGANISER_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { LIMITED_TOKEN, ORGANISER_TOKEN, useConfigWorld } from './support/config-world';
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  // A short VAN timeout so the "answers too late" case below takes seconds.
-  world = await startConfigWorld({
-    VAN_TIMEOUT_MS: '1500',
-    VAN_PERSON_URL: 'https://van.example/p?id={vanId}',
-  });
-  db = await world.connectDb();
-}, 60_000);
-afterAll(async () => {
-  await world?.close();
+// A short VAN timeout so the "answers too late" case below takes seconds.
+const world = useConfigWorld({
+  VAN_TIMEOUT_MS: '1500',
+  VAN_PERSON_URL: 'https://van.example/p?id={vanId}',
 });
 beforeEach(() => world.van.reset());
 
@@ -63,7 +54,7 @@ function unknownCall(overrides: Partial<Call> = {}): Call {
 
 /** The run the calls belong to, completed with these counts. */
 const insertCompletedRun = (counts: Record<string, number>) =>
-  db.collection('runs').insertOne({
+  world.db.collection('runs').insertOne({
     _id: RUN_ID,
     runId: RUN_ID,
     candidate: 'good-candidate',
@@ -86,7 +77,7 @@ describe('the outcome-unknown worklist', () => {
   test('lists each call with what was sent in words and ids, when the post left, and a link to the voter', async () => {
     const call = unknownCall();
     const other = unknownCall({ client: 'broken-candidate', district: 'nc09' });
-    await db.collection('calls').insertMany([call, other, makeCall({ timestamp: call.timestamp })]);
+    await world.db.collection('calls').insertMany([call, other, makeCall({ timestamp: call.timestamp })]);
     await insertCompletedRun({ attempted_error: 1, finished: 0 });
 
     const listed = await json(await world.api(`/outcome-unknown?candidate=good-candidate&day=${day}`));
@@ -138,13 +129,13 @@ describe('the outcome-unknown worklist', () => {
     expect(text).toContain('Volunteer prospect');
     expect(text).toContain(`https://van.example/p?id=${call.van_request!.vanId}`);
     expect(text).toContain('It is in VAN');
-    await db.collection('calls').deleteMany({ run_id: RUN_ID });
-    await db.collection('runs').deleteOne({ _id: RUN_ID as never });
+    await world.db.collection('calls').deleteMany({ run_id: RUN_ID });
+    await world.db.collection('runs').deleteOne({ _id: RUN_ID as never });
   });
 
   test('"it is in VAN" finishes the call with a receipt naming who confirmed it, audited; the metric falls', async () => {
     const call = unknownCall();
-    await db.collection('calls').insertOne(call);
+    await world.db.collection('calls').insertOne(call);
     await insertCompletedRun({ attempted_error: 1, finished: 4 });
     // The metric is read from MongoDB at most once a second: wait for the scrape that sees the call.
     await waitUntil(async () => (await metricValue('good-candidate')) === 1, {
@@ -158,7 +149,7 @@ describe('the outcome-unknown worklist', () => {
       verdict: 'in-van',
       results: [{ callId: call.id, result: 'finished', detail: 'finished: confirmed in VAN by ops' }],
     });
-    const stored = await db.collection<Call>('calls').findOne({ id: call.id });
+    const stored = await world.db.collection<Call>('calls').findOne({ id: call.id });
     expect(stored).toMatchObject({
       sync_status: 'finished',
       receipt: { kind: 'van-confirmed', confirmedBy: 'ops', requestId: call.posting_request_id },
@@ -167,7 +158,7 @@ describe('the outcome-unknown worklist', () => {
     expect(stored).not.toHaveProperty('outcome_unknown');
     expect(stored).not.toHaveProperty('error');
     expect(postsTo(call.van_request!.vanId)).toHaveLength(0);
-    expect(await db.collection('runs').findOne({ _id: RUN_ID as never })).toMatchObject({
+    expect(await world.db.collection('runs').findOne({ _id: RUN_ID as never })).toMatchObject({
       counts: { attempted_error: 0, finished: 5 },
     });
     await waitUntil(async () => (await metricValue('good-candidate')) === 0, {
@@ -192,8 +183,8 @@ describe('the outcome-unknown worklist', () => {
       outcome: 'done',
       summary: '1 of 1 outcome-unknown calls confirmed in VAN',
     });
-    await db.collection('calls').deleteMany({ run_id: RUN_ID });
-    await db.collection('runs').deleteOne({ _id: RUN_ID as never });
+    await world.db.collection('calls').deleteMany({ run_id: RUN_ID });
+    await world.db.collection('runs').deleteOne({ _id: RUN_ID as never });
   });
 
   test('"it is not in VAN" posts the call once more; a second timeout leaves it unknown, never posted twice', async () => {
@@ -212,7 +203,7 @@ describe('the outcome-unknown worklist', () => {
         },
       },
     });
-    await db.collection('calls').insertMany([accepted, timesOut, refused]);
+    await world.db.collection('calls').insertMany([accepted, timesOut, refused]);
 
     const first = await json(await resolve('not-in-van', [accepted.id, refused.id]));
     expect(first.results).toEqual([
@@ -229,7 +220,7 @@ describe('the outcome-unknown worklist', () => {
     ]);
     expect(postsTo(accepted.van_request!.vanId)).toHaveLength(1);
     expect(postsTo(accepted.van_request!.vanId)[0]!.body).toEqual(accepted.van_request!.body);
-    const finished = await db.collection<Call>('calls').findOne({ id: accepted.id });
+    const finished = await world.db.collection<Call>('calls').findOne({ id: accepted.id });
     expect(finished).toMatchObject({
       sync_status: 'finished',
       receipt: { kind: 'van', vanId: accepted.van_request!.vanId, httpStatus: 204 },
@@ -237,7 +228,7 @@ describe('the outcome-unknown worklist', () => {
       attempts: 2,
     });
     expect(finished).not.toHaveProperty('outcome_unknown');
-    expect(await db.collection<Call>('calls').findOne({ id: refused.id })).toMatchObject({
+    expect(await world.db.collection<Call>('calls').findOne({ id: refused.id })).toMatchObject({
       sync_status: 'attempted_error',
       error: expect.stringMatching(/resultCodeId/),
     });
@@ -255,7 +246,7 @@ describe('the outcome-unknown worklist', () => {
     ]);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(postsTo(timesOut.van_request!.vanId)).toHaveLength(1);
-    const stillUnknown = await db.collection<Call>('calls').findOne({ id: timesOut.id });
+    const stillUnknown = await world.db.collection<Call>('calls').findOne({ id: timesOut.id });
     expect(stillUnknown).toMatchObject({
       sync_status: 'attempted_error',
       outcome_unknown: true,
@@ -268,17 +259,17 @@ describe('the outcome-unknown worklist', () => {
     // A person then finds it in VAN: settled without another post.
     expect((await json(await resolve('in-van', timesOut.id))).results[0].result).toBe('finished');
     expect(postsTo(timesOut.van_request!.vanId)).toHaveLength(1);
-    await db.collection('calls').deleteMany({ run_id: RUN_ID });
+    await world.db.collection('calls').deleteMany({ run_id: RUN_ID });
   }, 30_000);
 
   test('two people sending the same call at once post it once', async () => {
     const call = unknownCall();
-    await db.collection('calls').insertOne(call);
+    await world.db.collection('calls').insertOne(call);
     world.van.setKnobs({ latencyMs: 300 });
     const answers = await Promise.all([resolve('not-in-van', call.id), resolve('not-in-van', call.id)]);
     const results = (await Promise.all(answers.map(json))).map((a) => a.results[0].result).sort();
     expect(results).toEqual(['finished', 'refused']);
     expect(postsTo(call.van_request!.vanId)).toHaveLength(1);
-    await db.collection('calls').deleteMany({ run_id: RUN_ID });
+    await world.db.collection('calls').deleteMany({ run_id: RUN_ID });
   });
 });

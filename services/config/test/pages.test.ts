@@ -2,7 +2,7 @@ import type { Db } from 'mongodb';
 import { type Browser, type BrowserContext } from 'playwright-core';
 import { emptyRunCounts } from '@call-sync/core';
 import { easternTime, makeCall } from './support/calls';
-import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { API_TOKEN, useConfigWorld } from './support/config-world';
 import { chromiumMissing, launchChromium, screenshotFolder } from './support/browser';
 
 // The organisers' pages in a real browser (Debian's chromium driven by playwright-core), with
@@ -16,16 +16,19 @@ if (chromiumMissing) {
   });
 } else {
   describe('the pages in a browser', () => {
-    let world: ConfigWorld;
-    let db: Db;
     let browser: Browser;
     let context: BrowserContext;
     const cspViolations: string[] = [];
 
+    // Before the world's: jest runs afterAll hooks in the order they are declared, and the browser
+    // lets go of its connections to the service before the service stops.
+    afterAll(async () => {
+      await browser?.close();
+      screenshots.cleanUp();
+    });
+    const world = useConfigWorld();
     beforeAll(async () => {
-      world = await startConfigWorld();
-      db = await world.connectDb();
-      await arrangeRuns(db);
+      await arrangeRuns(world.db);
       browser = await launchChromium();
       context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
       await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: world.service.url });
@@ -33,11 +36,6 @@ if (chromiumMissing) {
         if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
       });
     }, 90_000);
-    afterAll(async () => {
-      await browser?.close();
-      await world?.close();
-      screenshots.cleanUp();
-    });
 
     test('a browser without the cookie is asked to sign in, and signs in with a token', async () => {
       const page = await context.newPage();

@@ -6,15 +6,9 @@ import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { addDays, emptyRunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { chromiumMissing, launchChromium, screenshotFolder } from './support/browser';
-import { easternTime, makeCall } from './support/calls';
+import { easternTime, EXPORT_HEADER, makeCall } from './support/calls';
 import { easternTodayAwayFromMidnight } from './support/eastern-today';
-import {
-  API_TOKEN,
-  LIMITED_TOKEN,
-  startConfigWorld,
-  VAN_KEY_MYVOTERS,
-  type ConfigWorld,
-} from './support/config-world';
+import { API_TOKEN, LIMITED_TOKEN, useConfigWorld, VAN_KEY_MYVOTERS } from './support/config-world';
 
 // The people's side of the service in a real browser (Debian's chromium driven by playwright-core)
 // against the started config service: a call's journey found by each key, and an organiser who
@@ -28,12 +22,18 @@ if (chromiumMissing) {
   });
 } else {
   describe("the people's pages in a browser", () => {
-    let world: ConfigWorld;
-    let db: Db;
     let browser: Browser;
     let operator: BrowserContext;
     let limited: BrowserContext;
     const cspViolations: string[] = [];
+
+    // Before the world's: jest runs afterAll hooks in the order they are declared, and the browser
+    // lets go of its connections to the service before the service stops.
+    afterAll(async () => {
+      await browser?.close();
+      screenshots.cleanUp();
+    });
+    const world = useConfigWorld();
 
     const signedIn = async (
       token: string,
@@ -57,20 +57,13 @@ if (chromiumMissing) {
     };
 
     beforeAll(async () => {
-      world = await startConfigWorld();
-      db = await world.connectDb();
-      await arrangeJourneys(db);
+      await arrangeJourneys(world.db);
       TODAY = await easternTodayAwayFromMidnight();
-      await arrangeNights(db);
+      await arrangeNights(world.db);
       browser = await launchChromium();
       operator = await signedIn(API_TOKEN);
       limited = await signedIn(LIMITED_TOKEN);
     }, 220_000);
-    afterAll(async () => {
-      await browser?.close();
-      await world?.close();
-      screenshots.cleanUp();
-    });
 
     const text = async (page: Page, selector: string) => normalised(await page.textContent(selector));
 
@@ -719,9 +712,6 @@ async function arrangeNights(db: Db): Promise<void> {
     used: 412,
   } as never);
 }
-
-const EXPORT_HEADER =
-  'id,account_number,first_name,last_name,phone_dialed,connect,start,finish,caller_login,result,campaign_id';
 
 /** 100,000 rows of an evening; rows 10, 50,000 and 99,998 are bad, 5 and 60,000 test accounts. */
 function bigExport(): string {

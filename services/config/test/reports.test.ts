@@ -1,28 +1,21 @@
-import type { Db } from 'mongodb';
 import { randomUUID } from 'node:crypto';
 import { emptyRunCounts, RunEvent, type Call } from '@call-sync/core';
 import { createKafka, createLogger, createPublisher, Topics, type Publisher } from '@call-sync/platform';
 import { serverEnv } from '../../../test/support/env';
 import { easternTime, makeCall } from './support/calls';
-import { waitForValue } from '../../../test/support/wait';
-import { startConfigWorld, type ConfigWorld } from './support/config-world';
+import { waitForValue } from '@call-sync/testkit';
+import { useConfigWorld } from './support/config-world';
 
-let world: ConfigWorld;
-let db: Db;
 let publisher: Publisher;
+afterAll(() => publisher?.disconnect());
+const world = useConfigWorld();
 beforeAll(async () => {
-  world = await startConfigWorld();
-  db = await world.connectDb();
   const { kafka } = createKafka(
     'config-reports-test',
     serverEnv().kafkaBrokers,
     createLogger('test', 'silent'),
   );
   publisher = await createPublisher(kafka);
-}, 60_000);
-afterAll(async () => {
-  await publisher?.disconnect();
-  await world?.close();
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,7 +26,7 @@ async function finishedRun(candidate: string, calls: Partial<Call>[], extra: Rec
   const runId = randomUUID();
   const window = { start: easternTime('2026-10-19', 21), end: easternTime('2026-10-20', 21) };
   const now = new Date();
-  await db.collection('runs').insertOne({
+  await world.db.collection('runs').insertOne({
     _id: runId as never,
     runId,
     candidate,
@@ -50,7 +43,7 @@ async function finishedRun(candidate: string, calls: Partial<Call>[], extra: Rec
     ...extra,
   });
   if (calls.length > 0) {
-    await db
+    await world.db
       .collection('calls')
       .insertMany(
         calls.map((call) => makeCall({ timestamp: easternTime('2026-10-20', 18), run_id: runId, ...call })),
@@ -115,7 +108,7 @@ test('a full run reports counts per display name and what was synced', async () 
   expect(sent!.text).toContain('Here are the dialer results for Good Candidate, 5 calls');
   expect(sent!.text).toContain('Not home: 2\nStrong support: 2\nLean support: 1');
   expect(sent!.text).toContain('We successfully synced 3, and there were 1 errors.');
-  expect(await db.collection('reports').findOne({ _id: runId as never })).toMatchObject({
+  expect(await world.db.collection('reports').findOne({ _id: runId as never })).toMatchObject({
     runId,
     candidate: 'good-candidate',
     subject: 'Dialer Results for 10-20',
@@ -182,7 +175,7 @@ test('a redelivered run.completed makes no second report and sends nothing twice
   await publish({ runId: marker, candidate: 'good-candidate', type: 'run.completed' });
   await deliveredReport(marker);
   expect(received(runId)).toHaveLength(1);
-  expect(await db.collection('reports').countDocuments({ runId })).toBe(1);
+  expect(await world.db.collection('reports').countDocuments({ runId })).toBe(1);
 });
 
 test('a failed webhook is visible on the run and the report is retried until it is sent', async () => {

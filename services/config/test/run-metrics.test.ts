@@ -1,27 +1,16 @@
-import type { Db } from 'mongodb';
 import { emptyRunCounts, type RunCounts } from '@call-sync/core';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { Collections } from '@call-sync/platform';
 import { makeCall } from '../../../test/support/calls';
 import { measuredCandidates } from '../src/run-metrics';
-import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
+import { useConfigWorld, VAN_KEY_MYVOTERS } from './support/config-world';
 import { easternTodayAwayFromMidnight } from './support/eastern-today';
 
 // The pipeline's state as Prometheus sees it: the config service reads runs, reports, calls and
 // the VAN budget from MongoDB on each scrape. Arranged here as the pipeline would leave them.
 
 const HOUR = 3_600_000;
-let world: ConfigWorld;
-let db: Db;
-
-beforeAll(async () => {
-  world = await startConfigWorld({ VAN_DAILY_BUDGET: '500' });
-  db = await world.connectDb();
-});
-
-afterAll(async () => {
-  await world.close();
-});
+const world = useConfigWorld({ VAN_DAILY_BUDGET: '500' });
 
 const counts = (set: Partial<RunCounts>): RunCounts => ({ ...emptyRunCounts(), ...set });
 
@@ -56,7 +45,7 @@ function sample(metrics: string, name: string, labels: Record<string, string>): 
 test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served per active candidate', async () => {
   const now = Date.now();
   const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR);
-  await db.collection(Collections.Runs).insertMany([
+  await world.db.collection(Collections.Runs).insertMany([
     run('good-1', 'good-candidate', {
       state: 'completed',
       counts: counts({ finished: 8, attempted_error: 2 }),
@@ -89,13 +78,13 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
       updatedAt: new Date(now - 50 * 60_000),
     }),
   ]);
-  await db.collection(Collections.Reports).insertOne({
+  await world.db.collection(Collections.Reports).insertOne({
     _id: 'good-1' as never,
     runId: 'good-1',
     candidate: 'good-candidate',
     createdAt: at(2),
   });
-  await db
+  await world.db
     .collection(Collections.Calls)
     .insertMany([
       { ...makeCall({ id: 'u1', client: 'good-candidate', timestamp: at(5) }), outcome_unknown: true },
@@ -104,7 +93,7 @@ test('runs, reports, unknown outcomes, CSV exports and the VAN budget are served
     ]);
   const key = fingerprintApiKey(VAN_KEY_MYVOTERS);
   const day = await easternTodayAwayFromMidnight();
-  await db
+  await world.db
     .collection(Collections.VanBudgets)
     .insertOne({ _id: `${key}:${day}` as never, keyFingerprint: key, day, used: 120 });
   // A page request, to be timed by its route template.

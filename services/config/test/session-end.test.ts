@@ -1,13 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Db } from 'mongodb';
 import { startServiceProcess, type ServiceProcess } from '../../../test/support/service-process';
-import {
-  API_TOKEN,
-  API_TOKENS,
-  ORGANISER_TOKEN,
-  startConfigWorld,
-  type ConfigWorld,
-} from './support/config-world';
+import { API_TOKEN, API_TOKENS, ORGANISER_TOKEN, useConfigWorld } from './support/config-world';
 
 // A session is a document in MongoDB that every replica reads, named in the signed cookie by an id
 // the database holds only as a hash: logout deletes it, so a copy of the cookie is worth nothing
@@ -16,17 +9,10 @@ import {
 
 const SESSION_SECRET = 'session-end-test-secret-0123456789abcdef';
 
-let world: ConfigWorld;
-let db: Db;
 let replica: ServiceProcess | undefined;
-beforeAll(async () => {
-  world = await startConfigWorld({ SESSION_SECRET });
-  db = await world.connectDb();
-}, 60_000);
-afterAll(async () => {
-  await replica?.stop();
-  await world?.close();
-});
+// Before the world's: jest runs afterAll hooks in the order they are declared.
+afterAll(() => replica?.stop());
+const world = useConfigWorld({ SESSION_SECRET });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
@@ -72,7 +58,7 @@ test('logout ends the session on the server: a copy of the cookie opens nothing,
     );
   }
   const hash = createHash('sha256').update(idOf(session)).digest('base64url');
-  expect(await db.collection('sessions').countDocuments({ _id: hash as never })).toBe(0);
+  expect(await world.db.collection('sessions').countDocuments({ _id: hash as never })).toBe(0);
   // Another browser's session of the same token is its own.
   const other = await signIn(API_TOKEN);
   expect((await open(other)).status).toBe(200);
@@ -81,14 +67,14 @@ test('logout ends the session on the server: a copy of the cookie opens nothing,
 test('the database holds a session by the hash of its id, never the id or the cookie', async () => {
   const session = await signIn(ORGANISER_TOKEN);
   const hash = createHash('sha256').update(idOf(session)).digest('base64url');
-  const stored = await db.collection('sessions').findOne({ _id: hash as never });
+  const stored = await world.db.collection('sessions').findOne({ _id: hash as never });
   expect(stored).toMatchObject({ name: 'olivia', role: 'organiser' });
   const [, expires] = session.split('.');
   expect(stored!.endsAt.getTime()).toBe(Number(expires) * 1000);
   expect(stored!.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 30 * 60_000);
   expect(stored!.expiresAt.getTime()).toBeGreaterThan(Date.now() + 29 * 60_000);
 
-  const everything = JSON.stringify(await db.collection('sessions').find().toArray());
+  const everything = JSON.stringify(await world.db.collection('sessions').find().toArray());
   expect(everything).not.toContain(idOf(session));
   expect(everything).not.toContain(session);
   for (const entry of API_TOKENS.split(',')) expect(everything).not.toContain(entry.split(':').at(-1)!);

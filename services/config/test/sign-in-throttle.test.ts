@@ -1,12 +1,5 @@
-import type { Db } from 'mongodb';
 import { startServiceProcess, type ServiceProcess } from '../../../test/support/service-process';
-import {
-  API_TOKEN,
-  API_TOKENS,
-  ORGANISER_TOKEN,
-  startConfigWorld,
-  type ConfigWorld,
-} from './support/config-world';
+import { API_TOKEN, API_TOKENS, ORGANISER_TOKEN, useConfigWorld } from './support/config-world';
 
 // Wrong tokens are counted per client — at the sign-in form and in bearer headers — in MongoDB, so
 // every replica holds a client back once it passed its limit, even with a right token, until its
@@ -20,25 +13,18 @@ const PER_TOKEN_NAME = 6;
 const WINDOW_MINUTES = 0.1;
 const SESSION_SECRET = 'throttle-test-session-secret-0123456789ab';
 
-let world: ConfigWorld;
-let db: Db;
 let replica: ServiceProcess | undefined;
-beforeAll(async () => {
-  world = await startConfigWorld({
-    SESSION_SECRET,
-    SIGN_IN_MAX_FAILURES_PER_CLIENT: String(PER_CLIENT),
-    SIGN_IN_MAX_FAILURES_PER_TOKEN_NAME: String(PER_TOKEN_NAME),
-    SIGN_IN_WINDOW_MINUTES: String(WINDOW_MINUTES),
-  });
-  db = await world.connectDb();
-}, 60_000);
-afterAll(async () => {
-  await replica?.stop();
-  await world?.close();
+// Before the world's: jest runs afterAll hooks in the order they are declared.
+afterAll(() => replica?.stop());
+const world = useConfigWorld({
+  SESSION_SECRET,
+  SIGN_IN_MAX_FAILURES_PER_CLIENT: String(PER_CLIENT),
+  SIGN_IN_MAX_FAILURES_PER_TOKEN_NAME: String(PER_TOKEN_NAME),
+  SIGN_IN_WINDOW_MINUTES: String(WINDOW_MINUTES),
 });
 // Each test starts from no count: the count of every token name would carry one test's wrong
 // tokens into the next.
-beforeEach(() => db.collection('sign_in_failures').deleteMany({}));
+beforeEach(() => world.db.collection('sign_in_failures').deleteMany({}));
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
@@ -100,7 +86,7 @@ test('the refused attempts are audited with their source, and no document holds 
   for (let i = 0; i < PER_CLIENT; i += 1) await signIn(client, wrong(i));
   expect((await signIn(client, API_TOKEN)).status).toBe(429);
 
-  const [entry] = await db
+  const [entry] = await world.db
     .collection('audit')
     .find({ action: 'denied', 'details.status': 429, 'details.source.ip': client })
     .toArray();
@@ -115,7 +101,7 @@ test('the refused attempts are audited with their source, and no document holds 
       source: { ip: client, peer: expect.any(String), userAgent: 'throttle-test/1' },
     },
   });
-  const failures = await db.collection('audit').countDocuments({
+  const failures = await world.db.collection('audit').countDocuments({
     action: 'denied',
     'details.status': 401,
     'details.source.ip': client,
@@ -123,8 +109,8 @@ test('the refused attempts are audited with their source, and no document holds 
   expect(failures).toBe(PER_CLIENT);
 
   const stored = JSON.stringify([
-    ...(await db.collection('sign_in_failures').find().toArray()),
-    ...(await db.collection('audit').find().toArray()),
+    ...(await world.db.collection('sign_in_failures').find().toArray()),
+    ...(await world.db.collection('audit').find().toArray()),
   ]);
   for (const entryText of API_TOKENS.split(',')) expect(stored).not.toContain(entryText.split(':').at(-1)!);
   expect(stored).not.toContain('wrong-token-');

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { API_TOKEN, useConfigWorld } from './support/config-world';
 
 // A browser signs in with the form and gets a signed, expiring session in its cookie — never the
 // API token, which would otherwise sit in the browser, and (with GET /login?token=) in every
@@ -7,11 +7,7 @@ import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-
 
 const SESSION_SECRET = 'test-session-secret-0123456789-abcdef';
 
-let world: ConfigWorld;
-beforeAll(async () => {
-  world = await startConfigWorld({ SESSION_SECRET });
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld({ SESSION_SECRET });
 
 const json = async (response: Response) => (await response.json()) as Record<string, unknown> & any; // eslint-disable-line @typescript-eslint/no-explicit-any
 

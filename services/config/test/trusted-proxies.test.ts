@@ -1,7 +1,6 @@
-import type { Db } from 'mongodb';
 import { standaloneServiceEnv } from '../../../test/support/env';
 import { startServiceProcess } from '../../../test/support/service-process';
-import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-world';
+import { API_TOKEN, useConfigWorld } from './support/config-world';
 
 // X-Forwarded-Proto, -For and -Host are believed only from a peer in TRUSTED_PROXIES. The tests
 // reach the service from 127.0.0.1: with TRUSTED_PROXIES naming another range that peer is a
@@ -10,17 +9,11 @@ import { API_TOKEN, startConfigWorld, type ConfigWorld } from './support/config-
 const SESSION_SECRET = 'trusted-proxies-test-secret-0123456789ab';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
-let world: ConfigWorld;
-let db: Db;
-beforeAll(async () => {
-  world = await startConfigWorld({
-    SESSION_SECRET,
-    TRUSTED_PROXIES: '10.0.0.0/8',
-    SIGN_IN_MAX_FAILURES_PER_CLIENT: '3',
-  });
-  db = await world.connectDb();
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld({
+  SESSION_SECRET,
+  TRUSTED_PROXIES: '10.0.0.0/8',
+  SIGN_IN_MAX_FAILURES_PER_CLIENT: '3',
+});
 
 function signIn(token: string, headers: Record<string, string>) {
   return world.api('/login', {
@@ -36,7 +29,7 @@ const sessionCookie = (response: Response) =>
 
 /** The source the audit stored for the newest refusal of this user agent. */
 async function auditedSource(userAgent: string): Promise<{ ip: string; peer: string }> {
-  const [entry] = await db
+  const [entry] = await world.db
     .collection('audit')
     .find({ action: 'denied', 'details.source.userAgent': userAgent })
     .sort({ at: -1 })
@@ -74,7 +67,7 @@ describe('from a peer that is not a trusted proxy', () => {
       expect(response.status).toBe(401);
     }
     expect((await signIn(API_TOKEN, { 'x-forwarded-for': '203.0.113.3' })).status).toBe(429);
-    await db.collection('sign_in_failures').deleteMany({});
+    await world.db.collection('sign_in_failures').deleteMany({});
   });
 
   test('X-Forwarded-Host does not change the origin a cookie request must come from', async () => {

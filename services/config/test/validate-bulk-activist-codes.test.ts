@@ -1,13 +1,12 @@
-import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
+import { useConfigWorld, VAN_KEY_MYVOTERS } from './support/config-world';
 
 // Validate of a `bulk` candidate that applies activist codes, through the started service: its
 // Tag Ids (and its rows' Tags) travel through VAN Bulk Import's ActivistCode mapping, so a key
 // without that mapping is named before a run. The sandbox switches ActivistCode off for the
 // MyVoters key only; the MyCampaign candidate, whose row has a tag, is the control.
 
-let world: ConfigWorld;
+const world = useConfigWorld();
 beforeAll(async () => {
-  world = await startConfigWorld();
   expect((await world.api('/candidates')).status).toBe(200);
   const tables = world.base.tables;
   const listing = (name: string) => tables.Listing!.find((row) => row.fields['Reference Name'] === name)!;
@@ -18,8 +17,7 @@ beforeAll(async () => {
   listing('Myc Candidate').fields.Strategy = 'bulk';
   expect((await world.api('/config/refresh', { method: 'POST' })).status).toBe(200);
   world.van.bulkImport.setKnobs({ disabledMappings: [{ key: VAN_KEY_MYVOTERS, mapping: 'ActivistCode' }] });
-}, 60_000);
-afterAll(() => world?.close());
+});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();

@@ -1,4 +1,4 @@
-import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
+import { useConfigWorld, VAN_KEY_MYVOTERS } from './support/config-world';
 
 // Validate of a `bulk` candidate, through the started service: the Bulk Import mappings its rows
 // need are read from VAN (GET /v4/bulkImportMappingTypes) and one VAN has not enabled for the key
@@ -6,10 +6,9 @@ import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/
 // sandbox switches CanvassResults off for the MyVoters key only, so the MyCampaign candidate is
 // the control.
 
-let world: ConfigWorld;
+// No reuse of VAN's answers: a test changes what the sandbox requires between two validates.
+const world = useConfigWorld({ VAN_METADATA_CACHE_MS: '0' });
 beforeAll(async () => {
-  // No reuse of VAN's answers: a test changes what the sandbox requires between two validates.
-  world = await startConfigWorld({ VAN_METADATA_CACHE_MS: '0' });
   expect((await world.api('/candidates')).status).toBe(200);
   const listing = world.base.tables.Listing!;
   const fieldsOf = (name: string) => listing.find((row) => row.fields['Reference Name'] === name)!.fields;
@@ -19,8 +18,7 @@ beforeAll(async () => {
   world.van.bulkImport.setKnobs({
     disabledMappings: [{ key: VAN_KEY_MYVOTERS, mapping: 'CanvassResults' }],
   });
-}, 60_000);
-afterAll(() => world?.close());
+});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();

@@ -1,15 +1,14 @@
 import { easternTime, makeCall } from './support/calls';
-import { startConfigWorld, type ConfigWorld } from './support/config-world';
+import { useConfigWorld } from './support/config-world';
 
 // Validate's view of VAN's phone guidance, through the started service: the listing's Contact
 // Type and Input Type resolved by name against the key's own lists (the contract fixture numbers
 // Auto Dial 52 for the MyVoters key, 73 for the MyCampaign one), and the share of a candidate's
 // recent calls that carry VAN's phone id.
 
-let world: ConfigWorld;
+// Counted afresh on each validate: the phone-id test adds calls after others have validated.
+const world = useConfigWorld({ PHONE_ID_SHARE_CACHE_MS: '0' });
 beforeAll(async () => {
-  // Counted afresh on each validate: the phone-id test adds calls after others have validated.
-  world = await startConfigWorld({ PHONE_ID_SHARE_CACHE_MS: '0' });
   // The service's first Airtable read may still be under way, and a refresh would join it: wait
   // for it (any page that needs the configuration does) before changing the base.
   expect((await world.api('/candidates')).status).toBe(200);
@@ -21,8 +20,7 @@ beforeAll(async () => {
   fieldsOf('Myc Candidate')['Contact Type'] = 'Auto Dial';
   const refreshed = await world.api('/config/refresh', { method: 'POST' });
   expect(refreshed.status).toBe(200);
-}, 60_000);
-afterAll(() => world?.close());
+});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const json = async (response: Response): Promise<any> => response.json();
@@ -69,7 +67,7 @@ test('names resolve case and spaces aside, to the id of the key in question', as
 });
 
 test('at run time the same message fails the VAN-bound calls, and no VAN request is spent on them', async () => {
-  const db = await world.connectDb();
+  const { db } = world;
   const day = '2026-09-21';
   await db
     .collection('calls')
@@ -102,7 +100,7 @@ test('at run time the same message fails the VAN-bound calls, and no VAN request
 });
 
 test('validate shows the share of the last 7 days of calls that carry a phone id, and why it matters', async () => {
-  const db = await world.connectDb();
+  const { db } = world;
   const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
   await db.collection('calls').insertMany([
     // Broken Candidate's district: 3 of 4 recent calls carry one.

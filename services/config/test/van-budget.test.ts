@@ -1,8 +1,7 @@
-import type { Db } from 'mongodb';
 import { fingerprintApiKey } from '@call-sync/integrations';
 import { Collections } from '@call-sync/platform';
 import { createMongoRequestBudget } from '@call-sync/store';
-import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/config-world';
+import { useConfigWorld, VAN_KEY_MYVOTERS } from './support/config-world';
 
 // The pages' VAN reads count against the key's daily budget in Mongo, the one the pipeline
 // spends: a page load costs requests, and a spent day gives a clear answer instead of a crash.
@@ -10,19 +9,11 @@ import { startConfigWorld, VAN_KEY_MYVOTERS, type ConfigWorld } from './support/
 const DAILY_BUDGET = 40;
 const SPENT = "VAN's daily request budget for this key is spent; the pages work again tomorrow (Eastern).";
 
-let world: ConfigWorld;
-let db: Db;
-
-beforeAll(async () => {
-  // No metadata cache: every page load asks VAN, as the first load of the day would.
-  world = await startConfigWorld({ VAN_DAILY_BUDGET: String(DAILY_BUDGET), VAN_METADATA_CACHE_MS: '0' });
-  db = await world.connectDb();
-}, 60_000);
-
-afterAll(() => world?.close());
+// No metadata cache: every page load asks VAN, as the first load of the day would.
+const world = useConfigWorld({ VAN_DAILY_BUDGET: String(DAILY_BUDGET), VAN_METADATA_CACHE_MS: '0' });
 
 test("a page load spends the key's shared budget, and a spent budget answers 503 with a clear message", async () => {
-  const budget = createMongoRequestBudget(db, fingerprintApiKey(VAN_KEY_MYVOTERS), DAILY_BUDGET);
+  const budget = createMongoRequestBudget(world.db, fingerprintApiKey(VAN_KEY_MYVOTERS), DAILY_BUDGET);
   world.van.reset();
 
   const validate = await world.api('/validate/good-candidate');
@@ -32,7 +23,7 @@ test("a page load spends the key's shared budget, and a spent budget answers 503
   const sent = world.van.requestLog().length;
   expect(sent).toBeGreaterThan(1);
   expect(await budget.remaining()).toBe(DAILY_BUDGET - sent);
-  const [day] = await db.collection(Collections.VanBudgets).find().toArray();
+  const [day] = await world.db.collection(Collections.VanBudgets).find().toArray();
   expect(day).toMatchObject({ keyFingerprint: fingerprintApiKey(VAN_KEY_MYVOTERS), used: sent });
 
   // The night's run spends the rest.

@@ -1,13 +1,9 @@
-import { startConfigWorld, type ConfigWorld } from './support/config-world';
+import { useConfigWorld } from './support/config-world';
 
 // The config service reaches a candidate's VAN the way the pipeline does: through the key's
 // limiter at VAN_RATE_PER_SECOND, so pages opened during a night cannot push the key over its limit.
 
-let world: ConfigWorld;
-beforeAll(async () => {
-  world = await startConfigWorld({ VAN_RATE_PER_SECOND: '4' });
-}, 60_000);
-afterAll(() => world?.close());
+const world = useConfigWorld({ VAN_RATE_PER_SECOND: '4' });
 
 test("validate's VAN requests are paced by the key's limiter", async () => {
   world.van.reset();

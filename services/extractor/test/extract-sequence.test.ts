@@ -15,7 +15,7 @@ import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } fr
 import { callsCollection, newRunDocument, runsCollection, type RunDocument } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { freshGroup } from '../../../test/support/consumer-groups';
-import { seedCalls, seedConfiguration } from '../../../test/support/seed';
+import { seedCalls, seedConfiguration, waitUntil } from '@call-sync/testkit';
 import { runExtract, type ExtractSequenceDeps } from '../src/extract-sequence';
 import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
 
@@ -105,15 +105,6 @@ async function claimedIds(runId: string): Promise<string[]> {
   return calls.map((c) => c.id).sort();
 }
 
-async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 test('a calling day: the nightly run at its Sync Time, the continuous day claiming settled calls all day and closing at its own', async () => {
   // 08:00 Eastern: James's day (the window that ends at 22:00 tonight) opens; nothing has settled.
   let outcome = await runExtract(deps, stagedFrom(configuration), { now: new Date('2026-10-20T12:00:00Z') });
@@ -159,11 +150,9 @@ test('a calling day: the nightly run at its Sync Time, the continuous day claimi
     .map((c) => c.id)
     .sort();
   expect(vanCallsOfDay.length).toBeGreaterThan(0);
-  const published = await eventually(
-    () => [...(vanSyncIds.get(day!.runId) ?? [])].sort(),
-    (ids) => ids.length >= vanCallsOfDay.length,
-  );
-  expect(published).toEqual(vanCallsOfDay);
+  const publishedOfDay = () => vanSyncIds.get(day!.runId)?.length ?? 0;
+  await waitUntil(() => publishedOfDay() >= vanCallsOfDay.length, { what: "the day's VAN calls published" });
+  expect([...vanSyncIds.get(day!.runId)!].sort()).toEqual(vanCallsOfDay);
 
   // An extractor that died mid-cycle leaves its lease set: the next cycle publishes the day's
   // claimed, unposted calls again (no van-writer runs here, so that is every VAN call).
@@ -185,10 +174,9 @@ test('a calling day: the nightly run at its Sync Time, the continuous day claimi
     },
   ]);
   expect(outcome.checks).toEqual({});
-  await eventually(
-    () => vanSyncIds.get(day!.runId)?.length ?? 0,
-    (n) => n >= 2 * vanCallsOfDay.length,
-  );
+  await waitUntil(() => publishedOfDay() >= 2 * vanCallsOfDay.length, {
+    what: "the day's VAN calls published again",
+  });
   expect(vanSyncIds.get(day!.runId)!.length).toBe(2 * vanCallsOfDay.length);
 
   // A run whose final event may never have reached the topic is swept by the same sequence.
@@ -223,13 +211,10 @@ test('a calling day: the nightly run at its Sync Time, the continuous day claimi
     waitingFor: 'another run of this candidate is still running',
   });
   expect((await runsOf(MARIA)).map((r) => r.state)).toEqual([RunState.Writing]);
-  const swept = await eventually(
-    () => runEvents.filter((e) => e.runId === finished.runId),
-    (events) => events.length > 0,
-  );
-  expect(swept.map((e) => e.type)).toEqual(['run.completed']);
+  const swept = () => runEvents.filter((e) => e.runId === finished.runId);
+  await waitUntil(() => swept().length > 0, { what: "the swept run's final event" });
+  expect(swept().map((e) => e.type)).toEqual(['run.completed']);
   const dayEvents = () => runEvents.filter((e) => e.runId === day!.runId && e.type !== 'run.progress');
-  expect((await eventually(dayEvents, (events) => events.length > 0)).map((e) => e.type)).toEqual([
-    'run.opened',
-  ]);
+  await waitUntil(() => dayEvents().length > 0, { what: "the day's run event" });
+  expect(dayEvents().map((e) => e.type)).toEqual(['run.opened']);
 });

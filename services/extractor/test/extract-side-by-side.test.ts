@@ -11,7 +11,7 @@ import {
 import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
 import { callsCollection, runsCollection } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
-import { seedCalls, seedConfiguration } from '../../../test/support/seed';
+import { seedCalls, seedConfiguration, waitForValue } from '@call-sync/testkit';
 import { runExtract } from '../src/extract-sequence';
 import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
 
@@ -125,18 +125,15 @@ test("a run waits only for its own candidate's result table, not for every candi
   });
   const runs = runsCollection(database.db);
   // The first candidate's night is claimed and handed on while the second's table is out.
-  const deadline = Date.now() + 20_000;
-  let firstRun = await runs.findOne({ candidate: first!.slug });
-  while (
-    firstRun?.state !== RunState.Writing &&
-    firstRun?.state !== RunState.Completed &&
-    Date.now() < deadline
-  ) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    firstRun = await runs.findOne({ candidate: first!.slug });
-  }
-  expect(firstRun?.counts).toBeDefined();
-  expect(await callsCollection(database.db).countDocuments({ run_id: firstRun!.runId })).toBe(firstCalls);
+  const firstRun = await waitForValue(
+    async () => {
+      const run = await runs.findOne({ candidate: first!.slug });
+      return run?.state === RunState.Writing || run?.state === RunState.Completed ? run : undefined;
+    },
+    { timeoutMs: 20_000, intervalMs: 100, what: "the first candidate's run handed on" },
+  );
+  expect(firstRun.counts).toBeDefined();
+  expect(await callsCollection(database.db).countDocuments({ run_id: firstRun.runId })).toBe(firstCalls);
   expect((await runs.findOne({ candidate: second!.slug }))?.state).toBe(RunState.Open);
   tableArrives();
   const outcome = await extraction;

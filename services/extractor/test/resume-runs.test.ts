@@ -20,7 +20,7 @@ import {
 } from '@call-sync/store';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 import { freshGroup } from '../../../test/support/consumer-groups';
-import { waitUntil } from '../../../test/support/wait';
+import { waitUntil } from '@call-sync/testkit';
 import { checkLiveRuns } from '../src/resume-runs';
 import { createTestDatabase, logger, makeCall, type TestDatabase } from './support/extractor-world';
 

@@ -20,9 +20,7 @@ import { PermanentMessageError, type Logger, type Publisher } from '@call-sync/p
 import {
   advanceRun,
   failRun,
-  findRun,
   publishPendingFinalEvent,
-  incrementRunCounters,
   pipelineMetricsFor,
   updateLiveRun,
 } from '@call-sync/store';
@@ -159,7 +157,8 @@ async function postThroughWindow(
   queued: () => void,
 ): Promise<{ outcomes: Partial<Record<SyncStatus, number>>; budgetExhausted: boolean }> {
   const outcomes: Partial<Record<SyncStatus, number>> = {};
-  const run = await findRun(deps.db, message.runId);
+  const readRun = async (runId: string) => (await sharedCommits(deps).runs.submit([runId]))[0] ?? null;
+  const run = await readRun(message.runId);
   // A finished run's calls are left as they are: a resume or a reset decides about them.
   if (!run || run.state === RunState.Completed || run.state === RunState.Failed || run.dryRun) {
     if (run) await publishPendingFinalEvent(deps, run);
@@ -196,9 +195,21 @@ async function postThroughWindow(
     else if (result.kind === 'budget') budgetExhausted = true;
     else if (result.kind === 'retry') retries.push(result.reason);
   }
-  // Requests that ended in no outcome (refused for the budget, 429s) are counted here.
+  // The run's counters move by what this message recorded, in one write shared with the other
+  // keys' messages ending now, before the message can end or fail: a redelivery that finds its
+  // calls settled recounts the run, for a writer that died before this write.
+  const done = Object.values(outcomes).reduce((sum, n) => sum + n, 0);
   const requests = window.takeRequestsUsed();
-  if (requests > 0) await incrementRunCounters(deps.db, message.runId, { vanRequestsUsed: requests });
+  if (done > 0 || requests > 0) {
+    await sharedCommits(deps).counters.submit([
+      {
+        runId: message.runId,
+        counts: { ...outcomes, [SyncStatus.InProgress]: -done },
+        vanRequestsUsed: requests,
+        vanDone: done,
+      },
+    ]);
+  }
   if (deps.registry) {
     pipelineMetricsFor(deps.registry).budgetRemaining.set(
       { candidate: message.candidate },
@@ -223,6 +234,6 @@ async function postThroughWindow(
     });
   }
   if (retries.length > 0) throw new RetryLaterError(`${retries.length} calls to try again: ${retries[0]}`);
-  await advanceRun(deps, message.runId, { exact: redelivered });
+  await advanceRun(deps, message.runId, { exact: redelivered, readRun });
   return { outcomes, budgetExhausted };
 }

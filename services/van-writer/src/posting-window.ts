@@ -4,7 +4,7 @@
 //
 // Per call the order is the at-most-once order of docs/behaviour.md#at-most-once: the compare-and-set mark, then the
 // POST, then the outcome's compare-and-set. Marks and outcomes are written in batches (one bulk
-// write each for whatever is ready), and the run's counters move once per outcome batch. A call
+// write each for whatever is ready), and the run's counters move once per message. A call
 // holds a slot of the window from its mark until its outcome is in MongoDB, so the calls a crash
 // can leave "outcome unknown" are at most the window: about rate × latency, never more than the
 // cap (VAN_WRITER_CONCURRENCY).
@@ -21,6 +21,7 @@ import {
   pipelineMetricsFor,
   releasePosting,
   type CallOutcome,
+  type MarkedCall,
   type MarkedOutcome,
 } from '@call-sync/store';
 import { writerCommits, type WriterCommits } from './writer-commits';
@@ -82,6 +83,8 @@ interface Item {
   markedAt: number;
   /** Time spent waiting for the limiter (and the budget) before the request left. */
   waitedMs: number;
+  /** The call as read when it came in; null when it could not be read (the mark reads it then). */
+  readAhead: Promise<MarkedCall | null>;
   /** When the call was made, for the finish-to-post delay (known once it is marked). */
   called?: Pick<Call, 'finish_time' | 'timestamp'>;
   settle(result: Settled<CallResult>): void;
@@ -161,10 +164,21 @@ export class PostingWindow {
   /** Posts the calls through the window; every call settles, whatever happens to the others. */
   submit(runId: string, candidate: string, callIds: string[]): Promise<Settled<CallResult>[]> {
     const ctx = context.active();
+    // Read while the calls wait for their key, so that their marks need no read after them.
+    const readAhead = this.commits.callsToPost.submit(callIds).catch(() => callIds.map(() => null));
     const settled = callIds.map(
-      (callId) =>
+      (callId, i) =>
         new Promise<Settled<CallResult>>((settle) =>
-          this.queue.push({ runId, callId, candidate, ctx, markedAt: 0, waitedMs: 0, settle }),
+          this.queue.push({
+            runId,
+            callId,
+            candidate,
+            ctx,
+            markedAt: 0,
+            waitedMs: 0,
+            readAhead: readAhead.then((calls) => calls[i] ?? null),
+            settle,
+          }),
         ),
     );
     this.pump();
@@ -201,7 +215,10 @@ export class PostingWindow {
     const markedAt = Date.now();
     let marks: Awaited<ReturnType<WriterCommits['marks']['submit']>>;
     try {
-      marks = await this.commits.marks.submit(items.map((i) => ({ runId: i.runId, callId: i.callId })));
+      const readAhead = await Promise.all(items.map((i) => i.readAhead));
+      marks = await this.commits.marks.submit(
+        items.map((item, i) => ({ runId: item.runId, callId: item.callId, readAhead: readAhead[i] })),
+      );
     } catch (error) {
       for (const item of items) this.release(item, { ok: false, error });
       return;
@@ -236,7 +253,7 @@ export class PostingWindow {
     });
   }
 
-  private post(item: Item, call: Call, requestId: string): Promise<void> {
+  private post(item: Item, call: MarkedCall, requestId: string): Promise<void> {
     item.called = { finish_time: call.finish_time, timestamp: call.timestamp };
     const { vanId, body } = call.van_request!;
     const attributes = {
@@ -320,9 +337,10 @@ export class PostingWindow {
   }
 
   /**
-   * Writes the outcomes that are ready in one bulk write, then the runs' counters, and only then
-   * settles the calls: a message never fails before its recorded outcomes are counted. While one
-   * flush runs the next outcomes gather, so batches grow with the load.
+   * Writes the outcomes that are ready in one bulk write, and only then settles the calls. While
+   * one flush runs the next outcomes gather, so batches grow with the load. The runs' counters
+   * move once per message, when it ends (postCanvassResponses): a call's slot is free as soon as
+   * its outcome is in MongoDB, so no key waits on another's counters.
    */
   private async flush(): Promise<void> {
     if (this.flushing || this.outcomes.length === 0) return;
@@ -344,7 +362,7 @@ export class PostingWindow {
             }
           : { ok: true, value: { kind: 'skipped' } },
       );
-      await this.count(batch, results);
+      this.observeOutcomes(batch, results);
     } catch (error) {
       results = batch.map(() => ({ ok: false, error }));
     }
@@ -356,32 +374,19 @@ export class PostingWindow {
     void this.flush();
   }
 
-  /** Moves the runs' counters by what this batch recorded (one $inc per run). */
-  private async count(batch: PendingOutcome[], results: Settled<CallResult>[]): Promise<void> {
-    const metrics = this.deps.registry ? pipelineMetricsFor(this.deps.registry) : undefined;
-    const byRun = new Map<string, { counts: Partial<Record<SyncStatus, number>>; done: number }>();
+  /** The metrics of the outcomes this batch recorded. */
+  private observeOutcomes(batch: PendingOutcome[], results: Settled<CallResult>[]): void {
+    const registry = this.deps.registry;
+    if (!registry) return;
+    const metrics = pipelineMetricsFor(registry);
     batch.forEach((pending, i) => {
       const result = results[i]!;
       if (!result.ok || result.value.kind !== 'outcome') return;
-      const run = byRun.get(pending.item.runId) ?? { counts: {}, done: 0 };
       const status = result.value.status;
-      run.counts[status] = (run.counts[status] ?? 0) + 1;
-      run.done += 1;
-      byRun.set(pending.item.runId, run);
-      metrics?.callOutcomes.inc({ candidate: pending.item.candidate, status });
-      if (status === SyncStatus.Finished && this.deps.registry && pending.item.called)
-        observeFinishToPost(this.deps.registry, pending.item.candidate, pending.item.called);
+      metrics.callOutcomes.inc({ candidate: pending.item.candidate, status });
+      if (status === SyncStatus.Finished && pending.item.called)
+        observeFinishToPost(registry, pending.item.candidate, pending.item.called);
     });
-    const requests = this.takeRequestsUsed();
-    const deltas = [...byRun].map(([runId, { counts, done }], i) => ({
-      runId,
-      counts: { ...counts, [SyncStatus.InProgress]: -done },
-      vanRequestsUsed: i === 0 ? requests : 0,
-      vanDone: done,
-    }));
-    // Requests of a batch with nothing to count are counted with the next one (or the message's end).
-    if (deltas.length === 0) this.requestsCounted -= requests;
-    else await this.commits.counters.submit(deltas);
   }
 
   /** Updates the time a call holds its slot, less its wait for the limiter, from a batch. */

@@ -1,27 +1,36 @@
 // The van-writer's writes to MongoDB, gathered across every key's window (group-commit.ts): the
-// posting marks, the outcomes and the runs' counters. Each keeps the at-most-once order of its
+// posting marks, the outcomes and the runs' counters, and its reads of runs. Each keeps the at-most-once order of its
 // window: a post leaves only after its mark's write, a call settles only after its outcome's.
 
 import type { Db } from 'mongodb';
 import {
+  findRuns,
   incrementRunsCounters,
   markPostingCalls,
   POSTING_LEASE_MS,
+  readCallsToPost,
   recordOutcomes,
   renewPostingLeases,
   type BatchPostingMark,
+  type MarkedCall,
   type MarkedOutcome,
+  type PostingMarkEntry,
   type RunCounterDeltas,
+  type RunDocument,
 } from '@call-sync/store';
 import { GroupCommit } from './group-commit';
 
 const RECORD_ATTEMPTS = 5;
 
 export interface WriterCommits {
-  marks: GroupCommit<{ runId: string; callId: string }, BatchPostingMark>;
+  marks: GroupCommit<PostingMarkEntry, BatchPostingMark>;
+  /** Calls read ahead of their marks, while they wait for their key (readCallsToPost). */
+  callsToPost: GroupCommit<string, MarkedCall | null>;
   /** Per entry, whether this write recorded it (false: the call had its outcome already). */
   outcomes: GroupCommit<MarkedOutcome, boolean>;
   counters: GroupCommit<RunCounterDeltas & { runId: string }, void>;
+  /** Reads of runs by id: the messages of many keys that end together read their runs at once. */
+  runs: GroupCommit<string, RunDocument | null>;
   /** The marks this process holds while their posts are out, kept alive. */
   leases: Pick<LeaseKeeper, 'hold' | 'drop'>;
 }
@@ -76,6 +85,7 @@ export function writerCommits(db: Db, leaseMs = POSTING_LEASE_MS): WriterCommits
   return {
     leases: new LeaseKeeper(db, leaseMs),
     marks: new GroupCommit((entries) => markPostingCalls(db, entries, new Date(), leaseMs)),
+    callsToPost: new GroupCommit((callIds) => readCallsToPost(db, callIds)),
     outcomes: new GroupCommit(async (entries) => {
       // A post that VAN accepted must not end as "outcome unknown" because Mongo blinked: a few
       // tries, with the same time so a retry recognises what the failed one recorded, before the
@@ -94,5 +104,6 @@ export function writerCommits(db: Db, leaseMs = POSTING_LEASE_MS): WriterCommits
       await incrementRunsCounters(db, deltas);
       return deltas.map(() => undefined);
     }),
+    runs: new GroupCommit((runIds) => findRuns(db, runIds)),
   };
 }

@@ -11,7 +11,7 @@ import {
 } from '@call-sync/store';
 import { CONTRACT_FIXTURE_PATH, loadFixture, type VanSandbox } from '@call-sync/sandbox';
 import { serverEnv, uniqueName } from '../../../test/support/env';
-import { waitUntil } from '../../../test/support/wait';
+import { waitUntil } from '@call-sync/testkit';
 import { runBulkImport, type BulkImportDeps } from '../src/bulk-import';
 import { startVanWriterWorld, type VanWriterWorld } from './support/van-writer-world';
 

@@ -20,7 +20,7 @@ import {
 import { makeCall } from '../../../test/support/calls';
 import { uniqueName } from '../../../test/support/env';
 import { recordingPublisher } from '../../../test/support/publisher';
-import { waitUntil } from '../../../test/support/wait';
+import { waitUntil } from '@call-sync/testkit';
 import { createCandidateVanAccess, vanAccessWithBudget } from '../src/candidate-van-access';
 import { postCanvassResponses, RetryLaterError, type PostDeps } from '../src/post-canvass-responses';
 import { loadVanWriterSettings } from '../src/settings';

@@ -1,5 +1,5 @@
 import { MongoClient, type Db } from 'mongodb';
-import { easternInstant, parseEasternDay } from '@call-sync/core';
+import { easternInstant, LIVEVOX_EXPORT_COLUMNS, parseEasternDay } from '@call-sync/core';
 export { makeCall } from '../../../../test/support/calls';
 import { serverEnv } from '../../../../test/support/env';
 
@@ -14,3 +14,6 @@ export async function connectTestDb(database: string): Promise<{ db: Db; close()
 export function easternTime(day: string, hour: number, minute = 0): Date {
   return easternInstant({ ...parseEasternDay(day), hour, minute, second: 0 });
 }
+
+/** A call-export file's header line, its columns in the dialer's order (no phone ids). */
+export const EXPORT_HEADER = LIVEVOX_EXPORT_COLUMNS.filter((column) => column !== 'phone_id').join(',');

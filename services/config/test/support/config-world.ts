@@ -235,7 +235,7 @@ async function startWebhookReceiver(): Promise<WebhookReceiver> {
   };
 }
 
-export interface ConfigWorld {
+interface ConfigWorld {
   van: VanSandbox;
   airtable: AirtableSandbox;
   base: AirtableBaseFixture;
@@ -255,7 +255,7 @@ export interface ConfigWorld {
  * Starts the world; `extraEnv` overrides the service's environment, and `airtableBases` replaces the
  * world's Airtable base (the service reads the first, with its first key).
  */
-export async function startConfigWorld(
+async function startConfigWorld(
   extraEnv: Record<string, string> = {},
   options: { airtableBases?: AirtableBaseFixture[] } = {},
 ): Promise<ConfigWorld> {
@@ -325,4 +325,30 @@ export async function startConfigWorld(
     },
   };
   return world;
+}
+
+/** A file's (or a describe's) world: `db` is its database, connected once the world has started. */
+export interface ConfigWorldHandle extends ConfigWorld {
+  readonly db: Db;
+}
+
+/**
+ * Starts the world (as `startConfigWorld` does) before the tests of the file or describe it is
+ * called in, connects its database, and closes it after them. The handle is returned at once, for
+ * the tests to close over; it is read from hooks and tests, once the world has started.
+ */
+export function useConfigWorld(...args: Parameters<typeof startConfigWorld>): ConfigWorldHandle {
+  let world: ConfigWorld | undefined;
+  let db: Db | undefined;
+  beforeAll(async () => {
+    world = await startConfigWorld(...args);
+    db = await world.connectDb();
+  });
+  afterAll(() => world?.close());
+  return new Proxy({} as ConfigWorldHandle, {
+    get(_target, key) {
+      if (!world) throw new Error(`the config world is read (${String(key)}) before it has started`);
+      return key === 'db' ? db : Reflect.get(world, key);
+    },
+  });
 }

@@ -1,10 +1,18 @@
+interface WaitOptions {
+  timeoutMs?: number;
+  /** Between two checks; a function is asked before each pause. */
+  intervalMs?: number | (() => number);
+  what?: string | (() => string);
+}
+
 /**
- * Polls until `condition` holds, and fails naming `what` once `timeoutMs` has passed: a test waits
- * for the side effect it needs, never for a fixed time that a loaded machine may not honour.
+ * Polls until `condition` holds, and fails naming `what` once `timeoutMs` has passed: a test or a
+ * benchmark waits for the side effect it needs, never for a fixed time that a loaded machine may
+ * not honour. A condition that throws ends the wait with its error (a service that exited).
  */
 export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string) } = {},
+  options: WaitOptions = {},
 ): Promise<void> {
   const { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = options;
   const deadline = Date.now() + timeoutMs;
@@ -12,7 +20,8 @@ export async function waitUntil(
     if (Date.now() > deadline) {
       throw new Error(`${typeof what === 'function' ? what() : what} not met within ${timeoutMs} ms`);
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    const pause = typeof intervalMs === 'function' ? intervalMs() : intervalMs;
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }
 
@@ -28,7 +37,7 @@ export async function waitForItems<T>(items: T[], count: number, timeoutMs = 30_
 /** Polls until `read` gives a value (not undefined) and returns it; fails as `waitUntil` does. */
 export async function waitForValue<T>(
   read: () => Promise<T | undefined>,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string | (() => string) } = {},
+  options: WaitOptions = {},
 ): Promise<T> {
   let value: T | undefined;
   await waitUntil(async () => (value = await read()) !== undefined, { intervalMs: 200, ...options });
