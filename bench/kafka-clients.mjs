@@ -1,6 +1,8 @@
-// Kafka clients side by side (issue 27): kafkajs as the platform wraps it (createPublisher,
-// startConsumer with the van-writer's settings) and @platformatic/kafka with the same settings,
-// on the local broker, each run of one client followed by one of the other (the order alternates).
+// Kafka clients side by side (issue 27): kafkajs with the settings the platform gave it before
+// its move (idempotent producer, acks from all replicas, one request in flight; a consumer of
+// eachMessage over 6 partitions at once, committing each message) and @platformatic/kafka with the
+// same settings, on the local broker, each run of one client followed by one of the other (the
+// order alternates).
 //   node bench/kafka-clients.mjs [--messages 50000] [--batch 100] [--paced 3000] [--paced-batch 10]
 //        [--rate 500] [--runs 3] [--clients kafkajs,platformatic] [--out bench/results/kafka-clients.json]
 // Per client and run, on a fresh topic of 6 partitions: a producer process sends `messages` of the
@@ -13,7 +15,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createKafka, createLogger, ensureTopics } from '@call-sync/platform';
+import { createKafka, createLogger, ensureTopics, withAdmin } from '@call-sync/platform';
 import { runWhenMain, writeReport } from './lib/cli.mjs';
 import { pidListeningOn, processCpuSeconds, repoRoot } from './lib/services.mjs';
 import { flags, medianOfRuns } from './lib/stats.mjs';
@@ -44,7 +46,7 @@ function cannotRun(client) {
     .sort((a, b) => a[0] - b[0]);
   const floor = floors.filter((f) => f[0] <= ours[0]).at(-1);
   if (floor && atLeast(floor)) return undefined;
-  return `@platformatic/kafka ${version} needs Node ${engines.node}; this is ${process.version} (run it under Node 24, as the service images do: a node 24 first on PATH for \`npm run bench:kafka\`)`;
+  return `@platformatic/kafka ${version} needs Node ${engines.node}; this is ${process.version} (run it under Node 24, as the service images do: bench/lib/services.mjs runs a benchmark again on the node of scripts/project-node.mjs when this one is older)`;
 }
 
 /** Runs one role of a client to its end; resolves with its events by name, calling `onEvent` on each. */
@@ -157,10 +159,7 @@ async function measure(client, opts, kafka, brokerPid, runId) {
       baselineRssMb: last.baselineRssMb,
     };
   } finally {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.disconnect();
+    await withAdmin(kafka, (admin) => admin.deleteTopics({ topics: [topic] })).catch(() => undefined);
   }
 }
 

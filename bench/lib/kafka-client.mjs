@@ -15,8 +15,8 @@ import {
   stringDeserializers,
   stringSerializers,
 } from '@platformatic/kafka';
+import { Kafka, logLevel } from 'kafkajs';
 import { VanSyncMessage } from '@call-sync/core';
-import { createKafka, createLogger, createPublisher, startConsumer } from '@call-sync/platform';
 import { flags, percentile } from './stats.mjs';
 
 const SENT_AT = 'bench-sent-at';
@@ -39,9 +39,10 @@ const cpuSeconds = () => {
 };
 
 /**
- * The settings of the platform's kafkajs client (client.ts, messaging.ts) given to
- * @platformatic/kafka: idempotent producer with acks from all replicas, the same retries, session,
- * heartbeat, fetch wait and fetch sizes (kafkajs's defaults), and kafkajs's key → partition mapping
+ * The settings the platform gave kafkajs before its move to @platformatic/kafka (packages/platform
+ * src/kafka, client.ts and messaging.ts): idempotent producer with acks from all replicas and one
+ * request in flight, the same retries, session, heartbeat, fetch wait and fetch sizes (kafkajs's
+ * defaults). The platformatic side gets the same, and kafkajs's key → partition mapping
  * (platformatic's default partitioner maps keys differently: a switch would move candidates).
  */
 const PLATFORM_SETTINGS = {
@@ -54,49 +55,75 @@ const PLATFORM_SETTINGS = {
   maxBytesPerPartition: 2 ** 20,
 };
 
+function kafkajsClient(brokers) {
+  return new Kafka({
+    clientId: 'bench-kafkajs',
+    brokers,
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: PLATFORM_SETTINGS.retryDelay, retries: PLATFORM_SETTINGS.retries },
+  });
+}
+
 /** Each client as the benchmark drives it: a producer that sends a batch, a consumer in a group. */
 const CLIENTS = {
+  // kafkajs on its own, as the platform drove it: the platform itself now runs on platformatic.
   kafkajs: {
     async producer(brokers, topic) {
-      const { kafka } = createKafka('bench-kafkajs', brokers, createLogger('bench', 'silent'));
-      const publisher = await createPublisher(kafka);
+      const producer = kafkajsClient(brokers).producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
       return {
+        // The same work as the platform's publisher: each value checked against its schema.
         send: (messages, sentAt) =>
-          publisher.publish(
+          producer.send({
             topic,
-            VanSyncMessage,
-            messages.map(({ key, value }) => ({ key, value, headers: { [SENT_AT]: sentAt } })),
-          ),
-        close: () => publisher.disconnect(),
+            acks: -1,
+            messages: messages.map(({ key, value }) => ({
+              key,
+              value: JSON.stringify(VanSyncMessage.parse(value)),
+              headers: { [SENT_AT]: sentAt },
+            })),
+          }),
+        close: () => producer.disconnect(),
       };
     },
     async consumer(brokers, { topic, group, partitions, onMessage, onCommitted }) {
-      const logger = createLogger('bench', 'silent');
-      const { kafka } = createKafka('bench-kafkajs', brokers, logger);
-      // Nothing here is dead-lettered; a publisher would only add a producer the other client lacks.
-      const publisher = {
-        publish: () => Promise.reject(new Error('a benchmark message was dead-lettered')),
-        disconnect: () => Promise.resolve(),
-      };
-      // As the van-writer consumes callsync.van-sync (services/van-writer/src/main.ts).
-      const running = await startConsumer({
-        kafka,
+      const consumer = kafkajsClient(brokers).consumer({
         groupId: group,
-        topic,
-        schema: VanSyncMessage,
-        logger,
-        publisher,
-        partitionsConsumedConcurrently: partitions,
-        concurrentMessages: { perKey: 64 },
-        handle: async (_value, meta) => onMessage(Number(String(meta.headers[SENT_AT]))),
+        sessionTimeout: PLATFORM_SETTINGS.sessionTimeout,
+        heartbeatInterval: PLATFORM_SETTINGS.heartbeatInterval,
+        maxWaitTimeInMs: PLATFORM_SETTINGS.maxWaitTime,
+        maxBytes: PLATFORM_SETTINGS.maxBytes,
+        maxBytesPerPartition: PLATFORM_SETTINGS.maxBytesPerPartition,
       });
-      const { consumer } = running;
+      let failure;
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        failure = payload.error;
+        report({ event: 'error', error: String(payload.error) });
+      });
       consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
         for (const { partitions: committed } of payload.topics) {
           for (const { partition, offset } of committed) onCommitted(partition, Number(offset));
         }
       });
-      return { close: () => running.stop() };
+      await consumer.connect();
+      await consumer.subscribe({ topic, fromBeginning: true });
+      await consumer.run({
+        // A threshold of one commits each message's offset as soon as its handler ends, as the
+        // platformatic side does; kafkajs's default would commit once per fetched batch.
+        autoCommit: true,
+        autoCommitThreshold: 1,
+        partitionsConsumedConcurrently: partitions,
+        eachMessage: async ({ message }) => {
+          VanSyncMessage.parse(JSON.parse(message.value.toString()));
+          onMessage(Number(message.headers[SENT_AT].toString()));
+        },
+      });
+      return {
+        close: async () => {
+          await consumer.disconnect();
+          if (failure) throw failure;
+        },
+      };
     },
   },
   platformatic: {
