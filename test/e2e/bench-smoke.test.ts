@@ -1,8 +1,8 @@
 // The benchmark's smoke run: `bench/van-sync.mjs` at a small size, with the built services, must
-// sync every call exactly once, VAN processing one post per call; the other benchmarks at tiny sizes must
-// do what they measure (export every row, import every row, answer under load from a warm cache,
-// sync the same night with each strategy). Correctness only: no figure of time is asserted (the
-// machine is shared). Build first: `npx tsc -b`.
+// sync every call exactly once, VAN processing one post per call; the other benchmarks at tiny sizes
+// must do what they measure (export every row, import every row, answer under load from a warm
+// cache, sync the same night with each strategy, have each Kafka client commit every message).
+// Correctness only: no figure of time is asserted (the machine is shared). Build first: `npx tsc -b`.
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -128,3 +128,28 @@ test('the strategies benchmark: bulk ends every call as full does, for a dozen V
   });
   expect(bulk!.vanRequests).toBeLessThanOrEqual(12);
 }, 600_000);
+
+test('the Kafka clients benchmark: each client produces, drains its backlog and reads the paced messages', async () => {
+  const report = await benchReport<{
+    node: string;
+    clients: Record<string, { skipped?: string; consumePerSecond?: number; latencyP50Ms?: number }>;
+  }>('kafka-clients.mjs', [
+    '--messages',
+    '200',
+    '--batch',
+    '50',
+    '--paced',
+    '40',
+    '--paced-batch',
+    '10',
+    '--rate',
+    '200',
+  ]);
+  // A consumer that never commits the whole backlog and the paced messages would end the benchmark
+  // with an error (its client process times out), so numbers here mean every message was committed.
+  for (const name of ['kafkajs', 'platformatic']) {
+    expect(report.clients[name]!.skipped).toBeUndefined();
+    expect(report.clients[name]!.consumePerSecond).toBeGreaterThan(0);
+    expect(report.clients[name]!.latencyP50Ms).toEqual(expect.any(Number));
+  }
+});
