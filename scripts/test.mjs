@@ -44,9 +44,11 @@ const result = spawnSync(process.execPath, [jest, ...args, '--json', `--outputFi
 if (existsSync(report)) {
   const totals = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = totals.numPendingTests + totals.numTodoTests;
+  // A suite that fails to run (a syntax error, a crashed worker) has no failed test of its own:
+  // it counts as one failure, or the line would read "0 failed" under a failing run.
+  const failed = totals.numFailedTests + totals.numRuntimeErrorTestSuites;
   console.log(
-    `\n${totals.numPassedTests} passed, ${totals.numFailedTests} failed` +
-      (skipped > 0 ? `, ${skipped} skipped` : ''),
+    `\n${totals.numPassedTests} passed, ${failed} failed` + (skipped > 0 ? `, ${skipped} skipped` : ''),
   );
 }
 rmSync(reportDir, { recursive: true, force: true });
