@@ -1,4 +1,4 @@
-// Kafka clients side by side (issue 27): kafkajs as the platform wraps it (createPublisher,
+// Kafka clients side by side: kafkajs as the platform wraps it (createPublisher,
 // startConsumer with the van-writer's settings) and @platformatic/kafka with the same settings,
 // on the local broker, each run of one client followed by one of the other (the order alternates).
 //   node bench/kafka-clients.mjs [--messages 50000] [--batch 100] [--paced 3000] [--paced-batch 10]
