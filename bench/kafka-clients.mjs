@@ -1,4 +1,4 @@
-// Kafka clients side by side (issue 27): kafkajs with the settings the platform gave it before
+// Kafka clients side by side: kafkajs with the settings the platform gave it before
 // its move (idempotent producer, acks from all replicas, one request in flight; a consumer of
 // eachMessage over 6 partitions at once, committing each message) and @platformatic/kafka with the
 // same settings, on the local broker, each run of one client followed by one of the other (the

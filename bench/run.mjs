@@ -119,7 +119,10 @@ export function table(r, host) {
         `VAN sync, ${name}-bound, CPU ms per synced call`,
         w.calls,
         `${fmt(w.callsPerWriterCpuSecond, 0)} calls per writer CPU s`,
-        `writer ${fmt(w.writerMsPerCall, 3)}, extractor ${fmt(w.extractorMsPerCall, 3)} (ours ${fmt(w.oursMsPerCall, 3)}); MongoDB-wire ${fmt(w.mongodbMsPerCall, 3)}, Kafka ${fmt(w.kafkaMsPerCall, 3)}, bench + sandbox ${fmt(w.benchAndSandboxMsPerCall, 3)}`,
+        `writer ${fmt(w.writerMsPerCall, 3)}, extractor ${fmt(w.extractorMsPerCall, 3)} (ours ${fmt(w.oursMsPerCall, 3)}); MongoDB-wire ${fmt(w.mongodbMsPerCall, 3)}, Kafka ${fmt(w.kafkaMsPerCall, 3)}, bench + sandbox ${fmt(w.benchAndSandboxMsPerCall, 3)}` +
+          (w.mongodbAloneMsPerCall === undefined
+            ? ''
+            : `; the writer's ${fmt(w.writerMongoCommands, 0)} MongoDB commands replayed alone: MongoDB-wire ${fmt(w.mongodbAloneMsPerCall, 3)} (${fmt(w.mongodbAloneMsPerCommand, 2)} a command)`),
         `first post ${fmt(w.firstPostAfterSeconds, 1)} s; start spread ${fmt(w.candidateStartSpreadSeconds, 1)} s`,
         '',
         '',

@@ -3,18 +3,22 @@
 //   node bench/van-sync.mjs [--regime latency|rate|both|replicas] [--runs 3] [--calls N]
 //        [--candidates N] [--rate R] [--latency-ms 80] [--replicas 1] [--replica-counts 1,2,4]
 //        [--latency-calls N] [--rate-calls N] [--baseline-calls 1000] [--baselines yes|no]
-//        [--config-copy yes|no]
+//        [--config-copy yes|no] [--mongo-alone yes|no]
 //        [--out bench/results/van-sync.json]
+// With --mongo-alone yes (the default) each run also replays the writers' MongoDB commands alone
+// against the server afterwards (bench/lib/replay-mongo-commands.mjs): its CPU for exactly them.
 // The replicas regime runs the same many-candidate world with each count of van-writer replicas
 // in turn (one consumer group), and reports each count's throughput over one replica's.
 // Every figure is the median of the runs. Needs the local servers (`npm run infra:up`) and a build.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Collections } from '@call-sync/platform';
 import { runOriginal } from './baselines/original.mjs';
 import { writeReport, runWhenMain } from './lib/cli.mjs';
+import { recordedCommands, replayCommands } from './lib/replay-mongo-commands.mjs';
 import { pidListeningOn, processCpuSeconds, repoRoot, runOnce, startService } from './lib/services.mjs';
 import { flags, medianOfRuns, percentile } from './lib/stats.mjs';
 import { vanFigures } from './lib/van-requests.mjs';
@@ -113,8 +117,16 @@ async function writerRun(opts, regime) {
     configCopy: opts.configCopy !== 'no',
   });
   const writers = [];
+  const commandsDir =
+    opts.mongoAlone === 'yes' ? mkdtempSync(path.join(tmpdir(), 'call-sync-writer-commands-')) : undefined;
+  const writerEnv = commandsDir ? { ...world.env, BENCH_MONGO_COMMANDS_DIR: commandsDir } : world.env;
+  const recording = commandsDir
+    ? ['--require', path.join(repoRoot, 'bench/lib/count-mongo-commands.cjs')]
+    : [];
+  let figures;
   try {
-    for (let i = 0; i < opts.replicas; i += 1) writers.push(await startService('van-writer', world.env));
+    for (let i = 0; i < opts.replicas; i += 1)
+      writers.push(await startService('van-writer', writerEnv, [], 60_000, recording));
     const expected = world.calls.length;
     const writersCpu = () => writers.reduce((sum, w) => sum + (processCpuSeconds(w.child.pid) ?? 0), 0);
     const servers = serverPids();
@@ -175,31 +187,81 @@ async function writerRun(opts, regime) {
     );
     const keys = world.candidates.length;
     const bound = Math.min(keys * rate, (keys * DEFAULT_IN_FLIGHT) / (opts.latencyMs / 1000));
-    return {
-      world,
-      figures: {
-        calls: expected,
-        finished,
-        seconds,
-        callsPerSecond: expected / seconds,
-        bound,
-        ratioToBound: expected / seconds / bound,
-        postingCallsPerSecond: expected / postingSeconds,
-        postingRatioToBound: expected / postingSeconds / bound,
-        p50Ms: percentile(latencies, 0.5),
-        p99Ms: percentile(latencies, 0.99),
-        ...vanFigures(world.van, expected),
-        writerPeakRssMb: Math.max(...writers.map((w) => w.peakRssMb() ?? 0)),
-        firstPostAfterSeconds: (firstMark - started) / 1000,
-        candidateStartSpreadSeconds,
-        keyPaceRatio,
-        extractorSeconds,
-        ...cpuPerCall(cpuBefore, cpuAfter, expected),
-      },
+    figures = {
+      calls: expected,
+      finished,
+      seconds,
+      callsPerSecond: expected / seconds,
+      bound,
+      ratioToBound: expected / seconds / bound,
+      postingCallsPerSecond: expected / postingSeconds,
+      postingRatioToBound: expected / postingSeconds / bound,
+      p50Ms: percentile(latencies, 0.5),
+      p99Ms: percentile(latencies, 0.99),
+      ...vanFigures(world.van, expected),
+      writerPeakRssMb: Math.max(...writers.map((w) => w.peakRssMb() ?? 0)),
+      firstPostAfterSeconds: (firstMark - started) / 1000,
+      candidateStartSpreadSeconds,
+      keyPaceRatio,
+      extractorSeconds,
+      ...cpuPerCall(cpuBefore, cpuAfter, expected),
     };
   } finally {
+    // Stopped before the replay: a writer writes the commands it recorded as it exits.
     for (const writer of writers) await writer.stop();
   }
+  if (commandsDir) {
+    try {
+      Object.assign(figures, await mongoAlone(world, commandsDir, figures.calls));
+    } finally {
+      rmSync(commandsDir, { recursive: true, force: true });
+    }
+  }
+  return { world, figures };
+}
+
+/**
+ * The writers' MongoDB commands replayed alone against the server, on the same documents put back
+ * as the extractor left them (calls in progress, runs writing): the server's CPU and time for
+ * exactly the commands of the run, with no VAN, no Kafka and nothing else on the cores.
+ */
+async function mongoAlone(world, commandsDir, calls) {
+  const commands = recordedCommands(commandsDir, 'van-writer');
+  const db = world.mongo.db;
+  const districts = [...new Set(world.calls.map((entry) => entry.call.district))];
+  const runIds = await db.collection(Collections.Calls).distinct('run_id', { district: { $in: districts } });
+  await db.collection(Collections.Calls).updateMany(
+    { district: { $in: districts } },
+    {
+      $set: { sync_status: 'in_progress' },
+      $unset: {
+        posting_started_at: '',
+        posting_request_id: '',
+        posting_lease_until: '',
+        receipt: '',
+        synced_at: '',
+        error: '',
+        outcome_unknown: '',
+      },
+    },
+  );
+  await db.collection(Collections.Runs).updateMany({ _id: { $in: runIds } }, { $set: { state: 'writing' } });
+  const { mongodb: pid } = serverPids();
+  const serverBefore = (pid && processCpuSeconds(pid)) || 0;
+  const ownBefore = ownCpuSeconds();
+  const started = Date.now();
+  const { sent, failed } = await replayCommands(world.mongo.client, commands);
+  const seconds = (Date.now() - started) / 1000;
+  const serverSeconds = ((pid && processCpuSeconds(pid)) || 0) - serverBefore;
+  const perCall = (s) => Math.round(((s * 1000) / calls) * 1000) / 1000;
+  return {
+    writerMongoCommands: sent,
+    writerMongoCommandsFailedOnReplay: failed,
+    mongodbAloneSeconds: seconds,
+    mongodbAloneMsPerCall: perCall(serverSeconds),
+    mongodbAloneMsPerCommand: Math.round(((serverSeconds * 1000) / Math.max(1, sent)) * 1000) / 1000,
+    replayClientMsPerCall: perCall(ownCpuSeconds() - ownBefore),
+  };
 }
 
 function runParsons(world, calls) {
@@ -303,6 +365,7 @@ export async function benchVanSync(argv) {
     baselines: 'yes',
     // `no`: no config service copy of the result tables, so the extractor reads each from Airtable.
     configCopy: 'yes',
+    mongoAlone: 'yes',
     baselineCalls: 1000,
     parsonsCalls: 300,
     out: path.join(repoRoot, 'bench/results/van-sync.json'),

@@ -55,11 +55,11 @@ function benchNodeArgs() {
 }
 
 /** Starts a service as the chart deploys it and waits until its own /readyz answers 200. */
-export async function startService(name, env, args = [], timeoutMs = 60_000) {
+export async function startService(name, env, args = [], timeoutMs = 60_000, nodeArgs = []) {
   const service = await startServiceProcess(
     name,
     { ...chartEnv(name), ...env },
-    { args, timeoutMs, nodeArgs: benchNodeArgs(), outputLimit: 20_000 },
+    { args, timeoutMs, nodeArgs: [...benchNodeArgs(), ...nodeArgs], outputLimit: 20_000 },
   );
   return { ...service, peakRssMb: () => peakRssMb(service.child.pid) };
 }

@@ -69,7 +69,7 @@ export function createAirtableClient(opts: AirtableClientOptions): AirtableClien
   }).base(opts.baseId);
   const ratePerSecond = opts.ratePerSecond ?? AIRTABLE_RATE_PER_SECOND;
   // A configuration read is a handful of requests after a quiet hour: they may leave together,
-  // as long as no second holds more than the rate (0.26 s of every extractor start otherwise).
+  // as long as no second holds more than the rate, rather than wait out a pacing at every start.
   const rateLimiter =
     opts.rateLimiter ??
     getKeyRateLimiter(`airtable:${opts.baseId}`, ratePerSecond, { burst: Math.floor(ratePerSecond) });

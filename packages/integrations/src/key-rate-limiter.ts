@@ -33,11 +33,9 @@ export function createTokenBucket(
 /**
  * The rate we actually send at for a key whose limit is `keyRatePerSecond`. VAN counts requests
  * in one-second windows on its side; a bucket at exactly the limit crosses a window with one
- * request too many whenever timers or the network jitter (~4 % of posts came back 429 at the
- * limit). 3 % under the limit removed them at 200/s. Small limits get the same 3 %: the pacer
- * below also holds grants to the limit in any window of actual grant times, which is what stopped
- * the bursts; staying a whole request under on top of that cost 15/s keys 4 % of their rate and
- * refused nothing more in 12,000 posts at 15/s.
+ * request too many whenever timers or the network jitter, so we send a little under it. The
+ * pacer below also holds grants to the limit in any window of actual grant times, which is what
+ * stops bursts; how far under was measured with the benchmarks (bench/README.md).
  */
 export function pacedRatePerSecond(keyRatePerSecond: number): number {
   return keyRatePerSecond * 0.97;

@@ -1,7 +1,7 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 
-// The AWS SDK is required on first use, not when the platform loads: it was ~0.15 s of every
-// process start, the hourly extractor's included, which never touches S3.
+// The AWS SDK is required on first use, not when the platform loads: loading it is a noticeable
+// part of every process start, the hourly extractor's included, which never touches S3.
 /* eslint-disable @typescript-eslint/no-require-imports */
 const s3Sdk = () => require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
 const presigner = () =>
