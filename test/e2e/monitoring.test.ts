@@ -26,7 +26,7 @@ import {
   type ServiceName,
   type ServiceProcess,
 } from '../support/service-process';
-import { freePort, waitUntil } from '@call-sync/testkit';
+import { freePort, waitAtMost, waitUntil } from '@call-sync/testkit';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(240_000);
@@ -372,13 +372,16 @@ afterAll(async () => {
 
 /** Waits until every name has a series (scrapes come every second). */
 async function missingAfterScrapes(names: string[], timeoutMs = 30_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const missing: string[] = [];
-    for (const name of names) if ((await seriesOf(name)).length === 0) missing.push(name);
-    if (missing.length === 0 || Date.now() > deadline) return missing;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  let missing: string[] = [];
+  await waitAtMost(
+    async () => {
+      missing = [];
+      for (const name of names) if ((await seriesOf(name)).length === 0) missing.push(name);
+      return missing.length === 0;
+    },
+    { timeoutMs, intervalMs: 1_000 },
+  );
+  return missing;
 }
 
 /** A label's values in the services' own /metrics text, read without Prometheus. */
@@ -501,13 +504,15 @@ test('every query of every dashboard panel answers with the labels its legend sh
   };
   // A rate needs two scrapes of a series: give Prometheus a few more seconds before an empty
   // answer counts as a failure.
-  const deadline = Date.now() + 30_000;
   let found: string[] = [];
-  do {
-    found = [];
-    for (const q of queries) found.push(...(await problems(q)));
-    if (found.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
-  } while (found.length > 0 && Date.now() < deadline);
+  await waitAtMost(
+    async () => {
+      found = [];
+      for (const q of queries) found.push(...(await problems(q)));
+      return found.length === 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 1_000 },
+  );
   expect(found).toEqual([]);
 });
 

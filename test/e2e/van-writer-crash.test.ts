@@ -6,6 +6,7 @@
 import { freshServiceGroup } from '../support/consumer-groups';
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
+import { waitAtMost } from '@call-sync/testkit';
 import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
@@ -42,9 +43,8 @@ test('a van-writer killed mid-run and restarted loses no call and posts none twi
   const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
   expect(extraction.code).toBe(0);
 
-  const deadline = Date.now() + 60_000;
-  while (world.van.journal().length < 300 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  // The kill comes after 300 posts, or after a minute of fewer: it falls mid-run either way.
+  await waitAtMost(() => world.van.journal().length >= 300, { timeoutMs: 60_000, intervalMs: 20 });
   await writer.stop('SIGKILL');
   const postsAtKill = world.van.journal().length;
   writer = await startServiceProcess('van-writer', env);

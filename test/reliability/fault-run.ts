@@ -12,7 +12,7 @@ import { isTerminal, type Call } from '@call-sync/core';
 import { Collections, createS3Client } from '@call-sync/platform';
 import type { SeedOptions } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
-import { waitUntil } from '@call-sync/testkit';
+import { waitAtMost } from '@call-sync/testkit';
 import { createWorld, NOW, waitForRuns, type World } from '../e2e/pipeline-world';
 import { repoRoot } from '../servers';
 import { freshServiceGroup } from '../support/consumer-groups';
@@ -84,11 +84,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** Waits until `condition` holds, or `timeoutMs` passes: a fault goes in then, met or not. */
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  await waitUntil(async () => (await condition()) || Date.now() >= deadline, {
-    timeoutMs: Infinity,
-    intervalMs: 20,
-  });
+  await waitAtMost(condition, { timeoutMs, intervalMs: 20 });
 }
 
 /** A small deterministic generator, so a failing repetition can be replayed with its seed. */
@@ -299,11 +295,15 @@ async function settledReports(
   runs: RunDocument[],
 ): Promise<Pick<FaultTally, 'reportsSent' | 'runsReportedTwice' | 'runsUnreported'>> {
   const reported = () => runs.every((run) => sink.deliveries().has(run.runId));
-  const deadline = Date.now() + 60_000;
-  while (!reported() && Date.now() < deadline) {
-    await restartExited(context);
-    await sleep(250);
-  }
+  // A service the fault left dead is started again between two looks; unreported runs are counted.
+  await waitAtMost(
+    async () => {
+      if (reported()) return true;
+      await restartExited(context);
+      return false;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
   await sleep(3_000);
   const counts = runs.map((run) => sink.deliveries().get(run.runId) ?? 0);
   return {
