@@ -13,11 +13,17 @@ import { freshServiceGroup } from '../support/consumer-groups';
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import type { ReportDocument, RunDocument } from '@call-sync/store';
-import { waitAtMost, waitForValue, waitUntil } from '@call-sync/testkit';
+import {
+  IMAGE_PRELOAD,
+  serviceNodeArgs,
+  type ServiceProcess,
+  startServiceProcess,
+  TEST_LAUNCH,
+  waitAtMost,
+  waitForValue,
+  waitUntil,
+} from '@call-sync/testkit';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { repoRoot } from '../servers';
-import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(900_000);
@@ -48,16 +54,24 @@ const vanWriterEnv = new Map<World, Record<string, string>>();
 async function startServices(world: World, name: string): Promise<ServiceProcess[]> {
   vanWriterEnv.set(world, { ...world.env, KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-van`) });
   const starting = await Promise.allSettled([
-    startServiceProcess('van-writer', vanWriterEnv.get(world)!),
-    startServiceProcess('csv-writer', {
-      ...world.env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-csv`),
-    }),
-    startServiceProcess('config', {
-      ...world.env,
-      ...CONFIG_ENV,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-config`),
-    }),
+    startServiceProcess('van-writer', vanWriterEnv.get(world)!, TEST_LAUNCH),
+    startServiceProcess(
+      'csv-writer',
+      {
+        ...world.env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-csv`),
+      },
+      TEST_LAUNCH,
+    ),
+    startServiceProcess(
+      'config',
+      {
+        ...world.env,
+        ...CONFIG_ENV,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-config`),
+      },
+      TEST_LAUNCH,
+    ),
   ]);
   // Those that did start are stopped by afterAll, whichever failed.
   const started = starting.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -108,12 +122,9 @@ async function reportOf(world: World): Promise<ReportDocument> {
 async function killExtractorMidCycle(world: World, runId: string, now: Date): Promise<void> {
   const child = spawn(
     process.execPath,
-    serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), [
-      'extract',
-      '--continuous',
-      '--now',
-      now.toISOString(),
-    ]),
+    serviceNodeArgs('extractor', ['extract', '--continuous', '--now', now.toISOString()], {
+      preload: IMAGE_PRELOAD,
+    }),
     { env: { ...process.env, ...world.env, PORT: '0' }, stdio: 'ignore' },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -187,7 +198,7 @@ test('a continuous day posts each call once, a settle delay after it ended, and 
         // 19:00: the van-writer dies; this cycle's work waits in Kafka until it is back.
         await writer!.stop('SIGKILL');
         expect((await runExtractor(env, cycle)).code).toBe(0);
-        writer = await startServiceProcess('van-writer', vanWriterEnv.get(world)!);
+        writer = await startServiceProcess('van-writer', vanWriterEnv.get(world)!, TEST_LAUNCH);
         services.push(writer);
       } else {
         if (at === EXTRACTOR_KILLED_AT)

@@ -21,12 +21,16 @@ import { repoRoot } from '../servers';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { serverEnv, uniqueName } from '../support/env';
 import {
-  serviceNodeArgs,
-  startServiceProcess,
+  freePort,
+  IMAGE_PRELOAD,
   type ServiceName,
+  serviceNodeArgs,
   type ServiceProcess,
-} from '../support/service-process';
-import { freePort, waitAtMost, waitUntil } from '@call-sync/testkit';
+  startServiceProcess,
+  TEST_LAUNCH,
+  waitAtMost,
+  waitUntil,
+} from '@call-sync/testkit';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(240_000);
@@ -229,20 +233,16 @@ function runExtractorScraped(
   args = ['extract', '--now', NOW],
 ): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), args),
-      {
-        env: {
-          ...process.env,
-          ...env,
-          PORT: '0',
-          METRICS_PORT: String(metricsPort),
-          METRICS_FINAL_SCRAPE_WAIT_MS: '20000',
-        },
-        stdio: 'ignore',
+    const child = spawn(process.execPath, serviceNodeArgs('extractor', args, { preload: IMAGE_PRELOAD }), {
+      env: {
+        ...process.env,
+        ...env,
+        PORT: '0',
+        METRICS_PORT: String(metricsPort),
+        METRICS_FINAL_SCRAPE_WAIT_MS: '20000',
       },
-    );
+      stdio: 'ignore',
+    });
     child.once('exit', (code) => resolve(code));
   });
 }
@@ -289,12 +289,16 @@ beforeAll(async () => {
 
   for (const name of LONG_RUNNING) {
     const metricsPort = metricsPorts.get(name)!;
-    const process = await startServiceProcess(name, {
-      ...world.env,
-      PORT: String(await freePort()),
-      METRICS_PORT: String(metricsPort),
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`monitoring-${name}`),
-    });
+    const process = await startServiceProcess(
+      name,
+      {
+        ...world.env,
+        PORT: String(await freePort()),
+        METRICS_PORT: String(metricsPort),
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup(`monitoring-${name}`),
+      },
+      TEST_LAUNCH,
+    );
     services.push({ name, process, metricsUrl: `http://127.0.0.1:${metricsPort}${scrape.path}` });
   }
   expect(await runExtractorScraped(world.env, extractorPort)).toBe(0);

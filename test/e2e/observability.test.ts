@@ -9,9 +9,8 @@
 
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections, createKafka, createLogger, topicOffsets, Topics } from '@call-sync/platform';
-import { waitAtMost } from '@call-sync/testkit';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitAtMost } from '@call-sync/testkit';
 import { startOtlpReceiver, type ExportedSpan } from '../support/otlp-receiver';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { uniqueName } from '../support/env';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
@@ -60,8 +59,8 @@ beforeAll(async () => {
   world.env = { ...world.env, ...tracing };
   groups = { van: await freshServiceGroup('e2e-obs-van'), csv: await freshServiceGroup('e2e-obs-csv') };
   services.push(
-    await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.van }),
-    await startServiceProcess('csv-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.csv }),
+    await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.van }, TEST_LAUNCH),
+    await startServiceProcess('csv-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.csv }, TEST_LAUNCH),
   );
 });
 

@@ -18,8 +18,7 @@ import {
 } from '@call-sync/platform';
 import { RunEvent as RunEventSchema } from '@call-sync/core';
 import type { RunDocument } from '@call-sync/store';
-import { waitAtMost } from '@call-sync/testkit';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitAtMost } from '@call-sync/testkit';
 import { uniqueName } from '../support/env';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
@@ -54,16 +53,24 @@ beforeAll(async () => {
     },
   });
   services.push(
-    await startServiceProcess('van-writer', {
-      ...world.env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-van'),
-    }),
+    await startServiceProcess(
+      'van-writer',
+      {
+        ...world.env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-van'),
+      },
+      TEST_LAUNCH,
+    ),
   );
   services.push(
-    await startServiceProcess('csv-writer', {
-      ...world.env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-csv'),
-    }),
+    await startServiceProcess(
+      'csv-writer',
+      {
+        ...world.env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-csv'),
+      },
+      TEST_LAUNCH,
+    ),
   );
 });
 

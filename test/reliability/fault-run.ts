@@ -5,19 +5,23 @@
 // webhook pointed at a sink of the repetition).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { isTerminal, type Call } from '@call-sync/core';
 import { Collections, createS3Client } from '@call-sync/platform';
 import type { SeedOptions } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
-import { waitAtMost } from '@call-sync/testkit';
+import {
+  IMAGE_PRELOAD,
+  serviceNodeArgs,
+  type ServiceProcess,
+  startServiceProcess,
+  TEST_LAUNCH,
+  waitAtMost,
+} from '@call-sync/testkit';
 import { createWorld, NOW, waitForRuns, type World } from '../e2e/pipeline-world';
-import { repoRoot } from '../servers';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { serverEnv, uniqueName } from '../support/env';
-import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import type { PrivateServer } from './private-servers';
 import { startReportSink, type ReportSink } from './report-sink';
 import type { S3Gate } from './s3-gate';
@@ -165,8 +169,7 @@ export async function runWithFault(options: {
       const writer = await startServiceProcess(
         'van-writer',
         { ...env, KAFKA_CONSUMER_GROUP: groups.van, ...extra },
-        [],
-        READY_WITHIN_MS,
+        { ...TEST_LAUNCH, timeoutMs: READY_WITHIN_MS },
       );
       context.writers.van.push(writer);
       return writer;
@@ -179,8 +182,7 @@ export async function runWithFault(options: {
           ...(options.s3Gate ? { S3_ENDPOINT: options.s3Gate.url } : {}),
           KAFKA_CONSUMER_GROUP: groups.csv,
         },
-        [],
-        READY_WITHIN_MS,
+        { ...TEST_LAUNCH, timeoutMs: READY_WITHIN_MS },
       );
       context.writers.csv.push(writer);
       return writer;
@@ -196,8 +198,7 @@ export async function runWithFault(options: {
           REPORT_RETRY_INTERVAL_MS: '2000',
           KAFKA_CONSUMER_GROUP: groups.config,
         },
-        [],
-        READY_WITHIN_MS,
+        { ...TEST_LAUNCH, timeoutMs: READY_WITHIN_MS },
       );
       context.writers.config.push(config);
       return config;
@@ -205,7 +206,7 @@ export async function runWithFault(options: {
     spawnExtractor: () => {
       const child = spawn(
         process.execPath,
-        serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), ['extract', '--now', NOW]),
+        serviceNodeArgs('extractor', ['extract', '--now', NOW], { preload: IMAGE_PRELOAD }),
         { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'ignore', 'ignore'] },
       );
       const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
