@@ -1,5 +1,5 @@
+import { type ServiceName, startServiceProcess, TEST_LAUNCH } from '@call-sync/testkit';
 import { standaloneServiceEnv } from './support/env';
-import { startServiceProcess, type ServiceName } from './support/service-process';
 
 // Every service starts the same way: health, readiness and metrics over HTTP, and a clean exit on
 // SIGTERM. These run the built services as separate processes against the real servers.
@@ -11,7 +11,7 @@ const serviceEnv = () => standaloneServiceEnv('services');
 test.each(services)(
   '%s answers /healthz, /readyz and /metrics, and exits cleanly on SIGTERM',
   async (name) => {
-    const service = await startServiceProcess(name, serviceEnv());
+    const service = await startServiceProcess(name, serviceEnv(), TEST_LAUNCH);
     try {
       const health = await fetch(`${service.url}/healthz`);
       expect(health.status).toBe(200);
@@ -35,8 +35,7 @@ test('a service refuses to start on a malformed variable, naming it and not echo
   const failure = await startServiceProcess(
     'van-writer',
     { ...serviceEnv(), MONGODB_URL: secretLookingUrl },
-    [],
-    10_000,
+    { ...TEST_LAUNCH, timeoutMs: 10_000 },
   ).then(
     () => new Error('the service started with a bad MONGODB_URL'),
     (error: Error) => error,
@@ -49,10 +48,14 @@ test('a service refuses to start on a malformed variable, naming it and not echo
 test("a service whose port another service holds is not taken for ready on that service's answer", async () => {
   // A parallel suite's service on the same port answers /readyz too; the test harness must not
   // take that for this service being ready, or a test waits on a service that never ran.
-  const holder = await startServiceProcess('config', serviceEnv());
+  const holder = await startServiceProcess('config', serviceEnv(), TEST_LAUNCH);
   try {
     const port = new URL(holder.url).port;
-    const failure = await startServiceProcess('csv-writer', { ...serviceEnv(), PORT: port }, [], 15_000).then(
+    const failure = await startServiceProcess(
+      'csv-writer',
+      { ...serviceEnv(), PORT: port },
+      { ...TEST_LAUNCH, timeoutMs: 15_000 },
+    ).then(
       () => new Error('the csv-writer was reported ready on the config service’s port'),
       (error: Error) => error,
     );

@@ -1,10 +1,10 @@
 // The built services as processes (node services/<name>/dist/main.js), as in production.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot, serviceScript, startServiceProcess } from '@call-sync/testkit';
+import { repoRoot, runServiceCommand, startServiceProcess } from '@call-sync/testkit';
 import { runOnProjectNode } from '../../scripts/project-node.mjs';
 
 export { repoRoot };
@@ -82,26 +82,20 @@ export function processCpuSeconds(pid) {
  * Runs a one-shot command of a service to its end; resolves with its exit code, output, peak RSS
  * and CPU seconds (sampled every 100 ms, so the last tenth of a second may be missing).
  */
-export function runOnce(name, env, args) {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...benchNodeArgs(), serviceScript(name), ...args], {
-      env: { ...process.env, ...chartEnv(name), ...env, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    let peak = 0;
-    let cpuSeconds = 0;
-    const probe = setInterval(() => {
-      peak = Math.max(peak, peakRssMb(child.pid) ?? 0);
-      cpuSeconds = processCpuSeconds(child.pid) ?? cpuSeconds;
-    }, 100);
-    child.stdout.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
-    child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-20_000)));
-    child.once('exit', (code) => {
-      clearInterval(probe);
-      resolve({ code, output, peakRssMb: peak, cpuSeconds });
-    });
+export async function runOnce(name, env, args) {
+  const { child, done } = runServiceCommand(name, { ...chartEnv(name), ...env }, args, {
+    nodeArgs: benchNodeArgs(),
+    outputLimit: 20_000,
   });
+  let peak = 0;
+  let cpuSeconds = 0;
+  const probe = setInterval(() => {
+    peak = Math.max(peak, peakRssMb(child.pid) ?? 0);
+    cpuSeconds = processCpuSeconds(child.pid) ?? cpuSeconds;
+  }, 100);
+  const { code, output } = await done;
+  clearInterval(probe);
+  return { code, output, peakRssMb: peak, cpuSeconds };
 }
 
 /** The variables of the local servers, unless the caller set them. */

@@ -22,29 +22,16 @@ import {
   startLivevoxSandbox,
   startVanSandbox,
 } from '@call-sync/sandbox';
-import { seedCalls, waitForValue } from '@call-sync/testkit';
+import { seedCalls, serverVariables, waitForValue } from '@call-sync/testkit';
 import { startGroupsAtTopicEnds } from './consumer-groups.mjs';
 
 export const DAY = '2026-10-20';
 /** 23:30 Eastern on DAY: both sync hours of the seed have come. */
 export const NOW = '2026-10-21T03:30:00.000Z';
 
-/** Where the local servers are (`bash scripts/infra/infra.sh env`). */
+/** Where the local servers are. */
 export function serverEnv() {
-  const need = (name) => {
-    const value = process.env[name];
-    if (!value)
-      throw new Error(`${name} is not set: run with the variables of \`bash scripts/infra/infra.sh env\``);
-    return value;
-  };
-  return {
-    MONGODB_URL: need('MONGODB_URL'),
-    KAFKA_BROKERS: need('KAFKA_BROKERS'),
-    S3_ENDPOINT: need('S3_ENDPOINT'),
-    S3_REGION: process.env.S3_REGION ?? 'us-east-1',
-    S3_ACCESS_KEY_ID: need('S3_ACCESS_KEY_ID'),
-    S3_SECRET_ACCESS_KEY: need('S3_SECRET_ACCESS_KEY'),
-  };
+  return serverVariables('run with the variables of `bash scripts/infra/infra.sh env`');
 }
 
 async function startSandboxes(fixture, knobs) {

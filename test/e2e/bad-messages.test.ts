@@ -16,9 +16,8 @@ import {
 import { sendRaw } from '../support/raw-messages';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { readDeadLetters } from '../support/dead-letters';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { serverEnv, uniqueName } from '../support/env';
-import { waitUntil } from '@call-sync/testkit';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitUntil } from '@call-sync/testkit';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(120_000);
@@ -51,7 +50,11 @@ test('bad van-sync messages are dead-lettered with their reason; the writer keep
   dlqReader = deadLetters.consumer;
   const { letters } = deadLetters;
   const writerGroup = await freshServiceGroup('bad-messages-writer');
-  writer = await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: writerGroup });
+  writer = await startServiceProcess(
+    'van-writer',
+    { ...world.env, KAFKA_CONSUMER_GROUP: writerGroup },
+    TEST_LAUNCH,
+  );
 
   const notJson = '{"v":1,"runId":"run-x","candidate":';
   const wrongVersion = '{"v":2,"runId":"run-x","candidate":"c","callIds":["a"]}';
@@ -79,10 +82,14 @@ test('bad van-sync messages are dead-lettered with their reason; the writer keep
   expect((await fetch(`${writer.url}/healthz`)).status).toBe(200);
 
   // A run ends with its caller file, which the csv-writer writes.
-  csvWriter = await startServiceProcess('csv-writer', {
-    ...world.env,
-    KAFKA_CONSUMER_GROUP: await freshServiceGroup('bad-messages-csv'),
-  });
+  csvWriter = await startServiceProcess(
+    'csv-writer',
+    {
+      ...world.env,
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup('bad-messages-csv'),
+    },
+    TEST_LAUNCH,
+  );
   const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
   expect(extraction.code).toBe(0);
   const [run] = await waitForRuns(world, 1, 90_000);

@@ -10,8 +10,8 @@ import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import { SANDBOX_VAN_USER_ID, type VanRequestLogEntry } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitUntil } from '@call-sync/testkit';
 import { freshServiceGroup } from '../support/consumer-groups';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 const CALLS = Number(process.env.BULK_E2E_CALLS ?? 2000);
@@ -67,16 +67,20 @@ async function sync(
     VAN_BULK_POLL_MAX_MS: '1000',
   };
   const start = async (): Promise<ServiceProcess> => {
-    const child = await startServiceProcess('van-writer', writerEnv);
+    const child = await startServiceProcess('van-writer', writerEnv, TEST_LAUNCH);
     processes.push(child);
     return child;
   };
   let writer = await start();
   let writerStarts = 1;
-  const csvWriter = await startServiceProcess('csv-writer', {
-    ...world.env,
-    KAFKA_CONSUMER_GROUP: await freshServiceGroup(`e2e-bulk-${strategy}-csv`),
-  });
+  const csvWriter = await startServiceProcess(
+    'csv-writer',
+    {
+      ...world.env,
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`e2e-bulk-${strategy}-csv`),
+    },
+    TEST_LAUNCH,
+  );
   processes.push(csvWriter);
   const logFrom = world.van.requestLog().length;
   const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
@@ -84,13 +88,11 @@ async function sync(
 
   if (options.killWhilePending) {
     const runs = world.mongo.db.collection<BulkRun>(Collections.Runs);
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const run = await runs.findOne({});
-      if (run?.bulkImport?.jobs?.[0]?.state === 'created') break;
-      if (Date.now() > deadline) throw new Error(`no job created: ${writer.output().slice(-2000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitUntil(async () => (await runs.findOne({}))?.bulkImport?.jobs?.[0]?.state === 'created', {
+      timeoutMs: 120_000,
+      intervalMs: 50,
+      what: () => `a created job (${writer.output().slice(-2000)})`,
+    });
     expect(world.van.bulkImport.jobs().map((job) => job.status)).toEqual(['Pending']);
     await writer.stop('SIGKILL');
     writer = await start();

@@ -13,10 +13,17 @@ import { freshServiceGroup } from '../support/consumer-groups';
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import type { ReportDocument, RunDocument } from '@call-sync/store';
+import {
+  IMAGE_PRELOAD,
+  serviceNodeArgs,
+  type ServiceProcess,
+  startServiceProcess,
+  TEST_LAUNCH,
+  waitAtMost,
+  waitForValue,
+  waitUntil,
+} from '@call-sync/testkit';
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { repoRoot } from '../servers';
-import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { createWorld, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(900_000);
@@ -47,16 +54,24 @@ const vanWriterEnv = new Map<World, Record<string, string>>();
 async function startServices(world: World, name: string): Promise<ServiceProcess[]> {
   vanWriterEnv.set(world, { ...world.env, KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-van`) });
   const starting = await Promise.allSettled([
-    startServiceProcess('van-writer', vanWriterEnv.get(world)!),
-    startServiceProcess('csv-writer', {
-      ...world.env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-csv`),
-    }),
-    startServiceProcess('config', {
-      ...world.env,
-      ...CONFIG_ENV,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-config`),
-    }),
+    startServiceProcess('van-writer', vanWriterEnv.get(world)!, TEST_LAUNCH),
+    startServiceProcess(
+      'csv-writer',
+      {
+        ...world.env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-csv`),
+      },
+      TEST_LAUNCH,
+    ),
+    startServiceProcess(
+      'config',
+      {
+        ...world.env,
+        ...CONFIG_ENV,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup(`${name}-config`),
+      },
+      TEST_LAUNCH,
+    ),
   ]);
   // Those that did start are stopped by afterAll, whichever failed.
   const started = starting.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -74,49 +89,51 @@ const runCalls = (world: World, runId: string) => callsOf(world).find({ run_id: 
 
 /** Waits until no claimed VAN call of the run is waiting for its post. */
 async function vanWorkDrained(world: World, runId: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const waiting = (await runCalls(world, runId)).filter(
-      (c) => c.van_request && c.sync_status === SyncStatus.InProgress,
-    ).length;
-    if (waiting === 0) return;
-    if (Date.now() > deadline) throw new Error(`${waiting} claimed VAN calls were never posted`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  let waiting = 0;
+  await waitUntil(
+    async () => {
+      waiting = (await runCalls(world, runId)).filter(
+        (c) => c.van_request && c.sync_status === SyncStatus.InProgress,
+      ).length;
+      return waiting === 0;
+    },
+    {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: () => `every claimed VAN call posted (${waiting} never were)`,
+    },
+  );
 }
 
 /** The one report of the world's one run, once the config service has stored it. */
 async function reportOf(world: World): Promise<ReportDocument> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const reports = await world.mongo.db.collection<ReportDocument>(Collections.Reports).find().toArray();
-    if (reports.length > 0) {
-      expect(reports).toHaveLength(1);
-      return reports[0]!;
-    }
-    if (Date.now() > deadline) throw new Error('no report was stored');
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const reports = await waitForValue(
+    async () => {
+      const stored = await world.mongo.db.collection<ReportDocument>(Collections.Reports).find().toArray();
+      return stored.length > 0 ? stored : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: 'a stored report' },
+  );
+  expect(reports).toHaveLength(1);
+  return reports[0]!;
 }
 
 /** Starts `extract --continuous` at `now` and SIGKILLs it as soon as it holds the day's lease. */
 async function killExtractorMidCycle(world: World, runId: string, now: Date): Promise<void> {
   const child = spawn(
     process.execPath,
-    serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), [
-      'extract',
-      '--continuous',
-      '--now',
-      now.toISOString(),
-    ]),
+    serviceNodeArgs('extractor', ['extract', '--continuous', '--now', now.toISOString()], {
+      preload: IMAGE_PRELOAD,
+    }),
     { env: { ...process.env, ...world.env, PORT: '0' }, stdio: 'ignore' },
   );
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 30_000;
-  while (child.exitCode === null && Date.now() < deadline) {
-    if ((await runsOf(world).findOne({ _id: runId }))?.continuous?.leaseUntil) break;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+  // An extractor that exits, or never takes the lease, is killed all the same.
+  await waitAtMost(
+    async () =>
+      child.exitCode !== null || !!(await runsOf(world).findOne({ _id: runId }))?.continuous?.leaseUntil,
+    { timeoutMs: 30_000, intervalMs: 5 },
+  );
   child.kill('SIGKILL');
   await exited;
   // The lease outlives a dead holder by up to 10 minutes; compressed time lets them pass.
@@ -128,15 +145,20 @@ async function killExtractorMidCycle(world: World, runId: string, now: Date): Pr
 }
 
 async function dayRun(world: World, day: string, ended = true): Promise<RunDocument> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const candidate = world.fixture.meta.candidates[0]!.slug;
-    const run = await runsOf(world).findOne({ candidate, trigger: 'schedule', scheduledDay: day });
-    if (run && !ended) return run;
-    if (run?.state === 'completed' || run?.state === 'failed') return run;
-    if (Date.now() > deadline) throw new Error(`the run of ${day} did not end: ${JSON.stringify(run)}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const candidate = world.fixture.meta.candidates[0]!.slug;
+  let run: RunDocument | null = null;
+  return waitForValue(
+    async () => {
+      run = await runsOf(world).findOne({ candidate, trigger: 'schedule', scheduledDay: day });
+      if (run && !ended) return run;
+      return run?.state === 'completed' || run?.state === 'failed' ? run : undefined;
+    },
+    {
+      timeoutMs: 120_000,
+      intervalMs: 500,
+      what: () => `the run of ${day} ${ended ? 'ended' : 'started'} (${JSON.stringify(run)})`,
+    },
+  );
 }
 
 /** The report's text with its presigned links (random names, signatures) taken out. */
@@ -176,7 +198,7 @@ test('a continuous day posts each call once, a settle delay after it ended, and 
         // 19:00: the van-writer dies; this cycle's work waits in Kafka until it is back.
         await writer!.stop('SIGKILL');
         expect((await runExtractor(env, cycle)).code).toBe(0);
-        writer = await startServiceProcess('van-writer', vanWriterEnv.get(world)!);
+        writer = await startServiceProcess('van-writer', vanWriterEnv.get(world)!, TEST_LAUNCH);
         services.push(writer);
       } else {
         if (at === EXTRACTOR_KILLED_AT)

@@ -21,12 +21,16 @@ import { repoRoot } from '../servers';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { serverEnv, uniqueName } from '../support/env';
 import {
-  serviceNodeArgs,
-  startServiceProcess,
+  freePort,
+  IMAGE_PRELOAD,
   type ServiceName,
+  serviceNodeArgs,
   type ServiceProcess,
-} from '../support/service-process';
-import { freePort, waitUntil } from '@call-sync/testkit';
+  startServiceProcess,
+  TEST_LAUNCH,
+  waitAtMost,
+  waitUntil,
+} from '@call-sync/testkit';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(240_000);
@@ -229,20 +233,16 @@ function runExtractorScraped(
   args = ['extract', '--now', NOW],
 ): Promise<number | null> {
   return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), args),
-      {
-        env: {
-          ...process.env,
-          ...env,
-          PORT: '0',
-          METRICS_PORT: String(metricsPort),
-          METRICS_FINAL_SCRAPE_WAIT_MS: '20000',
-        },
-        stdio: 'ignore',
+    const child = spawn(process.execPath, serviceNodeArgs('extractor', args, { preload: IMAGE_PRELOAD }), {
+      env: {
+        ...process.env,
+        ...env,
+        PORT: '0',
+        METRICS_PORT: String(metricsPort),
+        METRICS_FINAL_SCRAPE_WAIT_MS: '20000',
       },
-    );
+      stdio: 'ignore',
+    });
     child.once('exit', (code) => resolve(code));
   });
 }
@@ -289,12 +289,16 @@ beforeAll(async () => {
 
   for (const name of LONG_RUNNING) {
     const metricsPort = metricsPorts.get(name)!;
-    const process = await startServiceProcess(name, {
-      ...world.env,
-      PORT: String(await freePort()),
-      METRICS_PORT: String(metricsPort),
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup(`monitoring-${name}`),
-    });
+    const process = await startServiceProcess(
+      name,
+      {
+        ...world.env,
+        PORT: String(await freePort()),
+        METRICS_PORT: String(metricsPort),
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup(`monitoring-${name}`),
+      },
+      TEST_LAUNCH,
+    );
     services.push({ name, process, metricsUrl: `http://127.0.0.1:${metricsPort}${scrape.path}` });
   }
   expect(await runExtractorScraped(world.env, extractorPort)).toBe(0);
@@ -372,13 +376,16 @@ afterAll(async () => {
 
 /** Waits until every name has a series (scrapes come every second). */
 async function missingAfterScrapes(names: string[], timeoutMs = 30_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const missing: string[] = [];
-    for (const name of names) if ((await seriesOf(name)).length === 0) missing.push(name);
-    if (missing.length === 0 || Date.now() > deadline) return missing;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-  }
+  let missing: string[] = [];
+  await waitAtMost(
+    async () => {
+      missing = [];
+      for (const name of names) if ((await seriesOf(name)).length === 0) missing.push(name);
+      return missing.length === 0;
+    },
+    { timeoutMs, intervalMs: 1_000 },
+  );
+  return missing;
 }
 
 /** A label's values in the services' own /metrics text, read without Prometheus. */
@@ -501,13 +508,15 @@ test('every query of every dashboard panel answers with the labels its legend sh
   };
   // A rate needs two scrapes of a series: give Prometheus a few more seconds before an empty
   // answer counts as a failure.
-  const deadline = Date.now() + 30_000;
   let found: string[] = [];
-  do {
-    found = [];
-    for (const q of queries) found.push(...(await problems(q)));
-    if (found.length > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
-  } while (found.length > 0 && Date.now() < deadline);
+  await waitAtMost(
+    async () => {
+      found = [];
+      for (const q of queries) found.push(...(await problems(q)));
+      return found.length === 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 1_000 },
+  );
   expect(found).toEqual([]);
 });
 

@@ -9,8 +9,8 @@
 
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections, createKafka, createLogger, topicOffsets, Topics } from '@call-sync/platform';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitAtMost } from '@call-sync/testkit';
 import { startOtlpReceiver, type ExportedSpan } from '../support/otlp-receiver';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { uniqueName } from '../support/env';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
@@ -59,8 +59,8 @@ beforeAll(async () => {
   world.env = { ...world.env, ...tracing };
   groups = { van: await freshServiceGroup('e2e-obs-van'), csv: await freshServiceGroup('e2e-obs-csv') };
   services.push(
-    await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.van }),
-    await startServiceProcess('csv-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.csv }),
+    await startServiceProcess('van-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.van }, TEST_LAUNCH),
+    await startServiceProcess('csv-writer', { ...world.env, KAFKA_CONSUMER_GROUP: groups.csv }, TEST_LAUNCH),
   );
 });
 
@@ -101,9 +101,8 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
   // with the OpenTelemetry SDK preloaded: the platform publisher's "send" span (extractor, under
   // "publish van work") puts its context in the message's headers, and the consumer's "process"
   // span (van-writer), the post's parent, continues from there.
-  const deadline = Date.now() + 10_000;
   const postSpans = () => receiver.spans.filter((s) => s.name === 'post canvass response');
-  while (postSpans().length < vanPosts && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await waitAtMost(() => postSpans().length >= vanPosts, { timeoutMs: 10_000, intervalMs: 100 });
   const posts = postSpans();
   expect(posts).toHaveLength(vanPosts);
   expect(new Set(posts.map((s) => s.service))).toEqual(new Set(['van-writer']));
@@ -196,21 +195,20 @@ test('a call is traced from the extractor through Kafka to its VAN post, and the
       if (group !== groups.van) continue;
       let committed: number[] = [];
       let lagOfCommitted: number[] = [];
-      for (
-        const stop = Date.now() + 10_000;
-        Date.now() < stop;
-        await new Promise((r) => setTimeout(r, 200))
-      ) {
-        const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });
-        committed = (offsets?.topics.find((t) => t.name === topic)?.partitions ?? [])
-          .filter((p) => p.committedOffset >= 0n)
-          .map((p) => p.partitionIndex);
-        const now = named((await scrape(service)).samples, 'callsync_consumer_lag', { topic });
-        lagOfCommitted = now
-          .filter((s) => committed.includes(Number(s.labels.partition)))
-          .map((s) => s.value);
-        if (committed.length > 0 && lagOfCommitted.every((v) => v === 0)) break;
-      }
+      await waitAtMost(
+        async () => {
+          const [offsets] = await admin.listConsumerGroupOffsets({ groups: [group] });
+          committed = (offsets?.topics.find((t) => t.name === topic)?.partitions ?? [])
+            .filter((p) => p.committedOffset >= 0n)
+            .map((p) => p.partitionIndex);
+          const now = named((await scrape(service)).samples, 'callsync_consumer_lag', { topic });
+          lagOfCommitted = now
+            .filter((s) => committed.includes(Number(s.labels.partition)))
+            .map((s) => s.value);
+          return committed.length > 0 && lagOfCommitted.every((v) => v === 0);
+        },
+        { timeoutMs: 10_000, intervalMs: 200 },
+      );
       expect(committed.length).toBeGreaterThan(0);
       expect(lagOfCommitted).toEqual(committed.map(() => 0));
     }

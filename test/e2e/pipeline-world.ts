@@ -3,8 +3,6 @@
 // fixture in Mongo (plus calls outside the window and of another district that no run may
 // touch), and the built services started as processes.
 
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { decideCall, planForStrategy, SyncStatus, type Call, type VanMetadata } from '@call-sync/core';
 import {
   createAirtableClient,
@@ -31,10 +29,8 @@ import {
   type VanSandbox,
 } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
-import { repoRoot } from '../servers';
 import { serverEnv, uniqueName } from '../support/env';
-import { seedCalls, waitForValue } from '@call-sync/testkit';
-import { serviceNodeArgs } from '../support/service-process';
+import { IMAGE_PRELOAD, runServiceCommand, seedCalls, waitForValue } from '@call-sync/testkit';
 
 export const DAY = '2026-10-20';
 /** 23:30 Eastern on DAY: both sync hours of the seed (21 and 22 Eastern) have come. */
@@ -187,20 +183,7 @@ export function runExtractor(
   env: Record<string, string>,
   args: string[],
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), args),
-      {
-        env: { ...process.env, ...env, PORT: '0' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
-  });
+  return runServiceCommand('extractor', env, args, { preload: IMAGE_PRELOAD }).done;
 }
 
 export async function waitForRuns(

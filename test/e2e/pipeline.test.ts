@@ -18,7 +18,7 @@ import {
 } from '@call-sync/platform';
 import { RunEvent as RunEventSchema } from '@call-sync/core';
 import type { RunDocument } from '@call-sync/store';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitAtMost } from '@call-sync/testkit';
 import { uniqueName } from '../support/env';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
@@ -53,16 +53,24 @@ beforeAll(async () => {
     },
   });
   services.push(
-    await startServiceProcess('van-writer', {
-      ...world.env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-van'),
-    }),
+    await startServiceProcess(
+      'van-writer',
+      {
+        ...world.env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-van'),
+      },
+      TEST_LAUNCH,
+    ),
   );
   services.push(
-    await startServiceProcess('csv-writer', {
-      ...world.env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-csv'),
-    }),
+    await startServiceProcess(
+      'csv-writer',
+      {
+        ...world.env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-csv'),
+      },
+      TEST_LAUNCH,
+    ),
   );
 });
 
@@ -182,10 +190,10 @@ test('three candidates sync end to end: every call as decided, one VAN post each
   }
 
   // Events: each run announced its completion, with its counts and (when made) its CSV link.
-  const deadline = Date.now() + 10_000;
-  while (events.filter((e) => e.type === 'run.completed').length < 3 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitAtMost(() => events.filter((e) => e.type === 'run.completed').length >= 3, {
+    timeoutMs: 10_000,
+    intervalMs: 200,
+  });
   for (const run of runs) {
     const completed = events.find((e) => e.runId === run.runId && e.type === 'run.completed');
     expect(completed?.counts).toEqual(run.counts);

@@ -10,8 +10,8 @@ import { freshServiceGroup } from '../support/consumer-groups';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '@call-sync/platform';
 import { SEED_LIVEVOX_USER, startLivevoxSandbox, type LivevoxSandbox } from '@call-sync/sandbox';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH } from '@call-sync/testkit';
 import { startOtlpReceiver } from '../support/otlp-receiver';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
 import { serverEnv } from '../support/env';
 import { createWorld, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
@@ -49,24 +49,36 @@ beforeAll(async () => {
     LIVEVOX_CLIENT_NAME: SEED_LIVEVOX_USER.clientName,
   };
   services.push(
-    await startServiceProcess('van-writer', {
-      ...env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-van'),
-    }),
+    await startServiceProcess(
+      'van-writer',
+      {
+        ...env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-van'),
+      },
+      TEST_LAUNCH,
+    ),
   );
   services.push(
-    await startServiceProcess('csv-writer', {
-      ...env,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-csv'),
-    }),
+    await startServiceProcess(
+      'csv-writer',
+      {
+        ...env,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-csv'),
+      },
+      TEST_LAUNCH,
+    ),
   );
   services.push(
-    await startServiceProcess('config', {
-      ...env,
-      API_TOKENS: `ops:operator:${OPERATOR_TOKEN},olivia:organiser:${ORGANISER_TOKEN}`,
-      SESSION_SECRET,
-      KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-config'),
-    }),
+    await startServiceProcess(
+      'config',
+      {
+        ...env,
+        API_TOKENS: `ops:operator:${OPERATOR_TOKEN},olivia:organiser:${ORGANISER_TOKEN}`,
+        SESSION_SECRET,
+        KAFKA_CONSUMER_GROUP: await freshServiceGroup('sec-config'),
+      },
+      TEST_LAUNCH,
+    ),
   );
   const extraction = await runExtractor(env, ['extract', '--now', NOW]);
   extractorOutput = extraction.output;

@@ -6,7 +6,7 @@
 import { freshServiceGroup } from '../support/consumer-groups';
 import { SyncStatus, type Call } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitAtMost } from '@call-sync/testkit';
 import { createWorld, expectedOutcome, NOW, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(180_000);
@@ -33,21 +33,24 @@ test('a van-writer killed mid-run and restarted loses no call and posts none twi
     KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-crash'),
     VAN_RATE_PER_SECOND: '150',
   };
-  writer = await startServiceProcess('van-writer', env);
+  writer = await startServiceProcess('van-writer', env, TEST_LAUNCH);
   // Every run that had calls ends with its caller file, which the csv-writer writes.
-  csvWriter = await startServiceProcess('csv-writer', {
-    ...world.env,
-    KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-crash-csv'),
-  });
+  csvWriter = await startServiceProcess(
+    'csv-writer',
+    {
+      ...world.env,
+      KAFKA_CONSUMER_GROUP: await freshServiceGroup('e2e-crash-csv'),
+    },
+    TEST_LAUNCH,
+  );
   const extraction = await runExtractor(world.env, ['extract', '--now', NOW]);
   expect(extraction.code).toBe(0);
 
-  const deadline = Date.now() + 60_000;
-  while (world.van.journal().length < 300 && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 20));
+  // The kill comes after 300 posts, or after a minute of fewer: it falls mid-run either way.
+  await waitAtMost(() => world.van.journal().length >= 300, { timeoutMs: 60_000, intervalMs: 20 });
   await writer.stop('SIGKILL');
   const postsAtKill = world.van.journal().length;
-  writer = await startServiceProcess('van-writer', env);
+  writer = await startServiceProcess('van-writer', env, TEST_LAUNCH);
 
   const [run] = await waitForRuns(world, 1, Number(process.env.E2E_WAIT_MS ?? 150_000)).catch(
     async (error) => {

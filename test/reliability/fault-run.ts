@@ -5,19 +5,23 @@
 // webhook pointed at a sink of the repetition).
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { isTerminal, type Call } from '@call-sync/core';
 import { Collections, createS3Client } from '@call-sync/platform';
 import type { SeedOptions } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
-import { waitUntil } from '@call-sync/testkit';
+import {
+  IMAGE_PRELOAD,
+  serviceNodeArgs,
+  type ServiceProcess,
+  startServiceProcess,
+  TEST_LAUNCH,
+  waitAtMost,
+} from '@call-sync/testkit';
 import { createWorld, NOW, waitForRuns, type World } from '../e2e/pipeline-world';
-import { repoRoot } from '../servers';
 import { freshServiceGroup } from '../support/consumer-groups';
 import { serverEnv, uniqueName } from '../support/env';
-import { serviceNodeArgs, startServiceProcess, type ServiceProcess } from '../support/service-process';
 import type { PrivateServer } from './private-servers';
 import { startReportSink, type ReportSink } from './report-sink';
 import type { S3Gate } from './s3-gate';
@@ -84,11 +88,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 
 /** Waits until `condition` holds, or `timeoutMs` passes: a fault goes in then, met or not. */
 export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  await waitUntil(async () => (await condition()) || Date.now() >= deadline, {
-    timeoutMs: Infinity,
-    intervalMs: 20,
-  });
+  await waitAtMost(condition, { timeoutMs, intervalMs: 20 });
 }
 
 /** A small deterministic generator, so a failing repetition can be replayed with its seed. */
@@ -169,8 +169,7 @@ export async function runWithFault(options: {
       const writer = await startServiceProcess(
         'van-writer',
         { ...env, KAFKA_CONSUMER_GROUP: groups.van, ...extra },
-        [],
-        READY_WITHIN_MS,
+        { ...TEST_LAUNCH, timeoutMs: READY_WITHIN_MS },
       );
       context.writers.van.push(writer);
       return writer;
@@ -183,8 +182,7 @@ export async function runWithFault(options: {
           ...(options.s3Gate ? { S3_ENDPOINT: options.s3Gate.url } : {}),
           KAFKA_CONSUMER_GROUP: groups.csv,
         },
-        [],
-        READY_WITHIN_MS,
+        { ...TEST_LAUNCH, timeoutMs: READY_WITHIN_MS },
       );
       context.writers.csv.push(writer);
       return writer;
@@ -200,8 +198,7 @@ export async function runWithFault(options: {
           REPORT_RETRY_INTERVAL_MS: '2000',
           KAFKA_CONSUMER_GROUP: groups.config,
         },
-        [],
-        READY_WITHIN_MS,
+        { ...TEST_LAUNCH, timeoutMs: READY_WITHIN_MS },
       );
       context.writers.config.push(config);
       return config;
@@ -209,7 +206,7 @@ export async function runWithFault(options: {
     spawnExtractor: () => {
       const child = spawn(
         process.execPath,
-        serviceNodeArgs(path.join(repoRoot, 'services/extractor/dist/main.js'), ['extract', '--now', NOW]),
+        serviceNodeArgs('extractor', ['extract', '--now', NOW], { preload: IMAGE_PRELOAD }),
         { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'ignore', 'ignore'] },
       );
       const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -299,11 +296,15 @@ async function settledReports(
   runs: RunDocument[],
 ): Promise<Pick<FaultTally, 'reportsSent' | 'runsReportedTwice' | 'runsUnreported'>> {
   const reported = () => runs.every((run) => sink.deliveries().has(run.runId));
-  const deadline = Date.now() + 60_000;
-  while (!reported() && Date.now() < deadline) {
-    await restartExited(context);
-    await sleep(250);
-  }
+  // A service the fault left dead is started again between two looks; unreported runs are counted.
+  await waitAtMost(
+    async () => {
+      if (reported()) return true;
+      await restartExited(context);
+      return false;
+    },
+    { timeoutMs: 60_000, intervalMs: 250 },
+  );
   await sleep(3_000);
   const counts = runs.map((run) => sink.deliveries().get(run.runId) ?? 0);
   return {

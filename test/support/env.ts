@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { serverVariables } from '@call-sync/testkit';
 
 /** The servers global set-up pointed us at; a test fails loudly when one is missing. */
 export function serverEnv(): {
@@ -6,27 +7,15 @@ export function serverEnv(): {
   mongoUrl: string;
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
 } {
-  const missing = [
-    'KAFKA_BROKERS',
-    'MONGODB_URL',
-    'S3_ENDPOINT',
-    'S3_ACCESS_KEY_ID',
-    'S3_SECRET_ACCESS_KEY',
-  ].filter((name) => !process.env[name]);
-  if (missing.length > 0) {
-    throw new Error(
-      `integration tests need real servers; not set: ${missing.join(', ')} (see README "Tests")`,
-    );
-  }
-  const env = process.env as Record<string, string>;
+  const servers = serverVariables('integration tests need real servers (see README "Tests")');
   return {
-    kafkaBrokers: env.KAFKA_BROKERS!.split(','),
-    mongoUrl: env.MONGODB_URL!,
+    kafkaBrokers: servers.KAFKA_BROKERS.split(','),
+    mongoUrl: servers.MONGODB_URL,
     s3: {
-      endpoint: env.S3_ENDPOINT!,
-      region: env.S3_REGION ?? 'us-east-1',
-      accessKeyId: env.S3_ACCESS_KEY_ID!,
-      secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
+      endpoint: servers.S3_ENDPOINT,
+      region: servers.S3_REGION,
+      accessKeyId: servers.S3_ACCESS_KEY_ID,
+      secretAccessKey: servers.S3_SECRET_ACCESS_KEY,
     },
   };
 }

@@ -1,4 +1,5 @@
 export * from './consumer-groups';
 export * from './seed';
+export * from './servers';
 export * from './service-process';
 export * from './wait';

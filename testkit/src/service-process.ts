@@ -21,15 +21,29 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
-export interface ServiceProcessOptions {
-  /** The service's own arguments, after its script. */
-  args?: string[];
+/** How a built service's node is started: shared by the long-running services and the one-shot commands. */
+export interface LaunchOptions {
   /** Node's arguments, before the script. */
   nodeArgs?: string[];
-  timeoutMs?: number;
+  /** Modules node loads before the script (`--require`), as an image's entry point preloads them. */
+  preload?: string[];
+  /** LOG_LEVEL, unless `env` sets its own. */
+  logLevel?: string;
   /** How much of the output is kept: a long benchmark's service writes more than it needs. */
   outputLimit?: number;
 }
+
+export interface ServiceProcessOptions extends LaunchOptions {
+  /** The service's own arguments, after its script. */
+  args?: string[];
+  timeoutMs?: number;
+}
+
+/** What the services' images preload: the OpenTelemetry SDK, off without OTEL_EXPORTER_OTLP_ENDPOINT. */
+export const IMAGE_PRELOAD = [path.join(repoRoot, 'packages/platform/dist/instrumentation.js')];
+
+/** The tests run a service as its image does, and read only its warnings. */
+export const TEST_LAUNCH: LaunchOptions = { preload: IMAGE_PRELOAD, logLevel: 'warn' };
 
 /**
  * A port nothing listens on now, chosen by the kernel. A random pick in 20000-40000 ran into the
@@ -51,19 +65,25 @@ export function serviceScript(name: ServiceName): string {
   return path.join(repoRoot, 'services', name, 'dist', 'main.js');
 }
 
-/**
- * Starts a built service with `env` over this process's environment and waits until its own
- * `/readyz` says ready; `env.PORT`, when given, is the port it listens on.
- */
-export async function startServiceProcess(
+/** Node's arguments that run a built service with `args`, its node flags and preloads first. */
+export function serviceNodeArgs(
+  name: ServiceName,
+  args: string[] = [],
+  { nodeArgs = [], preload = [] }: LaunchOptions = {},
+): string[] {
+  return [...nodeArgs, ...preload.flatMap((module) => ['--require', module]), serviceScript(name), ...args];
+}
+
+/** Spawns a built service with `env` over this process's environment, keeping its output. */
+function launch(
   name: ServiceName,
   env: Record<string, string>,
-  options: ServiceProcessOptions = {},
-): Promise<ServiceProcess> {
-  const { args = [], nodeArgs = [], timeoutMs = 30_000, outputLimit = Infinity } = options;
-  const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [...nodeArgs, serviceScript(name), ...args], {
-    env: { ...process.env, ...env, PORT: port },
+  args: string[],
+  options: LaunchOptions,
+): { child: ChildProcess; output: () => string } {
+  const { logLevel, outputLimit = Infinity } = options;
+  const child = spawn(process.execPath, serviceNodeArgs(name, args, options), {
+    env: { ...process.env, ...(logLevel ? { LOG_LEVEL: logLevel } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -73,6 +93,38 @@ export async function startServiceProcess(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  return { child, output: () => output };
+}
+
+/**
+ * Runs a one-shot command of a built service (no port of its own: PORT=0); `done` resolves with its
+ * exit code and output once it exits. `child` is there for whoever watches it meanwhile.
+ */
+export function runServiceCommand(
+  name: ServiceName,
+  env: Record<string, string>,
+  args: string[],
+  options: LaunchOptions = {},
+): { child: ChildProcess; done: Promise<{ code: number | null; output: string }> } {
+  const { child, output } = launch(name, { ...env, PORT: '0' }, args, options);
+  const done = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, output: output() })),
+  );
+  return { child, done };
+}
+
+/**
+ * Starts a built service with `env` over this process's environment and waits until its own
+ * `/readyz` says ready; `env.PORT`, when given, is the port it listens on.
+ */
+export async function startServiceProcess(
+  name: ServiceName,
+  env: Record<string, string>,
+  options: ServiceProcessOptions = {},
+): Promise<ServiceProcess> {
+  const { args = [], timeoutMs = 30_000 } = options;
+  const port = env.PORT ?? String(await freePort());
+  const { child, output } = launch(name, { ...env, PORT: port }, args, options);
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
   );
@@ -85,12 +137,12 @@ export async function startServiceProcess(
     });
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}:\n${output}`);
+    throw new Error(`${(error as Error).message}:\n${output()}`);
   }
   return {
     url,
     child,
-    output: () => output,
+    output,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode === null) child.kill(signal);
       return exited;

@@ -14,15 +14,28 @@ export async function waitUntil(
   condition: () => boolean | Promise<boolean>,
   options: WaitOptions = {},
 ): Promise<void> {
-  const { timeoutMs = 30_000, intervalMs = 50, what = 'condition' } = options;
+  const { timeoutMs = 30_000, what = 'condition' } = options;
+  if (!(await waitAtMost(condition, options))) {
+    throw new Error(`${typeof what === 'function' ? what() : what} not met within ${timeoutMs} ms`);
+  }
+}
+
+/**
+ * Polls as `waitUntil` does, but once `timeoutMs` has passed resolves false instead of failing: for
+ * a wait whose caller's assertions say better what is missing, or that goes on either way.
+ */
+export async function waitAtMost(
+  condition: () => boolean | Promise<boolean>,
+  options: Omit<WaitOptions, 'what'> = {},
+): Promise<boolean> {
+  const { timeoutMs = 30_000, intervalMs = 50 } = options;
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(`${typeof what === 'function' ? what() : what} not met within ${timeoutMs} ms`);
-    }
+    if (Date.now() > deadline) return false;
     const pause = typeof intervalMs === 'function' ? intervalMs() : intervalMs;
     await new Promise((resolve) => setTimeout(resolve, pause));
   }
+  return true;
 }
 
 /** Waits until `items` (filled by a consumer) holds at least `count`, and returns it. */

@@ -1,5 +1,5 @@
+import { startServiceProcess, TEST_LAUNCH } from '@call-sync/testkit';
 import { standaloneServiceEnv } from '../../../test/support/env';
-import { startServiceProcess } from '../../../test/support/service-process';
 
 // API_TOKENS as the started service reads it: an entry it cannot parse stops it from starting
 // (exit 78, EX_CONFIG) with the entry's position and never the token; a bare token, the format
@@ -14,8 +14,7 @@ async function refusal(apiTokens: string): Promise<string> {
   return startServiceProcess(
     'config',
     { ...standaloneServiceEnv('api-tokens'), API_TOKENS: apiTokens },
-    [],
-    15_000,
+    { ...TEST_LAUNCH, timeoutMs: 15_000 },
   ).then(
     async (service) => {
       await service.stop('SIGKILL');
@@ -42,10 +41,14 @@ test.each([
 );
 
 test('a bare token still starts the service as an operator, beside a named one', async () => {
-  const service = await startServiceProcess('config', {
-    ...standaloneServiceEnv('api-tokens'),
-    API_TOKENS: `${GOOD},${BARE}`,
-  });
+  const service = await startServiceProcess(
+    'config',
+    {
+      ...standaloneServiceEnv('api-tokens'),
+      API_TOKENS: `${GOOD},${BARE}`,
+    },
+    TEST_LAUNCH,
+  );
   try {
     for (const token of [GOOD.split(':')[2]!, BARE]) {
       const audit = await fetch(`${service.url}/audit`, { headers: { authorization: `Bearer ${token}` } });

@@ -1,7 +1,6 @@
 import net from 'node:net';
-import { waitUntil } from '@call-sync/testkit';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH, waitUntil } from '@call-sync/testkit';
 import { standaloneServiceEnv } from '../../../test/support/env';
-import { startServiceProcess, type ServiceProcess } from '../../../test/support/service-process';
 
 // /readyz of the started service when a dependency stops answering: 503 naming the dependency,
 // and nothing of the driver's error (addresses, ports, hosts, messages), which anything that can
@@ -42,7 +41,7 @@ test('/readyz names the dependency that stopped answering, without its error', a
   mongo = await relay(new URL(env.MONGODB_URL!));
   const mongoUrl = new URL(env.MONGODB_URL!);
   mongoUrl.host = `127.0.0.1:${mongo.port}`;
-  service = await startServiceProcess('config', { ...env, MONGODB_URL: mongoUrl.toString() });
+  service = await startServiceProcess('config', { ...env, MONGODB_URL: mongoUrl.toString() }, TEST_LAUNCH);
   expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
 
   await mongo.cut();

@@ -1,5 +1,5 @@
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH } from '@call-sync/testkit';
 import { createHash } from 'node:crypto';
-import { startServiceProcess, type ServiceProcess } from '../../../test/support/service-process';
 import { API_TOKEN, API_TOKENS, ORGANISER_TOKEN, useConfigWorld } from './support/config-world';
 
 // A session is a document in MongoDB that every replica reads, named in the signed cookie by an id
@@ -41,7 +41,7 @@ const logout = (session: string, base = world.service.url) =>
 const idOf = (session: string) => session.split('.').at(-2)!;
 
 test('logout ends the session on the server: a copy of the cookie opens nothing, on any replica', async () => {
-  replica = await startServiceProcess('config', world.env);
+  replica = await startServiceProcess('config', world.env, TEST_LAUNCH);
   const session = await signIn(API_TOKEN);
   const copy = session;
   expect((await open(session)).status).toBe(200);

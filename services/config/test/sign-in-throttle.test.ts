@@ -1,4 +1,4 @@
-import { startServiceProcess, type ServiceProcess } from '../../../test/support/service-process';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH } from '@call-sync/testkit';
 import { API_TOKEN, API_TOKENS, ORGANISER_TOKEN, useConfigWorld } from './support/config-world';
 
 // Wrong tokens are counted per client — at the sign-in form and in bearer headers — in MongoDB, so
@@ -163,7 +163,7 @@ test('past the limit of every token name, a client with a wrong token waits and 
 });
 
 test('the counts are shared: a client held back by one replica is held back by another', async () => {
-  replica = await startServiceProcess('config', world.env);
+  replica = await startServiceProcess('config', world.env, TEST_LAUNCH);
   const client = '203.0.113.50';
   for (let i = 0; i < PER_CLIENT; i += 1) expect((await signIn(client, wrong(i))).status).toBe(401);
   expect((await bearer(client, API_TOKEN, replica.url)).status).toBe(429);

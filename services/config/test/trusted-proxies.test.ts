@@ -1,5 +1,5 @@
+import { startServiceProcess, TEST_LAUNCH } from '@call-sync/testkit';
 import { standaloneServiceEnv } from '../../../test/support/env';
-import { startServiceProcess } from '../../../test/support/service-process';
 import { API_TOKEN, useConfigWorld } from './support/config-world';
 
 // X-Forwarded-Proto, -For and -Host are believed only from a peer in TRUSTED_PROXIES. The tests
@@ -114,8 +114,7 @@ test('a TRUSTED_PROXIES entry that is no address or range stops the service, nam
   const message = await startServiceProcess(
     'config',
     { ...standaloneServiceEnv('trusted-proxies'), TRUSTED_PROXIES: '10.0.0.0/8,ingress.local' },
-    [],
-    15_000,
+    { ...TEST_LAUNCH, timeoutMs: 15_000 },
   ).then(
     async (service) => {
       await service.stop('SIGKILL');

@@ -10,9 +10,9 @@ import {
   type AirtableSandbox,
   type VanSandbox,
 } from '@call-sync/sandbox';
+import { type ServiceProcess, startServiceProcess, TEST_LAUNCH } from '@call-sync/testkit';
 import { serverEnv, uniqueName } from '../../../../test/support/env';
 import { dropTestDatabase } from '../../../../test/support/mongo';
-import { startServiceProcess, type ServiceProcess } from '../../../../test/support/service-process';
 import { connectTestDb } from './calls';
 import { checkAnswer } from './answer-check';
 
@@ -287,7 +287,7 @@ async function startConfigWorld(
     KAFKA_CONSUMER_GROUP: uniqueName('config-reports'),
     ...extraEnv,
   };
-  let service = await startServiceProcess('config', env);
+  let service = await startServiceProcess('config', env, TEST_LAUNCH);
   let testDb: ReturnType<typeof connectTestDb> | undefined;
   const world: ConfigWorld = {
     van,
@@ -315,7 +315,7 @@ async function startConfigWorld(
     async restartService(changes = {}) {
       await service.stop();
       Object.assign(env, changes);
-      service = await startServiceProcess('config', env);
+      service = await startServiceProcess('config', env, TEST_LAUNCH);
     },
     async close() {
       await (await testDb)?.close();
