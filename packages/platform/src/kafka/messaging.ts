@@ -13,7 +13,15 @@ import {
   type Message,
   type MessagesStream,
 } from '@platformatic/kafka';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Span,
+} from '@opentelemetry/api';
 import { Counter, type Registry } from 'prom-client';
 import { z } from 'zod';
 import { decodeMessage } from '@call-sync/core';
@@ -73,18 +81,12 @@ export async function createPublisher(kafka: Kafka): Promise<Publisher> {
         headers: { ...m.headers },
       }));
       const attributes = { 'messaging.system': 'kafka', 'messaging.destination.name': topic };
-      await tracer.startActiveSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, async (span) => {
-        try {
+      await tracer.startActiveSpan(`send ${topic}`, { kind: SpanKind.PRODUCER, attributes }, (span) =>
+        inSpan(span, async () => {
           for (const message of encoded) propagation.inject(context.active(), message.headers);
           await producer.send({ messages: encoded });
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw error;
-        } finally {
-          span.end();
-        }
-      });
+        }),
+      );
     },
     disconnect: () => producer.close(),
   };
@@ -650,16 +652,19 @@ function processTraced(message: Received, handleOne: (message: Received) => Prom
       },
     },
     parent,
-    async (span) => {
-      try {
-        await handleOne(message);
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => inSpan(span, () => handleOne(message)),
   );
+}
+
+/** Runs `work` in `span`: a failure is recorded on it, and it ends either way. */
+async function inSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
 }
