@@ -360,18 +360,12 @@ export async function markPostingCalls(
     // Some marks may have been taken (unordered): the read below says which.
     writeError = error;
   }
-  const found = new Map(
-    (
-      await calls
-        .find<MarkedCall>(
-          { id: { $in: entries.map((e) => e.callId) } },
-          { projection: MARKED_CALL_PROJECTION },
-        )
-        .toArray()
-    ).map((c) => [c.id, c]),
+  const found = await readCallsToPost(
+    db,
+    entries.map((e) => e.callId),
   );
-  return entries.map(({ runId, callId }, i): BatchPostingMark => {
-    const call = found.get(callId) ?? null;
+  return entries.map(({ runId }, i): BatchPostingMark => {
+    const call = found[i] ?? null;
     const requestId = requestIds[i]!;
     const ours = call?.run_id === runId && call.sync_status === SyncStatus.InProgress;
     if (ours && call.posting_request_id === requestId) return { kind: 'marked', call, requestId };

@@ -1,6 +1,7 @@
 // The van-writer's writes to MongoDB, gathered across every key's window (group-commit.ts): the
-// posting marks, the outcomes and the runs' counters, and its reads of runs. Each keeps the at-most-once order of its
-// window: a post leaves only after its mark's write, a call settles only after its outcome's.
+// posting marks, the outcomes and the runs' counters, and its reads of calls and runs. Each keeps
+// the at-most-once order of its window: a post leaves only after its mark's write, a call settles
+// only after its outcome's.
 
 import type { Db } from 'mongodb';
 import {
