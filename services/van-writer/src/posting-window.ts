@@ -247,7 +247,7 @@ export class PostingWindow {
           error: 'no VAN request was decided for this call',
         });
       } else {
-        this.commits.leases.hold(item.callId, mark.requestId);
+        this.commits.leases.hold(item.callId, mark.requestId, markedAt);
         void this.post(item, mark.call, mark.requestId);
       }
     });

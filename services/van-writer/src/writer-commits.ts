@@ -36,13 +36,33 @@ export interface WriterCommits {
   leases: Pick<LeaseKeeper, 'hold' | 'drop'>;
 }
 
+/** A mark this writer holds while its post is out: its request and when its lease ends. */
+export interface HeldLease {
+  requestId: string;
+  /** Epoch ms; never later than the lease MongoDB holds (taken from before the write). */
+  until: number;
+}
+
 /**
- * Renews the leases of the marks this writer holds while their posts are out, a third of a lease
- * at a time: a post may take VAN's whole timeout, yet a writer that dies leaves marks that lapse
- * within one lease, and whoever finds its calls then flags them for a person.
+ * The held marks whose leases must be renewed at a tick: those that would end within two ticks,
+ * so a lease always has at least a tick to run when the next tick comes. A post answered within
+ * a tick of its mark (nearly all of them) is never rewritten.
+ */
+export function leasesToRenew(held: ReadonlyMap<string, HeldLease>, now: number, tickMs: number): string[] {
+  const due: string[] = [];
+  for (const [callId, lease] of held) if (lease.until - now <= 2 * tickMs) due.push(callId);
+  return due;
+}
+
+/**
+ * Renews the leases of the marks this writer holds while their posts are out, those near their
+ * end at each third of a lease: a post may take VAN's whole timeout, yet a writer that dies
+ * leaves marks that lapse within one lease, and whoever finds its calls then flags them for a
+ * person. Renewing every held mark at every tick rewrote hundreds of marks whose posts end in a
+ * moment, and every key's writes queued behind them.
  */
 class LeaseKeeper {
-  private readonly held = new Map<string, string>();
+  private readonly held = new Map<string, HeldLease>();
   private timer: NodeJS.Timeout | undefined;
   private renewing = false;
 
@@ -51,10 +71,11 @@ class LeaseKeeper {
     private readonly leaseMs: number,
   ) {}
 
-  hold(callId: string, requestId: string): void {
-    this.held.set(callId, requestId);
+  /** `markedAt`: a time no later than the mark's write, from which its lease runs. */
+  hold(callId: string, requestId: string, markedAt = Date.now()): void {
+    this.held.set(callId, { requestId, until: markedAt + this.leaseMs });
     if (!this.timer) {
-      this.timer = setInterval(() => void this.renew(), this.leaseMs / 3);
+      this.timer = setInterval(() => void this.renew(), this.tickMs());
       this.timer.unref();
     }
   }
@@ -67,12 +88,25 @@ class LeaseKeeper {
     }
   }
 
+  private tickMs(): number {
+    return this.leaseMs / 3;
+  }
+
   private async renew(): Promise<void> {
     if (this.renewing || this.held.size === 0) return;
     this.renewing = true;
-    const marks = [...this.held].map(([callId, requestId]) => ({ callId, requestId }));
+    const now = Date.now();
+    const until = now + this.leaseMs;
+    const marks = leasesToRenew(this.held, now, this.tickMs()).flatMap((callId) => {
+      const lease = this.held.get(callId);
+      return lease ? [{ callId, requestId: lease.requestId }] : [];
+    });
     try {
-      await renewPostingLeases(this.db, marks, new Date(Date.now() + this.leaseMs));
+      await renewPostingLeases(this.db, marks, new Date(until));
+      for (const { callId, requestId } of marks) {
+        const lease = this.held.get(callId);
+        if (lease?.requestId === requestId) lease.until = until;
+      }
     } catch {
       // MongoDB blinked: the next tick tries again; a lease that lapses meanwhile only makes a
       // redelivery flag the call for a person, never post it.
