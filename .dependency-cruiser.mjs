@@ -1,6 +1,6 @@
-// The layers of the monorepo, kept by `npm run lint` (issue 17): services sit on packages, core on
-// nothing of ours, the sandbox only under tests, no cycles, and a workspace imports another only
-// when its package.json says so. Paths are relative to the folder depcruise runs in, so the same
+// The layers of the monorepo, kept by `npm run lint`: services sit on packages, core on nothing of
+// ours, the sandbox only under tests, no cycles, and a workspace imports another only when its
+// package.json says so. Paths are relative to the folder depcruise runs in, so the same
 // rules run on the small trees of test/lint/dependency-rules.test.ts.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -110,7 +110,7 @@ export default {
   options: {
     doNotFollow: { path: 'node_modules' },
     exclude: { path: '(^|/)(dist|node_modules|coverage)/' },
-    // Type-only imports make cycles too: the ones issue 17 removed were all `import type`.
+    // Type-only imports make cycles too: the cycles removed when this check came in were all `import type`.
     tsPreCompilationDeps: true,
     // Maps @call-sync/* to each workspace's src, as jest and the test type check do.
     tsConfig: { fileName: 'tsconfig.test.json' },

@@ -3,6 +3,7 @@ export * from './logger';
 export * from './metrics';
 export * from './tracing';
 export * from './kafka';
+export * from './collection-names';
 export * from './mongo';
 export * from './query-plan';
 export * from './s3';

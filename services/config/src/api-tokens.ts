@@ -17,6 +17,9 @@ export interface ApiToken {
   legacy: boolean;
 }
 
+/** Who a request acts as: a token's entry without the token. */
+export type Principal = Omit<ApiToken, 'token'>;
+
 const TOKEN_ENTRY = /^([A-Za-z0-9_-]{1,40}):(organi[sz]er|operator)(?::([^:]*))?:([^:]+)$/;
 
 // Problems name the entry by position and the token's name, never the token: it is a secret.

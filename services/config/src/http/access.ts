@@ -1,8 +1,7 @@
 import type Koa from 'koa';
 import type Router from '@koa/router';
-import type { ApiRole } from '../api-tokens';
+import type { ApiRole, Principal } from '../api-tokens';
 import { HttpError } from './http-error';
-import type { Principal } from './session';
 
 // Roles fit the people who hold the tokens: an organiser checks and reads (configure, validate,
 // runs, reports), maybe for named candidates only; an operator may also change things (run now,

@@ -9,7 +9,7 @@ import { HttpError } from './http-error';
 import { respond } from './negotiation';
 import { operations } from './api/operations';
 import { serve } from './serve-operation';
-import type { Principal } from './session';
+import type { Principal } from '../api-tokens';
 
 /** Denials stored per source address and minute; past it they are only counted in the log. */
 const DENIALS_PER_SOURCE_PER_MINUTE = 30;

@@ -12,7 +12,7 @@ import { mayAccessCandidate, principalOf } from './access';
 import { operations } from './api/operations';
 import { isSet } from './api/fields';
 import { serve } from './serve-operation';
-import type { Principal } from './session';
+import type { Principal } from '../api-tokens';
 import type { AuditRepository } from '../data-access/audit-repository';
 import { describeWindow, recordAudit } from './audit';
 

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from '@call-sync/platform';
-import type { ApiToken } from '../api-tokens';
+import type { ApiToken, Principal } from '../api-tokens';
 import type { SessionsRepository } from '../data-access/sessions-repository';
 
 // A browser's sign-in is a session cookie, never the API token: the cookie is
@@ -19,9 +19,6 @@ const VERSION = 'v3';
 const TAG_LENGTH = 22;
 /** 144 random bits: 24 base64url characters, never guessed. */
 const ID_BYTES = 18;
-
-/** Who a request acts as: a token's entry without the token. */
-export type Principal = Omit<ApiToken, 'token'>;
 
 export type SessionCheck =
   | { ok: true; principal: Principal }
