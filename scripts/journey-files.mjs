@@ -3,7 +3,8 @@
 // importing one name from @call-sync/core reaches all of core. This follows names instead: each
 // name a reached file imports (types too, a reader opens them) is traced through re-exports to the
 // file that declares it, and only declaring files count and are read on.
-//   node scripts/journey-files.mjs [--root DIR] [--list] [entry.ts ...]
+//   node scripts/journey-files.mjs [--root DIR] [--list] [--why] [entry.ts ...]
+// --why lists each file with the file that first led to it.
 import path from 'node:path';
 import ts from 'typescript';
 
@@ -17,10 +18,11 @@ const defaultEntries = [
 const counted = /^(packages|services)\/[^/]+\/src\//;
 
 function parseArgs(argv) {
-  const options = { root: process.cwd(), list: false, entries: [] };
+  const options = { root: process.cwd(), list: false, why: false, entries: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--root') options.root = argv[++i];
     else if (argv[i] === '--list') options.list = true;
+    else if (argv[i] === '--why') options.why = true;
     else options.entries.push(argv[i]);
   }
   if (options.entries.length === 0) options.entries = defaultEntries;
@@ -83,22 +85,25 @@ function journey(root, entries) {
   );
   const checker = program.getTypeChecker();
   const relative = (file) => path.relative(root, file.fileName).split(path.sep).join('/');
+  // Each reached file, with the file that first led to it (none for an entry).
   const reached = new Map();
-  const visit = (file) => {
+  const visit = (file, from) => {
     if (!file || reached.has(relative(file)) || !counted.test(relative(file))) return;
-    reached.set(relative(file), file);
-    for (const statement of file.statements) for (const next of followed(checker, statement)) visit(next);
+    reached.set(relative(file), from);
+    for (const statement of file.statements)
+      for (const next of followed(checker, statement)) visit(next, relative(file));
   };
   for (const entry of entries) {
     const file = program.getSourceFile(path.resolve(root, entry));
     if (!file) throw new Error(`${entry}: not found under ${root}`);
-    visit(file);
+    visit(file, undefined);
   }
-  return [...reached.keys()].sort();
+  return new Map([...reached].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const { root, list, entries } = parseArgs(process.argv.slice(2));
-const files = journey(root, entries);
+const { root, list, why, entries } = parseArgs(process.argv.slice(2));
+const reached = journey(root, entries);
+const files = [...reached.keys()];
 const byPackage = new Map();
 for (const file of files) {
   const pkg = file.split('/').slice(0, 2).join('/');
@@ -106,4 +111,5 @@ for (const file of files) {
 }
 console.log(`${files.length} files on the journey from ${entries.length} entries`);
 for (const [pkg, count] of [...byPackage].sort()) console.log(`  ${pkg.padEnd(24)} ${count}`);
-if (list) console.log(files.join('\n'));
+if (why) for (const [file, from] of reached) console.log(`${file}  <- ${from ?? '(entry)'}`);
+else if (list) console.log(files.join('\n'));
