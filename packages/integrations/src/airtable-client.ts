@@ -1,7 +1,6 @@
 import Airtable from 'airtable';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
-import { fullJitterBackoffMs } from './retry-delays';
-import { withRetries } from './with-retries';
+import { fullJitterBackoffMs, withRetries } from './retries';
 
 type AirtableFields = Record<string, unknown>;
 interface AirtableRecord {

@@ -1,7 +1,7 @@
 export * from './key-fingerprint';
 export * from './key-rate-limiter';
 export * from './request-budget';
-export * from './retry-delays';
+export * from './retries';
 export * from './van-errors';
 export * from './van-post-failure';
 export * from './van-metrics';
@@ -10,5 +10,4 @@ export * from './van-bulk-import';
 export * from './airtable-client';
 export * from './livevox-client';
 export * from './candidate-configuration';
-export * from './with-retries';
 export * from './candidate-van';

@@ -1,8 +1,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { z } from 'zod';
 import type { LivevoxCallRow } from '@call-sync/core';
-import { fullJitterBackoffMs } from './retry-delays';
-import { withRetries } from './with-retries';
+import { fullJitterBackoffMs, withRetries } from './retries';
 
 interface LivevoxService {
   id: number;

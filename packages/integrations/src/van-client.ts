@@ -14,7 +14,7 @@ import { fingerprintApiKey } from './key-fingerprint';
 import { createBulkImportMethods, type BulkImportMethods } from './van-bulk-import';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
 import type { RequestBudget } from './request-budget';
-import { sleep } from './retry-delays';
+import { sleep } from './retries';
 import { VanRequestRefusedError, VanServerError } from './van-errors';
 import { vanMetricsFor, type VanMetrics } from './van-metrics';
 import { classifyVanAttempt, type VanAttemptResult, type VanRetryPolicy } from './van-retry-rules';

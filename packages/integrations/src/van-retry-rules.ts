@@ -10,7 +10,7 @@
 
 import { z } from 'zod';
 import type { VanErrorItem } from '@call-sync/core';
-import { fullJitterBackoffMs, parseRetryAfterMs, parseTryAgainHintMs } from './retry-delays';
+import { fullJitterBackoffMs, parseRetryAfterMs, parseTryAgainHintMs } from './retries';
 import {
   VanAuthError,
   VanBudgetExhaustedError,

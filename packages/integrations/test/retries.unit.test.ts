@@ -1,4 +1,4 @@
-import { withRetries } from '../src/with-retries';
+import { withRetries } from '../src/retries';
 
 /** An operation that fails with the given errors in turn, then answers 'done'. */
 function failing(...errors: Error[]) {
