@@ -4,8 +4,7 @@
 // service each build their clients here, so pacing, mode and budget cannot drift between them.
 
 import type { Registry } from 'prom-client';
-import type { Candidate, CandidateSystem } from '@call-sync/core';
-import { fingerprintApiKey } from './key-fingerprint';
+import { fingerprintApiKey, type Candidate, type CandidateSystem } from '@call-sync/core';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
 import { countingBudget, type RequestBudget } from './request-budget';
 import { createVanClient, type VanClient } from './van-client';

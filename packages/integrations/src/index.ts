@@ -1,4 +1,3 @@
-export * from './key-fingerprint';
 export * from './key-rate-limiter';
 export * from './request-budget';
 export * from './retries';

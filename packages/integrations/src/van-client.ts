@@ -1,16 +1,16 @@
 import type { Registry } from 'prom-client';
 import { Agent } from 'undici';
 import { z } from 'zod';
-import type {
-  VanActivistCode,
-  VanCanvassRequest,
-  VanContactType,
-  VanInputType,
-  VanMetadata,
-  VanResultCode,
-  VanSurveyQuestion,
+import {
+  fingerprintApiKey,
+  type VanActivistCode,
+  type VanCanvassRequest,
+  type VanContactType,
+  type VanInputType,
+  type VanMetadata,
+  type VanResultCode,
+  type VanSurveyQuestion,
 } from '@call-sync/core';
-import { fingerprintApiKey } from './key-fingerprint';
 import { createBulkImportMethods, type BulkImportMethods } from './van-bulk-import';
 import { getKeyRateLimiter, type KeyRateLimiter } from './key-rate-limiter';
 import type { RequestBudget } from './request-budget';

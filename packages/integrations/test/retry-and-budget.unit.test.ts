@@ -1,7 +1,7 @@
+import { fingerprintApiKey } from '@call-sync/core';
 import {
   createDailyRequestBudget,
   createTokenBucket,
-  fingerprintApiKey,
   fullJitterBackoffMs,
   getKeyRateLimiter,
   pacedRatePerSecond,

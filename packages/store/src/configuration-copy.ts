@@ -1,7 +1,7 @@
 import type { Collection, Db } from 'mongodb';
 import { Collections } from '@call-sync/platform';
-import { LISTING_API_KEY_FIELD, type AirtableRecord } from '@call-sync/core';
-import { fingerprintApiKey, type ConfigurationTables, type ResultTablesCopy } from '@call-sync/integrations';
+import { fingerprintApiKey, LISTING_API_KEY_FIELD, type AirtableRecord } from '@call-sync/core';
+import type { ConfigurationTables, ResultTablesCopy } from '@call-sync/integrations';
 
 // The last configuration Airtable gave the config service, so a restart during an Airtable outage
 // still serves it, and the extractor starts a night's candidates without reading every result

@@ -1,5 +1,4 @@
-import { Secret } from '@call-sync/core';
-import { fingerprintApiKey } from '@call-sync/integrations';
+import { fingerprintApiKey, Secret } from '@call-sync/core';
 
 // The Mongo copy of the configuration never holds a VAN key, only whether the listing had one and
 // its fingerprint. After a start-up with Airtable down, the candidates come from that copy: their

@@ -1,9 +1,8 @@
 import type { Db } from 'mongodb';
 import type { Registry } from '@call-sync/platform';
-import type { Candidate, VanMetadata } from '@call-sync/core';
+import { fingerprintApiKey, type Candidate, type VanMetadata } from '@call-sync/core';
 import {
   createCandidateVan,
-  fingerprintApiKey,
   vanModeOf,
   type VanConnectionSettings,
   type BulkImportMappingType,

@@ -1,5 +1,4 @@
-import { emptyRunCounts, type RunCounts } from '@call-sync/core';
-import { fingerprintApiKey } from '@call-sync/integrations';
+import { emptyRunCounts, fingerprintApiKey, type RunCounts } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import { makeCall } from '../../../test/support/calls';
 import { measuredCandidates } from '../src/run-metrics';

@@ -1,4 +1,4 @@
-import { fingerprintApiKey } from '@call-sync/integrations';
+import { fingerprintApiKey } from '@call-sync/core';
 import { Collections } from '@call-sync/platform';
 import { createMongoRequestBudget } from '@call-sync/store';
 import { useConfigWorld, VAN_KEY_MYVOTERS } from './support/config-world';

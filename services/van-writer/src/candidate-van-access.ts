@@ -6,12 +6,12 @@
 
 import type { Db } from 'mongodb';
 import type { Registry } from 'prom-client';
+import { fingerprintApiKey } from '@call-sync/core';
 import {
   countingBudget,
   createAirtableClient,
   createCandidateVan,
   createVanClient,
-  fingerprintApiKey,
   readConfigurationInStages,
   type ConfigurationListing,
   type VanClientOptions,

@@ -1,6 +1,5 @@
 import type { Db } from 'mongodb';
-import { emptyRunCounts, RunState, SyncStatus } from '@call-sync/core';
-import { fingerprintApiKey } from '@call-sync/integrations';
+import { emptyRunCounts, fingerprintApiKey, RunState, SyncStatus } from '@call-sync/core';
 import { createLogger, createMetricsRegistry, type Publisher } from '@call-sync/platform';
 import {
   callsCollection,

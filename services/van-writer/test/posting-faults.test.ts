@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
-import { emptyRunCounts, RunState, SyncStatus, type Call } from '@call-sync/core';
-import { createTokenBucket, fingerprintApiKey } from '@call-sync/integrations';
+import { emptyRunCounts, fingerprintApiKey, RunState, SyncStatus, type Call } from '@call-sync/core';
+import { createTokenBucket } from '@call-sync/integrations';
 import { createLogger, createMetricsRegistry, PermanentMessageError } from '@call-sync/platform';
 import {
   callsCollection,

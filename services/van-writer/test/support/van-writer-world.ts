@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
-import type { VanCanvassRequest } from '@call-sync/core';
-import { createTokenBucket, fingerprintApiKey } from '@call-sync/integrations';
+import { fingerprintApiKey, type VanCanvassRequest } from '@call-sync/core';
+import { createTokenBucket } from '@call-sync/integrations';
 import {
   connectMongo,
   createKafka,
