@@ -28,7 +28,7 @@ import {
   type CallClaim,
   type RunDocument,
 } from '@call-sync/store';
-import { inClaimSlot, type ClaimSlots } from './claim-slots';
+import { inClaimSlot, type ClaimSlots } from './extraction-turns';
 
 export interface ClaimDeps {
   db: Db;

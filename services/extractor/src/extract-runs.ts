@@ -27,8 +27,7 @@ import {
   type RunDocument,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
-import { ClaimSlots, inClaimSlot } from './claim-slots';
-import { handleKeyedQueues } from './keyed-queues';
+import { ClaimSlots, handleKeyedQueues, inClaimSlot } from './extraction-turns';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import type { ExtractorSettings } from './settings';
 
@@ -48,7 +47,7 @@ export interface ExtractionDeps {
     | 'EXTRACT_CANDIDATES_AT_ONCE'
   >;
   livevox?: LivevoxClient;
-  /** Shared by the runs of one extraction (extractOpenRuns); see claim-slots.ts. */
+  /** Shared by the runs of one extraction (extractOpenRuns); see extraction-turns.ts. */
   claimSlots?: ClaimSlots;
 }
 
@@ -268,7 +267,7 @@ export function extractionContinuer(
  * runs never share a candidate's calls or its VAN budget at once. Different candidates are taken
  * side by side, all of them up to CANDIDATES_STARTED_AT_ONCE, so every candidate's writer has its
  * first calls within the first seconds; only their large claims (and Livevox pulls) take turns,
- * `EXTRACT_CANDIDATES_AT_ONCE` at a time, which bounds the memory (claim-slots.ts). One
+ * `EXTRACT_CANDIDATES_AT_ONCE` at a time, which bounds the memory (extraction-turns.ts). One
  * candidate's runs stay one after another, in order. A run that throws stops only its
  * candidate's later runs; the others finish, then the first error is thrown.
  */
