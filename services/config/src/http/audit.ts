@@ -1,10 +1,9 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
-import { formatEasternDate, formatEasternTime } from '@call-sync/core';
 import type { Logger } from '@call-sync/platform';
 import type { AuditRepository, NewAuditEntry } from '../data-access/audit-repository';
 import { renderAuditPage } from '../pages/audit-page';
-import { assertCandidateAllowed, principalOf } from './access';
+import { assertCandidateAllowed } from './access';
 import { HttpError } from './http-error';
 import { respond } from './negotiation';
 import { operations } from './api/operations';
@@ -13,29 +12,6 @@ import type { Principal } from '../api-tokens';
 
 /** Denials stored per source address and minute; past it they are only counted in the log. */
 const DENIALS_PER_SOURCE_PER_MINUTE = 30;
-
-/** Stores an operator action under the name of the token that made the request. */
-export function recordAudit(
-  ctx: Koa.Context,
-  audit: AuditRepository,
-  entry: Omit<NewAuditEntry, 'actor' | 'role' | 'via'>,
-): Promise<unknown> {
-  const { name, role } = principalOf(ctx);
-  const via = ctx.state.authenticatedBy === 'session' ? 'session' : 'bearer';
-  return audit.record({ actor: name, role, via, ...entry });
-}
-
-/** A window as a person reads it in the audit: Eastern times. */
-export function describeWindow(window: { start: Date; end: Date }): string {
-  const eastern = (at: Date) => `${formatEasternDate(at)} ${formatEasternTime(at)}`;
-  return `${eastern(window.start)} → ${eastern(window.end)} (Eastern)`;
-}
-
-/** Date-free JSON of a window, as the audit details hold it. */
-export const windowText = (window: { start: Date; end: Date }) => ({
-  start: window.start.toISOString(),
-  end: window.end.toISOString(),
-});
 
 export function auditRoutes(deps: { audit: AuditRepository }): Router {
   const router = new Router();

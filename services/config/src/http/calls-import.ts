@@ -9,7 +9,7 @@ import { HttpError } from './http-error';
 import { operations } from './api/operations';
 import { serve } from './serve-operation';
 import type { AuditRepository } from '../data-access/audit-repository';
-import { recordAudit } from './audit';
+import { recordAudit } from './audit-entries';
 import { principalOf } from './access';
 import { respond } from './negotiation';
 import { renderImportPage, renderImportsPage } from '../pages/imports-page';

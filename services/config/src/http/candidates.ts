@@ -14,7 +14,7 @@ import { isSet } from './api/fields';
 import { serve } from './serve-operation';
 import type { Principal } from '../api-tokens';
 import type { AuditRepository } from '../data-access/audit-repository';
-import { describeWindow, recordAudit } from './audit';
+import { describeWindow, recordAudit } from './audit-entries';
 
 /** What the API says about a candidate: everything but the API key, which only says whether it is set. */
 function describeCandidate({ candidate, errors, rows }: CandidateConfiguration) {

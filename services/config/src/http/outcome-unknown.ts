@@ -29,7 +29,7 @@ import { renderOutcomeUnknownPage, renderResolvedPage } from '../pages/outcome-u
 import type { VanMetadataCache } from '../van-metadata-cache';
 import { assertCandidateAllowed, mayAccessCandidate, principalOf } from './access';
 import { operations } from './api/operations';
-import { recordAudit } from './audit';
+import { recordAudit } from './audit-entries';
 import { respond } from './negotiation';
 import { serve } from './serve-operation';
 

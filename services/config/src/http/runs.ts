@@ -31,7 +31,7 @@ import { operations } from './api/operations';
 import { isSet } from './api/fields';
 import { serve } from './serve-operation';
 import type { AuditRepository } from '../data-access/audit-repository';
-import { describeWindow, recordAudit, windowText } from './audit';
+import { describeWindow, recordAudit, windowText } from './audit-entries';
 
 function reportView(report: ReportDocument | undefined) {
   if (!report) return null;
