@@ -2,7 +2,6 @@ export * from './key-rate-limiter';
 export * from './request-budget';
 export * from './retries';
 export * from './van-errors';
-export * from './van-post-failure';
 export * from './van-metrics';
 export * from './van-client';
 export * from './van-bulk-import';

@@ -2,7 +2,10 @@ import type { VanErrorItem } from '@call-sync/core';
 
 // Every VAN failure the client can report. Messages carry the endpoint template and VAN's own
 // text, never the API key, the Authorization header or the axios error (whose config holds the
-// credentials), so any of these can be logged or stored on a call as they are.
+// credentials), so any of these can be logged or stored on a call as they are. What a failed
+// canvass-response POST means for the call is read from these errors, so it is decided here too,
+// once for every path that posts one (the van-writer's window and a person's re-post from the
+// worklist): whether VAN may hold it.
 
 export abstract class VanError extends Error {
   /** The endpoint template, e.g. `/people/{vanId}/canvassResponses`. */
@@ -104,4 +107,29 @@ export class VanBudgetExhaustedError extends VanError {
     );
     this.keyFingerprint = keyFingerprint;
   }
+}
+
+export type VanPostFailure =
+  /** The key's daily budget is spent: nothing was sent. */
+  | { kind: 'budget'; message: string }
+  /** 429 after the client's retries, or a connection that never opened: VAN did not process it. */
+  | { kind: 'not-sent'; message: string }
+  /** Our own check stopped it before it left: bad dialer data, not a doubt about VAN. */
+  | { kind: 'refused'; message: string }
+  /** VAN answered and refused it (its error text): it holds nothing. */
+  | { kind: 'rejected'; message: string }
+  /** It may have reached VAN: never posted again without a person. */
+  | { kind: 'unknown'; message: string };
+
+export function classifyVanPostFailure(error: unknown): VanPostFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof VanBudgetExhaustedError) return { kind: 'budget', message };
+  if (error instanceof VanThrottledError || error instanceof VanServerError)
+    return { kind: 'not-sent', message };
+  if (error instanceof VanRequestRefusedError) return { kind: 'refused', message };
+  if (error instanceof VanOutcomeUnknownError) return { kind: 'unknown', message: error.reason };
+  if (error instanceof VanValidationError || error instanceof VanAuthError)
+    return { kind: 'rejected', message };
+  // Anything we cannot classify may have reached VAN.
+  return { kind: 'unknown', message };
 }
