@@ -101,7 +101,7 @@ const tracer = trace.getTracer('call-sync.van-writer');
 /** Headroom over rate × latency, so latency jitter does not leave the limiter without work. */
 const WINDOW_HEADROOM = 1.25;
 /** What a post is assumed to take before any has been seen. */
-const INITIAL_SERVICE_MS = 50;
+const INITIAL_SERVICE_MS = 250;
 
 /** A post that may have reached VAN: flagged for a person with the reason, never re-posted. */
 const outcomeUnknown = (reason: string): CallOutcome => ({
