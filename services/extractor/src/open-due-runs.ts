@@ -13,6 +13,13 @@ import {
   recordLeftBehind,
   type RunDocument,
 } from '@call-sync/store';
+import { handleKeyedQueues } from './extraction-turns';
+
+/**
+ * Candidates whose runs are opened side by side: each opening is a few small reads and a write,
+ * and forty candidates one after another kept the first claims waiting for all of them.
+ */
+const OPENED_AT_ONCE = 16;
 
 export interface OpenRunsOptions {
   now: Date;
@@ -31,29 +38,33 @@ export async function openDueRuns(
   configuration: ConfigurationListing,
   options: OpenRunsOptions,
 ): Promise<RunDocument[]> {
-  const opened: RunDocument[] = [];
-  for (const { candidate } of configuration.candidates.values()) {
-    if (options.candidate !== undefined && candidate.slug !== options.candidate) continue;
+  const candidates = [...configuration.candidates.values()]
+    .map(({ candidate }) => candidate)
+    .filter((candidate) => options.candidate === undefined || candidate.slug === options.candidate)
     // Its day opened when its window began (continuous-cycle.ts) and closes at this Sync Time.
-    if (candidate.syncMode === 'continuous') continue;
-    if (!isDue(candidate, options.now, await lastScheduledDay(db, candidate.slug))) continue;
-    const { day, scheduledAt } = scheduledRunFor(candidate, options.now);
-    // A night that never completed (outage, budget spent) is taken along, within the limit.
-    const window = windowWithCatchUp({
-      scheduledAt,
-      syncHour: candidate.syncHourEastern,
-      lastCompletedEnd: await lastCompletedWindowEnd(db, candidate.slug),
-      maxCatchUpDays: options.maxCatchUpDays,
-    });
-    const run = await openScheduledRun(db, {
-      candidate: candidate.slug,
-      trigger: 'schedule',
-      window,
-      scheduledAt,
-      scheduledDay: day,
-    });
-    if (run) {
-      opened.push(run);
+    .filter((candidate) => candidate.syncMode !== 'continuous');
+  const opened = await handleKeyedQueues(
+    candidates,
+    (candidate) => candidate.slug,
+    OPENED_AT_ONCE,
+    async (candidate): Promise<RunDocument | undefined> => {
+      if (!isDue(candidate, options.now, await lastScheduledDay(db, candidate.slug))) return undefined;
+      const { day, scheduledAt } = scheduledRunFor(candidate, options.now);
+      // A night that never completed (outage, budget spent) is taken along, within the limit.
+      const window = windowWithCatchUp({
+        scheduledAt,
+        syncHour: candidate.syncHourEastern,
+        lastCompletedEnd: await lastCompletedWindowEnd(db, candidate.slug),
+        maxCatchUpDays: options.maxCatchUpDays,
+      });
+      const run = await openScheduledRun(db, {
+        candidate: candidate.slug,
+        trigger: 'schedule',
+        window,
+        scheduledAt,
+        scheduledDay: day,
+      });
+      if (!run) return undefined;
       logger.info({ runId: run.runId, candidate: candidate.slug, window }, 'scheduled run opened');
       const leftBehind = await recordLeftBehind(db, run, candidate.district);
       if (leftBehind && leftBehind.calls > 0) {
@@ -63,9 +74,11 @@ export async function openDueRuns(
           `${leftBehind.calls} unsynced calls are older than this run's window and no scheduled run will take them: request a run for their days`,
         );
       }
-    }
-  }
-  return opened;
+      return run;
+    },
+  );
+  // In the listing's order, whatever order they were opened in.
+  return opened.filter((run): run is RunDocument => run !== undefined);
 }
 
 /** `extract --window YYYY-MM-DD`: a requested run over that Eastern day for each (or one) active candidate. */
