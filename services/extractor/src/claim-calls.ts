@@ -61,11 +61,12 @@ const tracer = trace.getTracer('call-sync.extractor');
  */
 const DEFAULT_CLAIM_BATCH_SIZE = 5_000;
 /**
- * The first batch of a run is small and each next one four times the last, up to the batch size:
- * the writers start posting after a few hundred claims instead of after the first 5,000 (seconds
- * on a slow server), and a long night is still claimed in large batches.
+ * The first batch of a run is two messages' worth of calls, and each next one four times the
+ * last, up to the batch size: a key's writer has its first post and the message after it within
+ * a few claims' time, even with forty candidates claiming at once on one server, and a long night
+ * is still claimed in large batches.
  */
-const FIRST_CLAIM_BATCH_SIZE = 250;
+const FIRST_CLAIM_BATCH_MESSAGES = 2;
 const CLAIM_BATCH_GROWTH = 4;
 
 /** Plans one call: the status to claim it into, and what travels with it. */
@@ -129,7 +130,7 @@ export async function claimRunCalls(
   const batchSize = deps.claimBatchSize ?? DEFAULT_CLAIM_BATCH_SIZE;
   const selection = { district: config.candidate.district, window: run.window };
   const settled = (call: DecisionCall) => !options.settledBy || hasSettled(call, options.settledBy);
-  let nextBatchSize = Math.min(batchSize, FIRST_CLAIM_BATCH_SIZE);
+  let nextBatchSize = Math.min(batchSize, FIRST_CLAIM_BATCH_MESSAGES * deps.vanSyncBatchSize);
 
   const flush = async (calls: DecisionCall[]): Promise<void> => {
     if (calls.length === 0) return;
