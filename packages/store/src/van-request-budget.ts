@@ -30,6 +30,13 @@ export interface MongoRequestBudgetOptions {
    * this many per process and key, and never a request over the limit. Default 1.
    */
   reserveAhead?: number;
+  /**
+   * With blocks: once this many units or fewer are left in hand, the next block is taken in the
+   * background, so a request seldom waits for the day's document on its way to VAN (a busy key
+   * otherwise waited a round trip once a block). A dying process then loses at most this many
+   * more. Default 0: a block is taken when the last one is spent.
+   */
+  refillAt?: number;
 }
 
 const isDuplicateKey = (error: unknown): boolean => (error as { code?: number }).code === 11000;
@@ -43,6 +50,7 @@ export function createMongoRequestBudget(
   const budgets = vanBudgetsCollection(db);
   const now = options.now ?? (() => new Date());
   const reserveAhead = Math.max(1, Math.floor(options.reserveAhead ?? 1));
+  const refillAt = Math.max(0, Math.floor(options.refillAt ?? 0));
   const idFor = (day: string): string => `${keyFingerprint}:${day}`;
   /** Units taken from `heldDay`'s document and not spent yet. */
   let held = 0;
@@ -90,6 +98,11 @@ export function createMongoRequestBudget(
     return got;
   }
 
+  function startReserving(day: string): Promise<number> {
+    reserving = reserve(day).finally(() => (reserving = undefined));
+    return reserving;
+  }
+
   return {
     async tryConsume(): Promise<boolean> {
       if (dailyLimit <= 0) return false;
@@ -98,11 +111,14 @@ export function createMongoRequestBudget(
         holdFor(day);
         if (held > 0) {
           held -= 1;
+          if (held > 0 && held <= refillAt && !reserving) {
+            // Nobody waits for it; a failure shows at the next reservation a request waits for.
+            startReserving(day).catch(() => undefined);
+          }
           return true;
         }
         // Requests arriving together wait for one reservation instead of each writing.
-        reserving ??= reserve(day).finally(() => (reserving = undefined));
-        if ((await reserving) === 0) return false;
+        if ((await (reserving ?? startReserving(day))) === 0) return false;
       }
     },
     async remaining(): Promise<number> {

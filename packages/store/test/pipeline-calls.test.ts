@@ -12,6 +12,7 @@ import {
   recordOutcome,
   releasePosting,
 } from '@call-sync/store';
+import { waitUntil } from '@call-sync/testkit';
 import { serverEnv, uniqueName } from '../../../test/support/env';
 
 let connection: MongoConnection;
@@ -116,6 +117,31 @@ test('a budget that reserves ahead writes once per block, never passes the limit
   await writer.release();
   expect(await usedOf(other)).toBe(3);
   expect(await elsewhere.remaining()).toBe(22);
+});
+
+test('a budget that refills ahead takes the next block while half the last is in hand, and never passes the limit', async () => {
+  const now = () => new Date('2026-10-22T22:00:00Z');
+  const key = uniqueName('key');
+  const usedOf = async () =>
+    (
+      await db
+        .collection<{ _id: string; used: number }>(Collections.VanBudgets)
+        .findOne({ _id: `${key}:2026-10-22` })
+    )?.used;
+  const writer = createMongoRequestBudget(db, key, 25, { reserveAhead: 10, refillAt: 5, now });
+  for (let i = 0; i < 4; i += 1) expect(await writer.tryConsume()).toBe(true);
+  // 6 in hand: above the mark, one block taken.
+  expect(await usedOf()).toBe(10);
+  expect(await writer.tryConsume()).toBe(true);
+  // 5 in hand: the next block is on its way, before anyone waits for it.
+  await waitUntil(async () => (await usedOf()) === 20, { what: 'the second block taken ahead' });
+  // The day holds 25: the third block cannot be had whole, and the last unit is taken alone.
+  const rest = [];
+  while (await writer.tryConsume()) rest.push(true);
+  expect(rest).toHaveLength(20);
+  expect(await usedOf()).toBe(25);
+  await writer.release();
+  expect(await usedOf()).toBe(25);
 });
 
 test('a budget tells what is left as its last reservation saw it, without reading the day again', async () => {

@@ -24,7 +24,8 @@ import type { VanWriterSettings } from './settings';
 const MIN_RELOAD_INTERVAL_MS = 10_000;
 /**
  * The key's daily budget is taken from Mongo a second of posts at a time instead of one write
- * per post or two: the day's document is otherwise the writer's busiest command. Units held when
+ * per post or two: the day's document is otherwise the writer's busiest command. The next block
+ * is taken while half of the last is still in hand, so posts do not wait for it. Units held when
  * a writer dies are lost to the day, so a block never exceeds a hundredth of the daily budget;
  * what a writer still holds at shutdown is given back.
  */
@@ -166,8 +167,10 @@ export function createCandidateVanAccess(
 
     // A key that changed in Airtable: what the old one holds goes back to its day.
     if (known) void known.budget.release().catch(() => undefined);
+    const block = budgetBlock(settings.VAN_RATE_PER_SECOND, settings.VAN_DAILY_BUDGET);
     const budget = createMongoRequestBudget(db, fingerprint, settings.VAN_DAILY_BUDGET, {
-      reserveAhead: budgetBlock(settings.VAN_RATE_PER_SECOND, settings.VAN_DAILY_BUDGET),
+      reserveAhead: block,
+      refillAt: Math.floor(block / 2),
     });
     const van = createCandidateVan({
       settings,
