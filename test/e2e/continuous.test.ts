@@ -15,7 +15,7 @@ import { Collections } from '@call-sync/platform';
 import type { ReportDocument, RunDocument } from '@call-sync/store';
 import {
   IMAGE_PRELOAD,
-  serviceNodeArgs,
+  runServiceCommand,
   type ServiceProcess,
   startServiceProcess,
   TEST_LAUNCH,
@@ -23,7 +23,6 @@ import {
   waitForValue,
   waitUntil,
 } from '@call-sync/testkit';
-import { spawn } from 'node:child_process';
 import { createWorld, runExtractor, waitForRuns, type World } from './pipeline-world';
 
 jest.setTimeout(900_000);
@@ -120,14 +119,12 @@ async function reportOf(world: World): Promise<ReportDocument> {
 
 /** Starts `extract --continuous` at `now` and SIGKILLs it as soon as it holds the day's lease. */
 async function killExtractorMidCycle(world: World, runId: string, now: Date): Promise<void> {
-  const child = spawn(
-    process.execPath,
-    serviceNodeArgs('extractor', ['extract', '--continuous', '--now', now.toISOString()], {
-      preload: IMAGE_PRELOAD,
-    }),
-    { env: { ...process.env, ...world.env, PORT: '0' }, stdio: 'ignore' },
+  const { child, done: exited } = runServiceCommand(
+    'extractor',
+    world.env,
+    ['extract', '--continuous', '--now', now.toISOString()],
+    { preload: IMAGE_PRELOAD, outputLimit: 20_000 },
   );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
   // An extractor that exits, or never takes the lease, is killed all the same.
   await waitAtMost(
     async () =>

@@ -24,7 +24,7 @@ import {
   freePort,
   IMAGE_PRELOAD,
   type ServiceName,
-  serviceNodeArgs,
+  runServiceCommand,
   type ServiceProcess,
   startServiceProcess,
   TEST_LAUNCH,
@@ -232,19 +232,13 @@ function runExtractorScraped(
   metricsPort: number,
   args = ['extract', '--now', NOW],
 ): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, serviceNodeArgs('extractor', args, { preload: IMAGE_PRELOAD }), {
-      env: {
-        ...process.env,
-        ...env,
-        PORT: '0',
-        METRICS_PORT: String(metricsPort),
-        METRICS_FINAL_SCRAPE_WAIT_MS: '20000',
-      },
-      stdio: 'ignore',
-    });
-    child.once('exit', (code) => resolve(code));
-  });
+  const { done } = runServiceCommand(
+    'extractor',
+    { ...env, METRICS_PORT: String(metricsPort), METRICS_FINAL_SCRAPE_WAIT_MS: '20000' },
+    args,
+    { preload: IMAGE_PRELOAD, outputLimit: 20_000 },
+  );
+  return done.then(({ code }) => code);
 }
 
 /** A live run of a candidate the configuration has no VAN key for, and its van-sync message. */

@@ -4,7 +4,7 @@
 // CSVs uploaded twice, reports sent more than once (the config service runs with its report
 // webhook pointed at a sink of the repetition).
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { parse } from 'csv-parse/sync';
 import { isTerminal, type Call } from '@call-sync/core';
@@ -13,7 +13,7 @@ import type { SeedOptions } from '@call-sync/sandbox';
 import type { RunDocument } from '@call-sync/store';
 import {
   IMAGE_PRELOAD,
-  serviceNodeArgs,
+  runServiceCommand,
   type ServiceProcess,
   startServiceProcess,
   TEST_LAUNCH,
@@ -204,13 +204,11 @@ export async function runWithFault(options: {
       return config;
     },
     spawnExtractor: () => {
-      const child = spawn(
-        process.execPath,
-        serviceNodeArgs('extractor', ['extract', '--now', NOW], { preload: IMAGE_PRELOAD }),
-        { env: { ...process.env, ...env, PORT: '0' }, stdio: ['ignore', 'ignore', 'ignore'] },
-      );
-      const done = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-      return { child, done };
+      const { child, done } = runServiceCommand('extractor', env, ['extract', '--now', NOW], {
+        preload: IMAGE_PRELOAD,
+        outputLimit: 20_000,
+      });
+      return { child, done: done.then(({ code }) => code) };
     },
   };
   try {

@@ -66,7 +66,7 @@ export function serviceScript(name: ServiceName): string {
 }
 
 /** Node's arguments that run a built service with `args`, its node flags and preloads first. */
-export function serviceNodeArgs(
+function serviceNodeArgs(
   name: ServiceName,
   args: string[] = [],
   { nodeArgs = [], preload = [] }: LaunchOptions = {},
