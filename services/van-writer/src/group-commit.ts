@@ -13,8 +13,14 @@ export class GroupCommit<I, R> {
   private waiting: Waiting<I, R>[] = [];
   private writing = false;
 
-  /** `write` gets the items in submission order and answers one result per item, in order. */
-  constructor(private readonly write: (items: I[]) => Promise<R[]>) {}
+  /**
+   * `write` gets the items in submission order and answers one result per item, in order. With
+   * `lingerMs`, a write waits that long for more items before it leaves.
+   */
+  constructor(
+    private readonly write: (items: I[]) => Promise<R[]>,
+    private readonly options: { lingerMs?: number } = {},
+  ) {}
 
   /** Resolves with the items' results once the write that carried them has ended. */
   submit(items: readonly I[]): Promise<R[]> {
@@ -28,8 +34,9 @@ export class GroupCommit<I, R> {
   private schedule(): void {
     if (this.writing || this.waiting.length === 0) return;
     this.writing = true;
-    // Callers of the same tick join the first write.
-    queueMicrotask(() => void this.flush());
+    // Callers of the same tick join the first write; with a linger, those of the next few ms too.
+    if (this.options.lingerMs) setTimeout(() => void this.flush(), this.options.lingerMs);
+    else queueMicrotask(() => void this.flush());
   }
 
   private async flush(): Promise<void> {

@@ -45,4 +45,20 @@ describe('GroupCommit', () => {
     await Promise.all([commit.submit([1]), commit.submit([2]), commit.submit([3])]);
     expect(writes).toEqual([[1, 2, 3]]);
   });
+  test('with a linger, callers of the next turns of the event loop join the write too', async () => {
+    const writes: number[][] = [];
+    const write = async (items: number[]) => {
+      writes.push(items);
+      return items;
+    };
+    const lingering = new GroupCommit<number, number>(write, { lingerMs: 50 });
+    const first = lingering.submit([1]);
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([first, lingering.submit([2])]);
+    const eager = new GroupCommit<number, number>(write);
+    const alone = eager.submit([3]);
+    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.all([alone, eager.submit([4])]);
+    expect(writes).toEqual([[1, 2], [3], [4]]);
+  });
 });
