@@ -16,7 +16,6 @@ import {
   easternDayOf,
   RunState,
   SyncStatus,
-  windowWithCatchUp,
   type ContinuousDay,
   type TimeWindow,
 } from '@call-sync/core';
@@ -25,7 +24,6 @@ import type { Logger } from '@call-sync/platform';
 import {
   failRun,
   handOnClaimedRun,
-  lastCompletedWindowEnd,
   liveRuns,
   newRunDocument,
   runsCollection,
@@ -33,6 +31,7 @@ import {
   type RunDocument,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
+import { windowTakingAlong } from './open-due-runs';
 import { unusableConfiguration, type ExtractionDeps } from './extract-runs';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import { noProgressFor, republishUnfinishedVanCalls } from './resume-runs';
@@ -83,12 +82,7 @@ export async function openContinuousDays(
     if (options.candidate !== undefined && candidate.slug !== options.candidate) continue;
     if (!candidate.active || candidate.syncMode !== 'continuous') continue;
     const { day, scheduledAt } = continuousDayFor(candidate, options.now);
-    const window = windowWithCatchUp({
-      scheduledAt,
-      syncHour: candidate.syncHourEastern,
-      lastCompletedEnd: await lastCompletedWindowEnd(db, candidate.slug),
-      maxCatchUpDays: options.maxCatchUpDays,
-    });
+    const window = await windowTakingAlong(db, candidate, scheduledAt, options.maxCatchUpDays);
     const continuous: ContinuousDay = {
       settleMs: options.settleMs,
       closesAt: new Date(window.end.getTime() + options.settleMs),

@@ -2,7 +2,15 @@
 // Time (Eastern) has come, and, from the command line, a run for a named day.
 
 import type { Db } from 'mongodb';
-import { isDue, scheduledRunFor, windowForDay, windowWithCatchUp, type EasternDay } from '@call-sync/core';
+import {
+  isDue,
+  scheduledRunFor,
+  windowForDay,
+  windowWithCatchUp,
+  type Candidate,
+  type EasternDay,
+  type TimeWindow,
+} from '@call-sync/core';
 import type { ConfigurationListing } from '@call-sync/integrations';
 import type { Logger } from '@call-sync/platform';
 import {
@@ -32,6 +40,24 @@ export interface OpenRunsOptions {
  * Opens today's scheduled run of every active candidate that is due. The unique schedule key
  * makes this safe to run every hour and from two places at once: a day opens one run.
  */
+/**
+ * The window of a candidate's run scheduled at `scheduledAt`: a night that never completed
+ * (outage, budget spent) is taken along, within the limit.
+ */
+export async function windowTakingAlong(
+  db: Db,
+  candidate: Pick<Candidate, 'slug' | 'syncHourEastern'>,
+  scheduledAt: Date,
+  maxCatchUpDays: number,
+): Promise<TimeWindow> {
+  return windowWithCatchUp({
+    scheduledAt,
+    syncHour: candidate.syncHourEastern,
+    lastCompletedEnd: await lastCompletedWindowEnd(db, candidate.slug),
+    maxCatchUpDays,
+  });
+}
+
 export async function openDueRuns(
   db: Db,
   logger: Logger,
@@ -50,13 +76,7 @@ export async function openDueRuns(
     async (candidate): Promise<RunDocument | undefined> => {
       if (!isDue(candidate, options.now, await lastScheduledDay(db, candidate.slug))) return undefined;
       const { day, scheduledAt } = scheduledRunFor(candidate, options.now);
-      // A night that never completed (outage, budget spent) is taken along, within the limit.
-      const window = windowWithCatchUp({
-        scheduledAt,
-        syncHour: candidate.syncHourEastern,
-        lastCompletedEnd: await lastCompletedWindowEnd(db, candidate.slug),
-        maxCatchUpDays: options.maxCatchUpDays,
-      });
+      const window = await windowTakingAlong(db, candidate, scheduledAt, options.maxCatchUpDays);
       const run = await openScheduledRun(db, {
         candidate: candidate.slug,
         trigger: 'schedule',
