@@ -31,8 +31,8 @@ import {
   type RunDocument,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
-import { windowTakingAlong } from './open-due-runs';
 import { unusableConfiguration, type ExtractionDeps } from './extract-runs';
+import { windowTakingAlong } from './open-due-runs';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import { noProgressFor, republishUnfinishedVanCalls } from './resume-runs';
 

@@ -37,10 +37,6 @@ export interface OpenRunsOptions {
 }
 
 /**
- * Opens today's scheduled run of every active candidate that is due. The unique schedule key
- * makes this safe to run every hour and from two places at once: a day opens one run.
- */
-/**
  * The window of a candidate's run scheduled at `scheduledAt`: a night that never completed
  * (outage, budget spent) is taken along, within the limit.
  */
@@ -58,6 +54,10 @@ export async function windowTakingAlong(
   });
 }
 
+/**
+ * Opens today's scheduled run of every active candidate that is due. The unique schedule key
+ * makes this safe to run every hour and from two places at once: a day opens one run.
+ */
 export async function openDueRuns(
   db: Db,
   logger: Logger,

@@ -103,10 +103,10 @@ class LeaseKeeper {
     this.renewing = true;
     const now = Date.now();
     const until = now + this.leaseMs;
-    const marks = leasesToRenew(this.held, now, this.tickMs()).flatMap((callId) => {
-      const lease = this.held.get(callId);
-      return lease ? [{ callId, requestId: lease.requestId }] : [];
-    });
+    const marks = leasesToRenew(this.held, now, this.tickMs()).map((callId) => ({
+      callId,
+      requestId: this.held.get(callId)!.requestId,
+    }));
     try {
       await renewPostingLeases(this.db, marks, new Date(until));
       for (const { callId, requestId } of marks) {
