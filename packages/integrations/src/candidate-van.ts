@@ -40,12 +40,16 @@ export function createCandidateVan(options: {
   budgetFor(fingerprint: string): RequestBudget;
   registry?: Registry;
   pace?: (limiter: KeyRateLimiter) => KeyRateLimiter;
+  /** Requests the key's limiter lets leave at once after a quiet spell (see getKeyRateLimiter). */
+  burst?: number;
 }): CandidateVan {
   const { settings, candidate } = options;
   if (!candidate.apiKey) throw new Error(`candidate ${candidate.slug} has no VAN API key`);
   const apiKey = candidate.apiKey.reveal();
   const fingerprint = fingerprintApiKey(apiKey);
-  const limiter = getKeyRateLimiter(fingerprint, settings.VAN_RATE_PER_SECOND);
+  const limiter = getKeyRateLimiter(fingerprint, settings.VAN_RATE_PER_SECOND, {
+    ...(options.burst ? { burst: options.burst } : {}),
+  });
   const counted = countingBudget(options.budgetFor(fingerprint));
   const client = createVanClient({
     baseUrl: settings.VAN_API_URL,

@@ -6,6 +6,8 @@
 export interface KeyRateLimiter {
   acquire(): Promise<void>;
   readonly ratePerSecond: number;
+  /** Grants that may leave at once after a quiet spell (1 when requests are only ever spaced). */
+  readonly burst?: number;
 }
 
 export function createTokenBucket(
@@ -43,6 +45,10 @@ export function pacedRatePerSecond(keyRatePerSecond: number): number {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A burst as the pacer holds it: at least one grant, at most the key's limit. */
+const burstWithin = (keyRatePerSecond: number, burst: number): number =>
+  Math.min(Math.max(1, Math.floor(burst)), Math.max(1, Math.floor(keyRatePerSecond)));
+
 /**
  * A key's limiter as the server sees it. A token bucket alone promises spacing between
  * *reservations*; when the event loop stalls (GC, a loaded machine), timers reserved far apart
@@ -58,7 +64,8 @@ function createKeyPacer(
 ): KeyRateLimiter {
   const paced = pacedRatePerSecond(keyRatePerSecond);
   const perWindow = Math.max(1, Math.floor(keyRatePerSecond));
-  const bucket = createTokenBucket(paced, Math.min(Math.max(1, burst), perWindow), now);
+  const saved = burstWithin(keyRatePerSecond, burst);
+  const bucket = createTokenBucket(paced, saved, now);
   const windowMs = (1000 * perWindow) / paced;
   const granted: number[] = [];
   let lastTurn: Promise<void> = Promise.resolve();
@@ -78,6 +85,7 @@ function createKeyPacer(
 
   return {
     ratePerSecond: keyRatePerSecond,
+    burst: saved,
     acquire(): Promise<void> {
       const turn = lastTurn.then(grant);
       lastTurn = turn;
@@ -92,7 +100,7 @@ const limitersByKey = new Map<string, KeyRateLimiter>();
 
 /**
  * The process-wide limiter for one key, paced under `ratePerSecond` (the key's limit, which the
- * limiter reports); a new rate replaces the limiter (profiles can change). With `burst`, that
+ * limiter reports); a new rate or burst replaces the limiter (profiles can change). With `burst`, that
  * many requests (at most the limit) may leave at once after a quiet spell; the window still
  * holds every second to the limit.
  */
@@ -101,9 +109,10 @@ export function getKeyRateLimiter(
   ratePerSecond: number,
   options: { burst?: number } = {},
 ): KeyRateLimiter {
+  const burst = burstWithin(ratePerSecond, options.burst ?? 1);
   const existing = limitersByKey.get(keyFingerprint);
-  if (existing && existing.ratePerSecond === ratePerSecond) return existing;
-  const limiter = createKeyPacer(ratePerSecond, options.burst ?? 1);
+  if (existing && existing.ratePerSecond === ratePerSecond && existing.burst === burst) return existing;
+  const limiter = createKeyPacer(ratePerSecond, burst);
   limitersByKey.set(keyFingerprint, limiter);
   return limiter;
 }

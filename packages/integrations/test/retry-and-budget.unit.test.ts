@@ -92,3 +92,15 @@ test('a limiter with a burst lets that many leave at once, and still no more tha
   );
   expect(mostInOneSecond).toBeLessThanOrEqual(4);
 });
+
+test("a key's limiter is replaced when its burst changes, and kept while it does not", () => {
+  const fingerprint = fingerprintApiKey('burst-change-key');
+  const paced = getKeyRateLimiter(fingerprint, 15);
+  expect(paced.burst).toBe(1);
+  const bursting = getKeyRateLimiter(fingerprint, 15, { burst: 5 });
+  expect(bursting).not.toBe(paced);
+  expect(bursting.burst).toBe(5);
+  expect(getKeyRateLimiter(fingerprint, 15, { burst: 5 })).toBe(bursting);
+  // A burst above the limit is held to the limit.
+  expect(getKeyRateLimiter(fingerprint, 15, { burst: 40 }).burst).toBe(15);
+});

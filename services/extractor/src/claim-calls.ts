@@ -41,6 +41,10 @@ export interface ClaimDeps {
   claimBatchSize?: number;
   /** Held while the main cursor's large batches are in memory; unset, nothing is shared. */
   claimSlots?: ClaimSlots;
+  /** Called once the run's first calls are claimed and their VAN work published (or none were). */
+  onFirstBatch?: () => void;
+  /** What the batches past the first wait for (other runs' first batches), beside a claim slot. */
+  largeClaimsAfter?: Promise<void>;
 }
 
 export interface ClaimSummary {
@@ -220,7 +224,11 @@ export async function claimRunCalls(
     more = first.length === nextBatchSize;
     grow();
   }
-  if (more) await inClaimSlot(deps.claimSlots, claimTheRest);
+  deps.onFirstBatch?.();
+  if (more) {
+    await deps.largeClaimsAfter;
+    await inClaimSlot(deps.claimSlots, claimTheRest);
+  }
   if (!run.dryRun && summary.bulkCalls > 0) await publishBulkImport(deps.publisher, run);
   deps.logger.info({ runId: run.runId, candidate: run.candidate, ...summary }, 'calls claimed');
   return summary;

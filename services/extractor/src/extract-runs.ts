@@ -23,11 +23,12 @@ import {
   openRuns,
   publishRunEvent,
   transitionRun,
+  type SharedRequestBudget,
   updateLiveRun,
   type RunDocument,
 } from '@call-sync/store';
 import { claimRunCalls } from './claim-calls';
-import { ClaimSlots, handleKeyedQueues, inClaimSlot } from './extraction-turns';
+import { ClaimSlots, FirstBatches, handleKeyedQueues, inClaimSlot } from './extraction-turns';
 import { pullLivevoxCalls } from './pull-livevox-calls';
 import type { ExtractorSettings } from './settings';
 
@@ -49,6 +50,10 @@ export interface ExtractionDeps {
   livevox?: LivevoxClient;
   /** Shared by the runs of one extraction (extractOpenRuns); see extraction-turns.ts. */
   claimSlots?: ClaimSlots;
+  /** Called once the run's first calls are claimed and their VAN work published (or none were). */
+  onFirstBatch?: () => void;
+  /** What a run's batches past the first wait for, beside a claim slot (claim-calls.ts). */
+  largeClaimsAfter?: Promise<void>;
 }
 
 const tracer = trace.getTracer('call-sync.extractor');
@@ -58,6 +63,13 @@ const tracer = trace.getTracer('call-sync.extractor');
  * and a few MongoDB and Kafka requests in flight, far less than one large batch.
  */
 const CANDIDATES_STARTED_AT_ONCE = 64;
+
+/**
+ * How long CSV-only candidates' runs wait, at most, for every VAN candidate's first calls to be
+ * on their way: a key's seconds are the night's scarce resource, and the MongoDB work of a CSV
+ * run (its file is written after the run anyway) otherwise delays every key's first post.
+ */
+const CSV_WAITS_AT_MOST_MS = 5_000;
 
 /** The strategy the run follows: a System `csv` candidate delivers like `all csv` whatever its Strategy says. */
 function effectiveStrategy(config: CandidateConfiguration): Strategy {
@@ -78,6 +90,13 @@ type MetadataOutcome =
   | { kind: 'budget' }
   | { kind: 'error'; error: string };
 
+/**
+ * The reads behind VanClient.fetchMetadata, sent together: paced one at a time they put ~300 ms
+ * before a run's first claim, and five at once stay within any key's one-second limit. One
+ * reservation of the key's day covers them, instead of one MongoDB write each.
+ */
+const METADATA_READS = 5;
+
 /** VAN metadata, once per run: the ids step 6 of the decision checks every call against. */
 async function fetchRunMetadata(
   deps: ExtractionDeps,
@@ -85,11 +104,15 @@ async function fetchRunMetadata(
 ): Promise<MetadataOutcome> {
   if (deliversOnlyCsv(config.candidate)) return { kind: 'ok', metadata: undefined, requests: 0 };
   if (!config.candidate.apiKey) return { kind: 'error', error: 'no API Key in the listing row' };
+  let budget: SharedRequestBudget | undefined;
   const van = createCandidateVan({
     settings: deps.settings,
     candidate: config.candidate,
     budgetFor: (fingerprint) =>
-      createMongoRequestBudget(deps.db, fingerprint, deps.settings.VAN_DAILY_BUDGET),
+      (budget = createMongoRequestBudget(deps.db, fingerprint, deps.settings.VAN_DAILY_BUDGET, {
+        reserveAhead: METADATA_READS,
+      })),
+    burst: METADATA_READS,
     ...(deps.registry ? { registry: deps.registry } : {}),
   });
   try {
@@ -98,6 +121,9 @@ async function fetchRunMetadata(
   } catch (error) {
     if (error instanceof VanBudgetExhaustedError) return { kind: 'budget' };
     return { kind: 'error', error: `could not read VAN metadata: ${(error as Error).message}` };
+  } finally {
+    // Units of the block a read did not use (a failure part-way) go back to the key's day.
+    await budget?.release().catch(() => undefined);
   }
 }
 
@@ -267,22 +293,52 @@ export function extractionContinuer(
  * runs never share a candidate's calls or its VAN budget at once. Different candidates are taken
  * side by side, all of them up to CANDIDATES_STARTED_AT_ONCE, so every candidate's writer has its
  * first calls within the first seconds; only their large claims (and Livevox pulls) take turns,
- * `EXTRACT_CANDIDATES_AT_ONCE` at a time, which bounds the memory (extraction-turns.ts). One
- * candidate's runs stay one after another, in order. A run that throws stops only its
- * candidate's later runs; the others finish, then the first error is thrown.
+ * `EXTRACT_CANDIDATES_AT_ONCE` at a time, which bounds the memory (extraction-turns.ts). VAN
+ * candidates go first: CSV-only runs, and every run's batches past its first, wait until each
+ * VAN candidate's first calls are on their way (CSV_WAITS_AT_MOST_MS at most). One candidate's
+ * runs stay one after another, in order. A run that throws stops only its candidate's later
+ * runs; the others finish, then the first error is thrown.
  */
 export async function extractOpenRuns(
   deps: ExtractionDeps,
   configuration: StagedConfiguration,
 ): Promise<RunDocument[]> {
-  const open = await openRuns(deps.db);
+  const opened = await openRuns(deps.db);
+  const postsToVan = (run: RunDocument): boolean => {
+    const listed = configuration.listing.candidates.get(run.candidate)?.candidate;
+    return listed !== undefined && !deliversOnlyCsv(listed);
+  };
+  // VAN candidates' queues first: they are the ones started at once, and the ones waited for.
+  const open = [...opened.filter(postsToVan), ...opened.filter((run) => !postsToVan(run))];
+  const vanCandidates = [...new Set(open.filter(postsToVan).map((run) => run.candidate))];
+  const vanFirst = new FirstBatches(vanCandidates.slice(0, CANDIDATES_STARTED_AT_ONCE), CSV_WAITS_AT_MOST_MS);
   const metadata = readMetadataAhead(deps, configuration, open);
-  const shared = { ...deps, claimSlots: new ClaimSlots(deps.settings.EXTRACT_CANDIDATES_AT_ONCE) };
+  const shared = {
+    ...deps,
+    claimSlots: new ClaimSlots(deps.settings.EXTRACT_CANDIDATES_AT_ONCE),
+    largeClaimsAfter: vanFirst.out,
+  };
   const extracted = await handleKeyedQueues(
     open,
     (run) => run.candidate,
     CANDIDATES_STARTED_AT_ONCE,
-    (run) => extractIfNoLiveRun(shared, configuration, run, metadata.get(run)),
+    async (run) => {
+      if (!postsToVan(run)) {
+        await vanFirst.out;
+        return extractIfNoLiveRun(shared, configuration, run, metadata.get(run));
+      }
+      const firstBatchOut = () => vanFirst.done(run.candidate);
+      try {
+        return await extractIfNoLiveRun(
+          { ...shared, onFirstBatch: firstBatchOut },
+          configuration,
+          run,
+          metadata.get(run),
+        );
+      } finally {
+        firstBatchOut();
+      }
+    },
   );
   // Oldest first, as the runs were opened, whatever order they finished in.
   return extracted.filter((run): run is RunDocument => run !== undefined);

@@ -67,3 +67,30 @@ export class ClaimSlots {
 export function inClaimSlot<R>(slots: ClaimSlots | undefined, work: () => Promise<R>): Promise<R> {
   return slots ? slots.run(work) : work();
 }
+
+/**
+ * A gate that opens once each of `keys` has said its first batch is out (or its work ended), or
+ * after `atMostMs`, whichever comes first: work that can wait starts behind work that cannot.
+ */
+export class FirstBatches {
+  private readonly pending: Set<string>;
+  private opened!: () => void;
+  readonly out: Promise<void>;
+
+  constructor(keys: Iterable<string>, atMostMs: number) {
+    this.pending = new Set(keys);
+    this.out = new Promise<void>((resolve) => (this.opened = resolve));
+    if (this.pending.size === 0) {
+      this.opened();
+      return;
+    }
+    const timer = setTimeout(() => this.opened(), atMostMs);
+    timer.unref();
+    void this.out.then(() => clearTimeout(timer));
+  }
+
+  /** `key`'s first batch is out, or its work ended without one. */
+  done(key: string): void {
+    if (this.pending.delete(key) && this.pending.size === 0) this.opened();
+  }
+}

@@ -1,4 +1,4 @@
-import { ClaimSlots, handleKeyedQueues } from '../src/extraction-turns';
+import { ClaimSlots, FirstBatches, handleKeyedQueues } from '../src/extraction-turns';
 
 // Keys side by side, each key's items in order: the extractor's candidates and their runs. Then
 // the slots the large claims take turns in.
@@ -131,4 +131,42 @@ test('a work that throws frees its slot', async () => {
   const slots = new ClaimSlots(1);
   await expect(slots.run(() => Promise.reject(new Error('claim failed')))).rejects.toThrow('claim failed');
   await expect(slots.run(async () => 'next')).resolves.toBe('next');
+});
+
+/** Whether `gate` has opened by the next turn of the event loop. */
+async function isOpen(gate: FirstBatches): Promise<boolean> {
+  let open = false;
+  void gate.out.then(() => (open = true));
+  await tick();
+  return open;
+}
+
+test('the first-batches gate opens once every key has said its first batch is out, each once', async () => {
+  const gate = new FirstBatches(['a', 'b', 'a'], 60_000);
+  gate.done('a');
+  gate.done('a');
+  gate.done('someone else');
+  expect(await isOpen(gate)).toBe(false);
+  gate.done('b');
+  expect(await isOpen(gate)).toBe(true);
+});
+
+test('the first-batches gate opens at once with no key to wait for', async () => {
+  expect(await isOpen(new FirstBatches([], 60_000))).toBe(true);
+});
+
+test('the first-batches gate opens after its longest wait when a key never says', async () => {
+  jest.useFakeTimers();
+  try {
+    const gate = new FirstBatches(['a', 'b'], 5_000);
+    gate.done('a');
+    let open = false;
+    void gate.out.then(() => (open = true));
+    await jest.advanceTimersByTimeAsync(4_999);
+    expect(open).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(open).toBe(true);
+  } finally {
+    jest.useRealTimers();
+  }
 });
