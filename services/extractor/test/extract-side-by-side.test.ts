@@ -1,19 +1,10 @@
 import { RunState } from '@call-sync/core';
 import { stagedFrom, type Configuration, type StagedConfiguration } from '@call-sync/integrations';
-import {
-  createKafka,
-  createPublisher,
-  ensureTopics,
-  Topics,
-  type Publisher,
-  type Kafka,
-} from '@call-sync/platform';
-import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
+import { generateSeed } from '@call-sync/sandbox';
 import { callsCollection, runsCollection } from '@call-sync/store';
-import { serverEnv, uniqueName } from '../../../test/support/env';
 import { seedCalls, seedConfiguration, waitForValue } from '@call-sync/testkit';
 import { runExtract } from '../src/extract-sequence';
-import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
+import { logger, sandboxSettings, slowVanNight } from './support/extractor-world';
 
 // Two candidates' nights (both VAN ones: an `all csv` candidate reads no metadata), extracted by
 // one `extract`: their runs start side by side, so no candidate's writer waits for another's
@@ -24,40 +15,18 @@ import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from '
 
 const LATENCY_MS = 1_500;
 const NIGHT_OVER = new Date('2026-10-21T02:30:00Z'); // 22:30 Eastern, after both Sync Times (21, 22)
-let van: VanSandbox;
-let kafka: Kafka;
-let publisher: Publisher;
-let fixture: SeededFixture;
-let configuration: Configuration;
-const databases: TestDatabase[] = [];
-
-beforeAll(async () => {
-  // More calls than a run's first batch (two messages: 40), so the large claims take their turns too.
-  fixture = generateSeed({ candidates: 2, callsPerCandidate: 400, seed: 11, day: '2026-10-20' });
-  configuration = seedConfiguration(fixture);
-  van = await startVanSandbox({
-    fixture: fixture.van,
-    knobs: { rateLimitPerSecond: 0, latencyMs: LATENCY_MS },
-  });
-  kafka = createKafka(uniqueName('extract-side-by-side'), serverEnv().kafkaBrokers, logger).kafka;
-  await ensureTopics(kafka, Object.values(Topics));
-  publisher = await createPublisher(kafka);
-});
-
-afterAll(async () => {
-  await publisher.disconnect();
-  await van.close();
-  await Promise.all(databases.map((d) => d.drop()));
-});
+// More calls than a run's first batch (two messages: 40), so the large claims take their turns too.
+const fixture = generateSeed({ candidates: 2, callsPerCandidate: 400, seed: 11, day: '2026-10-20' });
+const configuration: Configuration = seedConfiguration(fixture);
+const night = slowVanNight('extract-side-by-side', fixture, LATENCY_MS);
 
 /** One `extract` after the night, in a database of its own; the runs' start times, in order. */
 async function extractNight(candidatesAtOnce: number): Promise<{ candidate: string; startedAt: number }[]> {
-  const database = await createTestDatabase('extract-side-by-side');
-  databases.push(database);
+  const database = await night.database();
   await callsCollection(database.db).insertMany(seedCalls(fixture, configuration));
-  const settings = sandboxSettings(van.url, { EXTRACT_CANDIDATES_AT_ONCE: String(candidatesAtOnce) });
+  const settings = sandboxSettings(night.van.url, { EXTRACT_CANDIDATES_AT_ONCE: String(candidatesAtOnce) });
   const outcome = await runExtract(
-    { db: database.db, publisher, logger, settings },
+    { db: database.db, publisher: night.publisher, logger, settings },
     stagedFrom(configuration),
     {
       now: NIGHT_OVER,
@@ -97,8 +66,7 @@ test('with one claiming slot the runs still start side by side: only the large c
 });
 
 test("a run waits only for its own candidate's result table, not for every candidate's", async () => {
-  const database = await createTestDatabase('extract-side-by-side');
-  databases.push(database);
+  const database = await night.database();
   const calls = seedCalls(fixture, configuration);
   await callsCollection(database.db).insertMany(calls);
   const [first, second] = fixture.meta.candidates;
@@ -119,8 +87,8 @@ test("a run waits only for its own candidate's result table, not for every candi
       return whole.complete();
     },
   };
-  const settings = sandboxSettings(van.url);
-  const extraction = runExtract({ db: database.db, publisher, logger, settings }, staged, {
+  const settings = sandboxSettings(night.van.url);
+  const extraction = runExtract({ db: database.db, publisher: night.publisher, logger, settings }, staged, {
     now: NIGHT_OVER,
   });
   const runs = runsCollection(database.db);

@@ -1,19 +1,10 @@
 import { RunState } from '@call-sync/core';
 import { stagedFrom, type Configuration } from '@call-sync/integrations';
-import {
-  createKafka,
-  createPublisher,
-  ensureTopics,
-  Topics,
-  type Kafka,
-  type Publisher,
-} from '@call-sync/platform';
-import { generateSeed, startVanSandbox, type SeededFixture, type VanSandbox } from '@call-sync/sandbox';
+import { generateSeed } from '@call-sync/sandbox';
 import { callsCollection, runsCollection, vanBudgetsCollection } from '@call-sync/store';
 import { seedCalls, seedConfiguration } from '@call-sync/testkit';
-import { serverEnv, uniqueName } from '../../../test/support/env';
 import { runExtract } from '../src/extract-sequence';
-import { createTestDatabase, logger, sandboxSettings, type TestDatabase } from './support/extractor-world';
+import { logger, sandboxSettings, slowVanNight, type TestDatabase } from './support/extractor-world';
 
 // A night with one VAN candidate and one `all csv` candidate, extracted by one `extract`, with VAN
 // answering after LATENCY_MS: the VAN key's first calls go out before the CSV run starts, and the
@@ -23,49 +14,27 @@ const LATENCY_MS = 1_500;
 /** A key rate at which five reads paced one after another would take ~0.8 s to leave. */
 const KEY_RATE = 5;
 const NIGHT_OVER = new Date('2026-10-21T02:30:00Z'); // 22:30 Eastern, after both Sync Times (21, 22)
-let van: VanSandbox;
-let kafka: Kafka;
-let publisher: Publisher;
-let fixture: SeededFixture;
-let configuration: Configuration;
-let vanSlug: string;
-let csvSlug: string;
-const databases: TestDatabase[] = [];
-
-beforeAll(async () => {
-  fixture = generateSeed({ candidates: 2, callsPerCandidate: 120, seed: 23, day: '2026-10-20' });
+const fixture = generateSeed({ candidates: 2, callsPerCandidate: 120, seed: 23, day: '2026-10-20' });
+const [vanSlug, csvSlug] = fixture.meta.candidates.map((c) => c.slug) as [string, string];
+const configuration: Configuration = (() => {
   const seeded = seedConfiguration(fixture);
-  [vanSlug, csvSlug] = fixture.meta.candidates.map((c) => c.slug) as [string, string];
   const candidates = new Map(seeded.candidates);
   const csv = candidates.get(csvSlug)!;
   candidates.set(csvSlug, { ...csv, candidate: { ...csv.candidate, strategy: 'all csv' } });
-  configuration = { ...seeded, candidates };
-  van = await startVanSandbox({
-    fixture: fixture.van,
-    knobs: { rateLimitPerSecond: 0, latencyMs: LATENCY_MS },
-  });
-  kafka = createKafka(uniqueName('extract-van-first'), serverEnv().kafkaBrokers, logger).kafka;
-  await ensureTopics(kafka, Object.values(Topics));
-  publisher = await createPublisher(kafka);
-});
-
-afterAll(async () => {
-  await publisher.disconnect();
-  await van.close();
-  await Promise.all(databases.map((d) => d.drop()));
-});
+  return { ...seeded, candidates };
+})();
+const night = slowVanNight('extract-van-first', fixture, LATENCY_MS);
 
 async function extractNight(): Promise<TestDatabase> {
-  const database = await createTestDatabase('extract-van-first');
-  databases.push(database);
+  const database = await night.database();
   await callsCollection(database.db).insertMany(seedCalls(fixture, configuration));
-  van.reset();
+  night.van.reset();
   await runExtract(
     {
       db: database.db,
-      publisher,
+      publisher: night.publisher,
       logger,
-      settings: sandboxSettings(van.url, { VAN_RATE_PER_SECOND: String(KEY_RATE) }),
+      settings: sandboxSettings(night.van.url, { VAN_RATE_PER_SECOND: String(KEY_RATE) }),
     },
     stagedFrom(configuration),
     { now: NIGHT_OVER },
@@ -82,7 +51,7 @@ test("a CSV-only candidate's run starts only once the VAN candidate's first call
   expect(csvRun.state).toBe(RunState.Exporting);
   // The VAN run claims its first calls once its metadata is back, LATENCY_MS after VAN received
   // the reads; the CSV run, which reads no metadata, would otherwise have started at once.
-  const metadataAsked = Math.min(...van.requestLog().map((entry) => entry.at));
+  const metadataAsked = Math.min(...night.van.requestLog().map((entry) => entry.at));
   expect(csvRun.startedAt!.getTime()).toBeGreaterThanOrEqual(metadataAsked + LATENCY_MS);
   // Every call of both nights was still decided.
   for (const run of [vanRun, csvRun]) {
@@ -93,7 +62,7 @@ test("a CSV-only candidate's run starts only once the VAN candidate's first call
 
 test("a candidate's VAN metadata reads leave together, and its day is billed exactly the reads sent", async () => {
   const { db } = await extractNight();
-  const reads = van.requestLog().filter((entry) => entry.method === 'GET');
+  const reads = night.van.requestLog().filter((entry) => entry.method === 'GET');
   // Five lists, one page each in the seeded VAN.
   expect(reads).toHaveLength(5);
   const at = reads.map((entry) => entry.at);

@@ -4,8 +4,23 @@
 
 import type { Db } from 'mongodb';
 import { parseConfiguration, type Configuration } from '@call-sync/integrations';
-import { connectMongo, createLogger, ensureIndexes, type MongoConnection } from '@call-sync/platform';
-import { SEED_VAN_APPLICATION_NAME } from '@call-sync/sandbox';
+import {
+  connectMongo,
+  createKafka,
+  createLogger,
+  createPublisher,
+  ensureIndexes,
+  ensureTopics,
+  Topics,
+  type MongoConnection,
+  type Publisher,
+} from '@call-sync/platform';
+import {
+  SEED_VAN_APPLICATION_NAME,
+  startVanSandbox,
+  type SeededFixture,
+  type VanSandbox,
+} from '@call-sync/sandbox';
 import { loadExtractorSettings, type ExtractorSettings } from '../../src/settings';
 export { makeCall } from '../../../../test/support/calls';
 import { serverEnv, uniqueName } from '../../../../test/support/env';
@@ -67,4 +82,48 @@ export function configurationOf(
     resultTables: {},
     unreadableTables: [],
   });
+}
+
+/** A VAN sandbox answering after a delay, a publisher on the real broker, and databases to drop. */
+export interface SlowVanNight {
+  readonly van: VanSandbox;
+  readonly publisher: Publisher;
+  /** A database of the test's own, dropped after the file's tests. */
+  database(): Promise<TestDatabase>;
+}
+
+/**
+ * Sets up (beforeAll) and closes (afterAll) a night whose VAN answers after `latencyMs`, with no
+ * limit of its own: what extraction waits for is then VAN, which the tests can time against.
+ */
+export function slowVanNight(name: string, fixture: SeededFixture, latencyMs: number): SlowVanNight {
+  let van: VanSandbox | undefined;
+  let publisher: Publisher | undefined;
+  const databases: TestDatabase[] = [];
+  beforeAll(async () => {
+    van = await startVanSandbox({ fixture: fixture.van, knobs: { rateLimitPerSecond: 0, latencyMs } });
+    const { kafka } = createKafka(uniqueName(name), serverEnv().kafkaBrokers, logger);
+    await ensureTopics(kafka, Object.values(Topics));
+    publisher = await createPublisher(kafka);
+  });
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await van?.close();
+    await Promise.all(databases.map((d) => d.drop()));
+  });
+  return {
+    get van() {
+      if (!van) throw new Error('the VAN sandbox starts in beforeAll');
+      return van;
+    },
+    get publisher() {
+      if (!publisher) throw new Error('the publisher starts in beforeAll');
+      return publisher;
+    },
+    async database() {
+      const database = await createTestDatabase(name);
+      databases.push(database);
+      return database;
+    },
+  };
 }
