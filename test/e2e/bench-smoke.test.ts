@@ -19,6 +19,8 @@ interface WriterFigures {
   acceptedPosts: number;
   throttled: number;
   duplicates: number;
+  writerMongoCommands: number;
+  writerMongoCommandsFailedOnReplay: number;
 }
 
 function runBench(args: string[], script = 'van-sync.mjs'): Promise<{ code: number | null; output: string }> {
@@ -69,6 +71,9 @@ test.each([
     expect(writer.vanRequests - writer.throttled).toBe(expectedCalls);
     expect(writer.throttled).toBeLessThanOrEqual(Math.ceil(expectedCalls / 100));
     expect(writer.duplicates).toBe(0);
+    // The writer's commands, recorded in a run of their own, were replayed alone, every one.
+    expect(writer.writerMongoCommands).toBeGreaterThan(0);
+    expect(writer.writerMongoCommandsFailedOnReplay).toBe(0);
   },
 );
 
