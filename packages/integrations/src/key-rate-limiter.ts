@@ -100,8 +100,8 @@ const limitersByKey = new Map<string, KeyRateLimiter>();
 
 /**
  * The process-wide limiter for one key, paced under `ratePerSecond` (the key's limit, which the
- * limiter reports); a new rate or burst replaces the limiter (profiles can change). With `burst`, that
- * many requests (at most the limit) may leave at once after a quiet spell; the window still
+ * limiter reports); a new rate or burst replaces the limiter (profiles can change). With `burst`,
+ * that many requests (at most the limit) may leave at once after a quiet spell; the window still
  * holds every second to the limit.
  */
 export function getKeyRateLimiter(

@@ -340,8 +340,9 @@ export async function extractOpenRuns(
       }
     },
   );
-  // Oldest first, as the runs were opened, whatever order they finished in.
-  return extracted.filter((run): run is RunDocument => run !== undefined);
+  // Oldest first, as the runs were opened, whatever order they were taken or finished in.
+  const outcomes = new Map(open.map((run, i) => [run, extracted[i]]));
+  return opened.map((run) => outcomes.get(run)).filter((run): run is RunDocument => run !== undefined);
 }
 
 /**

@@ -15,7 +15,7 @@ const LATENCY_MS = 1_500;
 const KEY_RATE = 5;
 const NIGHT_OVER = new Date('2026-10-21T02:30:00Z'); // 22:30 Eastern, after both Sync Times (21, 22)
 const fixture = generateSeed({ candidates: 2, callsPerCandidate: 120, seed: 23, day: '2026-10-20' });
-const [vanSlug, csvSlug] = fixture.meta.candidates.map((c) => c.slug) as [string, string];
+const [csvSlug, vanSlug] = fixture.meta.candidates.map((c) => c.slug) as [string, string];
 const configuration: Configuration = (() => {
   const seeded = seedConfiguration(fixture);
   const candidates = new Map(seeded.candidates);
@@ -25,11 +25,11 @@ const configuration: Configuration = (() => {
 })();
 const night = slowVanNight('extract-van-first', fixture, LATENCY_MS);
 
-async function extractNight(): Promise<TestDatabase> {
+async function extractNight(): Promise<{ db: TestDatabase['db']; runIds: string[] }> {
   const database = await night.database();
   await callsCollection(database.db).insertMany(seedCalls(fixture, configuration));
   night.van.reset();
-  await runExtract(
+  const outcome = await runExtract(
     {
       db: database.db,
       publisher: night.publisher,
@@ -39,12 +39,14 @@ async function extractNight(): Promise<TestDatabase> {
     stagedFrom(configuration),
     { now: NIGHT_OVER },
   );
-  return database;
+  return { db: database.db, runIds: outcome.runs.map((run) => run.runId) };
 }
 
 test("a CSV-only candidate's run starts only once the VAN candidate's first calls are on their way", async () => {
-  const { db } = await extractNight();
-  const runs = await runsCollection(db).find().toArray();
+  const { db, runIds } = await extractNight();
+  const runs = await runsCollection(db).find().sort({ openedAt: 1 }).toArray();
+  // The runs are reported as they were opened, although the VAN one was taken first.
+  expect(runIds).toEqual(runs.map((r) => r.runId));
   const vanRun = runs.find((r) => r.candidate === vanSlug)!;
   const csvRun = runs.find((r) => r.candidate === csvSlug)!;
   expect(vanRun.state).toBe(RunState.Writing);
