@@ -309,8 +309,9 @@ export async function extractOpenRuns(
     return listed !== undefined && !deliversOnlyCsv(listed);
   };
   // VAN candidates' queues first: they are the ones started at once, and the ones waited for.
-  const open = [...opened.filter(postsToVan), ...opened.filter((run) => !postsToVan(run))];
-  const vanCandidates = [...new Set(open.filter(postsToVan).map((run) => run.candidate))];
+  const vanRuns = opened.filter(postsToVan);
+  const open = [...vanRuns, ...opened.filter((run) => !postsToVan(run))];
+  const vanCandidates = [...new Set(vanRuns.map((run) => run.candidate))];
   const vanFirst = new FirstBatches(vanCandidates.slice(0, CANDIDATES_STARTED_AT_ONCE), CSV_WAITS_AT_MOST_MS);
   const metadata = readMetadataAhead(deps, configuration, open);
   const shared = {
